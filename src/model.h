@@ -1,0 +1,401 @@
+/* model.h — the snapshot: plain data that probes fill and that diagnose,
+ * the UI and the reports only read. No behaviour here.
+ *
+ * Strings are fixed-size arrays inside the structs (no ownership questions);
+ * tables are GW_VEC arrays owned by the snapshot (freed by snapshot_free).
+ * Every string that came from outside (config, logs, cmdlines, HTTP) is
+ * stored raw: sanitize it at output time (sanitize.h), never here. */
+#ifndef GW_MODEL_H
+#define GW_MODEL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "util.h"
+
+#define GW_PATH 512          /* paths we keep (truncated beyond, flagged) */
+#define GW_TEXT 512          /* one line of text / a summary */
+#define GW_LINE 1024         /* a log line or a cmdline */
+#define GW_NAME 128
+
+/* Where a config item came from. */
+struct gw_srcloc {
+	char file[GW_PATH];
+	int line;            /* 1-based; 0 = unknown */
+};
+
+/* An endpoint as nginx would connect to it. */
+enum gw_addr_kind {
+	GW_ADDR_NONE = 0,
+	GW_ADDR_INET,        /* host = dotted IPv4 literal */
+	GW_ADDR_INET6,       /* host = IPv6 literal without brackets */
+	GW_ADDR_HOST,        /* host = a name to resolve ("localhost", "app") */
+	GW_ADDR_UNIX,        /* path = socket path */
+	GW_ADDR_UPSTREAM,    /* host = name of an upstream{} block */
+	GW_ADDR_VARIABLE,    /* contains $variables: not statically known */
+};
+
+struct gw_addr {
+	enum gw_addr_kind kind;
+	char host[256];
+	int port;            /* 0 when not given / unix */
+	char path[GW_PATH];
+};
+
+/* ---------------------------------------------------------------- nginx config */
+
+struct gw_conf_listen {
+	char raw[GW_NAME];           /* the listen argument as written */
+	struct gw_addr addr;         /* kind INET/INET6/UNIX; host "" = any */
+	char server_name[GW_NAME];   /* first server_name of its server{} */
+	struct gw_srcloc loc;
+};
+
+/* One proxy_pass / fastcgi_pass / uwsgi_pass / scgi_pass / grpc_pass. */
+struct gw_conf_pass {
+	char directive[32];          /* "proxy_pass", ... */
+	char arg[GW_TEXT];           /* argument as written (after unquoting) */
+	char scheme[16];             /* "http", "https", "grpc", "" for fastcgi & co */
+	struct gw_addr addr;         /* GW_ADDR_UPSTREAM when host names an upstream{} */
+	char server_name[GW_NAME];   /* context: first server_name of the server{} */
+	char location[GW_NAME];      /* context: location argument ("/", "/api/") */
+	int server_port;             /* context: first listen port of the server{} (0 unknown) */
+	struct gw_srcloc loc;
+};
+
+struct gw_conf_upstream_server {
+	char raw[GW_NAME];           /* address as written */
+	struct gw_addr addr;
+	int down, backup;
+	struct gw_srcloc loc;
+};
+
+struct gw_conf_upstream {
+	char name[GW_NAME];
+	struct gw_srcloc loc;
+	GW_VEC(struct gw_conf_upstream_server) servers;
+};
+
+/* Timeouts and sizes: proxy_connect_timeout, proxy_read_timeout,
+ * proxy_send_timeout, send_timeout, client_max_body_size (+ fastcgi_/uwsgi_
+ * read timeouts). */
+struct gw_conf_setting {
+	char directive[48];
+	char value[64];              /* as written */
+	double value_num;            /* seconds for timeouts, bytes for sizes; -1 unparsable */
+	char context[GW_NAME];       /* "http", "server <name>", "location <arg>" */
+	struct gw_srcloc loc;
+};
+
+struct gw_conf_log {
+	int is_access;               /* 0 error_log, 1 access_log */
+	char path[GW_PATH];          /* resolved against the prefix; "off", "syslog:..", "stderr" kept as is */
+	char level[16];              /* error_log level if given */
+	struct gw_srcloc loc;
+};
+
+struct gw_conf_file {
+	char path[GW_PATH];
+	time_t mtime;
+};
+
+struct gw_nginx_conf {
+	int parsed;                  /* parse attempted */
+	int ok;                      /* parsed without a fatal error */
+	char conf_path[GW_PATH];     /* main file */
+	char prefix[GW_PATH];        /* -p prefix (relative paths in logs etc.) */
+	char conf_source[64];        /* "--nginx-conf", "master cmdline", "nginx -V", "default" */
+	char error[GW_TEXT];         /* first parse error, "" if none */
+	struct gw_srcloc error_loc;
+	GW_VEC(char[GW_TEXT]) warnings;   /* non-fatal: unreadable include, glob truncated, ... */
+
+	char user[64], group[64];    /* `user` directive ("" = not set: nginx default "nobody") */
+	struct gw_srcloc user_loc;
+
+	GW_VEC(struct gw_conf_file) files;        /* main + every included file */
+	GW_VEC(struct gw_conf_listen) listens;
+	GW_VEC(struct gw_conf_pass) passes;
+	GW_VEC(struct gw_conf_upstream) upstreams;
+	GW_VEC(struct gw_conf_setting) settings;
+	GW_VEC(struct gw_conf_log) logs;
+};
+
+/* nginx -t, run as a child process. */
+struct gw_nginx_test {
+	int ran;                     /* finished (or failed to start) */
+	int ok;                      /* exit 0 */
+	int exit_code;               /* -1 if killed / not started */
+	char output[4096];           /* stderr+stdout, raw */
+	char error_file[GW_PATH];    /* from "... in FILE:LINE" when it failed */
+	int error_line;
+	double duration;             /* seconds */
+	double when;                 /* epoch when it finished */
+};
+
+/* ---------------------------------------------------------------- processes */
+
+enum gw_role {
+	GW_ROLE_OTHER = 0,
+	GW_ROLE_NGINX_MASTER,
+	GW_ROLE_NGINX_WORKER,        /* also cache manager/loader */
+	GW_ROLE_GUNICORN_MASTER,
+	GW_ROLE_GUNICORN_WORKER,
+	GW_ROLE_UVICORN_MASTER,
+	GW_ROLE_UVICORN_WORKER,
+	GW_ROLE_APP_SERVER,          /* uwsgi, php-fpm, node, python app servers, waitress, hypercorn... */
+	GW_ROLE_DOCKER_PROXY,        /* docker-proxy, conmon, dockerd */
+	GW_ROLE_DB,                  /* postgres, mysqld, mariadbd, redis-server, memcached, mongod */
+};
+const char *gw_role_name(enum gw_role r);
+
+struct gw_proc {
+	pid_t pid, ppid;
+	uid_t uid;
+	gid_t gid;
+	char user[32];
+	char state;                  /* R S D Z T ... */
+	char comm[64];
+	char cmdline[GW_LINE];       /* args joined by spaces, raw */
+	unsigned long rss_kb;
+	double start_time;           /* epoch seconds */
+	double cpu_pct;              /* since the previous refresh; 0 on first */
+	unsigned long long cpu_ticks;/* utime+stime, for cpu_pct */
+	char cgroup[GW_PATH];        /* unified (0::) path or name=systemd path */
+	char unit[GW_NAME];          /* systemd unit from the cgroup ("" none) */
+	enum gw_role role;
+	int ngroups;                 /* supplementary groups (from /proc/PID/status) */
+	gid_t groups[32];
+};
+
+/* ---------------------------------------------------------------- listeners */
+
+struct gw_listener {
+	int family;                  /* AF_INET, AF_INET6, AF_UNIX */
+	char addr[64];               /* numeric, no brackets; "" for unix */
+	int port;
+	char path[GW_PATH];          /* unix: bound path ("@name" abstract) */
+	int v6only;                  /* AF_INET6: IPV6_V6ONLY known set (-1 unknown) */
+	unsigned long inode;
+	unsigned queue;              /* current accept queue length */
+	unsigned backlog;            /* max */
+	pid_t pid;                   /* owner, 0 unknown (needs root for others' fds) */
+	char comm[64];
+};
+
+/* ---------------------------------------------------------------- upstream targets */
+
+/* A concrete endpoint nginx connects to: one per direct *_pass and one per
+ * server of a referenced upstream{} block. Built from the config, then the
+ * upstream / listener / permission probes fill the result fields. */
+struct gw_target {
+	struct gw_addr addr;         /* never GW_ADDR_UPSTREAM here */
+	char display[GW_PATH + 16];  /* "127.0.0.1:8000", "[::1]:8000", "unix:/run/x.sock" */
+	char directive[32];          /* the *_pass that leads here */
+	char scheme[16];
+	char upstream_name[GW_NAME]; /* "" when direct */
+	int down, backup;            /* upstream server flags */
+	struct gw_srcloc pass_loc;   /* the *_pass line */
+	struct gw_srcloc server_loc; /* the upstream server line (if any) */
+	char location[GW_NAME];
+	char server_name[GW_NAME];
+
+	/* listener match (listeners probe) */
+	int listener_idx;            /* index into snapshot listeners, -1 none */
+
+	/* direct probe (upstream probe, libcurl) */
+	int probed;                  /* a result is present */
+	int reachable;               /* TCP/unix connect succeeded */
+	int http_ok;                 /* got an HTTP response (any status) */
+	long http_status;
+	int err;                     /* errno of the failed connect, 0 none */
+	int timed_out;
+	double connect_ms, total_ms;
+	char error[GW_TEXT];         /* curl's message */
+	int not_http;                /* fastcgi/uwsgi/scgi/grpc: connect-only probe */
+
+	/* unix socket permission walk as the worker user */
+	int perm_checked;
+	int perm_ok;
+	int exists;                  /* the socket path exists (unix only) */
+	char perm_path[GW_PATH];     /* the component that denies */
+	char perm_detail[GW_TEXT];   /* "drwx------ root root /run/app: no search (x) for www-data" */
+};
+
+/* ---------------------------------------------------------------- logs */
+
+enum gw_log_kind {
+	GW_LOG_OTHER = 0,
+	/* nginx error.log */
+	GW_LOG_CONNECT_REFUSED,      /* (111: Connection refused) */
+	GW_LOG_SOCKET_NOENT,         /* connect() to unix:... failed (2: ...) */
+	GW_LOG_SOCKET_EACCES,        /* (13: Permission denied) */
+	GW_LOG_AGAIN,                /* (11: Resource temporarily unavailable) */
+	GW_LOG_RESET,                /* recv() failed (104: Connection reset by peer) */
+	GW_LOG_PREMATURE_CLOSE,      /* upstream prematurely closed connection */
+	GW_LOG_TIMEOUT,              /* upstream timed out (110: ...) */
+	GW_LOG_NO_LIVE,              /* no live upstreams */
+	GW_LOG_BIG_HEADER,           /* upstream sent too big header */
+	GW_LOG_INVALID_HEADER,       /* upstream sent invalid header / invalid response */
+	GW_LOG_RESOLVE,              /* could not be resolved / host not found in upstream */
+	GW_LOG_NGINX_EMERG,          /* [emerg] lines (bind() failed, config errors) */
+	/* app logs (journal, files) */
+	GW_LOG_APP_TRACEBACK,
+	GW_LOG_APP_MODULE_NOT_FOUND, /* ModuleNotFoundError / ImportError */
+	GW_LOG_APP_CONFIG,           /* ImproperlyConfigured, KeyError env var, missing secret */
+	GW_LOG_APP_DB,               /* OperationalError, could not connect to server */
+	GW_LOG_APP_WORKER_BOOT,      /* Worker failed to boot / App failed to load / Error loading ASGI app */
+	GW_LOG_APP_WORKER_TIMEOUT,   /* WORKER TIMEOUT */
+	GW_LOG_APP_WORKER_KILLED,    /* was sent SIGKILL! Perhaps out of memory? */
+	GW_LOG_APP_EXCEPTION,        /* other exception line ("XError: ...") */
+	/* kernel */
+	GW_LOG_OOM_KILL,             /* Out of memory: Killed process N (name) / Memory cgroup out of memory */
+	GW_LOG_KIND_MAX
+};
+const char *gw_log_kind_name(enum gw_log_kind k);
+
+enum gw_level { GW_LV_DEBUG, GW_LV_INFO, GW_LV_NOTICE, GW_LV_WARN, GW_LV_ERROR, GW_LV_CRIT, GW_LV_ALERT, GW_LV_EMERG };
+
+struct gw_log_event {
+	enum gw_log_kind kind;
+	enum gw_level level;
+	double time;                 /* epoch; 0 = unknown */
+	int err;                     /* errno in the message, 0 none */
+	pid_t pid;                   /* OOM: killed pid; nginx: worker pid */
+	char source[GW_NAME];        /* "nginx-error:/var/log/nginx/error.log", "app:/path", "journal:gunicorn.service", "kernel" */
+	char upstream[GW_PATH];      /* nginx: upstream: "..." value */
+	char request[GW_TEXT];       /* nginx: request: "..." value */
+	char detail[GW_TEXT];        /* app: the key message, e.g. "No module named 'psycopg2'"; OOM: process name */
+	char line[GW_LINE];          /* the raw line (truncated) */
+};
+
+/* One log source's reading state. */
+struct gw_log_source {
+	char path[GW_PATH];          /* file path or "unit:NAME" */
+	char tag[GW_NAME];           /* "nginx-error", "app", ... */
+	int readable;
+	char error[GW_TEXT];         /* why not ("Permission denied", "No such file") */
+	off_t size;
+	off_t offset;                /* how far we read */
+	ino_t inode;
+	size_t lines_read;
+};
+
+/* ---------------------------------------------------------------- memory */
+
+struct gw_memory {
+	int ok;
+	unsigned long total_kb, available_kb, swap_total_kb, swap_free_kb;
+	double psi_some10, psi_full10;   /* /proc/pressure/memory avg10, -1 unavailable */
+	int kernel_log_readable;         /* could read /dev/kmsg or the journal's kernel transport */
+	char kernel_log_error[GW_TEXT];
+};
+
+/* ---------------------------------------------------------------- runtime nginx */
+
+struct gw_nginx_runtime {
+	pid_t master_pid;                /* 0 none */
+	int nworkers;
+	double master_start;
+	double last_reload;              /* youngest worker start (epoch), 0 unknown */
+	uid_t worker_uid;                /* from running workers, else from `user` */
+	gid_t worker_gid;
+	int worker_ngroups;
+	gid_t worker_groups[32];
+	char worker_user[32];
+	int worker_ids_known;
+	/* staleness */
+	int stale;
+	char stale_file[GW_PATH];
+	time_t stale_mtime;
+};
+
+/* ---------------------------------------------------------------- the snapshot */
+
+/* What a probe could not do, shown to the user ("reading /proc/1234/fd needs root"). */
+struct gw_note {
+	char probe[32];
+	char text[GW_TEXT];
+};
+
+struct gw_probe_status {
+	char name[32];
+	double last_ok;              /* epoch of last success, 0 never */
+	double duration;             /* seconds of the last run */
+	char error[GW_TEXT];
+};
+
+struct gw_options;               /* options.h */
+
+struct gw_snapshot {
+	double taken;                /* epoch when the pass started */
+	double finished;             /* epoch when all probes of the pass were in */
+	int is_root;
+	char hostname[64];
+
+	struct gw_nginx_conf conf;
+	struct gw_nginx_test ntest;
+	struct gw_nginx_runtime nginx;
+
+	GW_VEC(struct gw_proc) procs;
+	GW_VEC(struct gw_listener) listeners;
+	GW_VEC(struct gw_target) targets;
+	GW_VEC(struct gw_log_event) events;     /* classified log events, oldest first */
+	GW_VEC(struct gw_log_source) log_sources;
+	struct gw_memory mem;
+
+	GW_VEC(struct gw_note) notes;
+	GW_VEC(struct gw_probe_status) probes;
+
+	int unknown;                 /* could not inspect what was asked (missing --nginx-conf...) */
+	char unknown_reason[GW_TEXT];
+};
+
+void snapshot_init(struct gw_snapshot *s);
+void snapshot_free(struct gw_snapshot *s);
+void snapshot_note(struct gw_snapshot *s, const char *probe, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void nginx_conf_free(struct gw_nginx_conf *c);
+/* Format an address for display: "127.0.0.1:8000", "[::1]:8000", "unix:/p", "name". */
+void gw_addr_str(const struct gw_addr *a, char *buf, size_t size);
+
+/* ---------------------------------------------------------------- diagnosis */
+
+enum gw_severity { GW_SEV_OK = 0, GW_SEV_INFO, GW_SEV_WARN, GW_SEV_CRIT };
+enum gw_hop { GW_HOP_CLIENT = 0, GW_HOP_NGINX, GW_HOP_UPSTREAM, GW_HOP_APP, GW_HOP_DB, GW_HOP_MAX };
+enum gw_hop_status { GW_HS_UNKNOWN = 0, GW_HS_OK, GW_HS_WARN, GW_HS_FAIL };
+
+const char *gw_hop_id(enum gw_hop h);               /* "nginx", "upstream", ... */
+const char *gw_severity_name(enum gw_severity s);   /* "ok", "info", "warn", "crit" */
+const char *gw_hop_status_name(enum gw_hop_status s); /* "unknown", "ok", "warn", "fail" */
+
+#define GW_MAX_EVIDENCE 8
+#define GW_MAX_FIX 6
+
+struct gw_finding {
+	const char *cause;           /* stable id, static string ("socket_permission") */
+	enum gw_severity severity;
+	enum gw_hop hop;
+	int rank;                    /* internal: root-cause specificity, higher wins */
+	char summary[GW_TEXT];
+	int nevidence, nfix, ncommands;
+	char evidence[GW_MAX_EVIDENCE][GW_TEXT];
+	char fix[GW_MAX_FIX][GW_TEXT];
+	char commands[GW_MAX_FIX][GW_TEXT];
+};
+
+struct gw_hop_state {
+	enum gw_hop_status status;
+	char detail[GW_TEXT];
+};
+
+struct gw_diagnosis {
+	GW_VEC(struct gw_finding) findings;  /* sorted: verdict first */
+	int verdict;                 /* index into findings, -1 = healthy */
+	enum gw_severity status;     /* overall: ok / warn / crit */
+	int unknown;                 /* overall unknown (exit 3) */
+	char unknown_reason[GW_TEXT];
+	struct gw_hop_state hops[GW_HOP_MAX];
+};
+
+#endif

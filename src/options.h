@@ -1,0 +1,27 @@
+/* options.h — the command line, parsed once in main.c, read by probes. */
+#ifndef GW_OPTIONS_H
+#define GW_OPTIONS_H
+
+#include "util.h"
+
+enum gw_output { GW_OUT_TUI, GW_OUT_TEXT, GW_OUT_JSON, GW_OUT_PROMETHEUS };
+
+struct gw_options {
+	enum gw_output output;
+	int check;                   /* --check: one pass */
+	const char *nginx_conf;      /* --nginx-conf */
+	GW_VEC(const char *) error_logs;   /* --error-log (repeatable) */
+	GW_VEC(const char *) access_logs;  /* --access-log */
+	GW_VEC(const char *) app_logs;     /* --app-log FILE|unit:NAME */
+	GW_VEC(const char *) units;        /* --unit NAME */
+	GW_VEC(const char *) upstreams;    /* --upstream URL (extra targets) */
+	double interval;             /* --interval, seconds */
+	double recent_window;        /* seconds: log lines newer than this count as current (default 300) */
+	double probe_timeout;        /* seconds: upstream probe total timeout (default 3) */
+	int read_only;
+	int no_color;
+	const char *output_file;     /* --output FILE (prometheus) */
+	const char *nginx_bin;       /* nginx binary (default "nginx" from PATH) */
+};
+
+#endif

@@ -1,0 +1,137 @@
+/* util.c — see util.h */
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+void gw_vec_grow_(void **v, size_t *cap, size_t elem)
+{
+	size_t ncap = *cap ? *cap * 2 : 16;
+	*v = gw_xrealloc(*v, ncap * elem);
+	*cap = ncap;
+}
+
+void *gw_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p) { fputs("gwtop: out of memory\n", stderr); abort(); }
+	return p;
+}
+
+void *gw_xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz ? sz : 1);
+	if (!p) { fputs("gwtop: out of memory\n", stderr); abort(); }
+	return p;
+}
+
+void *gw_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p) { fputs("gwtop: out of memory\n", stderr); abort(); }
+	return p;
+}
+
+char *gw_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = gw_xmalloc(n);
+	memcpy(d, s, n);
+	return d;
+}
+
+size_t gw_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+	if (size) {
+		size_t c = n < size - 1 ? n : size - 1;
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return n;
+}
+
+void gw_fmt(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	if (!size) return;
+	va_start(ap, fmt);
+	if (vsnprintf(dst, size, fmt, ap) < 0) dst[0] = '\0';
+	va_end(ap);
+}
+
+void gw_append(char *dst, size_t size, const char *fmt, ...)
+{
+	size_t l = strnlen(dst, size);
+	va_list ap;
+	if (l + 1 >= size) return;
+	va_start(ap, fmt);
+	if (vsnprintf(dst + l, size - l, fmt, ap) < 0) dst[l] = '\0';
+	va_end(ap);
+}
+
+int gw_starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int gw_ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+double gw_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double gw_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void gw_time_str(double t, char *buf, size_t size)
+{
+	time_t s = (time_t)t;
+	struct tm tm;
+	if (!localtime_r(&s, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm))
+		gw_fmt(buf, size, "%.0f", t);
+}
+
+char *gw_read_file(const char *path, size_t max, size_t *len_out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) return NULL;
+	size_t cap = 4096, len = 0;
+	char *buf = gw_xmalloc(cap + 1);
+	for (;;) {
+		if (len == cap) {
+			if (cap >= max) break;
+			cap = cap * 2 > max ? max : cap * 2;
+			buf = gw_xrealloc(buf, cap + 1);
+		}
+		ssize_t r = read(fd, buf + len, cap - len);
+		if (r < 0) {
+			if (errno == EINTR) continue;
+			int e = errno;
+			free(buf); close(fd); errno = e;
+			return NULL;
+		}
+		if (r == 0) break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (len_out) *len_out = len;
+	return buf;
+}

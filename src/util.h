@@ -1,0 +1,47 @@
+/* util.h — small helpers shared by every part of gwtop: growable arrays,
+ * bounded string copies, time. No I/O policy lives here. */
+#ifndef GW_UTIL_H
+#define GW_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Growable array: GW_VEC(struct foo) v = {0}; struct foo *f = gw_vec_push(&v);
+ * The new element is zeroed. The array owns its storage: gw_vec_free(&v). */
+#define GW_VEC(T) struct { T *v; size_t n, cap; }
+void gw_vec_grow_(void **v, size_t *cap, size_t elem);
+#define gw_vec_push(vp) \
+	((vp)->n == (vp)->cap ? gw_vec_grow_((void **)&(vp)->v, &(vp)->cap, sizeof *(vp)->v) : (void)0, \
+	 memset(&(vp)->v[(vp)->n], 0, sizeof *(vp)->v), &(vp)->v[(vp)->n++])
+#define gw_vec_free(vp) do { free((vp)->v); (vp)->v = NULL; (vp)->n = (vp)->cap = 0; } while (0)
+#define gw_vec_clear(vp) ((vp)->n = 0)
+
+void *gw_xmalloc(size_t n);
+void *gw_xcalloc(size_t n, size_t sz);
+void *gw_xrealloc(void *p, size_t n);
+char *gw_xstrdup(const char *s);
+
+/* Copy with truncation, always NUL-terminated. Returns strlen(src). */
+size_t gw_strlcpy(char *dst, const char *src, size_t size);
+#define GW_COPY(dst, src) gw_strlcpy((dst), (src), sizeof(dst))
+/* snprintf that never fails the build on truncation; result always terminated. */
+void gw_fmt(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Append formatted text to dst (bounded). */
+void gw_append(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+int gw_starts_with(const char *s, const char *prefix);
+int gw_ends_with(const char *s, const char *suffix);
+
+/* Wall clock in seconds (CLOCK_REALTIME) and monotonic seconds. */
+double gw_now(void);
+double gw_mono(void);
+
+/* Format epoch seconds as local "YYYY-MM-DD HH:MM:SS". */
+void gw_time_str(double t, char *buf, size_t size);
+
+/* Read a whole small file (procfs, config) into a malloc'd NUL-terminated
+ * buffer; at most max bytes. Returns NULL and sets errno on failure. */
+char *gw_read_file(const char *path, size_t max, size_t *len_out);
+
+#endif
