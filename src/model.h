@@ -100,6 +100,11 @@ struct gw_conf_file {
 	time_t mtime;
 };
 
+struct gw_conf_warning {
+	char text[GW_TEXT];
+	struct gw_srcloc loc;
+};
+
 struct gw_nginx_conf {
 	int parsed;                  /* parse attempted */
 	int ok;                      /* parsed without a fatal error */
@@ -108,7 +113,7 @@ struct gw_nginx_conf {
 	char conf_source[64];        /* "--nginx-conf", "master cmdline", "nginx -V", "default" */
 	char error[GW_TEXT];         /* first parse error, "" if none */
 	struct gw_srcloc error_loc;
-	GW_VEC(char[GW_TEXT]) warnings;   /* non-fatal: unreadable include, glob truncated, ... */
+	GW_VEC(struct gw_conf_warning) warnings;   /* non-fatal: unreadable include, glob truncated, ... */
 
 	char user[64], group[64];    /* `user` directive ("" = not set: nginx default "nobody") */
 	struct gw_srcloc user_loc;

@@ -1,0 +1,1004 @@
+/* diagnose.c — the rules: snapshot -> findings + verdict. Pure: no I/O, no
+ * clock (the caller passes `now`), so every rule is unit-testable on a
+ * fixture snapshot.
+ *
+ * How the verdict is chosen: each rule adds findings with a severity, a hop
+ * and a rank (how specific a root cause it names). The verdict is the most
+ * severe finding on the earliest hop of the request path; among equals the
+ * highest rank wins. Rules refine rather than stack: when a target is down
+ * and the app log says why (ModuleNotFoundError), the finding is
+ * app_boot_failure carrying the target evidence, not upstream_down. */
+#include "diagnose.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct ctx {
+	const struct gw_snapshot *s;
+	const struct gw_diag_config *cfg;
+	struct gw_diagnosis *d;
+	double since;            /* events at or after this are current */
+	double since_nginx;      /* same for nginx's own log: also after its last reload */
+};
+
+/* ------------------------------------------------------------ finding helpers */
+
+static struct gw_finding *finding_add(struct ctx *c, const char *cause, enum gw_severity sev,
+				      enum gw_hop hop, int rank, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+static struct gw_finding *finding_add(struct ctx *c, const char *cause, enum gw_severity sev,
+				      enum gw_hop hop, int rank, const char *fmt, ...)
+{
+	struct gw_finding *f = gw_vec_push(&c->d->findings);
+	va_list ap;
+	f->cause = cause;
+	f->severity = sev;
+	f->hop = hop;
+	f->rank = rank;
+	va_start(ap, fmt);
+	if (vsnprintf(f->summary, sizeof f->summary, fmt, ap) < 0) f->summary[0] = '\0';
+	va_end(ap);
+	return f;
+}
+
+static void add_line(char (*arr)[GW_TEXT], int *n, int max, const char *fmt, va_list ap)
+{
+	char buf[GW_TEXT];
+	if (vsnprintf(buf, sizeof buf, fmt, ap) < 0) return;
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(arr[i], buf)) return;
+	if (*n >= max) return;
+	GW_COPY(arr[*n], buf);
+	(*n)++;
+}
+
+static void evidence(struct gw_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void evidence(struct gw_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_line(f->evidence, &f->nevidence, GW_MAX_EVIDENCE, fmt, ap);
+	va_end(ap);
+}
+
+static void fix(struct gw_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fix(struct gw_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_line(f->fix, &f->nfix, GW_MAX_FIX, fmt, ap);
+	va_end(ap);
+}
+
+static void command(struct gw_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void command(struct gw_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_line(f->commands, &f->ncommands, GW_MAX_FIX, fmt, ap);
+	va_end(ap);
+}
+
+static const char *base_name(const char *p)
+{
+	const char *b = strrchr(p, '/');
+	return b ? b + 1 : p;
+}
+
+static void loc_str(const struct gw_srcloc *l, char *buf, size_t n)
+{
+	if (l->file[0]) gw_fmt(buf, n, "%s:%d", l->file, l->line);
+	else gw_fmt(buf, n, "(unknown location)");
+}
+
+static void time_hms(double t, char *buf, size_t n)
+{
+	char full[32];
+	if (t <= 0) { gw_fmt(buf, n, "time unknown"); return; }
+	gw_time_str(t, full, sizeof full);
+	gw_fmt(buf, n, "%s", full + 11 < full + strlen(full) ? full + 11 : full);
+}
+
+/* ------------------------------------------------------------ snapshot queries */
+
+static const struct gw_proc *proc_by_pid(const struct gw_snapshot *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->procs.n; i++)
+		if (s->procs.v[i].pid == pid) return &s->procs.v[i];
+	return NULL;
+}
+
+static int role_is_app(enum gw_role r)
+{
+	return r == GW_ROLE_GUNICORN_MASTER || r == GW_ROLE_GUNICORN_WORKER ||
+	       r == GW_ROLE_UVICORN_MASTER || r == GW_ROLE_UVICORN_WORKER ||
+	       r == GW_ROLE_APP_SERVER || r == GW_ROLE_DOCKER_PROXY;
+}
+
+static int role_is_app_master(enum gw_role r)
+{
+	return r == GW_ROLE_GUNICORN_MASTER || r == GW_ROLE_UVICORN_MASTER || r == GW_ROLE_APP_SERVER;
+}
+
+/* The newest start time of an app master process (restart = history reset). */
+static double app_last_start(const struct gw_snapshot *s)
+{
+	double t = 0;
+	for (size_t i = 0; i < s->procs.n; i++)
+		if (role_is_app_master(s->procs.v[i].role) && s->procs.v[i].start_time > t)
+			t = s->procs.v[i].start_time;
+	return t;
+}
+
+static int app_running(const struct gw_snapshot *s)
+{
+	for (size_t i = 0; i < s->procs.n; i++)
+		if (role_is_app(s->procs.v[i].role) && s->procs.v[i].role != GW_ROLE_DOCKER_PROXY) return 1;
+	return 0;
+}
+
+static int event_is_nginx(const struct gw_log_event *e)
+{
+	return e->kind >= GW_LOG_CONNECT_REFUSED && e->kind <= GW_LOG_NGINX_EMERG;
+}
+
+static int event_current(const struct ctx *c, const struct gw_log_event *e)
+{
+	return e->time <= 0 || e->time >= (event_is_nginx(e) ? c->since_nginx : c->since);
+}
+
+/* Does an nginx event's upstream: "..." name this target? Events without an
+ * upstream value match any target. */
+static int event_matches_target(const struct gw_log_event *e, const struct gw_target *t)
+{
+	if (!e->upstream[0]) return 1;
+	if (t->addr.kind == GW_ADDR_UNIX) {
+		char want[GW_PATH + 8];
+		gw_fmt(want, sizeof want, "unix:%s", t->addr.path);
+		return strstr(e->upstream, want) != NULL;
+	}
+	char hp[300];
+	if (t->addr.kind == GW_ADDR_INET6) gw_fmt(hp, sizeof hp, "[%s]:%d", t->addr.host, t->addr.port);
+	else gw_fmt(hp, sizeof hp, "%s:%d", t->addr.host, t->addr.port);
+	const char *p = strstr(e->upstream, hp);
+	if (!p) return 0;
+	char after = p[strlen(hp)];
+	return after == '\0' || after == '/' || after == '"';
+}
+
+/* The newest current nginx event of a kind (for a target, or any when t NULL). */
+static const struct gw_log_event *nginx_event(const struct ctx *c, enum gw_log_kind k,
+					      const struct gw_target *t, int *count)
+{
+	const struct gw_log_event *last = NULL;
+	int n = 0;
+	for (size_t i = 0; i < c->s->events.n; i++) {
+		const struct gw_log_event *e = &c->s->events.v[i];
+		if (e->kind != k || !event_current(c, e)) continue;
+		if (t && !event_matches_target(e, t)) continue;
+		n++;
+		if (!last || e->time >= last->time) last = e;
+	}
+	if (count) *count = n;
+	return last;
+}
+
+/* App-side events (journal / app log) since the window start, not superseded
+ * by a later restart of the app when `after_restart` is set. */
+static const struct gw_log_event *app_event(const struct ctx *c, const enum gw_log_kind *kinds,
+					    size_t nk, double not_before)
+{
+	const struct gw_log_event *best = NULL;
+	for (size_t i = 0; i < c->s->events.n; i++) {
+		const struct gw_log_event *e = &c->s->events.v[i];
+		if (!event_current(c, e) || (e->time > 0 && e->time < not_before)) continue;
+		for (size_t k = 0; k < nk; k++) {
+			if (e->kind != kinds[k]) continue;
+			/* prefer the most specific kind (earlier in the list), then the newest */
+			if (!best) { best = e; break; }
+			size_t bk = 0;
+			while (bk < nk && kinds[bk] != best->kind) bk++;
+			if (k < bk || (k == bk && e->time >= best->time)) best = e;
+			break;
+		}
+	}
+	return best;
+}
+
+static void event_evidence(struct gw_finding *f, const struct gw_log_event *e)
+{
+	char hms[32];
+	time_hms(e->time, hms, sizeof hms);
+	evidence(f, "%s (%s): %.400s", e->source[0] ? e->source : "log", hms, e->line);
+}
+
+/* The listeners owned by app-ish processes (not nginx), for mismatch rules. */
+static int listener_is_app(const struct gw_snapshot *s, const struct gw_listener *l)
+{
+	const struct gw_proc *p;
+	if (!l->pid) return 0;
+	p = proc_by_pid(s, l->pid);
+	return p && role_is_app(p->role);
+}
+
+static void listener_str(const struct gw_listener *l, char *buf, size_t n)
+{
+	if (l->family == AF_UNIX) gw_fmt(buf, n, "unix:%s", l->path);
+	else if (l->family == AF_INET6) gw_fmt(buf, n, "[%s]:%d", l->addr, l->port);
+	else gw_fmt(buf, n, "%s:%d", l->addr, l->port);
+}
+
+static void owner_str(const struct gw_snapshot *s, const struct gw_listener *l, char *buf, size_t n)
+{
+	const struct gw_proc *p = l->pid ? proc_by_pid(s, l->pid) : NULL;
+	if (p) gw_fmt(buf, n, "%s pid %d", p->role != GW_ROLE_OTHER ? gw_role_name(p->role) : p->comm, (int)p->pid);
+	else if (l->pid) gw_fmt(buf, n, "pid %d", (int)l->pid);
+	else gw_fmt(buf, n, "owner unknown");
+}
+
+/* Parse the bind of an app server from its cmdline: gunicorn -b/--bind,
+ * uvicorn --host/--port/--uds. Fills addr; returns 1 if found. */
+static int cmdline_bind(const char *cmd, struct gw_addr *a)
+{
+	char buf[GW_LINE];
+	char *save = NULL, *tok, *prev = NULL;
+	char host[256] = "", uds[GW_PATH] = "";
+	int port = 0, found = 0;
+	GW_COPY(buf, cmd);
+	memset(a, 0, sizeof *a);
+	for (tok = strtok_r(buf, " ", &save); tok; prev = tok, tok = strtok_r(NULL, " ", &save)) {
+		const char *val = NULL;
+		if (prev && (!strcmp(prev, "-b") || !strcmp(prev, "--bind"))) val = tok;
+		else if (gw_starts_with(tok, "--bind=")) val = tok + 7;
+		else if (gw_starts_with(tok, "-b") && tok[2]) val = tok + 2;
+		if (val) {
+			if (gw_starts_with(val, "unix:")) {
+				a->kind = GW_ADDR_UNIX;
+				GW_COPY(a->path, val + 5);
+			} else if (val[0] == '[') {
+				const char *e = strchr(val, ']');
+				if (!e) continue;
+				a->kind = GW_ADDR_INET6;
+				gw_fmt(a->host, sizeof a->host, "%.*s", (int)(e - val - 1), val + 1);
+				a->port = e[1] == ':' ? atoi(e + 2) : 8000;
+			} else {
+				const char *colon = strrchr(val, ':');
+				a->kind = GW_ADDR_INET;
+				if (colon) {
+					gw_fmt(a->host, sizeof a->host, "%.*s", (int)(colon - val), val);
+					a->port = atoi(colon + 1);
+				} else {
+					GW_COPY(a->host, val);
+					a->port = 8000;
+				}
+			}
+			return 1;
+		}
+		if (prev && !strcmp(prev, "--host")) { GW_COPY(host, tok); found = 1; }
+		else if (gw_starts_with(tok, "--host=")) { GW_COPY(host, tok + 7); found = 1; }
+		if (prev && !strcmp(prev, "--port")) { port = atoi(tok); found = 1; }
+		else if (gw_starts_with(tok, "--port=")) { port = atoi(tok + 7); found = 1; }
+		if (prev && !strcmp(prev, "--uds")) GW_COPY(uds, tok);
+		else if (gw_starts_with(tok, "--uds=")) GW_COPY(uds, tok + 6);
+	}
+	if (uds[0]) {
+		a->kind = GW_ADDR_UNIX;
+		GW_COPY(a->path, uds);
+		return 1;
+	}
+	if (found) {
+		GW_COPY(a->host, host[0] ? host : "127.0.0.1");
+		a->kind = strchr(a->host, ':') ? GW_ADDR_INET6 : GW_ADDR_INET;
+		a->port = port ? port : 8000;
+		return 1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ nginx rules */
+
+static void rule_unknown(struct ctx *c)
+{
+	if (!c->s->unknown) return;
+	c->d->unknown = 1;
+	GW_COPY(c->d->unknown_reason, c->s->unknown_reason);
+}
+
+static void rule_nginx_down(struct ctx *c)
+{
+	const struct gw_snapshot *s = c->s;
+	if (s->nginx.master_pid) {
+		/* master up: is anything listening on its listen ports? */
+		int nlisten = 0, seen = 0;
+		char missing[GW_TEXT] = "";
+		for (size_t i = 0; i < s->conf.listens.n; i++) {
+			const struct gw_conf_listen *cl = &s->conf.listens.v[i];
+			if (cl->addr.kind == GW_ADDR_UNIX || !cl->addr.port) continue;
+			nlisten++;
+			for (size_t j = 0; j < s->listeners.n; j++)
+				if (s->listeners.v[j].family != AF_UNIX && s->listeners.v[j].port == cl->addr.port) {
+					seen++;
+					goto next;
+				}
+			if (!missing[0]) gw_fmt(missing, sizeof missing, "%s (%s:%d)", cl->raw, cl->loc.file, cl->loc.line);
+next:;
+		}
+		if (nlisten && !seen && s->listeners.n) {
+			struct gw_finding *f = finding_add(c, "nginx_down", GW_SEV_CRIT, GW_HOP_NGINX, 50,
+				"nginx master %d runs but nothing listens on its ports", (int)s->nginx.master_pid);
+			evidence(f, "no listening socket for listen %s", missing);
+			fix(f, "check the nginx error log for bind() failures, then restart nginx");
+			command(f, "ss -ltnp");
+			command(f, "systemctl restart nginx");
+		}
+		return;
+	}
+	struct gw_finding *f = finding_add(c, "nginx_down", GW_SEV_CRIT, GW_HOP_NGINX, 50,
+					   "nginx is not running: no master process");
+	evidence(f, "no process \"nginx: master process\" in the process table");
+	if (s->conf.conf_path[0]) evidence(f, "configuration: %s", s->conf.conf_path);
+	for (size_t i = 0; i < s->conf.listens.n && i < 3; i++)
+		evidence(f, "listen %s (%s:%d): nobody serves it", s->conf.listens.v[i].raw,
+			 s->conf.listens.v[i].loc.file, s->conf.listens.v[i].loc.line);
+	for (size_t i = 0; i < s->events.n; i++)       /* why it could not start */
+		if (s->events.v[i].kind == GW_LOG_NGINX_EMERG && event_current(c, &s->events.v[i]))
+			event_evidence(f, &s->events.v[i]);
+	fix(f, "start nginx (after nginx -t passes)");
+	command(f, "nginx -t && systemctl start nginx");
+	command(f, "journalctl -u nginx -n 50");
+}
+
+static void rule_config_invalid(struct ctx *c)
+{
+	const struct gw_snapshot *s = c->s;
+	const struct gw_nginx_test *t = &s->ntest;
+	if (!t->ran || t->ok) return;
+	/* nginx -t run without root trips over pid/log permissions: not a config fault */
+	if (!s->is_root && strstr(t->output, "Permission denied") && !strstr(t->output, "[emerg] unexpected") &&
+	    !strstr(t->output, "directive")) {
+		struct gw_finding *f = finding_add(c, "nginx_config_invalid", GW_SEV_INFO, GW_HOP_NGINX, 1,
+						   "nginx -t could not run fully without root");
+		evidence(f, "%.400s", t->output);
+		command(f, "sudo nginx -t");
+		return;
+	}
+	const char *cause = "nginx_config_invalid";
+	int resolve = strstr(t->output, "host not found in upstream") != NULL;
+	if (resolve) cause = "upstream_resolve_failure";
+	char first[GW_TEXT] = "";
+	const char *em = strstr(t->output, "[emerg]");
+	if (!em) em = strstr(t->output, "nginx:");
+	if (em) {
+		size_t n = strcspn(em, "\n");
+		gw_fmt(first, sizeof first, "%.*s", (int)(n < 400 ? n : 400), em);
+	}
+	struct gw_finding *f = finding_add(c, cause, GW_SEV_CRIT, GW_HOP_NGINX, 60,
+		"nginx -t fails%s%s: %s", t->error_file[0] ? " at " : "",
+		t->error_file[0] ? base_name(t->error_file) : "", first[0] ? first : "see output");
+	if (t->error_file[0]) evidence(f, "%s:%d", t->error_file, t->error_line);
+	for (const char *p = t->output; *p && f->nevidence < 5;) {
+		size_t n = strcspn(p, "\n");
+		if (n) evidence(f, "nginx -t: %.*s", (int)(n < 400 ? n : 400), p);
+		p += n + (p[n] == '\n');
+	}
+	if (s->nginx.master_pid)
+		evidence(f, "the running nginx (master %d) keeps its old config; a reload or restart now would fail",
+			 (int)s->nginx.master_pid);
+	if (resolve) fix(f, "make the upstream host resolvable (DNS, /etc/hosts) or use an IP address");
+	if (t->error_file[0]) fix(f, "fix %s line %d, then reload", t->error_file, t->error_line);
+	else fix(f, "fix the error nginx -t names, then reload");
+	fix(f, "do not restart nginx until nginx -t passes");
+	command(f, "nginx -t -c %s", s->conf.conf_path[0] ? s->conf.conf_path : "/etc/nginx/nginx.conf");
+}
+
+static void rule_config_parse(struct ctx *c)
+{
+	const struct gw_nginx_conf *k = &c->s->conf;
+	if (!k->parsed || k->ok || (c->s->ntest.ran && !c->s->ntest.ok)) return;
+	/* our parser failed but nginx -t did not (or did not run): tell, softly */
+	struct gw_finding *f = finding_add(c, "nginx_config_invalid", c->s->ntest.ran ? GW_SEV_INFO : GW_SEV_WARN,
+					   GW_HOP_NGINX, 2, "gwtop could not fully read the nginx config: %.300s", k->error);
+	if (k->error_loc.file[0]) evidence(f, "%s:%d", k->error_loc.file, k->error_loc.line);
+	command(f, "nginx -T");
+}
+
+static void rule_config_stale(struct ctx *c)
+{
+	const struct gw_snapshot *s = c->s;
+	if (!s->nginx.master_pid || !s->nginx.stale) return;
+	char mt[32], rl[32];
+	gw_time_str((double)s->nginx.stale_mtime, mt, sizeof mt);
+	gw_time_str(s->nginx.last_reload, rl, sizeof rl);
+	struct gw_finding *f = finding_add(c, "nginx_config_stale", GW_SEV_WARN, GW_HOP_NGINX, 40,
+		"%s was edited after nginx last loaded its config: the running workers use the old version",
+		s->nginx.stale_file);
+	evidence(f, "%s modified %s", s->nginx.stale_file, mt);
+	evidence(f, "nginx workers started (last reload) %s", rl);
+	fix(f, "check the edit with nginx -t, then reload nginx so it takes effect");
+	command(f, "nginx -t && systemctl reload nginx");
+}
+
+/* ------------------------------------------------------------ upstream rules */
+
+enum tstate { T_OK, T_UNKNOWN, T_DOWN, T_SLOW };
+
+static enum tstate target_state(const struct gw_target *t)
+{
+	if (!t->probed) return T_UNKNOWN;
+	if (t->reachable && t->timed_out && !t->http_ok && !t->not_http) return T_SLOW;
+	if (t->reachable) return T_OK;
+	return T_DOWN;
+}
+
+static void target_evidence(struct gw_finding *f, const struct gw_target *t)
+{
+	char loc[GW_PATH + 16];
+	loc_str(&t->pass_loc, loc, sizeof loc);
+	if (t->upstream_name[0]) {
+		char sl[GW_PATH + 16];
+		loc_str(&t->server_loc, sl, sizeof sl);
+		evidence(f, "%s %s (%s) -> upstream %s: server %s (%s)", t->directive,
+			 t->upstream_name, loc, t->upstream_name, t->display, sl);
+	} else {
+		evidence(f, "%s %s (%s)", t->directive, t->display, loc);
+	}
+}
+
+static void probe_evidence(struct gw_finding *f, const struct gw_target *t)
+{
+	if (!t->probed) return;
+	if (t->reachable && t->http_ok)
+		evidence(f, "direct probe %s: HTTP %ld in %.0f ms", t->display, t->http_status, t->total_ms);
+	else if (t->reachable && t->timed_out)
+		evidence(f, "direct probe %s: connected, no answer within %.1f s", t->display, t->total_ms / 1000.0);
+	else if (t->err)
+		evidence(f, "direct probe %s: connect failed (%d: %s)", t->display, t->err, strerror(t->err));
+	else if (t->error[0])
+		evidence(f, "direct probe %s: %s", t->display, t->error);
+}
+
+static void probe_command(struct gw_finding *f, const struct gw_target *t)
+{
+	if (t->not_http) {
+		if (t->addr.kind == GW_ADDR_UNIX) command(f, "ss -lxp | grep %s", t->addr.path);
+		else command(f, "ss -ltnp 'sport = :%d'", t->addr.port);
+		return;
+	}
+	if (t->addr.kind == GW_ADDR_UNIX) command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' --unix-socket %s http://localhost/", t->addr.path);
+	else if (t->addr.kind == GW_ADDR_INET6) command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' http://[%s]:%d/", t->addr.host, t->addr.port);
+	else command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' http://%s:%d/", t->addr.host, t->addr.port);
+}
+
+static void nginx_events_evidence(struct ctx *c, struct gw_finding *f, const struct gw_target *t,
+				  enum gw_log_kind k)
+{
+	int n = 0;
+	const struct gw_log_event *e = nginx_event(c, k, t, &n);
+	if (!e) return;
+	event_evidence(f, e);
+	if (n > 1) evidence(f, "%d such error.log lines in the last %.0f min", n, c->cfg->recent_window / 60);
+}
+
+/* App boot trouble in the app's own logs, newer than the window start. */
+static const struct gw_log_event *boot_failure_event(struct ctx *c)
+{
+	static const enum gw_log_kind kinds[] = {
+		GW_LOG_APP_MODULE_NOT_FOUND, GW_LOG_APP_CONFIG, GW_LOG_APP_DB, GW_LOG_APP_EXCEPTION,
+		GW_LOG_APP_WORKER_BOOT,
+	};
+	/* Only what happened after the app's newest start counts when it runs. */
+	double nb = app_running(c->s) ? app_last_start(c->s) - 2 : 0;
+	return app_event(c, kinds, sizeof kinds / sizeof *kinds, nb);
+}
+
+static const struct gw_log_event *oom_event(struct ctx *c)
+{
+	static const enum gw_log_kind kinds[] = { GW_LOG_OOM_KILL, GW_LOG_APP_WORKER_KILLED };
+	return app_event(c, kinds, 2, 0);
+}
+
+static void add_boot_failure(struct ctx *c, const struct gw_target *t, const struct gw_log_event *e)
+{
+	const char *what = e->detail[0] ? e->detail : e->line;
+	char hms[32];
+	time_hms(e->time, hms, sizeof hms);
+	struct gw_finding *f = finding_add(c, "app_boot_failure", GW_SEV_CRIT, GW_HOP_APP, 90,
+		"app boot failure: %.300s (%s, %s)", what, base_name(e->source), hms);
+	event_evidence(f, e);
+	if (t) { target_evidence(f, t); probe_evidence(f, t); }
+	if (!app_running(c->s)) evidence(f, "no gunicorn/uvicorn/app server process is running");
+	switch (e->kind) {
+	case GW_LOG_APP_MODULE_NOT_FOUND:
+		fix(f, "install the missing package into the app's virtualenv, or fix the module path / WorkingDirectory");
+		break;
+	case GW_LOG_APP_CONFIG:
+		fix(f, "set the missing setting / environment variable (EnvironmentFile=, .env) the app reads at start");
+		break;
+	case GW_LOG_APP_DB:
+		fix(f, "make the database reachable (is it running? host/port/credentials in the app's environment)");
+		break;
+	default:
+		fix(f, "fix the error in the app log, then start the app again");
+	}
+	fix(f, "restart the app server and probe again");
+	if (e->source[0] && !gw_starts_with(e->source, "journal:"))
+		command(f, "tail -n 50 %s", strchr(e->source, ':') ? strchr(e->source, ':') + 1 : e->source);
+	command(f, "journalctl -u <app unit> -n 50");
+}
+
+/* Listeners of app processes that nginx does not target: port/path mismatch. */
+static int find_app_elsewhere(struct ctx *c, const struct gw_target *t, char *other, size_t n,
+			      int *same_port_other_family)
+{
+	const struct gw_snapshot *s = c->s;
+	*same_port_other_family = 0;
+	other[0] = '\0';
+	for (size_t i = 0; i < s->listeners.n; i++) {
+		const struct gw_listener *l = &s->listeners.v[i];
+		if (!listener_is_app(s, l)) continue;
+		char ls[GW_PATH + 16], own[64];
+		listener_str(l, ls, sizeof ls);
+		owner_str(s, l, own, sizeof own);
+		if (t->addr.kind != GW_ADDR_UNIX && l->family != AF_UNIX && l->port == t->addr.port) {
+			*same_port_other_family = 1;
+			gw_fmt(other, n, "%s (%s)", ls, own);
+			return 1;
+		}
+		if (!other[0]) gw_fmt(other, n, "%s (%s)", ls, own);
+	}
+	if (other[0]) return 1;
+	/* Without root we may not see owners: fall back to the app's cmdline bind. */
+	for (size_t i = 0; i < s->procs.n; i++) {
+		const struct gw_proc *p = &s->procs.v[i];
+		struct gw_addr a;
+		char as[GW_PATH + 16];
+		if (!role_is_app_master(p->role) || !cmdline_bind(p->cmdline, &a)) continue;
+		if (a.kind == t->addr.kind && a.port == t->addr.port && !strcmp(a.path, t->addr.path) &&
+		    !strcmp(a.host, t->addr.host))
+			continue;
+		gw_addr_str(&a, as, sizeof as);
+		if (t->addr.kind != GW_ADDR_UNIX && a.kind != GW_ADDR_UNIX && a.port == t->addr.port &&
+		    a.kind != t->addr.kind)
+			*same_port_other_family = 1;
+		gw_fmt(other, n, "%s (%s pid %d, from its command line)", as, gw_role_name(p->role), (int)p->pid);
+		return 1;
+	}
+	return 0;
+}
+
+static void rule_target_down(struct ctx *c, const struct gw_target *t, int partial, int stale)
+{
+	const struct gw_snapshot *s = c->s;
+	enum gw_severity sev = partial || stale ? GW_SEV_WARN : GW_SEV_CRIT;
+	const char *suffix = stale ? " (in the edited config, not yet loaded)" : "";
+	struct gw_finding *f;
+	char other[GW_TEXT];
+	int samefam = 0;
+
+	if (partial) {
+		f = finding_add(c, "upstream_down", sev, GW_HOP_UPSTREAM, 30,
+			"server %s of upstream %s is down; nginx retries the other servers%s",
+			t->display, t->upstream_name, suffix);
+		target_evidence(f, t);
+		probe_evidence(f, t);
+		nginx_events_evidence(c, f, t, GW_LOG_CONNECT_REFUSED);
+		fix(f, "start the app instance behind %s, or mark the server `down` in upstream %s",
+		    t->display, t->upstream_name);
+		probe_command(f, t);
+		return;
+	}
+
+	/* unix socket: missing file or permission */
+	if (t->addr.kind == GW_ADDR_UNIX) {
+		if (t->perm_checked && t->exists && !t->perm_ok) goto perm;
+		if ((t->perm_checked && !t->exists) || t->err == ENOENT) {
+			const struct gw_log_event *be = boot_failure_event(c);
+			if (be && !stale) { add_boot_failure(c, t, be); return; }
+			if (find_app_elsewhere(c, t, other, sizeof other, &samefam)) {
+				f = finding_add(c, "port_mismatch", sev, GW_HOP_UPSTREAM, 80,
+					"nginx targets %s but the app listens on %s%s", t->display, other, suffix);
+			} else {
+				f = finding_add(c, "socket_missing", sev, GW_HOP_UPSTREAM, 70,
+					"socket %s does not exist: the app is not running or binds elsewhere%s",
+					t->addr.path, suffix);
+			}
+			target_evidence(f, t);
+			probe_evidence(f, t);
+			if (t->perm_detail[0]) evidence(f, "%s", t->perm_detail);
+			nginx_events_evidence(c, f, t, GW_LOG_SOCKET_NOENT);
+			if (!app_running(s)) evidence(f, "no gunicorn/uvicorn/app server process is running");
+			fix(f, "start the app server with --bind unix:%s (or point %s at where it listens)",
+			    t->addr.path, t->directive);
+			fix(f, "a socket under /run vanishes at reboot: use RuntimeDirectory= in the unit");
+			command(f, "ls -l %s", t->addr.path);
+			command(f, "ss -lxp");
+			return;
+		}
+	}
+
+	if (t->err == EACCES) {
+perm:
+		f = finding_add(c, "socket_permission", sev, GW_HOP_UPSTREAM, 85,
+			"nginx workers (%s) cannot connect to %s: %s%s",
+			s->nginx.worker_user[0] ? s->nginx.worker_user : "worker user",
+			t->display, t->perm_path[0] ? t->perm_path : "permission denied", suffix);
+		target_evidence(f, t);
+		if (t->perm_detail[0]) evidence(f, "%s", t->perm_detail);
+		nginx_events_evidence(c, f, t, GW_LOG_SOCKET_EACCES);
+		fix(f, "let the worker user reach the socket: group www-data/nginx on the socket (gunicorn --group, --umask 007) and search (x) permission on every parent directory");
+		fix(f, "or run the nginx workers as a user that may (the `user` directive)");
+		command(f, "namei -l %s", t->addr.path);
+		if (s->nginx.worker_user[0])
+			command(f, "sudo -u %s test -w %s && echo ok", s->nginx.worker_user, t->addr.path);
+		return;
+	}
+
+	/* TCP (or a unix socket that exists but refuses): nothing accepts there */
+	const struct gw_log_event *be = boot_failure_event(c);
+	if (be && !stale) { add_boot_failure(c, t, be); return; }
+	const struct gw_log_event *oe = oom_event(c);
+	if (oe && !stale && !app_running(s)) {
+		f = finding_add(c, "oom_killed", sev, GW_HOP_APP, 88,
+			"the app was killed for lack of memory (%.200s)", oe->detail[0] ? oe->detail : "OOM");
+		event_evidence(f, oe);
+		target_evidence(f, t);
+		probe_evidence(f, t);
+		fix(f, "reduce workers / memory per worker, add memory or swap, look for a leak (max_requests)");
+		command(f, "journalctl -k | grep -i 'out of memory'");
+		command(f, "free -m");
+		return;
+	}
+	if (find_app_elsewhere(c, t, other, sizeof other, &samefam)) {
+		if (samefam)
+			f = finding_add(c, "ip_family_mismatch", sev, GW_HOP_UPSTREAM, 80,
+				"nginx targets %s (%s) but the app listens on %s%s", t->display,
+				t->addr.kind == GW_ADDR_INET6 ? "IPv6" : "IPv4", other, suffix);
+		else
+			f = finding_add(c, "port_mismatch", sev, GW_HOP_UPSTREAM, 80,
+				"nginx targets %s but the app listens on %s%s", t->display, other, suffix);
+		target_evidence(f, t);
+		probe_evidence(f, t);
+		nginx_events_evidence(c, f, t, GW_LOG_CONNECT_REFUSED);
+		if (samefam)
+			fix(f, "bind the app to the address family nginx uses (e.g. --bind [::1]:%d or both), or change %s to the app's address",
+			    t->addr.port, t->directive);
+		else
+			fix(f, "make %s and the app's bind agree (change one of them), then reload/restart", t->directive);
+		command(f, "ss -ltnp");
+		probe_command(f, t);
+		return;
+	}
+	const char *what = t->not_http ? "nothing accepts connections at" : "nothing listens at";
+	if (t->addr.kind == GW_ADDR_HOST && t->error[0] && strstr(t->error, "esolve")) {
+		f = finding_add(c, "upstream_resolve_failure", sev, GW_HOP_NGINX, 70,
+			"upstream host %s does not resolve%s", t->addr.host, suffix);
+		target_evidence(f, t);
+		probe_evidence(f, t);
+		fix(f, "fix the name (DNS, /etc/hosts, compose service name) or use an IP address");
+		command(f, "getent hosts %s", t->addr.host);
+		return;
+	}
+	f = finding_add(c, "upstream_down", sev, GW_HOP_UPSTREAM, 60, "%s %s (%s)%s", what, t->display,
+			t->directive, suffix);
+	target_evidence(f, t);
+	probe_evidence(f, t);
+	nginx_events_evidence(c, f, t, GW_LOG_CONNECT_REFUSED);
+	nginx_events_evidence(c, f, t, GW_LOG_NO_LIVE);
+	if (!app_running(s)) evidence(f, "no gunicorn/uvicorn/app server process is running");
+	fix(f, "start the app server that should listen on %s", t->display);
+	fix(f, "if it runs under systemd: systemctl status / journalctl -u to see why it stopped");
+	probe_command(f, t);
+	command(f, "ss -ltnp");
+}
+
+static void rule_target_slow(struct ctx *c, const struct gw_target *t)
+{
+	struct gw_finding *f = finding_add(c, "upstream_timeout", GW_SEV_CRIT, GW_HOP_APP, 60,
+		"the app at %s accepts connections but does not answer", t->display);
+	target_evidence(f, t);
+	probe_evidence(f, t);
+	const struct gw_listener *l = t->listener_idx >= 0 && (size_t)t->listener_idx < c->s->listeners.n
+		? &c->s->listeners.v[t->listener_idx] : NULL;
+	if (l && l->backlog && l->queue >= l->backlog) {
+		f->cause = "upstream_overloaded";
+		f->hop = GW_HOP_UPSTREAM;
+		gw_fmt(f->summary, sizeof f->summary, "the app at %s is overloaded: accept queue full (%u/%u)",
+		       t->display, l->queue, l->backlog);
+		fix(f, "add workers (gunicorn --workers / --threads), find the slow requests, raise the backlog");
+	} else {
+		fix(f, "find what the app is waiting for (database, external API, a deadlock); py-spy dump --pid <worker>");
+	}
+	nginx_events_evidence(c, f, t, GW_LOG_TIMEOUT);
+	probe_command(f, t);
+}
+
+/* Request-level failures seen in error.log while the target accepts connections. */
+static void rule_target_requests(struct ctx *c, const struct gw_target *t)
+{
+	const struct gw_snapshot *s = c->s;
+	int n;
+	const struct gw_log_event *e;
+	struct gw_finding *f;
+
+	if ((e = nginx_event(c, GW_LOG_TIMEOUT, t, &n))) {
+		f = finding_add(c, "upstream_timeout", GW_SEV_CRIT, GW_HOP_APP, 60,
+			"requests to %s time out (504): the app answers slower than nginx waits", t->display);
+		event_evidence(f, e);
+		if (n > 1) evidence(f, "%d timeouts in the last %.0f min", n, c->cfg->recent_window / 60);
+		target_evidence(f, t);
+		for (size_t i = 0; i < s->conf.settings.n; i++) {
+			const struct gw_conf_setting *st = &s->conf.settings.v[i];
+			if (strstr(st->directive, "read_timeout"))
+				evidence(f, "%s %s (%s, %s:%d)", st->directive, st->value, st->context, st->loc.file, st->loc.line);
+		}
+		if (e->request[0]) fix(f, "find why %.200s is slow (database, external calls); it must answer within the read timeout", e->request);
+		fix(f, "raise proxy_read_timeout only once the app is known healthy");
+		command(f, "grep 'upstream timed out' %s | tail", e->source[0] && strchr(e->source, ':') ? strchr(e->source, ':') + 1 : "error.log");
+	}
+	int np = 0, nr = 0;
+	const struct gw_log_event *ep = nginx_event(c, GW_LOG_PREMATURE_CLOSE, t, &np);
+	const struct gw_log_event *er = nginx_event(c, GW_LOG_RESET, t, &nr);
+	if (ep || er) {
+		static const enum gw_log_kind wk[] = { GW_LOG_APP_WORKER_TIMEOUT, GW_LOG_APP_WORKER_KILLED, GW_LOG_OOM_KILL };
+		const struct gw_log_event *we = app_event(c, wk, 3, 0);
+		const struct gw_log_event *oe = oom_event(c);
+		if (oe && oe->kind == GW_LOG_OOM_KILL) {
+			f = finding_add(c, "oom_killed", GW_SEV_CRIT, GW_HOP_APP, 88,
+				"app processes are killed for lack of memory (%.200s) while serving requests",
+				oe->detail[0] ? oe->detail : "OOM");
+			event_evidence(f, oe);
+			fix(f, "reduce workers / memory per worker, add memory, look for a leak (max_requests)");
+			command(f, "journalctl -k | grep -i 'out of memory'");
+		} else {
+			f = finding_add(c, "app_crash_during_request", GW_SEV_CRIT, GW_HOP_APP, 65,
+				"the app closes connections mid-request (502)%s%.200s",
+				we ? ": " : "", we ? (we->kind == GW_LOG_APP_WORKER_TIMEOUT ? "gunicorn WORKER TIMEOUT kills slow workers"
+						      : we->detail[0] ? we->detail : we->line) : "");
+		}
+		if (ep) event_evidence(f, ep);
+		if (er) event_evidence(f, er);
+		if (np + nr > 1) evidence(f, "%d such error.log lines in the last %.0f min", np + nr, c->cfg->recent_window / 60);
+		if (we) event_evidence(f, we);
+		target_evidence(f, t);
+		if (we && we->kind == GW_LOG_APP_WORKER_TIMEOUT) {
+			fix(f, "find the slow request; raise gunicorn --timeout only if the slowness is legitimate");
+			fix(f, "keep gunicorn --timeout above proxy_read_timeout, or nginx sees the worker die (502)");
+		} else {
+			fix(f, "read the app log around the time of the error for the crash");
+		}
+		command(f, "journalctl -u <app unit> --since '-10min'");
+	}
+	if ((e = nginx_event(c, GW_LOG_BIG_HEADER, t, &n)) || (e = nginx_event(c, GW_LOG_INVALID_HEADER, t, &n))) {
+		int big = e->kind == GW_LOG_BIG_HEADER;
+		f = finding_add(c, "upstream_invalid_response", GW_SEV_CRIT, GW_HOP_APP, 60,
+			big ? "the app at %s sends response headers bigger than nginx's buffers"
+			    : "the app at %s sends an invalid HTTP response", t->display);
+		event_evidence(f, e);
+		target_evidence(f, t);
+		if (big) fix(f, "raise proxy_buffer_size / proxy_buffers, or send smaller headers (cookies!)");
+		else fix(f, "check the app speaks HTTP on that port (not uwsgi/fastcgi) and writes valid headers");
+		probe_command(f, t);
+	}
+	if ((e = nginx_event(c, GW_LOG_AGAIN, t, &n))) {
+		f = finding_add(c, "upstream_overloaded", GW_SEV_CRIT, GW_HOP_UPSTREAM, 60,
+			"the app's socket %s refuses new connections: its accept queue is full", t->display);
+		event_evidence(f, e);
+		target_evidence(f, t);
+		fix(f, "add workers, find slow requests, raise the listen backlog (gunicorn --backlog, net.core.somaxconn)");
+		command(f, "ss -lx | grep %s", t->display);
+	}
+	if ((e = nginx_event(c, GW_LOG_RESOLVE, NULL, &n))) {
+		f = finding_add(c, "upstream_resolve_failure", GW_SEV_CRIT, GW_HOP_NGINX, 60,
+			"nginx cannot resolve an upstream host name");
+		event_evidence(f, e);
+		fix(f, "fix DNS / the resolver directive, or use an IP address");
+	}
+}
+
+static void rule_overloaded_listener(struct ctx *c, const struct gw_target *t)
+{
+	const struct gw_listener *l;
+	if (t->listener_idx < 0 || (size_t)t->listener_idx >= c->s->listeners.n) return;
+	l = &c->s->listeners.v[t->listener_idx];
+	if (!l->backlog || l->queue < l->backlog) return;
+	struct gw_finding *f = finding_add(c, "upstream_overloaded", GW_SEV_CRIT, GW_HOP_UPSTREAM, 62,
+		"the accept queue of %s is full (%u of %u): the app does not accept fast enough",
+		t->display, l->queue, l->backlog);
+	target_evidence(f, t);
+	fix(f, "add workers, find slow requests, raise the listen backlog");
+	command(f, "ss -ltn");
+}
+
+static void rule_targets(struct ctx *c)
+{
+	const struct gw_snapshot *s = c->s;
+	int stale = s->nginx.stale && s->nginx.master_pid;
+	for (size_t i = 0; i < s->targets.n; i++) {
+		const struct gw_target *t = &s->targets.v[i];
+		enum tstate st = target_state(t);
+		int partial = 0;
+		if (st == T_DOWN && t->upstream_name[0]) {
+			/* another primary server of the same upstream answers: partial */
+			for (size_t j = 0; j < s->targets.n; j++) {
+				const struct gw_target *o = &s->targets.v[j];
+				if (j != i && !strcmp(o->upstream_name, t->upstream_name) && !o->down &&
+				    target_state(o) == T_OK)
+					partial = 1;
+			}
+			if (t->down) continue;   /* marked down on purpose */
+		}
+		/* a stale config: only the error log shows what the running nginx does */
+		int live_errors = 0;
+		if (stale) {
+			int n1 = 0, n2 = 0, n3 = 0;
+			nginx_event(c, GW_LOG_CONNECT_REFUSED, t, &n1);
+			nginx_event(c, GW_LOG_SOCKET_NOENT, t, &n2);
+			nginx_event(c, GW_LOG_SOCKET_EACCES, t, &n3);
+			live_errors = n1 + n2 + n3;
+		}
+		if (st == T_DOWN) rule_target_down(c, t, partial, stale && !live_errors);
+		else if (st == T_SLOW) rule_target_slow(c, t);
+		else if (t->addr.kind == GW_ADDR_UNIX && t->perm_checked && t->exists && !t->perm_ok)
+			rule_target_down(c, t, 0, stale && !live_errors);   /* root got in; the workers cannot */
+		if (st == T_OK) rule_overloaded_listener(c, t);
+		if (st != T_DOWN) rule_target_requests(c, t);
+	}
+}
+
+static void rule_oom_history(struct ctx *c)
+{
+	const struct gw_log_event *e = oom_event(c);
+	for (size_t i = 0; i < c->d->findings.n; i++)
+		if (!strcmp(c->d->findings.v[i].cause, "oom_killed")) return;
+	if (!e || e->kind != GW_LOG_OOM_KILL) return;
+	struct gw_finding *f = finding_add(c, "oom_killed", GW_SEV_WARN, GW_HOP_APP, 20,
+		"the kernel killed %.200s for lack of memory recently", e->detail[0] ? e->detail : "a process");
+	event_evidence(f, e);
+	if (c->s->mem.ok)
+		evidence(f, "memory available now: %lu MiB of %lu MiB", c->s->mem.available_kb / 1024,
+			 c->s->mem.total_kb / 1024);
+	fix(f, "\"a restart fixes it for a while\" points to memory pressure or a leak");
+	command(f, "journalctl -k | grep -i 'out of memory'");
+	command(f, "free -m");
+}
+
+static void rule_memory(struct ctx *c)
+{
+	const struct gw_memory *m = &c->s->mem;
+	if (!m->ok || !m->total_kb) return;
+	if (m->available_kb * 20 < m->total_kb) {   /* < 5 % available */
+		struct gw_finding *f = finding_add(c, "oom_killed", GW_SEV_WARN, GW_HOP_APP, 10,
+			"memory is nearly exhausted: %lu MiB of %lu MiB available", m->available_kb / 1024,
+			m->total_kb / 1024);
+		if (m->psi_some10 >= 0) evidence(f, "memory pressure (PSI some avg10): %.1f%%", m->psi_some10);
+		fix(f, "find the process that grows (ps aux --sort=-rss | head); the OOM killer is next");
+		command(f, "free -m");
+	}
+}
+
+/* ------------------------------------------------------------ hops + verdict */
+
+static void hops_fill(struct ctx *c)
+{
+	const struct gw_snapshot *s = c->s;
+	struct gw_hop_state *h = c->d->hops;
+	int ok = 0, down = 0, unknown = 0;
+
+	h[GW_HOP_CLIENT].status = s->nginx.master_pid ? GW_HS_OK : GW_HS_UNKNOWN;
+	gw_fmt(h[GW_HOP_CLIENT].detail, GW_TEXT, "%s", "requests reach this host's nginx listeners");
+
+	if (s->nginx.master_pid) {
+		h[GW_HOP_NGINX].status = GW_HS_OK;
+		gw_fmt(h[GW_HOP_NGINX].detail, GW_TEXT, "master %d, %d worker%s; config %s%s",
+		       (int)s->nginx.master_pid, s->nginx.nworkers, s->nginx.nworkers == 1 ? "" : "s",
+		       s->conf.conf_path, s->ntest.ran ? (s->ntest.ok ? " (nginx -t ok)" : " (nginx -t FAILED)") : "");
+	} else {
+		h[GW_HOP_NGINX].status = GW_HS_FAIL;
+		gw_fmt(h[GW_HOP_NGINX].detail, GW_TEXT, "no nginx master process (config %s)", s->conf.conf_path);
+	}
+
+	for (size_t i = 0; i < s->targets.n; i++) {
+		enum tstate st = target_state(&s->targets.v[i]);
+		if (st == T_OK) ok++;
+		else if (st == T_UNKNOWN) unknown++;
+		else down++;
+	}
+	if (!s->targets.n) {
+		h[GW_HOP_UPSTREAM].status = GW_HS_UNKNOWN;
+		gw_fmt(h[GW_HOP_UPSTREAM].detail, GW_TEXT, "no proxy_pass / *_pass target in the config");
+	} else {
+		h[GW_HOP_UPSTREAM].status = down ? GW_HS_FAIL : unknown ? GW_HS_UNKNOWN : GW_HS_OK;
+		gw_fmt(h[GW_HOP_UPSTREAM].detail, GW_TEXT, "%zu target%s: %d answer%s, %d down%s", s->targets.n,
+		       s->targets.n == 1 ? "" : "s", ok, ok == 1 ? "s" : "", down,
+		       unknown ? ", some not probed" : "");
+	}
+
+	int masters = 0, workers = 0;
+	for (size_t i = 0; i < s->procs.n; i++) {
+		if (role_is_app_master(s->procs.v[i].role)) masters++;
+		else if (s->procs.v[i].role == GW_ROLE_GUNICORN_WORKER || s->procs.v[i].role == GW_ROLE_UVICORN_WORKER) workers++;
+	}
+	int http = 0;
+	for (size_t i = 0; i < s->targets.n; i++) if (s->targets.v[i].http_ok) http++;
+	if (masters || workers || http) {
+		h[GW_HOP_APP].status = http ? GW_HS_OK : GW_HS_UNKNOWN;
+		gw_fmt(h[GW_HOP_APP].detail, GW_TEXT, "%d app server%s, %d worker%s%s", masters, masters == 1 ? "" : "s",
+		       workers, workers == 1 ? "" : "s", http ? "; answers HTTP" : "");
+	} else {
+		h[GW_HOP_APP].status = s->targets.n ? GW_HS_FAIL : GW_HS_UNKNOWN;
+		gw_fmt(h[GW_HOP_APP].detail, GW_TEXT, "no app server process found");
+	}
+	h[GW_HOP_DB].status = GW_HS_UNKNOWN;
+	gw_fmt(h[GW_HOP_DB].detail, GW_TEXT, "not checked (no database address known)");
+
+	/* findings override: a finding marks its hop */
+	for (size_t i = 0; i < c->d->findings.n; i++) {
+		const struct gw_finding *f = &c->d->findings.v[i];
+		enum gw_hop_status hs = f->severity == GW_SEV_CRIT ? GW_HS_FAIL : f->severity == GW_SEV_WARN ? GW_HS_WARN : GW_HS_OK;
+		if (f->severity < GW_SEV_WARN) continue;
+		if (h[f->hop].status == GW_HS_FAIL && hs != GW_HS_FAIL) continue;
+		if (hs == GW_HS_FAIL || h[f->hop].status != GW_HS_FAIL) {
+			if (h[f->hop].status != hs || !(h[f->hop].status == GW_HS_FAIL))
+				GW_COPY(h[f->hop].detail, f->summary);
+			h[f->hop].status = hs;
+		}
+	}
+	/* db errors seen by the app */
+	static const enum gw_log_kind dbk[] = { GW_LOG_APP_DB };
+	const struct gw_log_event *dbe = app_event(c, dbk, 1, 0);
+	if (dbe) {
+		h[GW_HOP_DB].status = GW_HS_FAIL;
+		gw_fmt(h[GW_HOP_DB].detail, GW_TEXT, "app log: %.400s", dbe->detail[0] ? dbe->detail : dbe->line);
+	}
+}
+
+static int finding_cmp(const void *a, const void *b)
+{
+	const struct gw_finding *x = a, *y = b;
+	if (x->severity != y->severity) return (int)y->severity - (int)x->severity;
+	if (x->hop != y->hop) return (int)x->hop - (int)y->hop;
+	return y->rank - x->rank;
+}
+
+void diagnose(const struct gw_snapshot *s, const struct gw_diag_config *cfg, struct gw_diagnosis *d)
+{
+	struct ctx c = { .s = s, .cfg = cfg, .d = d };
+	double reset = s->nginx.last_reload;
+	memset(d, 0, sizeof *d);
+	d->verdict = -1;
+	c.since = c.since_nginx = cfg->now - cfg->recent_window;
+	/* error.log lines before the last nginx reload describe the old config: history */
+	if (reset > c.since && reset < cfg->now) c.since_nginx = reset - 1;
+
+	rule_unknown(&c);
+	rule_nginx_down(&c);
+	rule_config_invalid(&c);
+	rule_config_parse(&c);
+	rule_config_stale(&c);
+	rule_targets(&c);
+	rule_oom_history(&c);
+	rule_memory(&c);
+
+	if (d->findings.n > 1) qsort(d->findings.v, d->findings.n, sizeof *d->findings.v, finding_cmp);
+	d->status = GW_SEV_OK;
+	for (size_t i = 0; i < d->findings.n; i++)
+		if (d->findings.v[i].severity > d->status) d->status = d->findings.v[i].severity;
+	if (d->status == GW_SEV_INFO) d->status = GW_SEV_OK;
+	if (d->status >= GW_SEV_WARN) d->verdict = 0;
+	hops_fill(&c);
+}
+
+void diagnosis_free(struct gw_diagnosis *d)
+{
+	gw_vec_free(&d->findings);
+	d->verdict = -1;
+}
+
+const struct gw_finding *diagnosis_verdict(const struct gw_diagnosis *d)
+{
+	return d->verdict >= 0 && (size_t)d->verdict < d->findings.n ? &d->findings.v[d->verdict] : NULL;
+}

@@ -1,0 +1,17 @@
+/* diagnose.h — the pure function snapshot -> findings + verdict. No I/O. */
+#ifndef GW_DIAGNOSE_H
+#define GW_DIAGNOSE_H
+
+#include "model.h"
+
+struct gw_diag_config {
+	double now;              /* evaluation time (epoch); lets tests pin the clock */
+	double recent_window;    /* log events newer than now - window are current (s) */
+};
+
+/* Fill d (caller: memset 0 / diagnosis_free first). */
+void diagnose(const struct gw_snapshot *s, const struct gw_diag_config *cfg, struct gw_diagnosis *d);
+void diagnosis_free(struct gw_diagnosis *d);
+const struct gw_finding *diagnosis_verdict(const struct gw_diagnosis *d);
+
+#endif

@@ -1,0 +1,303 @@
+/* gather.c — one probe pass into a snapshot (see gather.h).
+ *
+ * Order matters: processes first (they locate the running nginx and its
+ * config), then the config (targets, log paths, worker user), then listeners
+ * and permissions (they need the targets), then the log tails, then the two
+ * asynchronous probes: HTTP to every target and `nginx -t`. */
+#include "gather.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernlog.h"
+#include "listeners.h"
+#include "logread.h"
+#include "memory.h"
+#include "nginx_conf.h"
+#include "nginx_test.h"
+#include "procs.h"
+#include "sockperm.h"
+#include "upstream.h"
+
+#define LOG_TAIL_BYTES (4u << 20)
+
+struct gather {
+	sd_event *e;
+	const struct gw_options *o;
+	struct procs_state *ps;
+	struct upstream_prober *up;
+	struct gw_snapshot *s;       /* the pass in flight (not owned) */
+	int pending;                 /* async probes still out */
+	int busy;
+	void (*done)(void *ud);
+	void *ud;
+	double t0;
+	double conf_sig;             /* config files signature at the last nginx -t */
+	int ntest_invalid;
+};
+
+struct gather *gather_new(sd_event *e, const struct gw_options *o)
+{
+	struct gather *g = gw_xcalloc(1, sizeof *g);
+	g->e = sd_event_ref(e);
+	g->o = o;
+	g->ps = procs_state_new();
+	g->up = upstream_prober_new(e);
+	g->ntest_invalid = 1;
+	return g;
+}
+
+void gather_free(struct gather *g)
+{
+	if (!g) return;
+	upstream_prober_free(g->up);
+	procs_state_free(g->ps);
+	sd_event_unref(g->e);
+	free(g);
+}
+
+int gather_busy(const struct gather *g)
+{
+	return g->busy;
+}
+
+void gather_invalidate_ntest(struct gather *g)
+{
+	g->ntest_invalid = 1;
+}
+
+static void probe_mark(struct gw_snapshot *s, const char *name, double t0, int ok, const char *err)
+{
+	struct gw_probe_status *p = gw_vec_push(&s->probes);
+	GW_COPY(p->name, name);
+	p->duration = gw_mono() - t0;
+	if (ok) p->last_ok = gw_now();
+	if (err) GW_COPY(p->error, err);
+}
+
+static void finish(struct gather *g)
+{
+	struct gw_snapshot *s = g->s;
+	s->finished = gw_now();
+	probe_mark(s, "total", g->t0, 1, NULL);
+	g->busy = 0;
+	g->s = NULL;
+	if (g->done) g->done(g->ud);
+}
+
+static void async_done(void *ud)
+{
+	struct gather *g = ud;
+	if (--g->pending == 0) finish(g);
+}
+
+/* Signature of the config files' mtimes: changes when any file is edited. */
+static double conf_signature(const struct gw_nginx_conf *c)
+{
+	double sig = (double)c->files.n;
+	for (size_t i = 0; i < c->files.n; i++) sig += (double)c->files.v[i].mtime * (double)(i + 1);
+	return sig;
+}
+
+static int path_is_file_log(const char *p)
+{
+	return p[0] == '/' && strcmp(p, "/dev/null") && !gw_starts_with(p, "/dev/std");
+}
+
+static int seen_path(const struct gw_snapshot *s, const char *path)
+{
+	for (size_t i = 0; i < s->log_sources.n; i++)
+		if (!strcmp(s->log_sources.v[i].path, path)) return 1;
+	return 0;
+}
+
+/* App log files named on an app server's command line (gunicorn
+ * --error-logfile / --log-file). */
+static void app_logs_from_cmdlines(struct gw_snapshot *s, double since)
+{
+	for (size_t i = 0; i < s->procs.n; i++) {
+		const struct gw_proc *p = &s->procs.v[i];
+		char buf[GW_LINE], *save = NULL, *prev = NULL;
+		if (p->role != GW_ROLE_GUNICORN_MASTER && p->role != GW_ROLE_UVICORN_MASTER &&
+		    p->role != GW_ROLE_APP_SERVER)
+			continue;
+		GW_COPY(buf, p->cmdline);
+		for (char *tok = strtok_r(buf, " ", &save); tok; prev = tok, tok = strtok_r(NULL, " ", &save)) {
+			const char *val = NULL;
+			if (prev && (!strcmp(prev, "--error-logfile") || !strcmp(prev, "--log-file"))) val = tok;
+			else if (gw_starts_with(tok, "--error-logfile=")) val = tok + 16;
+			else if (gw_starts_with(tok, "--log-file=")) val = tok + 11;
+			if (val && val[0] == '/' && !seen_path(s, val))
+				logread_tail(s, val, "app", LOGREAD_APP, LOG_TAIL_BYTES, since);
+		}
+	}
+}
+
+static void read_logs(struct gather *g, struct gw_snapshot *s)
+{
+	const struct gw_options *o = g->o;
+	double since = s->taken - (o->recent_window > 0 ? o->recent_window : 300) - 60;
+	double t0 = gw_mono();
+
+	if (o->error_logs.n) {
+		for (size_t i = 0; i < o->error_logs.n; i++)
+			logread_tail(s, o->error_logs.v[i], "nginx-error", LOGREAD_NGINX_ERROR, LOG_TAIL_BYTES, since);
+	} else {
+		for (size_t i = 0; i < s->conf.logs.n; i++) {
+			const struct gw_conf_log *l = &s->conf.logs.v[i];
+			if (l->is_access || !path_is_file_log(l->path) || seen_path(s, l->path)) continue;
+			logread_tail(s, l->path, "nginx-error", LOGREAD_NGINX_ERROR, LOG_TAIL_BYTES, since);
+		}
+		if (!s->log_sources.n && s->conf.parsed) {
+			const char *def = "/var/log/nginx/error.log";   /* Debian's compiled-in default */
+			if (access(def, F_OK) == 0)
+				logread_tail(s, def, "nginx-error", LOGREAD_NGINX_ERROR, LOG_TAIL_BYTES, since);
+		}
+	}
+	for (size_t i = 0; i < o->app_logs.n; i++) {
+		const char *a = o->app_logs.v[i];
+		if (gw_starts_with(a, "unit:")) {
+			snapshot_note(s, "logs", "--app-log %s: journal units are read by the journal probe (not yet in this build)", a);
+			continue;
+		}
+		if (!seen_path(s, a)) logread_tail(s, a, "app", LOGREAD_APP, LOG_TAIL_BYTES, since);
+	}
+	app_logs_from_cmdlines(s, since);
+	for (size_t i = 0; i < s->log_sources.n; i++) {
+		const struct gw_log_source *ls = &s->log_sources.v[i];
+		if (!ls->readable)
+			snapshot_note(s, "logs", "cannot read %s: %s", ls->path, ls->error);
+	}
+	probe_mark(s, "logs", t0, 1, NULL);
+
+	t0 = gw_mono();
+	kernlog_read(s, since);
+	if (!s->mem.kernel_log_readable && s->mem.kernel_log_error[0])
+		snapshot_note(s, "kernel", "kernel log (OOM kills) not readable: %s", s->mem.kernel_log_error);
+	probe_mark(s, "kernel-log", t0, s->mem.kernel_log_readable, s->mem.kernel_log_error);
+}
+
+/* --upstream URL: extra targets given by hand. */
+static void add_cli_targets(struct gather *g, struct gw_snapshot *s)
+{
+	for (size_t i = 0; i < g->o->upstreams.n; i++) {
+		const char *u = g->o->upstreams.v[i];
+		struct gw_target *t = gw_vec_push(&s->targets);
+		const char *hp = strstr(u, "://");
+		t->listener_idx = -1;
+		GW_COPY(t->directive, "--upstream");
+		GW_COPY(t->scheme, "http");
+		hp = hp ? hp + 3 : u;
+		if (gw_starts_with(hp, "unix:")) {
+			t->addr.kind = GW_ADDR_UNIX;
+			GW_COPY(t->addr.path, hp + 5);
+			char *c = strchr(t->addr.path, ':');
+			if (c) *c = '\0';
+		} else if (hp[0] == '[') {
+			const char *e = strchr(hp, ']');
+			t->addr.kind = GW_ADDR_INET6;
+			gw_fmt(t->addr.host, sizeof t->addr.host, "%.*s", e ? (int)(e - hp - 1) : 0, hp + 1);
+			t->addr.port = e && e[1] == ':' ? atoi(e + 2) : 80;
+		} else {
+			size_t n = strcspn(hp, ":/");
+			gw_fmt(t->addr.host, sizeof t->addr.host, "%.*s", (int)n, hp);
+			t->addr.port = hp[n] == ':' ? atoi(hp + n + 1) : 80;
+			t->addr.kind = strspn(t->addr.host, "0123456789.") == strlen(t->addr.host) ? GW_ADDR_INET : GW_ADDR_HOST;
+		}
+		gw_addr_str(&t->addr, t->display, sizeof t->display);
+	}
+}
+
+int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev,
+		 void (*done)(void *ud), void *ud)
+{
+	const struct gw_options *o = g->o;
+	char conf[GW_PATH], prefix[GW_PATH], source[64];
+	double t0;
+
+	if (g->busy) return -1;
+	g->busy = 1;
+	g->s = s;
+	g->done = done;
+	g->ud = ud;
+	g->t0 = gw_mono();
+	s->taken = gw_now();
+	s->is_root = geteuid() == 0;
+	gethostname(s->hostname, sizeof s->hostname - 1);
+	if (!s->is_root)
+		snapshot_note(s, "gwtop", "running without root: other users' sockets, fds and some logs are hidden; run sudo gwtop for the full picture");
+
+	t0 = gw_mono();
+	procs_refresh(s, g->ps);
+	probe_mark(s, "processes", t0, s->procs.n > 0, NULL);
+
+	t0 = gw_mono();
+	if (nginx_conf_locate(s, o->nginx_conf, o->nginx_bin, conf, sizeof conf, prefix, sizeof prefix,
+			      source, sizeof source) < 0) {
+		s->unknown = 1;
+		gw_fmt(s->unknown_reason, sizeof s->unknown_reason, "--nginx-conf %s: %s", conf, strerror(errno));
+		GW_COPY(s->conf.conf_path, conf);
+	} else {
+		nginx_conf_parse(&s->conf, conf, prefix);
+		GW_COPY(s->conf.conf_source, source);
+		if (!s->conf.ok && !s->conf.files.n) {
+			s->unknown = 1;
+			gw_fmt(s->unknown_reason, sizeof s->unknown_reason, "cannot read the nginx config %s: %s",
+			       conf, s->conf.error);
+		}
+	}
+	probe_mark(s, "nginx-config", t0, s->conf.ok, s->conf.error);
+
+	procs_nginx_runtime(s);
+	procs_nginx_stale(s);
+	nginx_conf_build_targets(s);
+	add_cli_targets(g, s);
+
+	t0 = gw_mono();
+	listeners_refresh(s);
+	for (size_t i = 0; i < s->targets.n; i++) {
+		struct gw_target *t = &s->targets.v[i];
+		t->listener_idx = listeners_find(s, &t->addr);
+		if (t->addr.kind == GW_ADDR_UNIX) {
+			const struct gw_nginx_runtime *n = &s->nginx;
+			sockperm_check(t->addr.path, n->worker_uid, n->worker_gid, n->worker_groups,
+				       n->worker_ngroups, n->worker_user, t);
+		}
+	}
+	probe_mark(s, "listeners", t0, 1, NULL);
+
+	t0 = gw_mono();
+	memory_refresh(s);
+	probe_mark(s, "memory", t0, s->mem.ok, NULL);
+
+	read_logs(g, s);
+
+	/* asynchronous part */
+	g->pending = 1;                  /* held until both are launched */
+	if (s->targets.n) {
+		g->pending++;
+		if (upstream_probe_start(g->up, s->targets.v, s->targets.n,
+					 o->probe_timeout > 0 ? o->probe_timeout : 3.0, async_done, g) < 0)
+			g->pending--;
+	}
+	double sig = conf_signature(&s->conf);
+	if (s->conf.files.n && !s->unknown) {
+		if (!g->ntest_invalid && prev && prev->ntest.ran && sig == g->conf_sig) {
+			s->ntest = prev->ntest;      /* no file changed: the last result holds */
+		} else {
+			g->conf_sig = sig;
+			g->ntest_invalid = 0;
+			g->pending++;
+			if (nginx_test_start(g->e, o->nginx_bin ? o->nginx_bin : "nginx", s->conf.conf_path,
+					     s->conf.prefix[0] ? s->conf.prefix : NULL, 10.0, &s->ntest,
+					     async_done, g) < 0)
+				g->pending--;
+		}
+	}
+	async_done(g);
+	return 0;
+}

@@ -1,0 +1,289 @@
+/* main.c — command line, then either one probe pass (--check) or the
+ * dashboard. Both run on the same sd-event loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-event.h>
+
+#include "diagnose.h"
+#include "gather.h"
+#include "model.h"
+#include "options.h"
+#include "report.h"
+#if __has_include("tui.h")
+#include "tui.h"
+#define HAVE_TUI 1
+#endif
+
+#ifndef GW_VERSION
+#define GW_VERSION "0.0.0"
+#endif
+
+static void usage(FILE *f)
+{
+	fputs("usage: gwtop [options]\n"
+	      "Follow the request path client -> nginx -> app server -> app -> database and\n"
+	      "show which hop breaks (502/504), with the evidence, the fix and the command.\n"
+	      "\n"
+	      "  (no option)            full-screen dashboard\n"
+	      "  --check                one probe pass, human-readable verdict, exit code\n"
+	      "  --json                 with --check: JSON (version 1 contract, see README)\n"
+	      "  --prometheus           with --check: node_exporter textfile format\n"
+	      "  --output FILE          write the report to FILE (atomically: temp + rename)\n"
+	      "  --nginx-conf FILE      nginx main config (default: from the running master,\n"
+	      "                         else `nginx -V`, else /etc/nginx/nginx.conf)\n"
+	      "  --nginx-bin PATH       nginx binary for `nginx -t` (default: nginx in PATH)\n"
+	      "  --error-log FILE       nginx error log (repeatable; default: from the config)\n"
+	      "  --access-log FILE      nginx access log (repeatable)\n"
+	      "  --app-log FILE|unit:N  app log file or systemd unit (repeatable)\n"
+	      "  --unit NAME            an app systemd unit to watch (repeatable)\n"
+	      "  --upstream URL         an extra target to probe (http://127.0.0.1:8000,\n"
+	      "                         unix:/run/app.sock)\n"
+	      "  --interval S           dashboard probe interval in seconds (default 2)\n"
+	      "  --window S             log lines newer than S seconds are current (default 300)\n"
+	      "  --timeout S            direct upstream probe timeout (default 3)\n"
+	      "  --read-only            no actions that change the system\n"
+	      "  --no-color             no colours (also: NO_COLOR in the environment)\n"
+	      "  -h, --help             this text\n"
+	      "  -V, --version          version\n"
+	      "\n"
+	      "Exit status (--check): 0 ok, 1 warning, 2 critical, 3 unknown.\n", f);
+}
+
+enum {
+	OPT_CHECK = 256, OPT_JSON, OPT_PROM, OPT_OUTPUT, OPT_CONF, OPT_BIN, OPT_ERRLOG, OPT_ACCLOG,
+	OPT_APPLOG, OPT_UNIT, OPT_UPSTREAM, OPT_INTERVAL, OPT_WINDOW, OPT_TIMEOUT, OPT_RO, OPT_NOCOLOR,
+	OPT_CONFIG,
+};
+
+static const struct option long_opts[] = {
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "prometheus", no_argument, NULL, OPT_PROM },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "nginx-conf", required_argument, NULL, OPT_CONF },
+	{ "nginx-bin", required_argument, NULL, OPT_BIN },
+	{ "error-log", required_argument, NULL, OPT_ERRLOG },
+	{ "access-log", required_argument, NULL, OPT_ACCLOG },
+	{ "app-log", required_argument, NULL, OPT_APPLOG },
+	{ "unit", required_argument, NULL, OPT_UNIT },
+	{ "upstream", required_argument, NULL, OPT_UPSTREAM },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "read-only", no_argument, NULL, OPT_RO },
+	{ "no-color", no_argument, NULL, OPT_NOCOLOR },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_seconds(const char *opt, const char *v, double *out)
+{
+	char *end;
+	double d;
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || end == v || *end || d <= 0 || d > 86400) {
+		fprintf(stderr, "gwtop: %s wants a number of seconds > 0, not '%s'\n", opt, v);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+static int options_parse(int argc, char **argv, struct gw_options *o)
+{
+	int c;
+	o->interval = 2.0;
+	o->recent_window = 300;
+	o->probe_timeout = 3.0;
+	while ((c = getopt_long(argc, argv, "hV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_CHECK: o->check = 1; break;
+		case OPT_JSON: o->check = 1; o->output = GW_OUT_JSON; break;
+		case OPT_PROM: o->check = 1; o->output = GW_OUT_PROMETHEUS; break;
+		case OPT_OUTPUT: o->output_file = optarg; break;
+		case OPT_CONF: o->nginx_conf = optarg; break;
+		case OPT_BIN: o->nginx_bin = optarg; break;
+		case OPT_ERRLOG: *gw_vec_push(&o->error_logs) = optarg; break;
+		case OPT_ACCLOG: *gw_vec_push(&o->access_logs) = optarg; break;
+		case OPT_APPLOG: *gw_vec_push(&o->app_logs) = optarg; break;
+		case OPT_UNIT: *gw_vec_push(&o->units) = optarg; break;
+		case OPT_UPSTREAM: *gw_vec_push(&o->upstreams) = optarg; break;
+		case OPT_INTERVAL: if (parse_seconds("--interval", optarg, &o->interval)) return 2; break;
+		case OPT_WINDOW: if (parse_seconds("--window", optarg, &o->recent_window)) return 2; break;
+		case OPT_TIMEOUT: if (parse_seconds("--timeout", optarg, &o->probe_timeout)) return 2; break;
+		case OPT_RO: o->read_only = 1; break;
+		case OPT_NOCOLOR: o->no_color = 1; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("gwtop %s\n", GW_VERSION); exit(0);
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "gwtop: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (o->check && o->output == GW_OUT_TUI) o->output = GW_OUT_TEXT;
+	if (getenv("NO_COLOR") && *getenv("NO_COLOR")) o->no_color = 1;
+	return 0;
+}
+
+static void options_free(struct gw_options *o)
+{
+	gw_vec_free(&o->error_logs);
+	gw_vec_free(&o->access_logs);
+	gw_vec_free(&o->app_logs);
+	gw_vec_free(&o->units);
+	gw_vec_free(&o->upstreams);
+}
+
+/* ------------------------------------------------------------ --check */
+
+struct check_run {
+	sd_event *e;
+	int done;
+};
+
+static void check_done(void *ud)
+{
+	struct check_run *r = ud;
+	r->done = 1;
+	sd_event_exit(r->e, 0);
+}
+
+static int check_deadline(sd_event_source *src, uint64_t usec, void *ud)
+{
+	(void)src; (void)usec;
+	sd_event_exit(((struct check_run *)ud)->e, 0);
+	return 0;
+}
+
+/* Write to FILE atomically (temp in the same dir + rename), or stdout. */
+static FILE *out_open(const char *file, char *tmp, size_t tmpsz)
+{
+	if (!file) return stdout;
+	gw_fmt(tmp, tmpsz, "%s.tmp.XXXXXX", file);
+	int fd = mkstemp(tmp);
+	if (fd < 0) return NULL;
+	FILE *f = fdopen(fd, "w");
+	if (!f) { close(fd); unlink(tmp); }
+	return f;
+}
+
+static int out_close(FILE *f, const char *file, const char *tmp)
+{
+	if (!file) { fflush(f); return 0; }
+	int bad = ferror(f);
+	if (fclose(f) != 0) bad = 1;
+	if (!bad) fchmodat(AT_FDCWD, tmp, 0644, 0), bad = rename(tmp, file) != 0;
+	if (bad) { unlink(tmp); return -1; }
+	return 0;
+}
+
+static int run_check(sd_event *e, const struct gw_options *o)
+{
+	struct gw_snapshot *s = gw_xcalloc(1, sizeof *s);
+	struct gw_diagnosis d;
+	struct check_run run = { .e = e };
+	struct gather *g = gather_new(e, o);
+	sd_event_source *deadline = NULL;
+	int rc;
+
+	snapshot_init(s);
+	gather_start(g, s, NULL, check_done, &run);
+	if (!run.done) {
+		/* never wait forever: probe timeout + nginx -t timeout + slack */
+		sd_event_add_time_relative(e, &deadline, CLOCK_MONOTONIC,
+					   (uint64_t)((o->probe_timeout + 12.0) * 1e6), 0, check_deadline, &run);
+		sd_event_loop(e);
+	}
+	if (!run.done)
+		snapshot_note(s, "gwtop", "some probes did not finish in time; their results are missing");
+
+	struct gw_diag_config dc = { .now = gw_now(), .recent_window = o->recent_window };
+	diagnose(s, &dc, &d);
+
+	char tmp[4096];
+	FILE *out = out_open(o->output_file, tmp, sizeof tmp);
+	if (!out) {
+		fprintf(stderr, "gwtop: cannot write %s: %s\n", o->output_file, strerror(errno));
+		rc = 3;
+		goto done;
+	}
+	switch (o->output) {
+	case GW_OUT_JSON: {
+		char *j = report_json(s, &d);
+		fputs(j, out);
+		fputc('\n', out);
+		free(j);
+		break;
+	}
+	case GW_OUT_PROMETHEUS:
+		report_prometheus(out, s, &d);
+		break;
+	default:
+		report_text(out, s, &d, !o->no_color && !o->output_file && isatty(STDOUT_FILENO));
+	}
+	rc = report_exit_code(&d);
+	if (out_close(out, o->output_file, tmp) < 0) {
+		fprintf(stderr, "gwtop: cannot write %s: %s\n", o->output_file, strerror(errno));
+		rc = 3;
+	}
+done:
+	sd_event_source_unref(deadline);
+	diagnosis_free(&d);
+	gather_free(g);
+	snapshot_free(s);
+	free(s);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct gw_options o = { 0 };
+	sd_event *e = NULL;
+	sigset_t ss;
+	int rc;
+
+	setlocale(LC_ALL, "");
+	if ((rc = options_parse(argc, argv, &o))) {
+		options_free(&o);
+		return rc == 2 ? 3 : rc;
+	}
+	/* child processes (nginx -t) are reaped through sd-event: SIGCHLD must be
+	 * blocked before anything forks; a closed pipe must not kill us */
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((rc = sd_event_default(&e)) < 0) {
+		fprintf(stderr, "gwtop: cannot create the event loop: %s\n", strerror(-rc));
+		options_free(&o);
+		return 3;
+	}
+	if (o.check) {
+		rc = run_check(e, &o);
+	} else {
+#ifdef HAVE_TUI
+		rc = tui_run(e, &o);
+#else
+		fputs("gwtop: this build has no dashboard; use gwtop --check\n", stderr);
+		rc = 3;
+#endif
+	}
+	sd_event_unref(e);
+	options_free(&o);
+	return rc;
+}
