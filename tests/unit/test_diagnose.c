@@ -1,0 +1,599 @@
+/* test_diagnose.c — every diagnosis rule on fixture snapshots.
+ * The snapshots are built by hand here: diagnose is a pure function, and
+ * these tests pin its verdicts; the real-stack tests (tests/integration)
+ * check that the probes produce such snapshots from real faults. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "diagnose.h"
+
+#define NOW 1800000000.0
+
+static struct gw_snapshot *snap_new(void)
+{
+	struct gw_snapshot *s = calloc(1, sizeof *s);
+	snapshot_init(s);
+	s->taken = NOW - 1;
+	s->is_root = 1;
+	GW_COPY(s->conf.conf_path, "/etc/nginx/nginx.conf");
+	s->conf.parsed = s->conf.ok = 1;
+	s->nginx.master_pid = 100;
+	s->nginx.nworkers = 2;
+	s->nginx.last_reload = NOW - 3600;
+	GW_COPY(s->nginx.worker_user, "www-data");
+	s->ntest.ran = s->ntest.ok = 1;
+	struct gw_conf_listen *l = gw_vec_push(&s->conf.listens);
+	GW_COPY(l->raw, "127.0.0.1:8080");
+	l->addr.kind = GW_ADDR_INET;
+	GW_COPY(l->addr.host, "127.0.0.1");
+	l->addr.port = 8080;
+	struct gw_listener *nl = gw_vec_push(&s->listeners);
+	nl->family = AF_INET;
+	GW_COPY(nl->addr, "127.0.0.1");
+	nl->port = 8080;
+	nl->pid = 100;
+	struct gw_proc *p = gw_vec_push(&s->procs);
+	p->pid = 100; p->ppid = 1; p->role = GW_ROLE_NGINX_MASTER;
+	GW_COPY(p->comm, "nginx");
+	return s;
+}
+
+static void snap_free(struct gw_snapshot *s)
+{
+	snapshot_free(s);
+	free(s);
+}
+
+static struct gw_proc *add_app(struct gw_snapshot *s, pid_t pid, const char *cmd)
+{
+	struct gw_proc *p = gw_vec_push(&s->procs);
+	p->pid = pid; p->ppid = 1; p->role = GW_ROLE_GUNICORN_MASTER;
+	p->start_time = NOW - 600;
+	GW_COPY(p->comm, "gunicorn");
+	GW_COPY(p->cmdline, cmd);
+	return p;
+}
+
+static struct gw_listener *add_listener(struct gw_snapshot *s, int fam, const char *addr, int port,
+					const char *path, pid_t pid)
+{
+	struct gw_listener *l = gw_vec_push(&s->listeners);
+	l->family = fam;
+	GW_COPY(l->addr, addr);
+	l->port = port;
+	GW_COPY(l->path, path);
+	l->pid = pid;
+	return l;
+}
+
+static struct gw_target *add_tcp(struct gw_snapshot *s, enum gw_addr_kind k, const char *host, int port)
+{
+	struct gw_target *t = gw_vec_push(&s->targets);
+	t->addr.kind = k;
+	GW_COPY(t->addr.host, host);
+	t->addr.port = port;
+	gw_addr_str(&t->addr, t->display, sizeof t->display);
+	GW_COPY(t->directive, "proxy_pass");
+	GW_COPY(t->scheme, "http");
+	GW_COPY(t->pass_loc.file, "/etc/nginx/sites-enabled/app");
+	t->pass_loc.line = 7;
+	t->listener_idx = -1;
+	t->probed = 1;
+	return t;
+}
+
+static struct gw_target *add_unix(struct gw_snapshot *s, const char *path)
+{
+	struct gw_target *t = gw_vec_push(&s->targets);
+	t->addr.kind = GW_ADDR_UNIX;
+	GW_COPY(t->addr.path, path);
+	gw_addr_str(&t->addr, t->display, sizeof t->display);
+	GW_COPY(t->directive, "proxy_pass");
+	GW_COPY(t->pass_loc.file, "/etc/nginx/sites-enabled/app");
+	t->pass_loc.line = 3;
+	t->listener_idx = -1;
+	t->probed = 1;
+	return t;
+}
+
+static void ok_target(struct gw_target *t)
+{
+	t->reachable = t->http_ok = 1;
+	t->http_status = 200;
+}
+
+static struct gw_log_event *add_event(struct gw_snapshot *s, enum gw_log_kind k, double t,
+				      const char *upstream, const char *line)
+{
+	struct gw_log_event *e = gw_vec_push(&s->events);
+	e->kind = k;
+	e->time = t;
+	e->level = GW_LV_ERROR;
+	GW_COPY(e->upstream, upstream);
+	GW_COPY(e->line, line);
+	GW_COPY(e->source, "nginx-error:/var/log/nginx/error.log");
+	return e;
+}
+
+static void run(const struct gw_snapshot *s, struct gw_diagnosis *d)
+{
+	struct gw_diag_config c = { .now = NOW, .recent_window = 300 };
+	diagnose(s, &c, d);
+}
+
+static const char *verdict_cause(const struct gw_diagnosis *d)
+{
+	const struct gw_finding *f = diagnosis_verdict(d);
+	return f ? f->cause : "healthy";
+}
+
+static int has_evidence(const struct gw_finding *f, const char *needle)
+{
+	for (int i = 0; i < f->nevidence; i++)
+		if (strstr(f->evidence[i], needle)) return 1;
+	return strstr(f->summary, needle) != NULL;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void test_healthy(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	add_app(s, 200, "/usr/bin/python3 /usr/bin/gunicorn --bind 127.0.0.1:8000 app:app");
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "healthy");
+	assert_int_equal(d.status, GW_SEV_OK);
+	assert_int_equal(d.hops[GW_HOP_NGINX].status, GW_HS_OK);
+	assert_int_equal(d.hops[GW_HOP_UPSTREAM].status, GW_HS_OK);
+	assert_int_equal(d.hops[GW_HOP_APP].status, GW_HS_OK);
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_old_log_lines_are_history(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	add_app(s, 200, "gunicorn --bind 127.0.0.1:8000 app:app");
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	/* an hour-old timeout and premature close: history, not a fault */
+	add_event(s, GW_LOG_TIMEOUT, NOW - 3000, "http://127.0.0.1:8000/", "upstream timed out (110");
+	add_event(s, GW_LOG_PREMATURE_CLOSE, NOW - 3000, "http://127.0.0.1:8000/", "prematurely closed");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "healthy");
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_nginx_down(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	s->nginx.master_pid = 0;
+	s->procs.n = 0;
+	add_app(s, 200, "gunicorn --bind 127.0.0.1:8000 app:app");
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "nginx_down");
+	assert_int_equal(diagnosis_verdict(&d)->hop, GW_HOP_NGINX);
+	assert_int_equal(d.status, GW_SEV_CRIT);
+	assert_int_equal(d.hops[GW_HOP_NGINX].status, GW_HS_FAIL);
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_upstream_down(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	struct gw_target *t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000);
+	t->err = ECONNREFUSED;
+	add_event(s, GW_LOG_CONNECT_REFUSED, NOW - 5, "http://127.0.0.1:8000/",
+		  "connect() failed (111: Connection refused) while connecting to upstream");
+	run(s, &d);
+	const struct gw_finding *f = diagnosis_verdict(&d);
+	assert_string_equal(f->cause, "upstream_down");
+	assert_int_equal(f->hop, GW_HOP_UPSTREAM);
+	assert_true(has_evidence(f, "/etc/nginx/sites-enabled/app:7"));
+	assert_true(has_evidence(f, "Connection refused"));
+	assert_true(f->ncommands > 0 && f->nfix > 0);
+	assert_int_equal(d.hops[GW_HOP_UPSTREAM].status, GW_HS_FAIL);
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_port_mismatch(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	add_app(s, 200, "gunicorn --bind 127.0.0.1:5000 app:app");
+	add_listener(s, AF_INET, "127.0.0.1", 5000, "", 200);
+	add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000)->err = ECONNREFUSED;
+	run(s, &d);
+	const struct gw_finding *f = diagnosis_verdict(&d);
+	assert_string_equal(f->cause, "port_mismatch");
+	assert_true(has_evidence(f, "127.0.0.1:8000"));
+	assert_true(has_evidence(f, "127.0.0.1:5000"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_port_mismatch_from_cmdline_without_root(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	s->is_root = 0;
+	add_app(s, 200, "/usr/bin/python3 /usr/bin/gunicorn -b 127.0.0.1:5000 app:app");
+	add_listener(s, AF_INET, "127.0.0.1", 5000, "", 0);   /* owner hidden */
+	add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000)->err = ECONNREFUSED;
+	run(s, &d);
+	const struct gw_finding *f = diagnosis_verdict(&d);
+	assert_string_equal(f->cause, "port_mismatch");
+	assert_true(has_evidence(f, "127.0.0.1:5000"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_ip_family(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	add_app(s, 200, "gunicorn --bind 127.0.0.1:8000 app:app");
+	add_listener(s, AF_INET, "127.0.0.1", 8000, "", 200);
+	add_tcp(s, GW_ADDR_INET6, "::1", 8000)->err = ECONNREFUSED;
+	run(s, &d);
+	const struct gw_finding *f = diagnosis_verdict(&d);
+	assert_string_equal(f->cause, "ip_family_mismatch");
+	assert_true(has_evidence(f, "[::1]:8000"));
+	assert_true(has_evidence(f, "IPv6"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_socket_missing(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	struct gw_target *t = add_unix(s, "/run/gunicorn/gunicorn.sock");
+	t->err = ENOENT;
+	t->perm_checked = 1;
+	t->exists = 0;
+	run(s, &d);
+	const struct gw_finding *f = diagnosis_verdict(&d);
+	assert_string_equal(f->cause, "socket_missing");
+	assert_true(has_evidence(f, "/run/gunicorn/gunicorn.sock"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_socket_path_mismatch(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	add_app(s, 200, "gunicorn --bind unix:/run/app/other.sock app:app");
+	add_listener(s, AF_UNIX, "", 0, "/run/app/other.sock", 200);
+	struct gw_target *t = add_unix(s, "/run/app/app.sock");
+	t->err = ENOENT; t->perm_checked = 1;
+	run(s, &d);
+	const struct gw_finding *f = diagnosis_verdict(&d);
+	assert_string_equal(f->cause, "port_mismatch");
+	assert_true(has_evidence(f, "/run/app/other.sock"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_socket_permission(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	add_app(s, 200, "gunicorn --bind unix:/srv/app/run/app.sock app:app");
+	struct gw_target *t = add_unix(s, "/srv/app/run/app.sock");
+	ok_target(t);                      /* root could connect ... */
+	t->perm_checked = 1; t->exists = 1; t->perm_ok = 0;   /* ... the workers cannot */
+	GW_COPY(t->perm_path, "/srv/app/run");
+	GW_COPY(t->perm_detail, "drwx------ root root /srv/app/run: www-data has no search (x) permission");
+	run(s, &d);
+	const struct gw_finding *f = diagnosis_verdict(&d);
+	assert_string_equal(f->cause, "socket_permission");
+	assert_int_equal(f->hop, GW_HOP_UPSTREAM);
+	assert_true(has_evidence(f, "/srv/app/run"));
+	assert_true(has_evidence(f, "www-data"));
+	assert_int_equal(d.status, GW_SEV_CRIT);
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_boot_failure_refines_down(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000)->err = ECONNREFUSED;
+	struct gw_log_event *e = add_event(s, GW_LOG_APP_MODULE_NOT_FOUND, NOW - 20, "",
+		"ModuleNotFoundError: No module named 'psycopg2'");
+	GW_COPY(e->detail, "ModuleNotFoundError: No module named 'psycopg2'");
+	GW_COPY(e->source, "app:/var/log/app.log");
+	run(s, &d);
+	const struct gw_finding *f = diagnosis_verdict(&d);
+	assert_string_equal(f->cause, "app_boot_failure");
+	assert_int_equal(f->hop, GW_HOP_APP);
+	assert_non_null(strstr(f->summary, "psycopg2"));
+	assert_true(has_evidence(f, "127.0.0.1:8000"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_boot_failure_before_restart_is_history(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	add_app(s, 200, "gunicorn --bind 127.0.0.1:5000 app:app")->start_time = NOW - 30;
+	add_listener(s, AF_INET, "127.0.0.1", 5000, "", 200);
+	add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000)->err = ECONNREFUSED;
+	/* the import error happened before the running app started: not the cause now */
+	add_event(s, GW_LOG_APP_MODULE_NOT_FOUND, NOW - 100, "", "ModuleNotFoundError: x");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "port_mismatch");
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_worker_timeout_premature_close(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	add_app(s, 200, "gunicorn --bind 127.0.0.1:8000 --timeout 2 app:app");
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	add_event(s, GW_LOG_PREMATURE_CLOSE, NOW - 10, "http://127.0.0.1:8000/slow",
+		  "upstream prematurely closed connection while reading response header from upstream");
+	add_event(s, GW_LOG_APP_WORKER_TIMEOUT, NOW - 10, "", "[CRITICAL] WORKER TIMEOUT (pid:201)");
+	run(s, &d);
+	const struct gw_finding *f = diagnosis_verdict(&d);
+	assert_string_equal(f->cause, "app_crash_during_request");
+	assert_int_equal(f->hop, GW_HOP_APP);
+	assert_true(has_evidence(f, "WORKER TIMEOUT"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_read_timeout_504(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	add_app(s, 200, "gunicorn --bind 127.0.0.1:8000 app:app");
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	struct gw_conf_setting *cs = gw_vec_push(&s->conf.settings);
+	GW_COPY(cs->directive, "proxy_read_timeout");
+	GW_COPY(cs->value, "1s");
+	GW_COPY(cs->loc.file, "/etc/nginx/sites-enabled/app");
+	cs->loc.line = 9;
+	add_event(s, GW_LOG_TIMEOUT, NOW - 10, "http://127.0.0.1:8000/slow",
+		  "upstream timed out (110: Connection timed out) while reading response header from upstream");
+	run(s, &d);
+	const struct gw_finding *f = diagnosis_verdict(&d);
+	assert_string_equal(f->cause, "upstream_timeout");
+	assert_true(has_evidence(f, "proxy_read_timeout 1s"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_hanging_app(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	struct gw_target *t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000);
+	t->reachable = 1; t->timed_out = 1;
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "upstream_timeout");
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_overloaded_queue(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	struct gw_listener *l = add_listener(s, AF_INET, "127.0.0.1", 8000, "", 200);
+	l->queue = 5; l->backlog = 5;
+	struct gw_target *t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000);
+	t->reachable = 1; t->timed_out = 1;
+	t->listener_idx = (int)s->listeners.n - 1;
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "upstream_overloaded");
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_invalid_response(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	add_event(s, GW_LOG_BIG_HEADER, NOW - 3, "http://127.0.0.1:8000/",
+		  "upstream sent too big header while reading response header from upstream");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "upstream_invalid_response");
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_config_invalid(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	s->ntest.ok = 0;
+	s->ntest.exit_code = 1;
+	GW_COPY(s->ntest.output, "nginx: [emerg] unexpected \"}\" in /etc/nginx/sites-enabled/app:12\n"
+				 "nginx: configuration file /etc/nginx/nginx.conf test failed\n");
+	GW_COPY(s->ntest.error_file, "/etc/nginx/sites-enabled/app");
+	s->ntest.error_line = 12;
+	run(s, &d);
+	const struct gw_finding *f = diagnosis_verdict(&d);
+	assert_string_equal(f->cause, "nginx_config_invalid");
+	assert_int_equal(f->hop, GW_HOP_NGINX);
+	assert_true(has_evidence(f, "/etc/nginx/sites-enabled/app:12"));
+	assert_int_equal(d.status, GW_SEV_CRIT);
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_resolve_failure_from_ntest(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	s->ntest.ok = 0;
+	GW_COPY(s->ntest.output, "nginx: [emerg] host not found in upstream \"appserver:8000\" in /etc/nginx/sites-enabled/app:4\n");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "upstream_resolve_failure");
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_config_stale_is_warning(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	add_app(s, 200, "gunicorn --bind 127.0.0.1:8000 app:app");
+	add_listener(s, AF_INET, "127.0.0.1", 8000, "", 200);
+	s->nginx.stale = 1;
+	GW_COPY(s->nginx.stale_file, "/etc/nginx/sites-enabled/app");
+	s->nginx.stale_mtime = (time_t)(NOW - 60);
+	/* the edited config points at a port nobody serves; running nginx still uses the old one */
+	add_tcp(s, GW_ADDR_INET, "127.0.0.1", 9999)->err = ECONNREFUSED;
+	run(s, &d);
+	const struct gw_finding *f = diagnosis_verdict(&d);
+	assert_string_equal(f->cause, "nginx_config_stale");
+	assert_int_equal(d.status, GW_SEV_WARN);
+	assert_true(has_evidence(f, "/etc/nginx/sites-enabled/app"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_partial_upstream_is_warning(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	add_app(s, 200, "gunicorn --bind 127.0.0.1:8001 app:app");
+	struct gw_target *a = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8001);
+	struct gw_target *b = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8002);
+	ok_target(a);
+	GW_COPY(a->upstream_name, "backend");
+	GW_COPY(b->upstream_name, "backend");
+	b->err = ECONNREFUSED;
+	run(s, &d);
+	const struct gw_finding *f = diagnosis_verdict(&d);
+	assert_string_equal(f->cause, "upstream_down");
+	assert_int_equal(f->severity, GW_SEV_WARN);
+	assert_int_equal(d.status, GW_SEV_WARN);
+	assert_true(has_evidence(f, "127.0.0.1:8002"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_oom(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	add_app(s, 200, "gunicorn --bind 127.0.0.1:8000 app:app");
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	add_event(s, GW_LOG_PREMATURE_CLOSE, NOW - 10, "http://127.0.0.1:8000/", "upstream prematurely closed connection");
+	struct gw_log_event *e = add_event(s, GW_LOG_OOM_KILL, NOW - 11, "",
+		"Out of memory: Killed process 201 (gunicorn) total-vm:812345kB");
+	GW_COPY(e->detail, "gunicorn");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "oom_killed");
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_unknown(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	s->unknown = 1;
+	GW_COPY(s->unknown_reason, "--nginx-conf /nope: No such file or directory");
+	run(s, &d);
+	assert_int_equal(d.unknown, 1);
+	assert_non_null(strstr(d.unknown_reason, "/nope"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_first_hop_wins(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	/* nginx down AND the app down: the verdict is the first hop */
+	s->nginx.master_pid = 0;
+	add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000)->err = ECONNREFUSED;
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "nginx_down");
+	assert_true(d.findings.n >= 2);
+	assert_string_equal(d.findings.v[1].cause, "upstream_down");
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_healthy),
+		cmocka_unit_test(test_old_log_lines_are_history),
+		cmocka_unit_test(test_nginx_down),
+		cmocka_unit_test(test_upstream_down),
+		cmocka_unit_test(test_port_mismatch),
+		cmocka_unit_test(test_port_mismatch_from_cmdline_without_root),
+		cmocka_unit_test(test_ip_family),
+		cmocka_unit_test(test_socket_missing),
+		cmocka_unit_test(test_socket_path_mismatch),
+		cmocka_unit_test(test_socket_permission),
+		cmocka_unit_test(test_boot_failure_refines_down),
+		cmocka_unit_test(test_boot_failure_before_restart_is_history),
+		cmocka_unit_test(test_worker_timeout_premature_close),
+		cmocka_unit_test(test_read_timeout_504),
+		cmocka_unit_test(test_hanging_app),
+		cmocka_unit_test(test_overloaded_queue),
+		cmocka_unit_test(test_invalid_response),
+		cmocka_unit_test(test_config_invalid),
+		cmocka_unit_test(test_resolve_failure_from_ntest),
+		cmocka_unit_test(test_config_stale_is_warning),
+		cmocka_unit_test(test_partial_upstream_is_warning),
+		cmocka_unit_test(test_oom),
+		cmocka_unit_test(test_unknown),
+		cmocka_unit_test(test_first_hop_wins),
+	};
+	return cmocka_run_group_tests_name("diagnose", tests, NULL, NULL);
+}
