@@ -1,0 +1,42 @@
+/* sanitize.h — make outside bytes (logs, cmdlines, config, HTTP) safe to
+ * show on a terminal or put in a report.
+ *
+ * Policy (sanitize_text):
+ *  - output is valid UTF-8 and always NUL-terminated (when size > 0);
+ *  - TAB becomes one space;
+ *  - every other C0 control (0x00-0x1F: NUL, BEL, BS, ESC, CR, LF, ...),
+ *    DEL (0x7F), every C1 control U+0080-U+009F (raw byte or UTF-8
+ *    encoded), bidi controls (U+061C, U+200E, U+200F, U+202A-U+202E,
+ *    U+2066-U+2069) and every ill-formed UTF-8 sequence (overlong,
+ *    surrogate, > U+10FFFF, truncated, stray continuation byte) become
+ *    U+FFFD, one per code point / per maximal ill-formed subpart, so the
+ *    reader sees that something was there. An escape sequence such as
+ *    "\x1b[31m" thus prints as "\uFFFD[31m": inert text;
+ *  - truncation never splits a UTF-8 sequence.
+ * sanitize_ascii applies the same rules but writes pure printable ASCII:
+ * every replaced or non-ASCII code point becomes a single '?'.
+ * sanitize_json keeps C0 controls (jansson escapes them) and replaces only
+ * ill-formed UTF-8, NUL, C1 and bidi controls: for json_stringn.
+ *
+ * All return the number of bytes written, excluding the NUL. */
+#ifndef GW_SANITIZE_H
+#define GW_SANITIZE_H
+
+#include <stddef.h>
+
+size_t sanitize_text(char *dst, size_t size, const char *src, size_t len);
+size_t sanitize_ascii(char *dst, size_t size, const char *src, size_t len);
+size_t sanitize_json(char *dst, size_t size, const char *src, size_t len);
+
+/* Display columns of an (already sanitized) string: wcwidth() per decoded
+ * code point (needs an UTF-8 LC_CTYPE to know wide characters); anything
+ * non-printable or ill-formed counts 1. Never negative. */
+int sanitize_width(const char *s);
+
+/* Decode one code point from s (at most len bytes, len >= 1). Returns the
+ * number of bytes consumed (>= 1); *cp is the code point, or -1 when the
+ * bytes are ill-formed (then the return value is the maximal ill-formed
+ * subpart to replace by one U+FFFD). */
+size_t sanitize_decode(const unsigned char *s, size_t len, long *cp);
+
+#endif
