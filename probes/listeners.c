@@ -1,0 +1,408 @@
+/* listeners.c — who listens where: TCP v4/v6 sockets in LISTEN state and
+ * listening UNIX sockets, read from the kernel with netlink sock_diag
+ * (what `ss -ltnx` does), the owner process found by matching socket
+ * inodes in /proc/PID/fd, and the address-matching rules nginx's connect
+ * would follow. */
+#include "listeners.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#define LISTENERS_BUF 32768
+
+/* ---------------------------------------------------------------- netlink */
+
+static int listeners_nl_open(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0) return -1;
+	struct timeval tv = { .tv_sec = 1 };   /* the kernel answers at once; never hang */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	return fd;
+}
+
+static int listeners_nl_send(int fd, const void *req, size_t len)
+{
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	struct {
+		struct nlmsghdr h;
+		char body[64];
+	} msg;
+
+	memset(&msg, 0, sizeof msg);
+	msg.h.nlmsg_len = NLMSG_LENGTH(len);
+	msg.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	msg.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	msg.h.nlmsg_seq = 1;
+	memcpy(msg.body, req, len);
+	return sendto(fd, &msg, msg.h.nlmsg_len, 0, (struct sockaddr *)&nl, sizeof nl) < 0 ? -1 : 0;
+}
+
+typedef void (*listeners_msg_fn)(struct gw_snapshot *s, const struct nlmsghdr *h);
+
+/* Read a dump until NLMSG_DONE, handing each message to fn. */
+static int listeners_nl_recv(int fd, struct gw_snapshot *s, listeners_msg_fn fn)
+{
+	static char buf[LISTENERS_BUF] __attribute__((aligned(4)));
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof buf, 0);
+		if (n < 0) {
+			if (errno == EINTR) continue;
+			return -1;
+		}
+		if (n == 0) return -1;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE) return 0;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+				errno = e->error ? -e->error : EIO;
+				return -1;
+			}
+			fn(s, h);
+		}
+	}
+}
+
+static void listeners_inet_msg(struct gw_snapshot *s, const struct nlmsghdr *h)
+{
+	const struct inet_diag_msg *m = NLMSG_DATA(h);
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof *m) || m->idiag_state != TCP_LISTEN) return;
+
+	struct gw_listener *l = gw_vec_push(&s->listeners);
+	l->family = m->idiag_family;
+	inet_ntop(m->idiag_family, m->id.idiag_src, l->addr, sizeof l->addr);
+	l->port = ntohs(m->id.idiag_sport);
+	l->inode = m->idiag_inode;
+	l->queue = m->idiag_rqueue;
+	l->backlog = m->idiag_wqueue;
+	l->v6only = -1;
+
+	int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
+	for (const struct rtattr *a = (const struct rtattr *)(m + 1); RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == INET_DIAG_SKV6ONLY && RTA_PAYLOAD(a) >= 1 && l->family == AF_INET6)
+			l->v6only = *(const unsigned char *)RTA_DATA(a);
+	if (l->family == AF_INET) l->v6only = 0;
+}
+
+static void listeners_unix_msg(struct gw_snapshot *s, const struct nlmsghdr *h)
+{
+	const struct unix_diag_msg *m = NLMSG_DATA(h);
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof *m) || m->udiag_state != TCP_LISTEN) return;
+
+	struct gw_listener *l = gw_vec_push(&s->listeners);
+	l->family = AF_UNIX;
+	l->inode = m->udiag_ino;
+	l->v6only = -1;
+
+	int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
+	for (const struct rtattr *a = (const struct rtattr *)(m + 1); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == UNIX_DIAG_NAME) {
+			const char *p = RTA_DATA(a);
+			size_t n = RTA_PAYLOAD(a), o = 0;
+			if (n && p[0] == '\0') {            /* abstract: "@name" */
+				l->path[o++] = '@';
+				p++, n--;
+			}
+			if (n > sizeof l->path - 1 - o) n = sizeof l->path - 1 - o;
+			memcpy(l->path + o, p, n);
+			l->path[o + n] = '\0';
+		} else if (a->rta_type == UNIX_DIAG_RQLEN && RTA_PAYLOAD(a) >= (int)sizeof(struct unix_diag_rqlen)) {
+			const struct unix_diag_rqlen *q = RTA_DATA(a);
+			l->queue = q->udiag_rqueue;
+			l->backlog = q->udiag_wqueue;
+		}
+	}
+}
+
+static int listeners_dump_inet(int fd, struct gw_snapshot *s, int family)
+{
+	struct inet_diag_req_v2 req;
+	memset(&req, 0, sizeof req);
+	req.sdiag_family = (unsigned char)family;
+	req.sdiag_protocol = IPPROTO_TCP;
+	req.idiag_states = 1u << TCP_LISTEN;
+	if (listeners_nl_send(fd, &req, sizeof req) < 0) return -1;
+	return listeners_nl_recv(fd, s, listeners_inet_msg);
+}
+
+static int listeners_dump_unix(int fd, struct gw_snapshot *s)
+{
+	struct unix_diag_req req;
+	memset(&req, 0, sizeof req);
+	req.sdiag_family = AF_UNIX;
+	req.udiag_states = 1u << TCP_LISTEN;
+	req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_RQLEN;
+	if (listeners_nl_send(fd, &req, sizeof req) < 0) return -1;
+	return listeners_nl_recv(fd, s, listeners_unix_msg);
+}
+
+/* ---------------------------------------------------------------- owners */
+
+struct listeners_ino {
+	unsigned long inode;
+	size_t idx;
+};
+
+struct listeners_owner {
+	size_t idx;
+	pid_t pid;
+};
+
+static int listeners_ino_cmp(const void *a, const void *b)
+{
+	unsigned long x = ((const struct listeners_ino *)a)->inode, y = ((const struct listeners_ino *)b)->inode;
+	return (x > y) - (x < y);
+}
+
+static pid_t listeners_ppid(pid_t pid)
+{
+	char path[64], *buf, *p;
+	int ppid = 0;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (!(buf = gw_read_file(path, 4096, NULL))) return 0;
+	if ((p = strrchr(buf, ')')) && sscanf(p + 1, " %*c %d", &ppid) != 1) ppid = 0;
+	free(buf);
+	return ppid;
+}
+
+static void listeners_comm(pid_t pid, char *out, size_t size)
+{
+	char path[64], *buf;
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+	out[0] = '\0';
+	if (!(buf = gw_read_file(path, 256, NULL))) return;
+	buf[strcspn(buf, "\n")] = '\0';
+	gw_strlcpy(out, buf, size);
+	free(buf);
+}
+
+/* Match every listener inode against /proc/PID/fd. Several processes share
+ * a listener (a master and its forked workers): the owner is the one whose
+ * parent does not hold it too (the master), lowest pid on ties. */
+static void listeners_owners(struct gw_snapshot *s)
+{
+	size_t n = s->listeners.n, denied = 0;
+	GW_VEC(struct listeners_owner) own = { 0 };
+	struct listeners_ino *inos;
+	DIR *proc;
+	struct dirent *de;
+
+	if (!n) return;
+	inos = gw_xcalloc(n, sizeof *inos);
+	for (size_t i = 0; i < n; i++) {
+		inos[i].inode = s->listeners.v[i].inode;
+		inos[i].idx = i;
+	}
+	qsort(inos, n, sizeof *inos, listeners_ino_cmp);
+
+	if (!(proc = opendir("/proc"))) { free(inos); return; }
+	while ((de = readdir(proc))) {
+		char path[64], link[64];
+		if (de->d_name[0] < '1' || de->d_name[0] > '9') continue;
+		pid_t pid = (pid_t)atoi(de->d_name);
+		snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+		int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0) {
+			if (errno == EACCES || errno == EPERM) denied++;
+			continue;
+		}
+		DIR *fdd = fdopendir(dfd);
+		if (!fdd) { close(dfd); continue; }
+		struct dirent *fe;
+		while ((fe = readdir(fdd))) {
+			if (fe->d_name[0] < '0' || fe->d_name[0] > '9') continue;
+			ssize_t r = readlinkat(dfd, fe->d_name, link, sizeof link - 1);
+			if (r < 9 || memcmp(link, "socket:[", 8)) continue;
+			link[r] = '\0';
+			struct listeners_ino key = { .inode = strtoul(link + 8, NULL, 10) };
+			struct listeners_ino *hit = bsearch(&key, inos, n, sizeof *inos, listeners_ino_cmp);
+			if (!hit) continue;
+			/* equal inodes are adjacent; step to the first (v4/v6 dumps never share) */
+			while (hit > inos && hit[-1].inode == key.inode) hit--;
+			for (; hit < inos + n && hit->inode == key.inode; hit++) {
+				struct listeners_owner *o = gw_vec_push(&own);
+				o->idx = hit->idx;
+				o->pid = pid;
+			}
+		}
+		closedir(fdd);
+	}
+	closedir(proc);
+
+	for (size_t i = 0; i < own.n; i++) {
+		struct gw_listener *l = &s->listeners.v[own.v[i].idx];
+		pid_t pid = own.v[i].pid, parent = listeners_ppid(pid);
+		int parent_holds = 0;
+		for (size_t j = 0; j < own.n && !parent_holds; j++)
+			parent_holds = own.v[j].idx == own.v[i].idx && own.v[j].pid == parent && parent;
+		if (parent_holds) continue;
+		if (!l->pid || pid < l->pid) l->pid = pid;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct gw_listener *l = &s->listeners.v[i];
+		if (l->pid) listeners_comm(l->pid, l->comm, sizeof l->comm);
+	}
+	if (denied && geteuid() != 0)
+		snapshot_note(s, "listeners", "owner processes of other users' sockets need root (run gwtop with sudo)");
+	gw_vec_free(&own);
+	free(inos);
+}
+
+int listeners_refresh(struct gw_snapshot *s)
+{
+	int fd = listeners_nl_open();
+	gw_vec_clear(&s->listeners);
+	if (fd < 0) {
+		snapshot_note(s, "listeners", "netlink sock_diag unavailable: %s", strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	if (listeners_dump_inet(fd, s, AF_INET) < 0 ||
+	    listeners_dump_inet(fd, s, AF_INET6) < 0 ||
+	    listeners_dump_unix(fd, s) < 0) {
+		snapshot_note(s, "listeners", "netlink sock_diag dump failed: %s", strerror(errno));
+		rc = -1;
+	}
+	close(fd);
+	listeners_owners(s);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- matching */
+
+/* Score how well listener l takes a connection to family/bin:port.
+ * 3 exact address, 2 wildcard of the same family, 1 dual-stack [::]. */
+static int listeners_score(const struct gw_listener *l, int family, const void *bin, int port)
+{
+	unsigned char la[16];
+	if (l->port != port) return 0;
+	if (l->family != AF_INET && l->family != AF_INET6) return 0;
+	if (inet_pton(l->family, l->addr, la) != 1) return 0;
+	if (family == AF_INET) {
+		if (l->family == AF_INET) {
+			if (!memcmp(la, bin, 4)) return 3;
+			if (!memcmp(la, "\0\0\0\0", 4)) return 2;
+			return 0;
+		}
+		static const unsigned char mapped[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff };
+		if (!memcmp(la, mapped, 12) && !memcmp(la + 12, bin, 4)) return 3;
+		if (!memcmp(la, &in6addr_any, 16) && l->v6only != 1) return 1;
+		return 0;
+	}
+	if (l->family != AF_INET6) return 0;
+	if (!memcmp(la, bin, 16)) return 3;
+	if (!memcmp(la, &in6addr_any, 16)) return 2;
+	return 0;
+}
+
+static int listeners_find_bin(const struct gw_snapshot *s, int family, const void *bin, int port, int *score)
+{
+	int best = -1;
+	*score = 0;
+	if (family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)bin))
+		return listeners_find_bin(s, AF_INET, (const unsigned char *)bin + 12, port, score);
+	for (size_t i = 0; i < s->listeners.n; i++) {
+		int sc = listeners_score(&s->listeners.v[i], family, bin, port);
+		if (sc > *score) { *score = sc; best = (int)i; }
+	}
+	return best;
+}
+
+/* Try one numeric address string (v4 or v6); keeps the best match. */
+static void listeners_try(const struct gw_snapshot *s, const char *addr, int port, int *best, int *best_score)
+{
+	unsigned char bin[16];
+	int family = strchr(addr, ':') ? AF_INET6 : AF_INET, sc;
+	if (inet_pton(family, addr, bin) != 1) return;
+	int i = listeners_find_bin(s, family, bin, port, &sc);
+	if (i >= 0 && sc > *best_score) { *best = i; *best_score = sc; }
+}
+
+/* Addresses of a name from /etc/hosts only: never block on DNS. */
+static void listeners_try_hosts(const struct gw_snapshot *s, const char *name, int port, int *best, int *best_score)
+{
+	char *buf = gw_read_file("/etc/hosts", 1 << 20, NULL);
+	if (!buf) return;
+	for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *hash = strchr(line, '#'), *save2 = NULL, *addr;
+		if (hash) *hash = '\0';
+		if (!(addr = strtok_r(line, " \t", &save2))) continue;
+		for (char *n = strtok_r(NULL, " \t", &save2); n; n = strtok_r(NULL, " \t", &save2))
+			if (!strcasecmp(n, name)) { listeners_try(s, addr, port, best, best_score); break; }
+	}
+	free(buf);
+}
+
+int listeners_find(const struct gw_snapshot *s, const struct gw_addr *a)
+{
+	int port = a->port ? a->port : 80, best = -1, score = 0;
+
+	switch (a->kind) {
+	case GW_ADDR_INET:
+	case GW_ADDR_INET6:
+		listeners_try(s, a->host, port, &best, &score);
+		return best;
+	case GW_ADDR_HOST:
+		if (!strcasecmp(a->host, "localhost") || !strcasecmp(a->host, "localhost.localdomain") ||
+		    !strcasecmp(a->host, "ip6-localhost") || !strcasecmp(a->host, "ip6-loopback")) {
+			listeners_try(s, "127.0.0.1", port, &best, &score);
+			listeners_try(s, "::1", port, &best, &score);
+		}
+		listeners_try_hosts(s, a->host, port, &best, &score);
+		return best;
+	case GW_ADDR_UNIX: {
+		for (size_t i = 0; i < s->listeners.n; i++)
+			if (s->listeners.v[i].family == AF_UNIX && !strcmp(s->listeners.v[i].path, a->path))
+				return (int)i;
+		/* the same file reached through a symlink or "..": compare real paths */
+		char want[PATH_MAX], have[PATH_MAX];
+		if (!realpath(a->path, want)) return -1;
+		for (size_t i = 0; i < s->listeners.n; i++) {
+			const struct gw_listener *l = &s->listeners.v[i];
+			if (l->family == AF_UNIX && l->path[0] == '/' && realpath(l->path, have) && !strcmp(have, want))
+				return (int)i;
+		}
+		return -1;
+	}
+	default:
+		return -1;
+	}
+}
+
+int listeners_find_port(const struct gw_snapshot *s, int family, int port)
+{
+	for (size_t i = 0; i < s->listeners.n; i++) {
+		const struct gw_listener *l = &s->listeners.v[i];
+		if (l->family != AF_INET && l->family != AF_INET6) continue;
+		if (family && l->family != family) continue;
+		if (l->port == port) return (int)i;
+	}
+	return -1;
+}
+
+size_t listeners_of_pid(const struct gw_snapshot *s, pid_t pid, int *idx, size_t max)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < s->listeners.n; i++) {
+		if (s->listeners.v[i].pid != pid || !pid) continue;
+		if (k < max) idx[k] = (int)i;
+		k++;
+	}
+	return k;
+}

@@ -1,0 +1,17 @@
+/* memory.h — host memory state: /proc/meminfo and PSI /proc/pressure/memory. */
+#ifndef GW_MEMORY_H
+#define GW_MEMORY_H
+
+#include "model.h"
+
+/* Fill s->mem (total/available/swap from /proc/meminfo; psi_some10 /
+ * psi_full10 from /proc/pressure/memory, -1 when the kernel has no PSI).
+ * 0 ok, -1 /proc/meminfo unreadable (s->mem.ok = 0, a note says why).
+ * Kernel OOM messages are the logs probe's job. */
+int memory_refresh(struct gw_snapshot *s);
+
+/* Parsers over file contents, exposed for tests. */
+int memory_parse_meminfo(const char *text, struct gw_memory *m);
+void memory_parse_psi(const char *text, struct gw_memory *m);
+
+#endif

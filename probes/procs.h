@@ -1,0 +1,42 @@
+/* procs.h — the process table probe (libproc2 / procps 4): every process
+ * with its role in the request path, and the running nginx derived from it. */
+#ifndef GW_PROCS_H
+#define GW_PROCS_H
+
+#include "model.h"
+
+/* Keeps the libproc2 handle and, per pid, what the previous tick saw
+ * (cpu ticks for cpu_pct, the cgroup so it is read once per process).
+ * Owned by the caller: procs_state_new() / procs_state_free(). */
+struct procs_state;
+
+struct procs_state *procs_state_new(void);
+void procs_state_free(struct procs_state *st);
+
+/* Replace s->procs with every process on the host. 0 ok, -1 error (a note
+ * says why). Roles are classified; supplementary groups are read only for
+ * nginx workers. */
+int procs_refresh(struct gw_snapshot *s, struct procs_state *st);
+
+/* Fill s->nginx from s->procs: the master (the one whose -c matches
+ * s->conf.conf_path when known), its workers, last reload time and the
+ * worker identity (from a running worker, else from s->conf.user). */
+void procs_nginx_runtime(struct gw_snapshot *s);
+
+/* Set s->nginx.stale when a file of s->conf.files changed after the last
+ * reload (1 s slack). Call after procs_nginx_runtime and the config probe. */
+void procs_nginx_stale(struct gw_snapshot *s);
+
+/* Role of one process from its argv[0]-style command line and comm; the
+ * parent's role decides master vs worker for gunicorn / uvicorn. Exposed
+ * for tests. */
+enum gw_role procs_classify(const char *cmdline, const char *comm, enum gw_role parent_role);
+
+/* Systemd unit from a cgroup path ("/system.slice/gunicorn.service" ->
+ * "gunicorn.service"); "" when none. */
+void procs_unit_from_cgroup(const char *cgroup, char *unit, size_t size);
+
+/* Index of the process with that pid in s->procs, -1 none. */
+int procs_find(const struct gw_snapshot *s, pid_t pid);
+
+#endif
