@@ -1,0 +1,1137 @@
+/* nginx_conf.c — the nginx configuration probe: locate the active config,
+ * tokenize and parse nginx syntax the way ngx_conf_file.c does (words,
+ * quotes with backslash escapes, # comments, ; { }, include with glob(3)),
+ * extract what gwtop needs into struct gw_nginx_conf (listens, *_pass
+ * targets, upstream{} blocks, timeouts, logs, user, file list), and build
+ * the snapshot's upstream targets from it.
+ *
+ * The parser is iterative (an explicit block stack, so deep nesting in a
+ * hostile file cannot blow the C stack) and bounded: 16 MiB per file, 4096
+ * files, include depth 32. It never executes anything; `nginx -V` is run
+ * once by nginx_conf_locate with argv only. */
+#include "nginx_conf.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define NP_MAX_WARNINGS 100
+#define NP_MAX_ARGS 1024
+
+/* ---------------------------------------------------------------- tokenizer */
+
+enum np_tok { TOK_EOF, TOK_WORD, TOK_SEMI, TOK_LBRACE, TOK_RBRACE, TOK_ERR };
+
+struct np_lex {
+	const char *buf;
+	size_t len, pos;
+	int line;                    /* current line, 1-based */
+	int need_space;              /* just closed a quoted word */
+	char *tok;                   /* current word, unescaped (owned) */
+	size_t toklen, tokcap;
+	int tokline;                 /* line the word started on */
+	char err[GW_TEXT];
+	int errline;
+};
+
+static void np_lex_putc(struct np_lex *l, char ch)
+{
+	if (l->toklen + 1 >= l->tokcap) {
+		l->tokcap = l->tokcap ? l->tokcap * 2 : 64;
+		l->tok = gw_xrealloc(l->tok, l->tokcap);
+	}
+	l->tok[l->toklen++] = ch;
+	l->tok[l->toklen] = '\0';
+}
+
+static int np_lex_error(struct np_lex *l, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int np_lex_error(struct np_lex *l, int line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (vsnprintf(l->err, sizeof l->err, fmt, ap) < 0) l->err[0] = '\0';
+	va_end(ap);
+	l->errline = line;
+	return TOK_ERR;
+}
+
+static int np_is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* A backslash escape at l->pos (the backslash): nginx turns \" \' \\ into
+ * the character, \t \r \n into control characters, keeps others as is. */
+static void np_lex_escape(struct np_lex *l)
+{
+	char nx = l->buf[l->pos + 1];
+	switch (nx) {
+	case '"': case '\'': case '\\': np_lex_putc(l, nx); break;
+	case 't': np_lex_putc(l, '\t'); break;
+	case 'r': np_lex_putc(l, '\r'); break;
+	case 'n': np_lex_putc(l, '\n'); break;
+	default:
+		np_lex_putc(l, '\\');
+		np_lex_putc(l, nx);
+		if (nx == '\n') l->line++;
+	}
+	l->pos += 2;
+}
+
+static int np_lex_next(struct np_lex *l)
+{
+	for (;;) {
+		if (l->pos >= l->len) return TOK_EOF;
+		char ch = l->buf[l->pos];
+		if (ch == '\0')
+			return np_lex_error(l, l->line, "unexpected NUL byte (binary file?)");
+		if (l->need_space) {
+			if (np_is_space(ch)) {
+				l->need_space = 0;
+			} else if (ch == ';' || ch == '{') {
+				l->need_space = 0;
+				continue;
+			} else {
+				return np_lex_error(l, l->line, "unexpected \"%c\" after a quoted string", ch);
+			}
+		}
+		if (np_is_space(ch)) {
+			if (ch == '\n') l->line++;
+			l->pos++;
+			continue;
+		}
+		if (ch == '#') {
+			while (l->pos < l->len && l->buf[l->pos] != '\n') l->pos++;
+			continue;
+		}
+		if (ch == ';') { l->pos++; return TOK_SEMI; }
+		if (ch == '{') { l->pos++; return TOK_LBRACE; }
+		if (ch == '}') { l->pos++; return TOK_RBRACE; }
+
+		l->toklen = 0;
+		np_lex_putc(l, 'x');         /* make sure tok is allocated */
+		l->toklen = 0;
+		l->tok[0] = '\0';
+		l->tokline = l->line;
+		if (ch == '"' || ch == '\'') {
+			char quote = ch;
+			l->pos++;
+			for (;;) {
+				if (l->pos >= l->len)
+					return np_lex_error(l, l->tokline, "unterminated %s quoted string",
+							    quote == '"' ? "double" : "single");
+				char c = l->buf[l->pos];
+				if (c == '\0')
+					return np_lex_error(l, l->line, "unexpected NUL byte (binary file?)");
+				if (c == '\\' && l->pos + 1 < l->len && l->buf[l->pos + 1] != '\0') {
+					np_lex_escape(l);
+					continue;
+				}
+				l->pos++;
+				if (c == quote) {
+					l->need_space = 1;
+					return TOK_WORD;
+				}
+				if (c == '\n') l->line++;
+				np_lex_putc(l, c);
+			}
+		}
+		/* unquoted word: ends at whitespace, ';' or '{' (not "${");
+		 * like nginx, '}' and quotes inside a word are plain characters */
+		for (;;) {
+			if (l->pos >= l->len) return TOK_WORD;
+			char c = l->buf[l->pos];
+			if (c == '\0')
+				return np_lex_error(l, l->line, "unexpected NUL byte (binary file?)");
+			if (np_is_space(c) || c == ';') return TOK_WORD;
+			if (c == '{' && !(l->toklen && l->tok[l->toklen - 1] == '$' &&
+					  (l->pos == 0 || l->buf[l->pos - 1] == '$')))
+				return TOK_WORD;
+			if (c == '\\' && l->pos + 1 < l->len && l->buf[l->pos + 1] != '\0') {
+				np_lex_escape(l);
+				continue;
+			}
+			np_lex_putc(l, c);
+			l->pos++;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- parser state */
+
+enum np_kind { K_MAIN, K_HTTP, K_STREAM, K_SERVER, K_LOCATION, K_UPSTREAM, K_OPAQUE, K_OTHER };
+
+struct np_frame {
+	enum np_kind kind;
+	char arg[GW_NAME];           /* location argument */
+	int line;
+	char server_name[GW_NAME];   /* K_SERVER: first server_name */
+	int server_port;             /* K_SERVER: first listen port */
+	int have_port;
+	size_t listen0, pass0, set0; /* K_SERVER: table sizes when it opened */
+	size_t up_idx;               /* K_UPSTREAM: index in c->upstreams */
+};
+
+struct np_incl {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct np {
+	struct gw_nginx_conf *c;
+	char confdir[GW_PATH];
+	char prefix[GW_PATH];        /* ends with '/' */
+	GW_VEC(struct np_frame) stack;
+	struct np_incl incl[NGINX_CONF_MAX_DEPTH + 2];
+	int nincl;
+	size_t nfiles;
+	int files_capped;
+	int fatal;                   /* stop parsing */
+	GW_VEC(unsigned char) pass_noport;   /* parallel to c->passes */
+};
+
+/* A non-fatal problem at file:line (the include site). */
+static void np_warn(struct np *p, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void np_warn(struct np *p, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	if (p->c->warnings.n >= NP_MAX_WARNINGS) return;
+	struct gw_conf_warning *w = gw_vec_push(&p->c->warnings);
+	va_start(ap, fmt);
+	if (vsnprintf(w->text, sizeof w->text, fmt, ap) < 0) w->text[0] = '\0';
+	va_end(ap);
+	GW_COPY(w->loc.file, file ? file : "");
+	w->loc.line = line;
+}
+
+/* Record an error (the first one is kept); stop = abort the whole parse. */
+static void np_error(struct np *p, int stop, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void np_error(struct np *p, int stop, const char *file, int line, const char *fmt, ...)
+{
+	struct gw_nginx_conf *c = p->c;
+	if (stop) p->fatal = 1;
+	if (c->error[0]) return;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vsnprintf(c->error, sizeof c->error, fmt, ap) < 0) c->error[0] = '\0';
+	va_end(ap);
+	c->ok = 0;
+	GW_COPY(c->error_loc.file, file);
+	c->error_loc.line = line;
+}
+
+static void np_loc(struct gw_srcloc *loc, const char *file, int line)
+{
+	GW_COPY(loc->file, file);
+	loc->line = line;
+}
+
+static struct np_frame *np_top(struct np *p)
+{
+	return p->stack.n ? &p->stack.v[p->stack.n - 1] : NULL;
+}
+
+static enum np_kind np_top_kind(struct np *p)
+{
+	return p->stack.n ? p->stack.v[p->stack.n - 1].kind : K_MAIN;
+}
+
+static struct np_frame *np_find(struct np *p, enum np_kind k)
+{
+	for (size_t i = p->stack.n; i-- > 0;)
+		if (p->stack.v[i].kind == k) return &p->stack.v[i];
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- values */
+
+static int np_parse_port(const char *s, size_t n)
+{
+	if (n == 0 || n > 5) return -1;
+	int v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i])) return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v >= 1 && v <= 65535 ? v : -1;
+}
+
+static void np_set_host(struct gw_addr *a, const char *h, size_t n)
+{
+	char host[256];
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (n >= sizeof host) n = sizeof host - 1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (!strcmp(host, "*")) host[0] = '\0';
+	GW_COPY(a->host, host);
+	if (!host[0] || inet_pton(AF_INET, host, &a4) == 1)
+		a->kind = GW_ADDR_INET;
+	else if (inet_pton(AF_INET6, host, &a6) == 1)
+		a->kind = GW_ADDR_INET6;    /* bare IPv6 without brackets */
+	else
+		a->kind = GW_ADDR_HOST;
+}
+
+/* Parse an endpoint as nginx's ngx_parse_url does: "unix:/path[:uri]",
+ * "[v6]:port", "host:port", "host", "port" (port_only: listen), with an
+ * optional "/uri" tail. *noport is set when no port was written. */
+static void np_parse_endpoint(const char *s, struct gw_addr *a, int *noport, int port_only)
+{
+	memset(a, 0, sizeof *a);
+	*noport = 1;
+	if (!strncasecmp(s, "unix:", 5)) {
+		const char *path = s + 5, *end = strchr(path, ':');
+		size_t n = end ? (size_t)(end - path) : strlen(path);
+		if (n >= sizeof a->path) n = sizeof a->path - 1;
+		memcpy(a->path, path, n);
+		a->path[n] = '\0';
+		a->kind = GW_ADDR_UNIX;
+		*noport = 0;
+		return;
+	}
+	size_t n = strcspn(s, "/?");     /* host[:port] ends at the uri */
+	if (s[0] == '[') {
+		const char *rb = memchr(s, ']', n);
+		if (!rb) { np_set_host(a, s, n); a->kind = GW_ADDR_HOST; return; }
+		char host[256];
+		size_t hn = (size_t)(rb - s - 1);
+		if (hn >= sizeof host) hn = sizeof host - 1;
+		memcpy(host, s + 1, hn);
+		host[hn] = '\0';
+		struct in6_addr a6;
+		a->kind = inet_pton(AF_INET6, host, &a6) == 1 ? GW_ADDR_INET6 : GW_ADDR_HOST;
+		GW_COPY(a->host, host);
+		const char *rest = rb + 1;
+		size_t rn = n - (size_t)(rest - s);
+		if (rn > 1 && rest[0] == ':') {
+			int port = np_parse_port(rest + 1, rn - 1);
+			if (port > 0) { a->port = port; *noport = 0; }
+		}
+		return;
+	}
+	const char *colon = memchr(s, ':', n);
+	if (colon && memchr(colon + 1, ':', n - (size_t)(colon + 1 - s))) {
+		np_set_host(a, s, n);            /* several colons: bare IPv6 */
+		return;
+	}
+	if (colon) {
+		np_set_host(a, s, (size_t)(colon - s));
+		int port = np_parse_port(colon + 1, n - (size_t)(colon + 1 - s));
+		if (port > 0) { a->port = port; *noport = 0; }
+		return;
+	}
+	if (port_only) {
+		int port = np_parse_port(s, n);
+		if (port > 0) {
+			a->kind = GW_ADDR_INET;
+			a->port = port;
+			*noport = 0;
+			return;
+		}
+	}
+	np_set_host(a, s, n);
+}
+
+double nginx_conf_parse_time(const char *v)
+{
+	double total = 0;
+	const char *s = v;
+	int any = 0;
+	if (!s || !*s) return -1;
+	while (*s) {
+		while (*s == ' ') s++;
+		if (!*s) break;
+		if (!isdigit((unsigned char)*s)) return -1;
+		double n = 0;
+		while (isdigit((unsigned char)*s)) {
+			n = n * 10 + (*s - '0');
+			if (n > 1e15) return -1;
+			s++;
+		}
+		double mul;
+		if (s[0] == 'm' && s[1] == 's') { mul = 0.001; s += 2; }
+		else if (*s == 's') { mul = 1; s++; }
+		else if (*s == 'm') { mul = 60; s++; }
+		else if (*s == 'h') { mul = 3600; s++; }
+		else if (*s == 'd') { mul = 86400; s++; }
+		else if (*s == 'w') { mul = 7 * 86400; s++; }
+		else if (*s == 'M') { mul = 30 * 86400; s++; }
+		else if (*s == 'y') { mul = 365 * 86400; s++; }
+		else if (*s == '\0' || *s == ' ') {
+			if (any) return -1;     /* nginx: a bare number only on its own */
+			mul = 1;
+		} else return -1;
+		total += n * mul;
+		any = 1;
+	}
+	return any ? total : -1;
+}
+
+double nginx_conf_parse_size(const char *v)
+{
+	if (!v || !isdigit((unsigned char)*v)) return -1;
+	double n = 0;
+	const char *s = v;
+	while (isdigit((unsigned char)*s)) {
+		n = n * 10 + (*s - '0');
+		if (n > 1e15) return -1;
+		s++;
+	}
+	switch (*s) {
+	case '\0': return n;
+	case 'k': case 'K': n *= 1024; break;
+	case 'm': case 'M': n *= 1024 * 1024; break;
+	case 'g': case 'G': n *= 1024.0 * 1024 * 1024; break;
+	default: return -1;
+	}
+	return s[1] ? -1 : n;
+}
+
+/* Resolve a relative path against dir (which may or may not end in '/'). */
+static void np_full_path(char *out, size_t size, const char *dir, const char *path)
+{
+	if (path[0] == '/' || !dir[0]) { gw_strlcpy(out, path, size); return; }
+	size_t dl = strlen(dir);
+	gw_fmt(out, size, "%s%s%s", dir, dir[dl - 1] == '/' ? "" : "/", path);
+}
+
+/* ---------------------------------------------------------------- directives */
+
+static const char *const np_pass_directives[] = {
+	"proxy_pass", "fastcgi_pass", "uwsgi_pass", "scgi_pass", "grpc_pass", NULL
+};
+
+static const char *const np_time_settings[] = {
+	"proxy_connect_timeout", "proxy_read_timeout", "proxy_send_timeout", "send_timeout",
+	"fastcgi_connect_timeout", "fastcgi_read_timeout", "fastcgi_send_timeout",
+	"uwsgi_connect_timeout", "uwsgi_read_timeout", "uwsgi_send_timeout",
+	"scgi_read_timeout", "grpc_read_timeout", NULL
+};
+
+static int np_in(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (!strcmp(*list, s)) return 1;
+	return 0;
+}
+
+static void np_context(struct np *p, char *out, size_t size)
+{
+	for (size_t i = p->stack.n; i-- > 0;) {
+		struct np_frame *f = &p->stack.v[i];
+		switch (f->kind) {
+		case K_LOCATION: gw_fmt(out, size, "location %s", f->arg); return;
+		case K_SERVER: gw_fmt(out, size, "server"); return;   /* name added at '}' */
+		case K_HTTP: gw_fmt(out, size, "http"); return;
+		case K_STREAM: gw_fmt(out, size, "stream"); return;
+		case K_UPSTREAM: gw_fmt(out, size, "upstream %s", f->arg); return;
+		default: break;
+		}
+	}
+	gw_fmt(out, size, "main");
+}
+
+static void np_do_pass(struct np *p, const char *file, int line, int argc, char **argv)
+{
+	struct gw_conf_pass *ps = gw_vec_push(&p->c->passes);
+	unsigned char *np = gw_vec_push(&p->pass_noport);
+	GW_COPY(ps->directive, argv[0]);
+	np_loc(&ps->loc, file, line);
+	struct np_frame *loc = np_find(p, K_LOCATION);
+	if (loc) GW_COPY(ps->location, loc->arg);
+	if (argc < 2) return;                /* nginx -t reports it; kind NONE */
+	const char *arg = argv[1];
+	GW_COPY(ps->arg, arg);
+	if (strchr(arg, '$')) {
+		ps->addr.kind = GW_ADDR_VARIABLE;
+		GW_COPY(ps->addr.host, arg);
+		return;
+	}
+	const char *s = arg, *sep = strstr(arg, "://");
+	if (sep && sep > arg && (size_t)(sep - arg) < sizeof ps->scheme) {
+		int alpha = 1;
+		for (const char *q = arg; q < sep; q++)
+			if (!isalpha((unsigned char)*q)) alpha = 0;
+		if (alpha) {
+			size_t k = (size_t)(sep - arg);
+			for (size_t i = 0; i < k; i++) ps->scheme[i] = (char)tolower((unsigned char)arg[i]);
+			ps->scheme[k] = '\0';
+			s = sep + 3;
+		}
+	}
+	int noport;
+	np_parse_endpoint(s, &ps->addr, &noport, 0);
+	*np = (unsigned char)noport;
+}
+
+static void np_do_listen(struct np *p, const char *file, int line, int argc, char **argv)
+{
+	struct np_frame *srv = np_find(p, K_SERVER);
+	if (!srv || argc < 2) return;
+	struct gw_conf_listen *l = gw_vec_push(&p->c->listens);
+	GW_COPY(l->raw, argv[1]);
+	np_loc(&l->loc, file, line);
+	int noport;
+	np_parse_endpoint(argv[1], &l->addr, &noport, 1);
+	if (noport && l->addr.kind != GW_ADDR_UNIX) l->addr.port = 80;
+	if (!srv->have_port) {
+		srv->have_port = 1;
+		srv->server_port = l->addr.port;
+	}
+}
+
+static void np_do_upstream_server(struct np *p, struct np_frame *f, const char *file, int line,
+				  int argc, char **argv)
+{
+	if (argc < 2 || f->up_idx >= p->c->upstreams.n) return;
+	struct gw_conf_upstream *up = &p->c->upstreams.v[f->up_idx];
+	struct gw_conf_upstream_server *sv = gw_vec_push(&up->servers);
+	GW_COPY(sv->raw, argv[1]);
+	np_loc(&sv->loc, file, line);
+	int noport;
+	np_parse_endpoint(argv[1], &sv->addr, &noport, 0);
+	if (noport && sv->addr.kind != GW_ADDR_UNIX) sv->addr.port = 80;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "down")) sv->down = 1;
+		else if (!strcmp(argv[i], "backup")) sv->backup = 1;
+	}
+}
+
+static void np_do_log(struct np *p, const char *file, int line, int argc, char **argv)
+{
+	if (argc < 2) return;
+	struct gw_conf_log *lg = gw_vec_push(&p->c->logs);
+	lg->is_access = !strcmp(argv[0], "access_log");
+	np_loc(&lg->loc, file, line);
+	const char *v = argv[1];
+	if (!strcmp(v, "off") || !strcmp(v, "stderr") || gw_starts_with(v, "syslog:") ||
+	    gw_starts_with(v, "memory:") || strchr(v, '$'))
+		GW_COPY(lg->path, v);
+	else
+		np_full_path(lg->path, sizeof lg->path, p->prefix, v);
+	if (!lg->is_access && argc >= 3) GW_COPY(lg->level, argv[2]);
+}
+
+static void np_do_setting(struct np *p, const char *file, int line, int argc, char **argv, int is_size)
+{
+	if (argc < 2) return;
+	struct gw_conf_setting *st = gw_vec_push(&p->c->settings);
+	GW_COPY(st->directive, argv[0]);
+	GW_COPY(st->value, argv[1]);
+	st->value_num = is_size ? nginx_conf_parse_size(argv[1]) : nginx_conf_parse_time(argv[1]);
+	np_context(p, st->context, sizeof st->context);
+	np_loc(&st->loc, file, line);
+}
+
+static void np_include(struct np *p, const char *file, int line, const char *arg);
+
+static void np_directive(struct np *p, const char *file, int line, int argc, char **argv)
+{
+	const char *name = argv[0];
+	enum np_kind top = np_top_kind(p);
+
+	if (!strcmp(name, "include")) {
+		if (argc != 2)
+			np_error(p, 1, file, line, "invalid number of arguments in \"include\" directive");
+		else
+			np_include(p, file, line, argv[1]);
+		return;
+	}
+	if (top == K_OPAQUE) return;             /* map/types/geo bodies are data */
+	if (top == K_UPSTREAM) {
+		if (!strcmp(name, "server")) np_do_upstream_server(p, np_top(p), file, line, argc, argv);
+		return;
+	}
+	if (!strcmp(name, "user")) {
+		if (top != K_MAIN || argc < 2) return;
+		GW_COPY(p->c->user, argv[1]);
+		if (argc >= 3) GW_COPY(p->c->group, argv[2]);
+		np_loc(&p->c->user_loc, file, line);
+	} else if (!strcmp(name, "listen")) {
+		np_do_listen(p, file, line, argc, argv);
+	} else if (!strcmp(name, "server_name")) {
+		struct np_frame *srv = np_find(p, K_SERVER);
+		if (!srv || srv->server_name[0]) return;
+		for (int i = 1; i < argc; i++)
+			if (argv[i][0]) { GW_COPY(srv->server_name, argv[i]); break; }
+	} else if (np_in(np_pass_directives, name)) {
+		np_do_pass(p, file, line, argc, argv);
+	} else if (np_in(np_time_settings, name)) {
+		np_do_setting(p, file, line, argc, argv, 0);
+	} else if (!strcmp(name, "client_max_body_size")) {
+		np_do_setting(p, file, line, argc, argv, 1);
+	} else if (!strcmp(name, "error_log") || !strcmp(name, "access_log")) {
+		np_do_log(p, file, line, argc, argv);
+	}
+}
+
+static void np_block_open(struct np *p, const char *file, int line, int argc, char **argv)
+{
+	enum np_kind top = np_top_kind(p);
+	const char *name = argv[0];
+	struct np_frame *f = gw_vec_push(&p->stack);
+	f->line = line;
+	if (top == K_OPAQUE) { f->kind = K_OPAQUE; return; }
+	if (!strcmp(name, "http")) f->kind = K_HTTP;
+	else if (!strcmp(name, "stream")) f->kind = K_STREAM;
+	else if (!strcmp(name, "server") && top != K_UPSTREAM) {
+		f->kind = K_SERVER;
+		f->listen0 = p->c->listens.n;
+		f->pass0 = p->c->passes.n;
+		f->set0 = p->c->settings.n;
+	} else if (!strcmp(name, "location")) {
+		f->kind = K_LOCATION;
+		for (int i = 1; i < argc; i++)
+			gw_append(f->arg, sizeof f->arg, "%s%s", i > 1 ? " " : "", argv[i]);
+	} else if (!strcmp(name, "upstream")) {
+		f->kind = K_UPSTREAM;
+		f->up_idx = p->c->upstreams.n;
+		struct gw_conf_upstream *up = gw_vec_push(&p->c->upstreams);
+		if (argc >= 2) {
+			GW_COPY(up->name, argv[1]);
+			GW_COPY(f->arg, argv[1]);
+		}
+		np_loc(&up->loc, file, line);
+	} else if (!strcmp(name, "map") || !strcmp(name, "types") || !strcmp(name, "geo") ||
+		   !strcmp(name, "split_clients") || !strcmp(name, "charset_map") ||
+		   !strcmp(name, "match")) {
+		f->kind = K_OPAQUE;
+	} else {
+		f->kind = K_OTHER;               /* events, if, limit_except, mail, ... */
+	}
+}
+
+/* Closing a server{}: now its server_name and first listen are known. */
+static void np_block_close(struct np *p)
+{
+	struct np_frame f = p->stack.v[--p->stack.n];
+	struct gw_nginx_conf *c = p->c;
+	if (f.kind != K_SERVER) return;
+	for (size_t i = f.listen0; i < c->listens.n; i++)
+		GW_COPY(c->listens.v[i].server_name, f.server_name);
+	for (size_t i = f.pass0; i < c->passes.n; i++) {
+		GW_COPY(c->passes.v[i].server_name, f.server_name);
+		c->passes.v[i].server_port = f.server_port;
+	}
+	for (size_t i = f.set0; i < c->settings.n; i++)
+		if (!strcmp(c->settings.v[i].context, "server") && f.server_name[0])
+			gw_fmt(c->settings.v[i].context, sizeof c->settings.v[i].context,
+			       "server %s", f.server_name);
+}
+
+static const char *np_block_name(enum np_kind k)
+{
+	switch (k) {
+	case K_HTTP: return "http";
+	case K_STREAM: return "stream";
+	case K_SERVER: return "server";
+	case K_LOCATION: return "location";
+	case K_UPSTREAM: return "upstream";
+	default: return "block";
+	}
+}
+
+/* Parse one file's text; blocks opened here must close here. */
+static void np_parse_buf(struct np *p, const char *file, const char *buf, size_t len)
+{
+	struct np_lex l = { .buf = buf, .len = len, .line = 1 };
+	size_t base = p->stack.n;
+	GW_VEC(char *) args = {0};
+	size_t nargs_seen = 0;
+	int argline = 0;
+
+	while (!p->fatal) {
+		int t = np_lex_next(&l);
+		if (t == TOK_ERR) {
+			np_error(p, 1, file, l.errline, "%s", l.err);
+			break;
+		}
+		if (t == TOK_WORD) {
+			if (!nargs_seen++) argline = l.tokline;
+			if (args.n < NP_MAX_ARGS) *(char **)gw_vec_push(&args) = gw_xstrdup(l.tok);
+			continue;
+		}
+		if (t == TOK_EOF) {
+			if (nargs_seen)
+				np_error(p, 1, file, l.line, "unexpected end of file, expecting \";\" or \"}\"");
+			else if (p->stack.n > base)
+				np_error(p, 1, file, l.line,
+					 "unexpected end of file, expecting \"}\" (%s{ opened at line %d)",
+					 np_block_name(np_top(p)->kind), np_top(p)->line);
+			break;
+		}
+		if (t == TOK_SEMI) {
+			if (!nargs_seen) { np_error(p, 1, file, l.line, "unexpected \";\""); break; }
+			np_directive(p, file, argline, (int)args.n, args.v);
+		} else if (t == TOK_LBRACE) {
+			if (!nargs_seen) { np_error(p, 1, file, l.line, "unexpected \"{\""); break; }
+			np_block_open(p, file, argline, (int)args.n, args.v);
+		} else if (t == TOK_RBRACE) {
+			if (nargs_seen || p->stack.n <= base) {
+				np_error(p, 1, file, l.line, "unexpected \"}\"");
+				break;
+			}
+			np_block_close(p);
+		}
+		for (size_t i = 0; i < args.n; i++) free(args.v[i]);
+		gw_vec_clear(&args);
+		nargs_seen = 0;
+	}
+	for (size_t i = 0; i < args.n; i++) free(args.v[i]);
+	gw_vec_free(&args);
+	free(l.tok);
+}
+
+static void np_add_file(struct np *p, const char *path, time_t mtime)
+{
+	for (size_t i = 0; i < p->c->files.n; i++)
+		if (!strcmp(p->c->files.v[i].path, path)) return;
+	struct gw_conf_file *f = gw_vec_push(&p->c->files);
+	GW_COPY(f->path, path);
+	f->mtime = mtime;
+}
+
+/* Read and parse one file. from_file/from_line: the include site (NULL for
+ * the main file); glob: it came from a glob match. */
+static void np_parse_file(struct np *p, const char *path, const char *from_file, int from_line, int glob)
+{
+	if (p->fatal) return;
+	if (p->nfiles >= NGINX_CONF_MAX_FILES) {
+		if (!p->files_capped)
+			np_warn(p, from_file, from_line, "more than %d config files: %s (included at %s:%d) and later includes ignored",
+				NGINX_CONF_MAX_FILES, path, from_file ? from_file : "?", from_line);
+		p->files_capped = 1;
+		return;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int e = errno;
+		if (fd >= 0) close(fd);
+		if (!from_file)
+			np_error(p, 1, path, 0, "open() \"%s\" failed (%d: %s)", path, e, strerror(e));
+		else if (e == ENOENT && !glob)
+			np_error(p, 0, from_file, from_line, "open() \"%s\" failed (%d: %s)", path, e, strerror(e));
+		else
+			np_warn(p, from_file, from_line, "cannot read %s included at %s:%d: %s", path, from_file, from_line, strerror(e));
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		const char *why = S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file";
+		if (!from_file) np_error(p, 1, path, 0, "cannot read %s: %s", path, why);
+		else np_warn(p, from_file, from_line, "cannot read %s included at %s:%d: %s", path, from_file, from_line, why);
+		return;
+	}
+	for (int i = 0; i < p->nincl; i++) {
+		if (p->incl[i].dev == st.st_dev && p->incl[i].ino == st.st_ino) {
+			close(fd);
+			np_warn(p, from_file, from_line, "include loop: %s included again at %s:%d (ignored)",
+				path, from_file ? from_file : "?", from_line);
+			return;
+		}
+	}
+	if (p->nincl > NGINX_CONF_MAX_DEPTH) {
+		close(fd);
+		np_warn(p, from_file, from_line, "includes nested deeper than %d: %s at %s:%d ignored",
+			NGINX_CONF_MAX_DEPTH, path, from_file ? from_file : "?", from_line);
+		return;
+	}
+	if (st.st_size > (off_t)NGINX_CONF_MAX_FILE) {
+		close(fd);
+		if (from_file)
+			np_error(p, 1, from_file, from_line, "%s is larger than 16 MiB (%lld bytes)",
+				 path, (long long)st.st_size);
+		else
+			np_error(p, 1, path, 0, "%s is larger than 16 MiB (%lld bytes)", path, (long long)st.st_size);
+		return;
+	}
+	size_t cap = (size_t)st.st_size + 1, len = 0;
+	char *buf = gw_xmalloc(cap + 1);
+	for (;;) {
+		if (len == cap) {
+			if (cap > NGINX_CONF_MAX_FILE) break;   /* grew while reading: cut */
+			cap = cap * 2 > NGINX_CONF_MAX_FILE + 1 ? NGINX_CONF_MAX_FILE + 1 : cap * 2;
+			buf = gw_xrealloc(buf, cap + 1);
+		}
+		ssize_t r = read(fd, buf + len, cap - len);
+		if (r < 0) {
+			if (errno == EINTR) continue;
+			int e = errno;
+			close(fd);
+			free(buf);
+			if (from_file)
+				np_warn(p, from_file, from_line, "cannot read %s included at %s:%d: %s", path, from_file, from_line, strerror(e));
+			else
+				np_error(p, 1, path, 0, "read() \"%s\" failed (%d: %s)", path, e, strerror(e));
+			return;
+		}
+		if (r == 0) break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (len > NGINX_CONF_MAX_FILE) {
+		free(buf);
+		np_error(p, 1, from_file ? from_file : path, from_file ? from_line : 0,
+			 "%s is larger than 16 MiB", path);
+		return;
+	}
+	p->nfiles++;
+	np_add_file(p, path, st.st_mtime);
+	const char *nul = memchr(buf, '\0', len);
+	if (nul) {                           /* binary data, even inside a comment */
+		int line = 1;
+		for (const char *q = buf; q < nul; q++) line += *q == '\n';
+		free(buf);
+		np_error(p, 1, path, line, "unexpected NUL byte (binary file?)");
+		return;
+	}
+	p->incl[p->nincl].dev = st.st_dev;
+	p->incl[p->nincl].ino = st.st_ino;
+	p->nincl++;
+	np_parse_buf(p, path, buf, len);
+	p->nincl--;
+	free(buf);
+}
+
+static void np_include(struct np *p, const char *file, int line, const char *arg)
+{
+	char path[GW_PATH];
+	if (!arg[0]) { np_error(p, 1, file, line, "empty include path"); return; }
+	if (gw_strlcpy(path, arg, sizeof path) >= sizeof path ||
+	    (arg[0] != '/' && strlen(p->confdir) + strlen(arg) + 2 > sizeof path)) {
+		np_warn(p, file, line, "include path too long at %s:%d (ignored)", file, line);
+		return;
+	}
+	np_full_path(path, sizeof path, p->confdir, arg);
+	if (!strpbrk(path, "*?[")) {
+		np_parse_file(p, path, file, line, 0);
+		return;
+	}
+	glob_t g;
+	memset(&g, 0, sizeof g);
+	int r = glob(path, 0, NULL, &g);
+	if (r == 0) {
+		for (size_t i = 0; i < g.gl_pathc && !p->fatal; i++)
+			np_parse_file(p, g.gl_pathv[i], file, line, 1);
+	} else if (r != GLOB_NOMATCH) {
+		np_warn(p, file, line, "include %s at %s:%d: glob failed (%s)", path, file, line,
+			r == GLOB_NOSPACE ? "out of memory" : "read error");
+	}
+	globfree(&g);
+}
+
+/* After the whole config is read: name -> upstream{} block, default ports. */
+static void np_finish(struct np *p)
+{
+	struct gw_nginx_conf *c = p->c;
+	while (p->stack.n) np_block_close(p);
+	for (size_t i = 0; i < c->passes.n; i++) {
+		struct gw_conf_pass *ps = &c->passes.v[i];
+		int noport = i < p->pass_noport.n && p->pass_noport.v[i];
+		if (!noport || (ps->addr.kind != GW_ADDR_INET && ps->addr.kind != GW_ADDR_INET6 &&
+				ps->addr.kind != GW_ADDR_HOST))
+			continue;
+		int is_up = 0;
+		for (size_t u = 0; u < c->upstreams.n && !is_up; u++)
+			if (!strcasecmp(c->upstreams.v[u].name, ps->addr.host)) is_up = 1;
+		if (is_up) {
+			ps->addr.kind = GW_ADDR_UPSTREAM;
+			continue;
+		}
+		if (!strcmp(ps->directive, "proxy_pass") || !strcmp(ps->directive, "grpc_pass")) {
+			if (!strcmp(ps->scheme, "https") || !strcmp(ps->scheme, "grpcs")) ps->addr.port = 443;
+			else if (ps->scheme[0]) ps->addr.port = 80;
+		}
+	}
+}
+
+int nginx_conf_parse(struct gw_nginx_conf *c, const char *conf_path, const char *prefix)
+{
+	struct np p;
+	char source[sizeof c->conf_source];
+	GW_COPY(source, c->conf_source);
+	nginx_conf_free(c);                  /* a re-parse starts clean */
+	GW_COPY(c->conf_source, source);
+	memset(&p, 0, sizeof p);
+	p.c = c;
+	c->parsed = 1;
+	c->ok = 1;
+	c->error[0] = '\0';
+	GW_COPY(c->conf_path, conf_path);
+
+	GW_COPY(p.confdir, conf_path);
+	char *slash = strrchr(p.confdir, '/');
+	if (slash == p.confdir) p.confdir[1] = '\0';
+	else if (slash) *slash = '\0';
+	else gw_strlcpy(p.confdir, ".", sizeof p.confdir);
+
+	const char *pre = prefix && prefix[0] ? prefix : p.confdir;
+	gw_fmt(p.prefix, sizeof p.prefix, "%s%s", pre, gw_ends_with(pre, "/") ? "" : "/");
+	GW_COPY(c->prefix, p.prefix);
+
+	np_parse_file(&p, conf_path, NULL, 0, 0);
+	np_finish(&p);
+	gw_vec_free(&p.stack);
+	gw_vec_free(&p.pass_noport);
+	return c->ok ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- targets */
+
+static int np_addr_eq(const struct gw_addr *a, const struct gw_addr *b)
+{
+	if (a->kind != b->kind) return 0;
+	if (a->kind == GW_ADDR_UNIX) return !strcmp(a->path, b->path);
+	return a->port == b->port && !strcasecmp(a->host, b->host);
+}
+
+static void np_add_target(struct gw_snapshot *s, const struct gw_conf_pass *ps,
+			  const struct gw_addr *addr, const struct gw_conf_upstream *up,
+			  const struct gw_conf_upstream_server *sv)
+{
+	for (size_t i = 0; i < s->targets.n; i++)
+		if (np_addr_eq(&s->targets.v[i].addr, addr)) return;
+	struct gw_target *t = gw_vec_push(&s->targets);
+	t->addr = *addr;
+	gw_addr_str(addr, t->display, sizeof t->display);
+	GW_COPY(t->directive, ps->directive);
+	GW_COPY(t->scheme, ps->scheme);
+	t->pass_loc = ps->loc;
+	GW_COPY(t->location, ps->location);
+	GW_COPY(t->server_name, ps->server_name);
+	t->listener_idx = -1;
+	/* HTTP probe only where nginx speaks HTTP/1 to it (not fastcgi & co, not stream{}) */
+	t->not_http = strcmp(ps->directive, "proxy_pass") != 0 ||
+		      (strcmp(ps->scheme, "http") != 0 && strcmp(ps->scheme, "https") != 0);
+	if (up) GW_COPY(t->upstream_name, up->name);
+	if (sv) {
+		t->down = sv->down;
+		t->backup = sv->backup;
+		t->server_loc = sv->loc;
+	}
+}
+
+void nginx_conf_build_targets(struct gw_snapshot *s)
+{
+	struct gw_nginx_conf *c = &s->conf;
+	gw_vec_clear(&s->targets);
+	for (size_t i = 0; i < c->passes.n; i++) {
+		const struct gw_conf_pass *ps = &c->passes.v[i];
+		switch (ps->addr.kind) {
+		case GW_ADDR_VARIABLE:
+			snapshot_note(s, "nginx-conf", "%s %s at %s:%d uses variables: target not statically known",
+				      ps->directive, ps->arg, ps->loc.file, ps->loc.line);
+			break;
+		case GW_ADDR_UPSTREAM:
+			for (size_t u = 0; u < c->upstreams.n; u++) {
+				const struct gw_conf_upstream *up = &c->upstreams.v[u];
+				if (strcasecmp(up->name, ps->addr.host)) continue;
+				for (size_t k = 0; k < up->servers.n; k++)
+					np_add_target(s, ps, &up->servers.v[k].addr, up, &up->servers.v[k]);
+				break;
+			}
+			break;
+		case GW_ADDR_INET: case GW_ADDR_INET6: case GW_ADDR_HOST: case GW_ADDR_UNIX:
+			np_add_target(s, ps, &ps->addr, NULL, NULL);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- locating */
+
+/* `nginx -V` of one binary, run once and cached (it is a fast local exec). */
+static struct {
+	int done;
+	char bin[GW_PATH];
+	char conf[GW_PATH];
+	char prefix[GW_PATH];
+} np_v_cache;
+
+static int np_run_capture(const char *bin, char *out, size_t outsz)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0) return -1;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
+	char *argv[] = { (char *)bin, (char *)"-V", NULL };
+	pid_t pid;
+	int r = posix_spawnp(&pid, bin, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	if (r != 0) { close(pfd[0]); return -1; }
+	size_t len = 0;
+	double deadline = gw_mono() + 2.0;
+	for (;;) {
+		double left = deadline - gw_mono();
+		if (left <= 0) { kill(pid, SIGKILL); break; }
+		struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
+		int n = poll(&pf, 1, (int)(left * 1000) + 1);
+		if (n < 0 && errno == EINTR) continue;
+		if (n <= 0) continue;
+		char tmp[4096];
+		ssize_t k = read(pfd[0], tmp, sizeof tmp);
+		if (k < 0 && errno == EINTR) continue;
+		if (k <= 0) break;
+		size_t c = (size_t)k < outsz - 1 - len ? (size_t)k : outsz - 1 - len;
+		memcpy(out + len, tmp, c);
+		len += c;
+	}
+	out[len] = '\0';
+	close(pfd[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+	return 0;
+}
+
+static void np_v_opt(const char *out, const char *opt, char *dst, size_t size)
+{
+	const char *s = strstr(out, opt);
+	dst[0] = '\0';
+	if (!s) return;
+	s += strlen(opt);
+	size_t n = strcspn(s, " \t\r\n");
+	if (n >= size) return;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+static void np_nginx_v(const char *bin, char *conf, size_t conf_sz, char *prefix, size_t prefix_sz)
+{
+	if (!bin || !bin[0]) bin = "nginx";
+	if (!np_v_cache.done || strcmp(np_v_cache.bin, bin)) {
+		char out[8192];
+		memset(&np_v_cache, 0, sizeof np_v_cache);
+		np_v_cache.done = 1;
+		GW_COPY(np_v_cache.bin, bin);
+		int r = np_run_capture(bin, out, sizeof out);
+		if ((r < 0 || !strstr(out, "--")) && !strchr(bin, '/'))
+			r = np_run_capture("/usr/sbin/nginx", out, sizeof out);
+		if (r == 0) {
+			np_v_opt(out, "--conf-path=", np_v_cache.conf, sizeof np_v_cache.conf);
+			np_v_opt(out, "--prefix=", np_v_cache.prefix, sizeof np_v_cache.prefix);
+		}
+	}
+	gw_strlcpy(conf, np_v_cache.conf, conf_sz);
+	gw_strlcpy(prefix, np_v_cache.prefix, prefix_sz);
+}
+
+/* Pull -c and -p out of a master's rewritten cmdline
+ * ("nginx: master process /usr/sbin/nginx -c /x/nginx.conf -p /x/"). */
+static void np_master_args(const char *cmdline, char *c_arg, size_t c_sz, char *p_arg, size_t p_sz)
+{
+	char buf[GW_LINE];
+	c_arg[0] = p_arg[0] = '\0';
+	GW_COPY(buf, cmdline);
+	char *s = strstr(buf, "master process");
+	s = s ? s + strlen("master process") : buf;
+	char *save = NULL, *tok, *want = NULL;
+	size_t want_sz = 0;
+	int first = 1;
+	for (tok = strtok_r(s, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (want) { gw_strlcpy(want, tok, want_sz); want = NULL; continue; }
+		if (first) { first = 0; if (tok[0] != '-') continue; }   /* the binary */
+		if (tok[0] != '-' || !tok[1]) continue;
+		char opt = tok[1];
+		if (opt == 'c' || opt == 'p') {
+			char *dst = opt == 'c' ? c_arg : p_arg;
+			size_t sz = opt == 'c' ? c_sz : p_sz;
+			if (tok[2]) gw_strlcpy(dst, tok + 2, sz);
+			else { want = dst; want_sz = sz; }
+		}
+	}
+}
+
+static void np_with_slash(char *p, size_t size)
+{
+	size_t n = strlen(p);
+	if (n && p[n - 1] != '/' && n + 1 < size) { p[n] = '/'; p[n + 1] = '\0'; }
+}
+
+int nginx_conf_locate(const struct gw_snapshot *s, const char *override, const char *nginx_bin,
+		      char *conf, size_t conf_sz, char *prefix, size_t prefix_sz,
+		      char *source, size_t source_sz)
+{
+	char m_conf[GW_PATH] = "", m_prefix[GW_PATH] = "";
+	char v_conf[GW_PATH] = "", v_prefix[GW_PATH] = "";
+	char tmp[GW_PATH * 2];
+	int have_master = 0;
+
+	conf[0] = prefix[0] = source[0] = '\0';
+	for (size_t i = 0; s && i < s->procs.n; i++) {
+		const struct gw_proc *pr = &s->procs.v[i];
+		if (pr->role != GW_ROLE_NGINX_MASTER) continue;
+		have_master = 1;
+		np_master_args(pr->cmdline, m_conf, sizeof m_conf, m_prefix, sizeof m_prefix);
+		if (m_prefix[0] && m_prefix[0] != '/') {      /* relative to the master's cwd */
+			char link[64], cwd[GW_PATH];
+			gw_fmt(link, sizeof link, "/proc/%d/cwd", (int)pr->pid);
+			ssize_t n = readlink(link, cwd, sizeof cwd - 1);
+			if (n > 0) {
+				cwd[n] = '\0';
+				np_full_path(tmp, sizeof tmp, cwd, m_prefix);
+				GW_COPY(m_prefix, tmp);
+			}
+		}
+		break;
+	}
+	int need_v = !m_prefix[0] || (!override && !m_conf[0]) || (m_conf[0] && m_conf[0] != '/');
+	if (need_v) np_nginx_v(nginx_bin, v_conf, sizeof v_conf, v_prefix, sizeof v_prefix);
+
+	/* prefix: -p, else nginx -V, else Debian's */
+	gw_strlcpy(prefix, m_prefix[0] ? m_prefix : v_prefix[0] ? v_prefix : "/usr/share/nginx/", prefix_sz);
+	np_with_slash(prefix, prefix_sz);
+
+	if (override && override[0]) {
+		gw_strlcpy(conf, override, conf_sz);
+		gw_strlcpy(source, "--nginx-conf", source_sz);
+		int fd = open(override, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0) return -1;
+		close(fd);
+		return 0;
+	}
+	if (m_conf[0]) {
+		np_full_path(tmp, sizeof tmp, prefix, m_conf);
+		gw_strlcpy(conf, tmp, conf_sz);
+		gw_strlcpy(source, "master cmdline", source_sz);
+	} else if (v_conf[0]) {
+		np_full_path(tmp, sizeof tmp, prefix, v_conf);
+		gw_strlcpy(conf, tmp, conf_sz);
+		gw_strlcpy(source, have_master && m_prefix[0] ? "master cmdline" : "nginx -V", source_sz);
+	} else {
+		gw_strlcpy(conf, "/etc/nginx/nginx.conf", conf_sz);
+		gw_strlcpy(source, "default", source_sz);
+	}
+	return 0;
+}

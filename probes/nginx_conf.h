@@ -1,0 +1,53 @@
+/* nginx_conf.h — the nginx configuration probe: find the active config,
+ * parse nginx syntax (quotes, escapes, comments, blocks, globbed includes)
+ * into struct gw_nginx_conf, and turn its *_pass directives into the
+ * concrete upstream targets of the snapshot. No I/O beyond reading the
+ * config files and one `nginx -V` (cached). */
+#ifndef GW_NGINX_CONF_H
+#define GW_NGINX_CONF_H
+
+#include <stddef.h>
+
+#include "model.h"
+
+#define NGINX_CONF_MAX_FILE   (16u * 1024 * 1024)   /* bigger file: error */
+#define NGINX_CONF_MAX_FILES  4096                  /* included files: more -> warning */
+#define NGINX_CONF_MAX_DEPTH  32                    /* include nesting: deeper -> warning */
+
+/* Find the config nginx uses. Order: override (--nginx-conf) -> the running
+ * master's cmdline in s->procs (-c, relative to -p) -> `nginx -V` of
+ * nginx_bin (NULL: "nginx" from PATH, then /usr/sbin/nginx; run once with
+ * argv only and cached) -> /etc/nginx/nginx.conf.
+ * prefix: -p of the master, else `nginx -V` --prefix=, else /usr/share/nginx/.
+ * source: "--nginx-conf", "master cmdline", "nginx -V" or "default".
+ * s may be NULL (no process information).
+ * Returns 0, or -1 with errno set when the override names a file that
+ * cannot be opened (conf then holds the override: the caller reports
+ * "--nginx-conf CONF: strerror(errno)" and marks the snapshot unknown). */
+int nginx_conf_locate(const struct gw_snapshot *s, const char *override,
+		      const char *nginx_bin, char *conf, size_t conf_sz,
+		      char *prefix, size_t prefix_sz, char *source, size_t source_sz);
+
+/* Parse conf_path (and everything it includes) into c, which must be
+ * zeroed or hold an earlier parse (its tables are freed first; conf_source
+ * is kept). Relative include paths
+ * are resolved against the directory of conf_path, relative log paths
+ * against prefix (NULL or "": the directory of conf_path).
+ * Sets c->parsed; c->ok = 0 with c->error / c->error_loc on the first
+ * fatal error (what was extracted before the error is kept). Non-fatal
+ * problems (unreadable include, include loop, caps) go to c->warnings.
+ * Returns 0 when c->ok, -1 otherwise. Does not touch c->conf_source. */
+int nginx_conf_parse(struct gw_nginx_conf *c, const char *conf_path, const char *prefix);
+
+/* Rebuild s->targets from s->conf: one target per direct pass, one per
+ * server of a referenced upstream{} block, identical endpoints merged
+ * (the first pass wins). Passes with $variables are skipped with a note. */
+void nginx_conf_build_targets(struct gw_snapshot *s);
+
+/* Helpers, exposed for tests and for other probes.
+ * Parse an nginx time ("30", "500ms", "1m30s") into seconds, or a size
+ * ("10m", "512k", "1g") into bytes. Return -1 if unparsable. */
+double nginx_conf_parse_time(const char *v);
+double nginx_conf_parse_size(const char *v);
+
+#endif
