@@ -262,7 +262,7 @@ int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapsh
 	for (size_t i = 0; i < s->targets.n; i++) {
 		struct gw_target *t = &s->targets.v[i];
 		t->listener_idx = listeners_find(s, &t->addr);
-		if (t->addr.kind == GW_ADDR_UNIX) {
+		if (t->addr.kind == GW_ADDR_UNIX && s->nginx.worker_ids_known) {
 			const struct gw_nginx_runtime *n = &s->nginx;
 			sockperm_check(t->addr.path, n->worker_uid, n->worker_gid, n->worker_groups,
 				       n->worker_ngroups, n->worker_user, t);

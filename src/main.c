@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,7 +62,7 @@ static void usage(FILE *f)
 enum {
 	OPT_CHECK = 256, OPT_JSON, OPT_PROM, OPT_OUTPUT, OPT_CONF, OPT_BIN, OPT_ERRLOG, OPT_ACCLOG,
 	OPT_APPLOG, OPT_UNIT, OPT_UPSTREAM, OPT_INTERVAL, OPT_WINDOW, OPT_TIMEOUT, OPT_RO, OPT_NOCOLOR,
-	OPT_CONFIG,
+	OPT_CONFIG, OPT_TICKS,
 };
 
 static const struct option long_opts[] = {
@@ -81,10 +82,13 @@ static const struct option long_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "read-only", no_argument, NULL, OPT_RO },
 	{ "no-color", no_argument, NULL, OPT_NOCOLOR },
+	{ "bench-ticks", required_argument, NULL, OPT_TICKS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+static int bench_ticks;          /* hidden --bench-ticks N: time N dashboard passes */
 
 static int parse_seconds(const char *opt, const char *v, double *out)
 {
@@ -124,6 +128,7 @@ static int options_parse(int argc, char **argv, struct gw_options *o)
 		case OPT_TIMEOUT: if (parse_seconds("--timeout", optarg, &o->probe_timeout)) return 2; break;
 		case OPT_RO: o->read_only = 1; break;
 		case OPT_NOCOLOR: o->no_color = 1; break;
+		case OPT_TICKS: bench_ticks = atoi(optarg); o->check = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("gwtop %s\n", GW_VERSION); exit(0);
 		default: usage(stderr); return 2;
@@ -249,6 +254,42 @@ done:
 	return rc;
 }
 
+/* --bench-ticks N: what the dashboard repeats every interval, N times in a
+ * row (nginx -t is re-run only when a config file changed), for make bench.
+ * Prints "ticks N wall_ms_per_tick X cpu_ms_per_tick Y" on stdout. */
+static int run_bench_ticks(sd_event *e, const struct gw_options *o, int n)
+{
+	struct gw_snapshot *cur = gw_xcalloc(1, sizeof *cur), *next = gw_xcalloc(1, sizeof *next), *tmp;
+	struct gather *g = gather_new(e, o);
+	struct rusage r0, r1;
+	double t0 = 0, wall = 0, cpu = 0;
+
+	snapshot_init(cur);
+	for (int i = 0; i <= n; i++) {
+		struct check_run run = { .e = e };
+		if (i == 1) {                    /* pass 0 is the cold start: not counted */
+			t0 = gw_mono();
+			getrusage(RUSAGE_SELF, &r0);
+		}
+		snapshot_init(next);
+		gather_start(g, next, cur, check_done, &run);
+		if (!run.done) sd_event_loop(e);
+		snapshot_free(cur);
+		tmp = cur; cur = next; next = tmp;
+	}
+	getrusage(RUSAGE_SELF, &r1);
+	wall = gw_mono() - t0;
+	cpu = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) + (r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
+	      ((r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) + (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec)) / 1e6;
+	printf("ticks %d wall_ms_per_tick %.2f cpu_ms_per_tick %.2f procs %zu listeners %zu\n", n,
+	       n ? wall * 1000 / n : 0, n ? cpu * 1000 / n : 0, cur->procs.n, cur->listeners.n);
+	snapshot_free(cur);
+	free(cur);
+	free(next);
+	gather_free(g);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct gw_options o = { 0 };
@@ -273,7 +314,9 @@ int main(int argc, char **argv)
 		options_free(&o);
 		return 3;
 	}
-	if (o.check) {
+	if (bench_ticks > 0) {
+		rc = run_bench_ticks(e, &o, bench_ticks);
+	} else if (o.check) {
 		rc = run_check(e, &o);
 	} else {
 #ifdef HAVE_TUI
