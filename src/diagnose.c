@@ -9,6 +9,7 @@
  * and the app log says why (ModuleNotFoundError), the finding is
  * app_boot_failure carrying the target evidence, not upstream_down. */
 #include "diagnose.h"
+#include "diagnose_int.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -17,20 +18,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-struct ctx {
-	const struct gw_snapshot *s;
-	const struct gw_diag_config *cfg;
-	struct gw_diagnosis *d;
-	double since;            /* events at or after this are current */
-	double since_nginx;      /* same for nginx's own log: also after its last reload */
-};
 
 /* ------------------------------------------------------------ finding helpers */
 
-static struct gw_finding *finding_add(struct ctx *c, const char *cause, enum gw_severity sev,
-				      enum gw_hop hop, int rank, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-static struct gw_finding *finding_add(struct ctx *c, const char *cause, enum gw_severity sev,
+struct gw_finding *diag_add(struct diag_ctx *c, const char *cause, enum gw_severity sev,
 				      enum gw_hop hop, int rank, const char *fmt, ...)
 {
 	struct gw_finding *f = gw_vec_push(&c->d->findings);
@@ -56,8 +47,7 @@ static void add_line(char (*arr)[GW_TEXT], int *n, int max, const char *fmt, va_
 	(*n)++;
 }
 
-static void evidence(struct gw_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void evidence(struct gw_finding *f, const char *fmt, ...)
+void diag_evidence(struct gw_finding *f, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -65,8 +55,7 @@ static void evidence(struct gw_finding *f, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void fix(struct gw_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fix(struct gw_finding *f, const char *fmt, ...)
+void diag_fix(struct gw_finding *f, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -74,8 +63,7 @@ static void fix(struct gw_finding *f, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void command(struct gw_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void command(struct gw_finding *f, const char *fmt, ...)
+void diag_command(struct gw_finding *f, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -105,14 +93,14 @@ static void time_hms(double t, char *buf, size_t n)
 
 /* ------------------------------------------------------------ snapshot queries */
 
-static const struct gw_proc *proc_by_pid(const struct gw_snapshot *s, pid_t pid)
+const struct gw_proc *diag_proc_by_pid(const struct gw_snapshot *s, pid_t pid)
 {
 	for (size_t i = 0; i < s->procs.n; i++)
 		if (s->procs.v[i].pid == pid) return &s->procs.v[i];
 	return NULL;
 }
 
-static int role_is_app(enum gw_role r)
+int diag_role_is_app(enum gw_role r)
 {
 	return r == GW_ROLE_GUNICORN_MASTER || r == GW_ROLE_GUNICORN_WORKER ||
 	       r == GW_ROLE_UVICORN_MASTER || r == GW_ROLE_UVICORN_WORKER ||
@@ -134,10 +122,10 @@ static double app_last_start(const struct gw_snapshot *s)
 	return t;
 }
 
-static int app_running(const struct gw_snapshot *s)
+int diag_app_running(const struct gw_snapshot *s)
 {
 	for (size_t i = 0; i < s->procs.n; i++)
-		if (role_is_app(s->procs.v[i].role) && s->procs.v[i].role != GW_ROLE_DOCKER_PROXY) return 1;
+		if (diag_role_is_app(s->procs.v[i].role) && s->procs.v[i].role != GW_ROLE_DOCKER_PROXY) return 1;
 	return 0;
 }
 
@@ -146,7 +134,7 @@ static int event_is_nginx(const struct gw_log_event *e)
 	return e->kind >= GW_LOG_CONNECT_REFUSED && e->kind <= GW_LOG_NGINX_EMERG;
 }
 
-static int event_current(const struct ctx *c, const struct gw_log_event *e)
+int diag_event_current(const struct diag_ctx *c, const struct gw_log_event *e)
 {
 	return e->time <= 0 || e->time >= (event_is_nginx(e) ? c->since_nginx : c->since);
 }
@@ -171,14 +159,14 @@ static int event_matches_target(const struct gw_log_event *e, const struct gw_ta
 }
 
 /* The newest current nginx event of a kind (for a target, or any when t NULL). */
-static const struct gw_log_event *nginx_event(const struct ctx *c, enum gw_log_kind k,
+static const struct gw_log_event *nginx_event(const struct diag_ctx *c, enum gw_log_kind k,
 					      const struct gw_target *t, int *count)
 {
 	const struct gw_log_event *last = NULL;
 	int n = 0;
 	for (size_t i = 0; i < c->s->events.n; i++) {
 		const struct gw_log_event *e = &c->s->events.v[i];
-		if (e->kind != k || !event_current(c, e)) continue;
+		if (e->kind != k || !diag_event_current(c, e)) continue;
 		if (t && !event_matches_target(e, t)) continue;
 		n++;
 		if (!last || e->time >= last->time) last = e;
@@ -189,13 +177,13 @@ static const struct gw_log_event *nginx_event(const struct ctx *c, enum gw_log_k
 
 /* App-side events (journal / app log) since the window start, not superseded
  * by a later restart of the app when `after_restart` is set. */
-static const struct gw_log_event *app_event(const struct ctx *c, const enum gw_log_kind *kinds,
+static const struct gw_log_event *app_event(const struct diag_ctx *c, const enum gw_log_kind *kinds,
 					    size_t nk, double not_before)
 {
 	const struct gw_log_event *best = NULL;
 	for (size_t i = 0; i < c->s->events.n; i++) {
 		const struct gw_log_event *e = &c->s->events.v[i];
-		if (!event_current(c, e) || (e->time > 0 && e->time < not_before)) continue;
+		if (!diag_event_current(c, e) || (e->time > 0 && e->time < not_before)) continue;
 		for (size_t k = 0; k < nk; k++) {
 			if (e->kind != kinds[k]) continue;
 			/* prefer the most specific kind (earlier in the list), then the newest */
@@ -209,11 +197,11 @@ static const struct gw_log_event *app_event(const struct ctx *c, const enum gw_l
 	return best;
 }
 
-static void event_evidence(struct gw_finding *f, const struct gw_log_event *e)
+void diag_event_evidence(struct gw_finding *f, const struct gw_log_event *e)
 {
 	char hms[32];
 	time_hms(e->time, hms, sizeof hms);
-	evidence(f, "%s (%s): %.400s", e->source[0] ? e->source : "log", hms, e->line);
+	diag_evidence(f, "%s (%s): %.400s", e->source[0] ? e->source : "log", hms, e->line);
 }
 
 /* The listeners owned by app-ish processes (not nginx), for mismatch rules. */
@@ -221,8 +209,8 @@ static int listener_is_app(const struct gw_snapshot *s, const struct gw_listener
 {
 	const struct gw_proc *p;
 	if (!l->pid) return 0;
-	p = proc_by_pid(s, l->pid);
-	return p && role_is_app(p->role);
+	p = diag_proc_by_pid(s, l->pid);
+	return p && diag_role_is_app(p->role);
 }
 
 static void listener_str(const struct gw_listener *l, char *buf, size_t n)
@@ -234,7 +222,7 @@ static void listener_str(const struct gw_listener *l, char *buf, size_t n)
 
 static void owner_str(const struct gw_snapshot *s, const struct gw_listener *l, char *buf, size_t n)
 {
-	const struct gw_proc *p = l->pid ? proc_by_pid(s, l->pid) : NULL;
+	const struct gw_proc *p = l->pid ? diag_proc_by_pid(s, l->pid) : NULL;
 	if (p) gw_fmt(buf, n, "%s pid %d", p->role != GW_ROLE_OTHER ? gw_role_name(p->role) : p->comm, (int)p->pid);
 	else if (l->pid) gw_fmt(buf, n, "pid %d", (int)l->pid);
 	else gw_fmt(buf, n, "owner unknown");
@@ -301,14 +289,14 @@ static int cmdline_bind(const char *cmd, struct gw_addr *a)
 
 /* ------------------------------------------------------------ nginx rules */
 
-static void rule_unknown(struct ctx *c)
+static void rule_unknown(struct diag_ctx *c)
 {
 	if (!c->s->unknown) return;
 	c->d->unknown = 1;
 	GW_COPY(c->d->unknown_reason, c->s->unknown_reason);
 }
 
-static void rule_nginx_down(struct ctx *c)
+static void rule_nginx_down(struct diag_ctx *c)
 {
 	const struct gw_snapshot *s = c->s;
 	if (s->nginx.master_pid) {
@@ -328,31 +316,31 @@ static void rule_nginx_down(struct ctx *c)
 next:;
 		}
 		if (nlisten && !seen && s->listeners.n) {
-			struct gw_finding *f = finding_add(c, "nginx_down", GW_SEV_CRIT, GW_HOP_NGINX, 50,
+			struct gw_finding *f = diag_add(c, "nginx_down", GW_SEV_CRIT, GW_HOP_NGINX, 50,
 				"nginx master %d runs but nothing listens on its ports", (int)s->nginx.master_pid);
-			evidence(f, "no listening socket for listen %s", missing);
-			fix(f, "check the nginx error log for bind() failures, then restart nginx");
-			command(f, "ss -ltnp");
-			command(f, "systemctl restart nginx");
+			diag_evidence(f, "no listening socket for listen %s", missing);
+			diag_fix(f, "check the nginx error log for bind() failures, then restart nginx");
+			diag_command(f, "ss -ltnp");
+			diag_command(f, "systemctl restart nginx");
 		}
 		return;
 	}
-	struct gw_finding *f = finding_add(c, "nginx_down", GW_SEV_CRIT, GW_HOP_NGINX, 50,
+	struct gw_finding *f = diag_add(c, "nginx_down", GW_SEV_CRIT, GW_HOP_NGINX, 50,
 					   "nginx is not running: no master process");
-	evidence(f, "no process \"nginx: master process\" in the process table");
-	if (s->conf.conf_path[0]) evidence(f, "configuration: %s", s->conf.conf_path);
+	diag_evidence(f, "no process \"nginx: master process\" in the process table");
+	if (s->conf.conf_path[0]) diag_evidence(f, "configuration: %s", s->conf.conf_path);
 	for (size_t i = 0; i < s->conf.listens.n && i < 3; i++)
-		evidence(f, "listen %s (%s:%d): nobody serves it", s->conf.listens.v[i].raw,
+		diag_evidence(f, "listen %s (%s:%d): nobody serves it", s->conf.listens.v[i].raw,
 			 s->conf.listens.v[i].loc.file, s->conf.listens.v[i].loc.line);
 	for (size_t i = 0; i < s->events.n; i++)       /* why it could not start */
-		if (s->events.v[i].kind == GW_LOG_NGINX_EMERG && event_current(c, &s->events.v[i]))
-			event_evidence(f, &s->events.v[i]);
-	fix(f, "start nginx (after nginx -t passes)");
-	command(f, "nginx -t && systemctl start nginx");
-	command(f, "journalctl -u nginx -n 50");
+		if (s->events.v[i].kind == GW_LOG_NGINX_EMERG && diag_event_current(c, &s->events.v[i]))
+			diag_event_evidence(f, &s->events.v[i]);
+	diag_fix(f, "start nginx (after nginx -t passes)");
+	diag_command(f, "nginx -t && systemctl start nginx");
+	diag_command(f, "journalctl -u nginx -n 50");
 }
 
-static void rule_config_invalid(struct ctx *c)
+static void rule_config_invalid(struct diag_ctx *c)
 {
 	const struct gw_snapshot *s = c->s;
 	const struct gw_nginx_test *t = &s->ntest;
@@ -360,10 +348,10 @@ static void rule_config_invalid(struct ctx *c)
 	/* nginx -t run without root trips over pid/log permissions: not a config fault */
 	if (!s->is_root && strstr(t->output, "Permission denied") && !strstr(t->output, "[emerg] unexpected") &&
 	    !strstr(t->output, "directive")) {
-		struct gw_finding *f = finding_add(c, "nginx_config_invalid", GW_SEV_INFO, GW_HOP_NGINX, 1,
+		struct gw_finding *f = diag_add(c, "nginx_config_invalid", GW_SEV_INFO, GW_HOP_NGINX, 1,
 						   "nginx -t could not run fully without root");
-		evidence(f, "%.400s", t->output);
-		command(f, "sudo nginx -t");
+		diag_evidence(f, "%.400s", t->output);
+		diag_command(f, "sudo nginx -t");
 		return;
 	}
 	const char *cause = "nginx_config_invalid";
@@ -376,50 +364,50 @@ static void rule_config_invalid(struct ctx *c)
 		size_t n = strcspn(em, "\n");
 		gw_fmt(first, sizeof first, "%.*s", (int)(n < 400 ? n : 400), em);
 	}
-	struct gw_finding *f = finding_add(c, cause, GW_SEV_CRIT, GW_HOP_NGINX, 60,
+	struct gw_finding *f = diag_add(c, cause, GW_SEV_CRIT, GW_HOP_NGINX, 60,
 		"nginx -t fails%s%s: %s", t->error_file[0] ? " at " : "",
 		t->error_file[0] ? base_name(t->error_file) : "", first[0] ? first : "see output");
-	if (t->error_file[0]) evidence(f, "%s:%d", t->error_file, t->error_line);
+	if (t->error_file[0]) diag_evidence(f, "%s:%d", t->error_file, t->error_line);
 	for (const char *p = t->output; *p && f->nevidence < 5;) {
 		size_t n = strcspn(p, "\n");
-		if (n) evidence(f, "nginx -t: %.*s", (int)(n < 400 ? n : 400), p);
+		if (n) diag_evidence(f, "nginx -t: %.*s", (int)(n < 400 ? n : 400), p);
 		p += n + (p[n] == '\n');
 	}
 	if (s->nginx.master_pid)
-		evidence(f, "the running nginx (master %d) keeps its old config; a reload or restart now would fail",
+		diag_evidence(f, "the running nginx (master %d) keeps its old config; a reload or restart now would fail",
 			 (int)s->nginx.master_pid);
-	if (resolve) fix(f, "make the upstream host resolvable (DNS, /etc/hosts) or use an IP address");
-	if (t->error_file[0]) fix(f, "fix %s line %d, then reload", t->error_file, t->error_line);
-	else fix(f, "fix the error nginx -t names, then reload");
-	fix(f, "do not restart nginx until nginx -t passes");
-	command(f, "nginx -t -c %s", s->conf.conf_path[0] ? s->conf.conf_path : "/etc/nginx/nginx.conf");
+	if (resolve) diag_fix(f, "make the upstream host resolvable (DNS, /etc/hosts) or use an IP address");
+	if (t->error_file[0]) diag_fix(f, "fix %s line %d, then reload", t->error_file, t->error_line);
+	else diag_fix(f, "fix the error nginx -t names, then reload");
+	diag_fix(f, "do not restart nginx until nginx -t passes");
+	diag_command(f, "nginx -t -c %s", s->conf.conf_path[0] ? s->conf.conf_path : "/etc/nginx/nginx.conf");
 }
 
-static void rule_config_parse(struct ctx *c)
+static void rule_config_parse(struct diag_ctx *c)
 {
 	const struct gw_nginx_conf *k = &c->s->conf;
 	if (!k->parsed || k->ok || (c->s->ntest.ran && !c->s->ntest.ok)) return;
 	/* our parser failed but nginx -t did not (or did not run): tell, softly */
-	struct gw_finding *f = finding_add(c, "nginx_config_invalid", c->s->ntest.ran ? GW_SEV_INFO : GW_SEV_WARN,
+	struct gw_finding *f = diag_add(c, "nginx_config_invalid", c->s->ntest.ran ? GW_SEV_INFO : GW_SEV_WARN,
 					   GW_HOP_NGINX, 2, "gwtop could not fully read the nginx config: %.300s", k->error);
-	if (k->error_loc.file[0]) evidence(f, "%s:%d", k->error_loc.file, k->error_loc.line);
-	command(f, "nginx -T");
+	if (k->error_loc.file[0]) diag_evidence(f, "%s:%d", k->error_loc.file, k->error_loc.line);
+	diag_command(f, "nginx -T");
 }
 
-static void rule_config_stale(struct ctx *c)
+static void rule_config_stale(struct diag_ctx *c)
 {
 	const struct gw_snapshot *s = c->s;
 	if (!s->nginx.master_pid || !s->nginx.stale) return;
 	char mt[32], rl[32];
 	gw_time_str((double)s->nginx.stale_mtime, mt, sizeof mt);
 	gw_time_str(s->nginx.last_reload, rl, sizeof rl);
-	struct gw_finding *f = finding_add(c, "nginx_config_stale", GW_SEV_WARN, GW_HOP_NGINX, 40,
+	struct gw_finding *f = diag_add(c, "nginx_config_stale", GW_SEV_WARN, GW_HOP_NGINX, 40,
 		"%s was edited after nginx last loaded its config: the running workers use the old version",
 		s->nginx.stale_file);
-	evidence(f, "%s modified %s", s->nginx.stale_file, mt);
-	evidence(f, "nginx workers started (last reload) %s", rl);
-	fix(f, "check the edit with nginx -t, then reload nginx so it takes effect");
-	command(f, "nginx -t && systemctl reload nginx");
+	diag_evidence(f, "%s modified %s", s->nginx.stale_file, mt);
+	diag_evidence(f, "nginx workers started (last reload) %s", rl);
+	diag_fix(f, "check the edit with nginx -t, then reload nginx so it takes effect");
+	diag_command(f, "nginx -t && systemctl reload nginx");
 }
 
 /* ------------------------------------------------------------ upstream rules */
@@ -434,104 +422,104 @@ static enum tstate target_state(const struct gw_target *t)
 	return T_DOWN;
 }
 
-static void target_evidence(struct gw_finding *f, const struct gw_target *t)
+void diag_target_evidence(struct gw_finding *f, const struct gw_target *t)
 {
 	char loc[GW_PATH + 16];
 	loc_str(&t->pass_loc, loc, sizeof loc);
 	if (t->upstream_name[0]) {
 		char sl[GW_PATH + 16];
 		loc_str(&t->server_loc, sl, sizeof sl);
-		evidence(f, "%s %s (%s) -> upstream %s: server %s (%s)", t->directive,
+		diag_evidence(f, "%s %s (%s) -> upstream %s: server %s (%s)", t->directive,
 			 t->upstream_name, loc, t->upstream_name, t->display, sl);
 	} else {
-		evidence(f, "%s %s (%s)", t->directive, t->display, loc);
+		diag_evidence(f, "%s %s (%s)", t->directive, t->display, loc);
 	}
 }
 
-static void probe_evidence(struct gw_finding *f, const struct gw_target *t)
+void diag_probe_evidence(struct gw_finding *f, const struct gw_target *t)
 {
 	if (!t->probed) return;
 	if (t->reachable && t->http_ok)
-		evidence(f, "direct probe %s: HTTP %ld in %.0f ms", t->display, t->http_status, t->total_ms);
+		diag_evidence(f, "direct probe %s: HTTP %ld in %.0f ms", t->display, t->http_status, t->total_ms);
 	else if (t->reachable && t->timed_out)
-		evidence(f, "direct probe %s: connected, no answer within %.1f s", t->display, t->total_ms / 1000.0);
+		diag_evidence(f, "direct probe %s: connected, no answer within %.1f s", t->display, t->total_ms / 1000.0);
 	else if (t->err)
-		evidence(f, "direct probe %s: connect failed (%d: %s)", t->display, t->err, strerror(t->err));
+		diag_evidence(f, "direct probe %s: connect failed (%d: %s)", t->display, t->err, strerror(t->err));
 	else if (t->error[0])
-		evidence(f, "direct probe %s: %s", t->display, t->error);
+		diag_evidence(f, "direct probe %s: %s", t->display, t->error);
 }
 
 static void probe_command(struct gw_finding *f, const struct gw_target *t)
 {
 	if (t->not_http) {
-		if (t->addr.kind == GW_ADDR_UNIX) command(f, "ss -lxp | grep %s", t->addr.path);
-		else command(f, "ss -ltnp 'sport = :%d'", t->addr.port);
+		if (t->addr.kind == GW_ADDR_UNIX) diag_command(f, "ss -lxp | grep %s", t->addr.path);
+		else diag_command(f, "ss -ltnp 'sport = :%d'", t->addr.port);
 		return;
 	}
-	if (t->addr.kind == GW_ADDR_UNIX) command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' --unix-socket %s http://localhost/", t->addr.path);
-	else if (t->addr.kind == GW_ADDR_INET6) command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' http://[%s]:%d/", t->addr.host, t->addr.port);
-	else command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' http://%s:%d/", t->addr.host, t->addr.port);
+	if (t->addr.kind == GW_ADDR_UNIX) diag_command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' --unix-socket %s http://localhost/", t->addr.path);
+	else if (t->addr.kind == GW_ADDR_INET6) diag_command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' http://[%s]:%d/", t->addr.host, t->addr.port);
+	else diag_command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' http://%s:%d/", t->addr.host, t->addr.port);
 }
 
-static void nginx_events_evidence(struct ctx *c, struct gw_finding *f, const struct gw_target *t,
+static void nginx_events_evidence(struct diag_ctx *c, struct gw_finding *f, const struct gw_target *t,
 				  enum gw_log_kind k)
 {
 	int n = 0;
 	const struct gw_log_event *e = nginx_event(c, k, t, &n);
 	if (!e) return;
-	event_evidence(f, e);
-	if (n > 1) evidence(f, "%d such error.log lines in the last %.0f min", n, c->cfg->recent_window / 60);
+	diag_event_evidence(f, e);
+	if (n > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", n, c->cfg->recent_window / 60);
 }
 
 /* App boot trouble in the app's own logs, newer than the window start. */
-static const struct gw_log_event *boot_failure_event(struct ctx *c)
+static const struct gw_log_event *boot_failure_event(struct diag_ctx *c)
 {
 	static const enum gw_log_kind kinds[] = {
 		GW_LOG_APP_MODULE_NOT_FOUND, GW_LOG_APP_CONFIG, GW_LOG_APP_DB, GW_LOG_APP_EXCEPTION,
 		GW_LOG_APP_WORKER_BOOT,
 	};
 	/* Only what happened after the app's newest start counts when it runs. */
-	double nb = app_running(c->s) ? app_last_start(c->s) - 2 : 0;
+	double nb = diag_app_running(c->s) ? app_last_start(c->s) - 2 : 0;
 	return app_event(c, kinds, sizeof kinds / sizeof *kinds, nb);
 }
 
-static const struct gw_log_event *oom_event(struct ctx *c)
+static const struct gw_log_event *oom_event(struct diag_ctx *c)
 {
 	static const enum gw_log_kind kinds[] = { GW_LOG_OOM_KILL, GW_LOG_APP_WORKER_KILLED };
 	return app_event(c, kinds, 2, 0);
 }
 
-static void add_boot_failure(struct ctx *c, const struct gw_target *t, const struct gw_log_event *e)
+static void add_boot_failure(struct diag_ctx *c, const struct gw_target *t, const struct gw_log_event *e)
 {
 	const char *what = e->detail[0] ? e->detail : e->line;
 	char hms[32];
 	time_hms(e->time, hms, sizeof hms);
-	struct gw_finding *f = finding_add(c, "app_boot_failure", GW_SEV_CRIT, GW_HOP_APP, 90,
+	struct gw_finding *f = diag_add(c, "app_boot_failure", GW_SEV_CRIT, GW_HOP_APP, 90,
 		"app boot failure: %.300s (%s, %s)", what, base_name(e->source), hms);
-	event_evidence(f, e);
-	if (t) { target_evidence(f, t); probe_evidence(f, t); }
-	if (!app_running(c->s)) evidence(f, "no gunicorn/uvicorn/app server process is running");
+	diag_event_evidence(f, e);
+	if (t) { diag_target_evidence(f, t); diag_probe_evidence(f, t); }
+	if (!diag_app_running(c->s)) diag_evidence(f, "no gunicorn/uvicorn/app server process is running");
 	switch (e->kind) {
 	case GW_LOG_APP_MODULE_NOT_FOUND:
-		fix(f, "install the missing package into the app's virtualenv, or fix the module path / WorkingDirectory");
+		diag_fix(f, "install the missing package into the app's virtualenv, or fix the module path / WorkingDirectory");
 		break;
 	case GW_LOG_APP_CONFIG:
-		fix(f, "set the missing setting / environment variable (EnvironmentFile=, .env) the app reads at start");
+		diag_fix(f, "set the missing setting / environment variable (EnvironmentFile=, .env) the app reads at start");
 		break;
 	case GW_LOG_APP_DB:
-		fix(f, "make the database reachable (is it running? host/port/credentials in the app's environment)");
+		diag_fix(f, "make the database reachable (is it running? host/port/credentials in the app's environment)");
 		break;
 	default:
-		fix(f, "fix the error in the app log, then start the app again");
+		diag_fix(f, "fix the error in the app log, then start the app again");
 	}
-	fix(f, "restart the app server and probe again");
+	diag_fix(f, "restart the app server and probe again");
 	if (e->source[0] && !gw_starts_with(e->source, "journal:"))
-		command(f, "tail -n 50 %s", strchr(e->source, ':') ? strchr(e->source, ':') + 1 : e->source);
-	command(f, "journalctl -u <app unit> -n 50");
+		diag_command(f, "tail -n 50 %s", strchr(e->source, ':') ? strchr(e->source, ':') + 1 : e->source);
+	diag_command(f, "journalctl -u <app unit> -n 50");
 }
 
 /* Listeners of app processes that nginx does not target: port/path mismatch. */
-static int find_app_elsewhere(struct ctx *c, const struct gw_target *t, char *other, size_t n,
+static int find_app_elsewhere(struct diag_ctx *c, const struct gw_target *t, char *other, size_t n,
 			      int *same_port_other_family)
 {
 	const struct gw_snapshot *s = c->s;
@@ -570,7 +558,7 @@ static int find_app_elsewhere(struct ctx *c, const struct gw_target *t, char *ot
 	return 0;
 }
 
-static void rule_target_down(struct ctx *c, const struct gw_target *t, int partial, int stale)
+static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int partial, int stale)
 {
 	const struct gw_snapshot *s = c->s;
 	enum gw_severity sev = partial || stale ? GW_SEV_WARN : GW_SEV_CRIT;
@@ -580,13 +568,13 @@ static void rule_target_down(struct ctx *c, const struct gw_target *t, int parti
 	int samefam = 0;
 
 	if (partial) {
-		f = finding_add(c, "upstream_down", sev, GW_HOP_UPSTREAM, 30,
+		f = diag_add(c, "upstream_down", sev, GW_HOP_UPSTREAM, 30,
 			"server %s of upstream %s is down; nginx retries the other servers%s",
 			t->display, t->upstream_name, suffix);
-		target_evidence(f, t);
-		probe_evidence(f, t);
+		diag_target_evidence(f, t);
+		diag_probe_evidence(f, t);
 		nginx_events_evidence(c, f, t, GW_LOG_CONNECT_REFUSED);
-		fix(f, "start the app instance behind %s, or mark the server `down` in upstream %s",
+		diag_fix(f, "start the app instance behind %s, or mark the server `down` in upstream %s",
 		    t->display, t->upstream_name);
 		probe_command(f, t);
 		return;
@@ -599,41 +587,41 @@ static void rule_target_down(struct ctx *c, const struct gw_target *t, int parti
 			const struct gw_log_event *be = boot_failure_event(c);
 			if (be && !stale) { add_boot_failure(c, t, be); return; }
 			if (find_app_elsewhere(c, t, other, sizeof other, &samefam)) {
-				f = finding_add(c, "port_mismatch", sev, GW_HOP_UPSTREAM, 80,
+				f = diag_add(c, "port_mismatch", sev, GW_HOP_UPSTREAM, 80,
 					"nginx targets %s but the app listens on %s%s", t->display, other, suffix);
 			} else {
-				f = finding_add(c, "socket_missing", sev, GW_HOP_UPSTREAM, 70,
+				f = diag_add(c, "socket_missing", sev, GW_HOP_UPSTREAM, 70,
 					"socket %s does not exist: the app is not running or binds elsewhere%s",
 					t->addr.path, suffix);
 			}
-			target_evidence(f, t);
-			probe_evidence(f, t);
-			if (t->perm_detail[0]) evidence(f, "%s", t->perm_detail);
+			diag_target_evidence(f, t);
+			diag_probe_evidence(f, t);
+			if (t->perm_detail[0]) diag_evidence(f, "%s", t->perm_detail);
 			nginx_events_evidence(c, f, t, GW_LOG_SOCKET_NOENT);
-			if (!app_running(s)) evidence(f, "no gunicorn/uvicorn/app server process is running");
-			fix(f, "start the app server with --bind unix:%s (or point %s at where it listens)",
+			if (!diag_app_running(s)) diag_evidence(f, "no gunicorn/uvicorn/app server process is running");
+			diag_fix(f, "start the app server with --bind unix:%s (or point %s at where it listens)",
 			    t->addr.path, t->directive);
-			fix(f, "a socket under /run vanishes at reboot: use RuntimeDirectory= in the unit");
-			command(f, "ls -l %s", t->addr.path);
-			command(f, "ss -lxp");
+			diag_fix(f, "a socket under /run vanishes at reboot: use RuntimeDirectory= in the unit");
+			diag_command(f, "ls -l %s", t->addr.path);
+			diag_command(f, "ss -lxp");
 			return;
 		}
 	}
 
 	if (t->err == EACCES) {
 perm:
-		f = finding_add(c, "socket_permission", sev, GW_HOP_UPSTREAM, 85,
+		f = diag_add(c, "socket_permission", sev, GW_HOP_UPSTREAM, 85,
 			"nginx workers (%s) cannot connect to %s: %s%s",
 			s->nginx.worker_user[0] ? s->nginx.worker_user : "worker user",
 			t->display, t->perm_path[0] ? t->perm_path : "permission denied", suffix);
-		target_evidence(f, t);
-		if (t->perm_detail[0]) evidence(f, "%s", t->perm_detail);
+		diag_target_evidence(f, t);
+		if (t->perm_detail[0]) diag_evidence(f, "%s", t->perm_detail);
 		nginx_events_evidence(c, f, t, GW_LOG_SOCKET_EACCES);
-		fix(f, "let the worker user reach the socket: group www-data/nginx on the socket (gunicorn --group, --umask 007) and search (x) permission on every parent directory");
-		fix(f, "or run the nginx workers as a user that may (the `user` directive)");
-		command(f, "namei -l %s", t->addr.path);
+		diag_fix(f, "let the worker user reach the socket: group www-data/nginx on the socket (gunicorn --group, --umask 007) and search (x) permission on every parent directory");
+		diag_fix(f, "or run the nginx workers as a user that may (the `user` directive)");
+		diag_command(f, "namei -l %s", t->addr.path);
 		if (s->nginx.worker_user[0])
-			command(f, "sudo -u %s test -w %s && echo ok", s->nginx.worker_user, t->addr.path);
+			diag_command(f, "sudo -u %s test -w %s && echo ok", s->nginx.worker_user, t->addr.path);
 		return;
 	}
 
@@ -641,66 +629,66 @@ perm:
 	const struct gw_log_event *be = boot_failure_event(c);
 	if (be && !stale) { add_boot_failure(c, t, be); return; }
 	const struct gw_log_event *oe = oom_event(c);
-	if (oe && !stale && !app_running(s)) {
-		f = finding_add(c, "oom_killed", sev, GW_HOP_APP, 88,
+	if (oe && !stale && !diag_app_running(s)) {
+		f = diag_add(c, "oom_killed", sev, GW_HOP_APP, 88,
 			"the app was killed for lack of memory (%.200s)", oe->detail[0] ? oe->detail : "OOM");
-		event_evidence(f, oe);
-		target_evidence(f, t);
-		probe_evidence(f, t);
-		fix(f, "reduce workers / memory per worker, add memory or swap, look for a leak (max_requests)");
-		command(f, "journalctl -k | grep -i 'out of memory'");
-		command(f, "free -m");
+		diag_event_evidence(f, oe);
+		diag_target_evidence(f, t);
+		diag_probe_evidence(f, t);
+		diag_fix(f, "reduce workers / memory per worker, add memory or swap, look for a leak (max_requests)");
+		diag_command(f, "journalctl -k | grep -i 'out of memory'");
+		diag_command(f, "free -m");
 		return;
 	}
 	if (find_app_elsewhere(c, t, other, sizeof other, &samefam)) {
 		if (samefam)
-			f = finding_add(c, "ip_family_mismatch", sev, GW_HOP_UPSTREAM, 80,
+			f = diag_add(c, "ip_family_mismatch", sev, GW_HOP_UPSTREAM, 80,
 				"nginx targets %s (%s) but the app listens on %s%s", t->display,
 				t->addr.kind == GW_ADDR_INET6 ? "IPv6" : "IPv4", other, suffix);
 		else
-			f = finding_add(c, "port_mismatch", sev, GW_HOP_UPSTREAM, 80,
+			f = diag_add(c, "port_mismatch", sev, GW_HOP_UPSTREAM, 80,
 				"nginx targets %s but the app listens on %s%s", t->display, other, suffix);
-		target_evidence(f, t);
-		probe_evidence(f, t);
+		diag_target_evidence(f, t);
+		diag_probe_evidence(f, t);
 		nginx_events_evidence(c, f, t, GW_LOG_CONNECT_REFUSED);
 		if (samefam)
-			fix(f, "bind the app to the address family nginx uses (e.g. --bind [::1]:%d or both), or change %s to the app's address",
+			diag_fix(f, "bind the app to the address family nginx uses (e.g. --bind [::1]:%d or both), or change %s to the app's address",
 			    t->addr.port, t->directive);
 		else
-			fix(f, "make %s and the app's bind agree (change one of them), then reload/restart", t->directive);
-		command(f, "ss -ltnp");
+			diag_fix(f, "make %s and the app's bind agree (change one of them), then reload/restart", t->directive);
+		diag_command(f, "ss -ltnp");
 		probe_command(f, t);
 		return;
 	}
 	const char *what = t->not_http ? "nothing accepts connections at" : "nothing listens at";
 	if (t->addr.kind == GW_ADDR_HOST && t->error[0] && strstr(t->error, "esolve")) {
-		f = finding_add(c, "upstream_resolve_failure", sev, GW_HOP_NGINX, 70,
+		f = diag_add(c, "upstream_resolve_failure", sev, GW_HOP_NGINX, 70,
 			"upstream host %s does not resolve%s", t->addr.host, suffix);
-		target_evidence(f, t);
-		probe_evidence(f, t);
-		fix(f, "fix the name (DNS, /etc/hosts, compose service name) or use an IP address");
-		command(f, "getent hosts %s", t->addr.host);
+		diag_target_evidence(f, t);
+		diag_probe_evidence(f, t);
+		diag_fix(f, "fix the name (DNS, /etc/hosts, compose service name) or use an IP address");
+		diag_command(f, "getent hosts %s", t->addr.host);
 		return;
 	}
-	f = finding_add(c, "upstream_down", sev, GW_HOP_UPSTREAM, 60, "%s %s (%s)%s", what, t->display,
+	f = diag_add(c, "upstream_down", sev, GW_HOP_UPSTREAM, 60, "%s %s (%s)%s", what, t->display,
 			t->directive, suffix);
-	target_evidence(f, t);
-	probe_evidence(f, t);
+	diag_target_evidence(f, t);
+	diag_probe_evidence(f, t);
 	nginx_events_evidence(c, f, t, GW_LOG_CONNECT_REFUSED);
 	nginx_events_evidence(c, f, t, GW_LOG_NO_LIVE);
-	if (!app_running(s)) evidence(f, "no gunicorn/uvicorn/app server process is running");
-	fix(f, "start the app server that should listen on %s", t->display);
-	fix(f, "if it runs under systemd: systemctl status / journalctl -u to see why it stopped");
+	if (!diag_app_running(s)) diag_evidence(f, "no gunicorn/uvicorn/app server process is running");
+	diag_fix(f, "start the app server that should listen on %s", t->display);
+	diag_fix(f, "if it runs under systemd: systemctl status / journalctl -u to see why it stopped");
 	probe_command(f, t);
-	command(f, "ss -ltnp");
+	diag_command(f, "ss -ltnp");
 }
 
-static void rule_target_slow(struct ctx *c, const struct gw_target *t)
+static void rule_target_slow(struct diag_ctx *c, const struct gw_target *t)
 {
-	struct gw_finding *f = finding_add(c, "upstream_timeout", GW_SEV_CRIT, GW_HOP_APP, 60,
+	struct gw_finding *f = diag_add(c, "upstream_timeout", GW_SEV_CRIT, GW_HOP_APP, 60,
 		"the app at %s accepts connections but does not answer", t->display);
-	target_evidence(f, t);
-	probe_evidence(f, t);
+	diag_target_evidence(f, t);
+	diag_probe_evidence(f, t);
 	const struct gw_listener *l = t->listener_idx >= 0 && (size_t)t->listener_idx < c->s->listeners.n
 		? &c->s->listeners.v[t->listener_idx] : NULL;
 	if (l && l->backlog && l->queue >= l->backlog) {
@@ -708,16 +696,16 @@ static void rule_target_slow(struct ctx *c, const struct gw_target *t)
 		f->hop = GW_HOP_UPSTREAM;
 		gw_fmt(f->summary, sizeof f->summary, "the app at %s is overloaded: accept queue full (%u/%u)",
 		       t->display, l->queue, l->backlog);
-		fix(f, "add workers (gunicorn --workers / --threads), find the slow requests, raise the backlog");
+		diag_fix(f, "add workers (gunicorn --workers / --threads), find the slow requests, raise the backlog");
 	} else {
-		fix(f, "find what the app is waiting for (database, external API, a deadlock); py-spy dump --pid <worker>");
+		diag_fix(f, "find what the app is waiting for (database, external API, a deadlock); py-spy dump --pid <worker>");
 	}
 	nginx_events_evidence(c, f, t, GW_LOG_TIMEOUT);
 	probe_command(f, t);
 }
 
 /* Request-level failures seen in error.log while the target accepts connections. */
-static void rule_target_requests(struct ctx *c, const struct gw_target *t)
+static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 {
 	const struct gw_snapshot *s = c->s;
 	int n;
@@ -725,19 +713,19 @@ static void rule_target_requests(struct ctx *c, const struct gw_target *t)
 	struct gw_finding *f;
 
 	if ((e = nginx_event(c, GW_LOG_TIMEOUT, t, &n))) {
-		f = finding_add(c, "upstream_timeout", GW_SEV_CRIT, GW_HOP_APP, 60,
+		f = diag_add(c, "upstream_timeout", GW_SEV_CRIT, GW_HOP_APP, 60,
 			"requests to %s time out (504): the app answers slower than nginx waits", t->display);
-		event_evidence(f, e);
-		if (n > 1) evidence(f, "%d timeouts in the last %.0f min", n, c->cfg->recent_window / 60);
-		target_evidence(f, t);
+		diag_event_evidence(f, e);
+		if (n > 1) diag_evidence(f, "%d timeouts in the last %.0f min", n, c->cfg->recent_window / 60);
+		diag_target_evidence(f, t);
 		for (size_t i = 0; i < s->conf.settings.n; i++) {
 			const struct gw_conf_setting *st = &s->conf.settings.v[i];
 			if (strstr(st->directive, "read_timeout"))
-				evidence(f, "%s %s (%s, %s:%d)", st->directive, st->value, st->context, st->loc.file, st->loc.line);
+				diag_evidence(f, "%s %s (%s, %s:%d)", st->directive, st->value, st->context, st->loc.file, st->loc.line);
 		}
-		if (e->request[0]) fix(f, "find why %.200s is slow (database, external calls); it must answer within the read timeout", e->request);
-		fix(f, "raise proxy_read_timeout only once the app is known healthy");
-		command(f, "grep 'upstream timed out' %s | tail", e->source[0] && strchr(e->source, ':') ? strchr(e->source, ':') + 1 : "error.log");
+		if (e->request[0]) diag_fix(f, "find why %.200s is slow (database, external calls); it must answer within the read timeout", e->request);
+		diag_fix(f, "raise proxy_read_timeout only once the app is known healthy");
+		diag_command(f, "grep 'upstream timed out' %s | tail", e->source[0] && strchr(e->source, ':') ? strchr(e->source, ':') + 1 : "error.log");
 	}
 	int np = 0, nr = 0;
 	const struct gw_log_event *ep = nginx_event(c, GW_LOG_PREMATURE_CLOSE, t, &np);
@@ -747,73 +735,73 @@ static void rule_target_requests(struct ctx *c, const struct gw_target *t)
 		const struct gw_log_event *we = app_event(c, wk, 3, 0);
 		const struct gw_log_event *oe = oom_event(c);
 		if (oe && oe->kind == GW_LOG_OOM_KILL) {
-			f = finding_add(c, "oom_killed", GW_SEV_CRIT, GW_HOP_APP, 88,
+			f = diag_add(c, "oom_killed", GW_SEV_CRIT, GW_HOP_APP, 88,
 				"app processes are killed for lack of memory (%.200s) while serving requests",
 				oe->detail[0] ? oe->detail : "OOM");
-			event_evidence(f, oe);
-			fix(f, "reduce workers / memory per worker, add memory, look for a leak (max_requests)");
-			command(f, "journalctl -k | grep -i 'out of memory'");
+			diag_event_evidence(f, oe);
+			diag_fix(f, "reduce workers / memory per worker, add memory, look for a leak (max_requests)");
+			diag_command(f, "journalctl -k | grep -i 'out of memory'");
 		} else {
-			f = finding_add(c, "app_crash_during_request", GW_SEV_CRIT, GW_HOP_APP, 65,
+			f = diag_add(c, "app_crash_during_request", GW_SEV_CRIT, GW_HOP_APP, 65,
 				"the app closes connections mid-request (502)%s%.200s",
 				we ? ": " : "", we ? (we->kind == GW_LOG_APP_WORKER_TIMEOUT ? "gunicorn WORKER TIMEOUT kills slow workers"
 						      : we->detail[0] ? we->detail : we->line) : "");
 		}
-		if (ep) event_evidence(f, ep);
-		if (er) event_evidence(f, er);
-		if (np + nr > 1) evidence(f, "%d such error.log lines in the last %.0f min", np + nr, c->cfg->recent_window / 60);
-		if (we) event_evidence(f, we);
-		target_evidence(f, t);
+		if (ep) diag_event_evidence(f, ep);
+		if (er) diag_event_evidence(f, er);
+		if (np + nr > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", np + nr, c->cfg->recent_window / 60);
+		if (we) diag_event_evidence(f, we);
+		diag_target_evidence(f, t);
 		if (we && we->kind == GW_LOG_APP_WORKER_TIMEOUT) {
-			fix(f, "find the slow request; raise gunicorn --timeout only if the slowness is legitimate");
-			fix(f, "keep gunicorn --timeout above proxy_read_timeout, or nginx sees the worker die (502)");
+			diag_fix(f, "find the slow request; raise gunicorn --timeout only if the slowness is legitimate");
+			diag_fix(f, "keep gunicorn --timeout above proxy_read_timeout, or nginx sees the worker die (502)");
 		} else {
-			fix(f, "read the app log around the time of the error for the crash");
+			diag_fix(f, "read the app log around the time of the error for the crash");
 		}
-		command(f, "journalctl -u <app unit> --since '-10min'");
+		diag_command(f, "journalctl -u <app unit> --since '-10min'");
 	}
 	if ((e = nginx_event(c, GW_LOG_BIG_HEADER, t, &n)) || (e = nginx_event(c, GW_LOG_INVALID_HEADER, t, &n))) {
 		int big = e->kind == GW_LOG_BIG_HEADER;
-		f = finding_add(c, "upstream_invalid_response", GW_SEV_CRIT, GW_HOP_APP, 60,
+		f = diag_add(c, "upstream_invalid_response", GW_SEV_CRIT, GW_HOP_APP, 60,
 			big ? "the app at %s sends response headers bigger than nginx's buffers"
 			    : "the app at %s sends an invalid HTTP response", t->display);
-		event_evidence(f, e);
-		target_evidence(f, t);
-		if (big) fix(f, "raise proxy_buffer_size / proxy_buffers, or send smaller headers (cookies!)");
-		else fix(f, "check the app speaks HTTP on that port (not uwsgi/fastcgi) and writes valid headers");
+		diag_event_evidence(f, e);
+		diag_target_evidence(f, t);
+		if (big) diag_fix(f, "raise proxy_buffer_size / proxy_buffers, or send smaller headers (cookies!)");
+		else diag_fix(f, "check the app speaks HTTP on that port (not uwsgi/fastcgi) and writes valid headers");
 		probe_command(f, t);
 	}
 	if ((e = nginx_event(c, GW_LOG_AGAIN, t, &n))) {
-		f = finding_add(c, "upstream_overloaded", GW_SEV_CRIT, GW_HOP_UPSTREAM, 60,
+		f = diag_add(c, "upstream_overloaded", GW_SEV_CRIT, GW_HOP_UPSTREAM, 60,
 			"the app's socket %s refuses new connections: its accept queue is full", t->display);
-		event_evidence(f, e);
-		target_evidence(f, t);
-		fix(f, "add workers, find slow requests, raise the listen backlog (gunicorn --backlog, net.core.somaxconn)");
-		command(f, "ss -lx | grep %s", t->display);
+		diag_event_evidence(f, e);
+		diag_target_evidence(f, t);
+		diag_fix(f, "add workers, find slow requests, raise the listen backlog (gunicorn --backlog, net.core.somaxconn)");
+		diag_command(f, "ss -lx | grep %s", t->display);
 	}
 	if ((e = nginx_event(c, GW_LOG_RESOLVE, NULL, &n))) {
-		f = finding_add(c, "upstream_resolve_failure", GW_SEV_CRIT, GW_HOP_NGINX, 60,
+		f = diag_add(c, "upstream_resolve_failure", GW_SEV_CRIT, GW_HOP_NGINX, 60,
 			"nginx cannot resolve an upstream host name");
-		event_evidence(f, e);
-		fix(f, "fix DNS / the resolver directive, or use an IP address");
+		diag_event_evidence(f, e);
+		diag_fix(f, "fix DNS / the resolver directive, or use an IP address");
 	}
 }
 
-static void rule_overloaded_listener(struct ctx *c, const struct gw_target *t)
+static void rule_overloaded_listener(struct diag_ctx *c, const struct gw_target *t)
 {
 	const struct gw_listener *l;
 	if (t->listener_idx < 0 || (size_t)t->listener_idx >= c->s->listeners.n) return;
 	l = &c->s->listeners.v[t->listener_idx];
 	if (!l->backlog || l->queue < l->backlog) return;
-	struct gw_finding *f = finding_add(c, "upstream_overloaded", GW_SEV_CRIT, GW_HOP_UPSTREAM, 62,
+	struct gw_finding *f = diag_add(c, "upstream_overloaded", GW_SEV_CRIT, GW_HOP_UPSTREAM, 62,
 		"the accept queue of %s is full (%u of %u): the app does not accept fast enough",
 		t->display, l->queue, l->backlog);
-	target_evidence(f, t);
-	fix(f, "add workers, find slow requests, raise the listen backlog");
-	command(f, "ss -ltn");
+	diag_target_evidence(f, t);
+	diag_fix(f, "add workers, find slow requests, raise the listen backlog");
+	diag_command(f, "ss -ltn");
 }
 
-static void rule_targets(struct ctx *c)
+static void rule_targets(struct diag_ctx *c)
 {
 	const struct gw_snapshot *s = c->s;
 	int stale = s->nginx.stale && s->nginx.master_pid;
@@ -849,40 +837,40 @@ static void rule_targets(struct ctx *c)
 	}
 }
 
-static void rule_oom_history(struct ctx *c)
+static void rule_oom_history(struct diag_ctx *c)
 {
 	const struct gw_log_event *e = oom_event(c);
 	for (size_t i = 0; i < c->d->findings.n; i++)
 		if (!strcmp(c->d->findings.v[i].cause, "oom_killed")) return;
 	if (!e || e->kind != GW_LOG_OOM_KILL) return;
-	struct gw_finding *f = finding_add(c, "oom_killed", GW_SEV_WARN, GW_HOP_APP, 20,
+	struct gw_finding *f = diag_add(c, "oom_killed", GW_SEV_WARN, GW_HOP_APP, 20,
 		"the kernel killed %.200s for lack of memory recently", e->detail[0] ? e->detail : "a process");
-	event_evidence(f, e);
+	diag_event_evidence(f, e);
 	if (c->s->mem.ok)
-		evidence(f, "memory available now: %lu MiB of %lu MiB", c->s->mem.available_kb / 1024,
+		diag_evidence(f, "memory available now: %lu MiB of %lu MiB", c->s->mem.available_kb / 1024,
 			 c->s->mem.total_kb / 1024);
-	fix(f, "\"a restart fixes it for a while\" points to memory pressure or a leak");
-	command(f, "journalctl -k | grep -i 'out of memory'");
-	command(f, "free -m");
+	diag_fix(f, "\"a restart fixes it for a while\" points to memory pressure or a leak");
+	diag_command(f, "journalctl -k | grep -i 'out of memory'");
+	diag_command(f, "free -m");
 }
 
-static void rule_memory(struct ctx *c)
+static void rule_memory(struct diag_ctx *c)
 {
 	const struct gw_memory *m = &c->s->mem;
 	if (!m->ok || !m->total_kb) return;
 	if (m->available_kb * 20 < m->total_kb) {   /* < 5 % available */
-		struct gw_finding *f = finding_add(c, "oom_killed", GW_SEV_WARN, GW_HOP_APP, 10,
+		struct gw_finding *f = diag_add(c, "oom_killed", GW_SEV_WARN, GW_HOP_APP, 10,
 			"memory is nearly exhausted: %lu MiB of %lu MiB available", m->available_kb / 1024,
 			m->total_kb / 1024);
-		if (m->psi_some10 >= 0) evidence(f, "memory pressure (PSI some avg10): %.1f%%", m->psi_some10);
-		fix(f, "find the process that grows (ps aux --sort=-rss | head); the OOM killer is next");
-		command(f, "free -m");
+		if (m->psi_some10 >= 0) diag_evidence(f, "memory pressure (PSI some avg10): %.1f%%", m->psi_some10);
+		diag_fix(f, "find the process that grows (ps aux --sort=-rss | head); the OOM killer is next");
+		diag_command(f, "free -m");
 	}
 }
 
 /* ------------------------------------------------------------ hops + verdict */
 
-static void hops_fill(struct ctx *c)
+static void hops_fill(struct diag_ctx *c)
 {
 	const struct gw_snapshot *s = c->s;
 	struct gw_hop_state *h = c->d->hops;
@@ -966,7 +954,7 @@ static int finding_cmp(const void *a, const void *b)
 
 void diagnose(const struct gw_snapshot *s, const struct gw_diag_config *cfg, struct gw_diagnosis *d)
 {
-	struct ctx c = { .s = s, .cfg = cfg, .d = d };
+	struct diag_ctx c = { .s = s, .cfg = cfg, .d = d };
 	double reset = s->nginx.last_reload;
 	memset(d, 0, sizeof *d);
 	d->verdict = -1;
@@ -980,6 +968,8 @@ void diagnose(const struct gw_snapshot *s, const struct gw_diag_config *cfg, str
 	rule_config_parse(&c);
 	rule_config_stale(&c);
 	rule_targets(&c);
+	if (diagnose_units) diagnose_units(&c);
+	if (diagnose_docker) diagnose_docker(&c);
 	rule_oom_history(&c);
 	rule_memory(&c);
 

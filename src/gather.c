@@ -25,11 +25,26 @@
 
 #define LOG_TAIL_BYTES (4u << 20)
 
+/* Optional probes, linked in when their files are part of the build
+ * (probes/units.c: systemd units, journal, databases; probes/docker.c). */
+struct units_prober;
+struct units_prober *units_prober_new(sd_event *e) __attribute__((weak));
+void units_prober_free(struct units_prober *p) __attribute__((weak));
+int units_probe_start(struct units_prober *p, struct gw_snapshot *s, const struct gw_options *o,
+		      void (*done)(void *ud), void *ud) __attribute__((weak));
+struct docker_prober;
+struct docker_prober *docker_prober_new(sd_event *e) __attribute__((weak));
+void docker_prober_free(struct docker_prober *p) __attribute__((weak));
+int docker_probe_start(struct docker_prober *p, struct gw_snapshot *s, const struct gw_options *o,
+		       void (*done)(void *ud), void *ud) __attribute__((weak));
+
 struct gather {
 	sd_event *e;
 	const struct gw_options *o;
 	struct procs_state *ps;
 	struct upstream_prober *up;
+	struct units_prober *units;  /* NULL when not built in */
+	struct docker_prober *docker;
 	struct gw_snapshot *s;       /* the pass in flight (not owned) */
 	int pending;                 /* async probes still out */
 	int busy;
@@ -47,6 +62,8 @@ struct gather *gather_new(sd_event *e, const struct gw_options *o)
 	g->o = o;
 	g->ps = procs_state_new();
 	g->up = upstream_prober_new(e);
+	if (units_prober_new) g->units = units_prober_new(e);
+	if (docker_prober_new) g->docker = docker_prober_new(e);
 	g->ntest_invalid = 1;
 	return g;
 }
@@ -55,6 +72,8 @@ void gather_free(struct gather *g)
 {
 	if (!g) return;
 	upstream_prober_free(g->up);
+	if (g->units) units_prober_free(g->units);
+	if (g->docker) docker_prober_free(g->docker);
 	procs_state_free(g->ps);
 	sd_event_unref(g->e);
 	free(g);
@@ -283,6 +302,14 @@ int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapsh
 		if (upstream_probe_start(g->up, s->targets.v, s->targets.n,
 					 o->probe_timeout > 0 ? o->probe_timeout : 3.0, async_done, g) < 0)
 			g->pending--;
+	}
+	if (g->units) {
+		g->pending++;
+		if (units_probe_start(g->units, s, o, async_done, g) < 0) g->pending--;
+	}
+	if (g->docker) {
+		g->pending++;
+		if (docker_probe_start(g->docker, s, o, async_done, g) < 0) g->pending--;
 	}
 	double sig = conf_signature(&s->conf);
 	if (s->conf.files.n && !s->unknown) {

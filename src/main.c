@@ -46,6 +46,8 @@ static void usage(FILE *f)
 	      "  --access-log FILE      nginx access log (repeatable)\n"
 	      "  --app-log FILE|unit:N  app log file or systemd unit (repeatable)\n"
 	      "  --unit NAME            an app systemd unit to watch (repeatable)\n"
+"  --docker-socket PATH   Docker/podman API socket (default: DOCKER_HOST,\n"
+	      "                         /var/run/docker.sock, /run/podman/podman.sock)\n"
 	      "  --upstream URL         an extra target to probe (http://127.0.0.1:8000,\n"
 	      "                         unix:/run/app.sock)\n"
 	      "  --interval S           dashboard probe interval in seconds (default 2)\n"
@@ -62,7 +64,7 @@ static void usage(FILE *f)
 enum {
 	OPT_CHECK = 256, OPT_JSON, OPT_PROM, OPT_OUTPUT, OPT_CONF, OPT_BIN, OPT_ERRLOG, OPT_ACCLOG,
 	OPT_APPLOG, OPT_UNIT, OPT_UPSTREAM, OPT_INTERVAL, OPT_WINDOW, OPT_TIMEOUT, OPT_RO, OPT_NOCOLOR,
-	OPT_CONFIG, OPT_TICKS,
+	OPT_CONFIG, OPT_TICKS, OPT_DOCKER,
 };
 
 static const struct option long_opts[] = {
@@ -82,6 +84,7 @@ static const struct option long_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "read-only", no_argument, NULL, OPT_RO },
 	{ "no-color", no_argument, NULL, OPT_NOCOLOR },
+	{ "docker-socket", required_argument, NULL, OPT_DOCKER },
 	{ "bench-ticks", required_argument, NULL, OPT_TICKS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -127,6 +130,7 @@ static int options_parse(int argc, char **argv, struct gw_options *o)
 		case OPT_WINDOW: if (parse_seconds("--window", optarg, &o->recent_window)) return 2; break;
 		case OPT_TIMEOUT: if (parse_seconds("--timeout", optarg, &o->probe_timeout)) return 2; break;
 		case OPT_RO: o->read_only = 1; break;
+		case OPT_DOCKER: o->docker_socket = optarg; break;
 		case OPT_NOCOLOR: o->no_color = 1; break;
 		case OPT_TICKS: bench_ticks = atoi(optarg); o->check = 1; break;
 		case 'h': usage(stdout); exit(0);

@@ -100,6 +100,9 @@ void snapshot_free(struct gw_snapshot *s)
 	gw_vec_free(&s->targets);
 	gw_vec_free(&s->events);
 	gw_vec_free(&s->log_sources);
+	gw_vec_free(&s->units);
+	gw_vec_free(&s->dbs);
+	gw_vec_free(&s->containers);
 	gw_vec_free(&s->notes);
 	gw_vec_free(&s->probes);
 	snapshot_init(s);

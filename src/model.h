@@ -315,6 +315,76 @@ struct gw_nginx_runtime {
 	time_t stale_mtime;
 };
 
+
+/* ---------------------------------------------------------------- systemd units (probes/units.c) */
+
+struct gw_unit {
+	char name[GW_NAME];          /* "gunicorn.service" */
+	int loaded;                  /* properties were read */
+	char active_state[32], sub_state[32], result[32];
+	char restart[32];            /* Restart= policy */
+	unsigned nrestarts;
+	pid_t main_pid;
+	int exec_main_code, exec_main_status;
+	double exec_main_start;      /* epoch */
+	double active_enter;         /* epoch */
+	char fragment_path[GW_PATH];
+	char exec_start[GW_LINE];    /* argv of the first ExecStart, space-joined */
+	char working_dir[GW_PATH];
+	char env_files[GW_TEXT];     /* EnvironmentFiles, space-joined ("-" prefix = optional) */
+	char environment[GW_LINE];   /* Environment=, space-joined, secrets NOT masked here */
+	char user[64], group[64];
+	int runtime_directory;       /* RuntimeDirectory= set */
+	int is_app;                  /* an app server unit (not nginx) */
+	int is_nginx;
+	/* history across ticks (kept by the probe) */
+	double restarts_per_min;
+	int main_pid_changes;        /* main PID changed this many times in the last minutes */
+	char error[GW_TEXT];         /* why properties could not be read */
+};
+
+/* A database / service the app needs, from its environment. */
+struct gw_db_target {
+	char kind[16];               /* "postgres", "mysql", "redis", "db" */
+	char source[GW_TEXT];        /* "DATABASE_URL in /etc/app.env (EnvironmentFile of app.service)" */
+	char display[GW_TEXT];       /* masked: "postgres://app:***@127.0.0.1:5432/app" */
+	struct gw_addr addr;
+	int probed, reachable, err;
+	double connect_ms;
+};
+
+/* ---------------------------------------------------------------- containers (probes/docker.c) */
+
+struct gw_port_map {
+	int container_port;
+	char proto[8];
+	char host_ip[64];
+	int host_port;               /* 0 = exposed, not published */
+};
+
+struct gw_container {
+	char id[72];
+	char name[GW_NAME];
+	char image[GW_NAME];
+	char state[32];              /* running, restarting, exited, created */
+	char status[GW_NAME];        /* "Up 20 seconds (unhealthy)" */
+	char health[32];             /* healthy, unhealthy, starting, "" */
+	int failing_streak;
+	char health_log[GW_TEXT];    /* last health check output */
+	int exit_code;
+	unsigned restart_count;
+	int restarts_rising;         /* RestartCount rose across ticks */
+	pid_t pid;                   /* State.Pid (host view) */
+	double started_at, finished_at;
+	int nports;
+	struct gw_port_map ports[16];
+	/* what the app really listens on inside (from /proc/PID/net/tcp*, root) */
+	int inside_known;
+	int ninside;
+	struct { char addr[64]; int port; } inside[16];
+	char last_log[GW_TEXT];      /* last log line (raw) */
+};
+
 /* ---------------------------------------------------------------- the snapshot */
 
 /* What a probe could not do, shown to the user ("reading /proc/1234/fd needs root"). */
@@ -348,6 +418,16 @@ struct gw_snapshot {
 	GW_VEC(struct gw_log_event) events;     /* classified log events, oldest first */
 	GW_VEC(struct gw_log_source) log_sources;
 	struct gw_memory mem;
+
+	int systemd_available;       /* PID 1 is systemd and the bus answered */
+	char systemd_error[GW_TEXT];
+	GW_VEC(struct gw_unit) units;
+	GW_VEC(struct gw_db_target) dbs;
+
+	int docker_available;        /* an engine socket answered */
+	char docker_socket[GW_PATH];
+	char docker_error[GW_TEXT];
+	GW_VEC(struct gw_container) containers;
 
 	GW_VEC(struct gw_note) notes;
 	GW_VEC(struct gw_probe_status) probes;

@@ -21,6 +21,7 @@ struct gw_options {
 	int read_only;
 	int no_color;
 	const char *output_file;     /* --output FILE (prometheus) */
+	const char *docker_socket;   /* --docker-socket */
 	const char *nginx_bin;       /* nginx binary (default "nginx" from PATH) */
 };
 
