@@ -1,0 +1,36 @@
+/* logclass.h — pure log-line classifiers: nginx error.log, gunicorn /
+ * uvicorn / Python app output, kernel OOM messages. No I/O.
+ *
+ * Every classifier takes one line (not necessarily NUL-terminated, may hold
+ * any bytes; a trailing "\n" / "\r\n" is ignored), zeroes *ev and fills it:
+ * kind, level, time (epoch, 0 unknown), err, pid, upstream, request, detail
+ * and line (the raw line, truncated). ev->source is left for the caller. */
+#ifndef GW_LOGCLASS_H
+#define GW_LOGCLASS_H
+
+#include <stddef.h>
+
+#include "model.h"
+
+/* An nginx error.log line ("2026/11/24 12:01:02 [error] 149#149: *13 ...")
+ * or nginx's stderr form ("nginx: [emerg] ...", time 0, pid 0) as the
+ * journal of nginx.service and `nginx -t` show it. error.log holds local
+ * time without a zone: converted like mktime (tm_isdst = -1).
+ * Returns 1 if the line has the error.log layout (kind may still be
+ * GW_LOG_OTHER: a [notice] line), 0 otherwise (ev->kind = GW_LOG_OTHER). */
+int logclass_nginx_error(const char *line, size_t len, struct gw_log_event *ev);
+
+/* A gunicorn ("[2026-11-24 12:01:02 +0000] [1234] [ERROR] ..."), uvicorn
+ * ("ERROR:    ...") or Python ("Traceback ...", "XError: msg") line.
+ * detail = the key message ("No module named 'psycopg2'").
+ * Returns 1 if the line is recognised (gunicorn/uvicorn layout, a traceback
+ * header or an exception line), 0 otherwise. */
+int logclass_app(const char *line, size_t len, struct gw_log_event *ev);
+
+/* A kernel message ("Out of memory: Killed process 1234 (gunicorn) ...",
+ * "Memory cgroup out of memory: Killed process ...", "Killed process ...").
+ * A dmesg "[  123.456789] " prefix is allowed. OOM kills: kind OOM_KILL,
+ * pid = killed pid, detail = process name. Returns 1 for an OOM kill, else 0. */
+int logclass_kernel(const char *line, size_t len, struct gw_log_event *ev);
+
+#endif

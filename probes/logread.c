@@ -1,0 +1,274 @@
+/* logread.c — read the end of a log file (bounded), split it into lines,
+ * classify them (logclass) and append events to the snapshot.
+ *
+ * The file is opened non-blocking and must be a regular file; at most
+ * max_bytes are read with pread from the end, so the cost never depends on
+ * the file's size. When reading starts inside the file, the first (partial)
+ * line is skipped. Lines longer than LOGREAD_LINE_MAX are classified on
+ * their first LOGREAD_LINE_MAX bytes. */
+#include "logread.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "logclass.h"
+
+/* At most this many events are kept per call (the newest): a 4 MiB
+ * error.log full of failures must not cost tens of MiB of events. */
+#define LOGREAD_MAX_EVENTS 2000
+
+int logread_classify(int kind, const char *line, size_t len, struct gw_log_event *ev)
+{
+	switch (kind) {
+	case LOGREAD_NGINX_ERROR: return logclass_nginx_error(line, len, ev);
+	case LOGREAD_APP:         return logclass_app(line, len, ev);
+	case LOGREAD_KERNEL:      return logclass_kernel(line, len, ev);
+	default:
+		memset(ev, 0, sizeof *ev);
+		return 0;
+	}
+}
+
+/* State of one pass over a buffer. Events go to a ring of the newest
+ * LOGREAD_MAX_EVENTS first, then to the snapshot in file order. */
+struct logread_pass {
+	struct gw_snapshot *s;
+	const char *source;
+	int kind;
+	double since;
+	struct gw_log_event *ring;   /* owned; grows up to LOGREAD_MAX_EVENTS */
+	size_t ring_cap;
+	size_t total;                /* events pushed so far */
+	/* app: an open traceback whose final exception line is still to come */
+	int in_tb;
+	struct gw_log_event tb;
+	double last_time;            /* time of the last line that had one */
+	/* app: the last timed unclassified line and where it belongs */
+	int have_other;
+	struct gw_log_event other;
+	size_t other_seq;            /* events pushed before it */
+};
+
+static void logread_push(struct logread_pass *p, const struct gw_log_event *ev)
+{
+	if (ev->time != 0 && ev->time < p->since) return;
+	if (p->total < LOGREAD_MAX_EVENTS && p->total == p->ring_cap) {
+		p->ring_cap = p->ring_cap ? p->ring_cap * 2 : 16;
+		if (p->ring_cap > LOGREAD_MAX_EVENTS) p->ring_cap = LOGREAD_MAX_EVENTS;
+		p->ring = gw_xrealloc(p->ring, p->ring_cap * sizeof *p->ring);
+	}
+	struct gw_log_event *e = &p->ring[p->total % LOGREAD_MAX_EVENTS];
+	*e = *ev;
+	GW_COPY(e->source, p->source);
+	p->total++;
+}
+
+static int logread_indented(const char *line, size_t len)
+{
+	return len > 0 && (line[0] == ' ' || line[0] == '\t');
+}
+
+static int logread_is_exception_kind(enum gw_log_kind k)
+{
+	return k == GW_LOG_APP_MODULE_NOT_FOUND || k == GW_LOG_APP_CONFIG ||
+	       k == GW_LOG_APP_DB || k == GW_LOG_APP_EXCEPTION;
+}
+
+static void logread_line(struct logread_pass *p, const char *line, size_t len)
+{
+	struct gw_log_event ev;
+	if (len > LOGREAD_LINE_MAX) len = LOGREAD_LINE_MAX;
+	logread_classify(p->kind, line, len, &ev);
+
+	if (p->kind == LOGREAD_APP) {
+		if (ev.kind == GW_LOG_APP_TRACEBACK) {
+			if (p->in_tb) logread_push(p, &p->tb);     /* never finished */
+			if (!ev.time) ev.time = p->last_time;
+			p->tb = ev;
+			p->in_tb = 1;
+			return;
+		}
+		if (p->in_tb) {
+			if (logread_indented(line, len)) return;  /* frames, code, ^^^ */
+			p->in_tb = 0;
+			if (logread_is_exception_kind(ev.kind)) {
+				if (!ev.time) ev.time = p->tb.time;
+				logread_push(p, &ev);
+				return;
+			}
+			logread_push(p, &p->tb);
+		}
+	}
+	if (ev.time) p->last_time = ev.time;
+	if (ev.kind != GW_LOG_OTHER) {
+		logread_push(p, &ev);
+	} else if (p->kind == LOGREAD_APP && ev.time) {
+		p->other = ev;
+		GW_COPY(p->other.source, p->source);
+		p->have_other = 1;
+		p->other_seq = p->total;
+	}
+}
+
+/* Split buf into lines and classify them. Returns lines seen. */
+static size_t logread_lines(struct logread_pass *p, const char *buf, size_t len)
+{
+	size_t n = 0;
+	const char *q = buf, *end = buf + len;
+	while (q < end) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		size_t l = nl ? (size_t)(nl - q) : (size_t)(end - q);
+		logread_line(p, q, l);
+		n++;
+		q = nl ? nl + 1 : end;
+	}
+	return n;
+}
+
+static void logread_finish(struct logread_pass *p)
+{
+	struct gw_snapshot *s = p->s;
+	if (p->in_tb) {
+		logread_push(p, &p->tb);
+		p->in_tb = 0;
+	}
+	size_t kept = p->total < LOGREAD_MAX_EVENTS ? p->total : LOGREAD_MAX_EVENTS;
+	size_t first = p->total - kept;
+	int other = p->have_other && p->other.time >= p->since;
+	size_t other_at = other && p->other_seq > first ? p->other_seq : first;
+	for (size_t seq = first; seq <= p->total; seq++) {
+		/* the "last line seen" goes where it was in the file */
+		if (other && seq == other_at)
+			*(struct gw_log_event *)gw_vec_push(&s->events) = p->other;
+		if (seq < p->total)
+			*(struct gw_log_event *)gw_vec_push(&s->events) = p->ring[seq % LOGREAD_MAX_EVENTS];
+	}
+}
+
+static size_t logread_run(struct gw_snapshot *s, const char *source, int kind,
+			  const char *buf, size_t len, double since, int *appended)
+{
+	struct logread_pass *p = gw_xcalloc(1, sizeof *p);   /* holds two events: keep off the stack */
+	size_t before = s->events.n;
+	p->s = s;
+	p->source = source;
+	p->kind = kind;
+	p->since = since;
+	size_t lines = logread_lines(p, buf, len);
+	logread_finish(p);
+	*appended = (int)(s->events.n - before);
+	free(p->ring);
+	free(p);
+	return lines;
+}
+
+int logread_buffer(struct gw_snapshot *s, const char *source, int kind,
+		   const char *buf, size_t len, double since)
+{
+	int appended = 0;
+	logread_run(s, source, kind, buf, len, since, &appended);
+	return appended;
+}
+
+static const char *logread_ftype(mode_t m)
+{
+	if (S_ISDIR(m)) return "is a directory";
+	if (S_ISFIFO(m)) return "is a FIFO, not a regular file";
+	if (S_ISSOCK(m)) return "is a socket, not a regular file";
+	if (S_ISCHR(m) || S_ISBLK(m)) return "is a device, not a regular file";
+	return "is not a regular file";
+}
+
+static int logread_fail(struct gw_snapshot *s, struct gw_log_source *src, const char *why)
+{
+	src->readable = 0;
+	GW_COPY(src->error, why);
+	snapshot_note(s, "logs", "cannot read %s: %s", src->path, why);
+	return -1;
+}
+
+int logread_follow(struct gw_snapshot *s, const char *path, const char *tag, int kind,
+		   size_t max_bytes, double since, const struct gw_log_source *prev)
+{
+	struct gw_log_source *src = gw_vec_push(&s->log_sources);
+	GW_COPY(src->path, path);
+	GW_COPY(src->tag, tag ? tag : "");
+	if (!max_bytes) max_bytes = LOGREAD_DEFAULT_MAX;
+
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		char why[GW_TEXT];
+		if (errno == EACCES || errno == EPERM)
+			gw_fmt(why, sizeof why, "%s (needs root?)", strerror(errno));
+		else
+			gw_fmt(why, sizeof why, "%s", strerror(errno));
+		return logread_fail(s, src, why);
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return logread_fail(s, src, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return logread_fail(s, src, logread_ftype(st.st_mode));
+	}
+	src->inode = st.st_ino;
+	src->size = st.st_size;
+
+	off_t size = st.st_size;
+	off_t start = size > (off_t)max_bytes ? size - (off_t)max_bytes : 0;
+	int at_boundary = start == 0;
+	if (prev && prev->inode == st.st_ino && prev->offset <= size && prev->offset >= start) {
+		start = prev->offset;                  /* same file, not truncated */
+		at_boundary = 1;
+	}
+	size_t want = (size_t)(size - start);
+	char *buf = gw_xmalloc(want + 1);
+	size_t got = 0;
+	while (got < want) {
+		ssize_t r = pread(fd, buf + got, want - got, start + (off_t)got);
+		if (r < 0) {
+			if (errno == EINTR) continue;
+			int e = errno;
+			free(buf);
+			close(fd);
+			return logread_fail(s, src, strerror(e));
+		}
+		if (r == 0) break;                     /* truncated under us */
+		got += (size_t)r;
+	}
+	close(fd);
+
+	const char *b = buf;
+	size_t blen = got;
+	if (!at_boundary) {                            /* skip the partial first line */
+		const char *nl = memchr(buf, '\n', got);
+		if (nl) {
+			blen = got - (size_t)(nl + 1 - buf);
+			b = nl + 1;
+		} else {
+			blen = 0;
+		}
+	}
+	char source[GW_NAME];
+	gw_fmt(source, sizeof source, "%s:%s", tag ? tag : "log", path);
+	int appended = 0;
+	src->lines_read = logread_run(s, source, kind, b, blen, since, &appended);
+	src->offset = start + (off_t)got;
+	src->readable = 1;
+	free(buf);
+	return appended;
+}
+
+int logread_tail(struct gw_snapshot *s, const char *path, const char *tag, int kind,
+		 size_t max_bytes, double since)
+{
+	return logread_follow(s, path, tag, kind, max_bytes, since, NULL);
+}
