@@ -519,42 +519,79 @@ static void add_boot_failure(struct diag_ctx *c, const struct gw_target *t, cons
 }
 
 /* Listeners of app processes that nginx does not target: port/path mismatch. */
+/* Is this listener one that some target of this config already uses? */
+static int listener_targeted(const struct gw_snapshot *s, size_t li)
+{
+	for (size_t i = 0; i < s->targets.n; i++)
+		if (s->targets.v[i].listener_idx == (int)li) return 1;
+	return 0;
+}
+
+/* The app master behind a listener's owner (a worker's parent). */
+static pid_t app_master_of(const struct gw_snapshot *s, pid_t pid)
+{
+	const struct gw_proc *p = diag_proc_by_pid(s, pid);
+	if (p && (p->role == GW_ROLE_GUNICORN_WORKER || p->role == GW_ROLE_UVICORN_WORKER)) return p->ppid;
+	return pid;
+}
+
+/* An app server listening where nginx does not look: port / path / family
+ * mismatch. Only a clear answer counts: the same port in the other address
+ * family, or exactly one app server whose listeners no target uses (with
+ * several unrelated apps on the host, naming one would be a guess). */
 static int find_app_elsewhere(struct diag_ctx *c, const struct gw_target *t, char *other, size_t n,
 			      int *same_port_other_family)
 {
 	const struct gw_snapshot *s = c->s;
+	pid_t cand = 0;
+	int ncand = 0;
 	*same_port_other_family = 0;
 	other[0] = '\0';
 	for (size_t i = 0; i < s->listeners.n; i++) {
 		const struct gw_listener *l = &s->listeners.v[i];
-		if (!listener_is_app(s, l)) continue;
 		char ls[GW_PATH + 16], own[64];
+		if (!listener_is_app(s, l) || listener_targeted(s, i)) continue;
 		listener_str(l, ls, sizeof ls);
 		owner_str(s, l, own, sizeof own);
-		if (t->addr.kind != GW_ADDR_UNIX && l->family != AF_UNIX && l->port == t->addr.port) {
+		if (t->addr.kind != GW_ADDR_UNIX && l->family != AF_UNIX && l->port == t->addr.port &&
+		    (l->family == AF_INET6) != (t->addr.kind == GW_ADDR_INET6)) {
 			*same_port_other_family = 1;
 			gw_fmt(other, n, "%s (%s)", ls, own);
 			return 1;
 		}
-		if (!other[0]) gw_fmt(other, n, "%s (%s)", ls, own);
+		pid_t m = app_master_of(s, l->pid);
+		if (m != cand) {
+			ncand++;
+			cand = m;
+			gw_fmt(other, n, "%s (%s)", ls, own);
+		}
 	}
-	if (other[0]) return 1;
-	/* Without root we may not see owners: fall back to the app's cmdline bind. */
+	if (ncand == 1) return 1;
+	if (ncand > 1) { other[0] = '\0'; return 0; }
+	/* Without root we may not see owners: fall back to the apps' cmdline binds. */
 	for (size_t i = 0; i < s->procs.n; i++) {
 		const struct gw_proc *p = &s->procs.v[i];
 		struct gw_addr a;
 		char as[GW_PATH + 16];
+		int used = 0;
 		if (!role_is_app_master(p->role) || !cmdline_bind(p->cmdline, &a)) continue;
-		if (a.kind == t->addr.kind && a.port == t->addr.port && !strcmp(a.path, t->addr.path) &&
-		    !strcmp(a.host, t->addr.host))
-			continue;
+		for (size_t j = 0; j < s->targets.n; j++) {
+			const struct gw_addr *b = &s->targets.v[j].addr;
+			if (a.kind == b->kind && a.port == b->port && !strcmp(a.path, b->path)) used = 1;
+		}
+		if (used) continue;
 		gw_addr_str(&a, as, sizeof as);
 		if (t->addr.kind != GW_ADDR_UNIX && a.kind != GW_ADDR_UNIX && a.port == t->addr.port &&
-		    a.kind != t->addr.kind)
+		    (a.kind == GW_ADDR_INET6) != (t->addr.kind == GW_ADDR_INET6)) {
 			*same_port_other_family = 1;
+			gw_fmt(other, n, "%s (%s pid %d, from its command line)", as, gw_role_name(p->role), (int)p->pid);
+			return 1;
+		}
+		ncand++;
 		gw_fmt(other, n, "%s (%s pid %d, from its command line)", as, gw_role_name(p->role), (int)p->pid);
-		return 1;
 	}
+	if (ncand == 1) return 1;
+	other[0] = '\0';
 	return 0;
 }
 

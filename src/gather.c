@@ -283,8 +283,11 @@ int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapsh
 		t->listener_idx = listeners_find(s, &t->addr);
 		if (t->addr.kind == GW_ADDR_UNIX && s->nginx.worker_ids_known) {
 			const struct gw_nginx_runtime *n = &s->nginx;
+			struct stat sb;
 			sockperm_check(t->addr.path, n->worker_uid, n->worker_gid, n->worker_groups,
 				       n->worker_ngroups, n->worker_user, t);
+			/* the walk stops at a denied directory; we may still see the socket */
+			if (!t->exists && lstat(t->addr.path, &sb) == 0) t->exists = 1;
 		}
 	}
 	probe_mark(s, "listeners", t0, 1, NULL);
