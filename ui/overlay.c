@@ -1,0 +1,378 @@
+/* overlay.c — windows drawn over the panes: the help (generated from the
+ * key table), a pager for the `nginx -t` output, and the tour that walks the
+ * request path hop by hop (what is checked, what was found, the manual
+ * command) and ends on the healthy-stack checklist. */
+#include "ui.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ help */
+
+static void overlay_help(struct tui *t, struct ui_lines *L, int width)
+{
+	(void)t;
+	ui_line_new(L);
+	ui_puts(L, UI_BOLD, "gwtop: why does nginx answer 502/504, and what to do about it");
+	ui_line_new(L);
+	for (size_t i = 0; i < ui_nkeys; i++) {
+		const struct ui_key *k = &ui_keys[i];
+		ui_line_new(L);
+		ui_puts(L, UI_NORMAL, "  ");
+		ui_cell(L, UI_KEY, k->name, 16, 7, 0);
+		ui_wrap(L, UI_NORMAL, k->help, 256, width, 9);
+		if (k->changes_system)
+			ui_puts(L, UI_WARN, " [changes the system]");
+	}
+	ui_line_new(L);
+	ui_line_new(L);
+	ui_puts(L, UI_DIM, "  Mouse: click focuses a pane, the wheel scrolls it.");
+	ui_line_new(L);
+	ui_wrap(L, UI_DIM, "  Markers: ok / ! warning / x failed / ? unknown; the first broken hop is marked and highlighted.",
+	    256, width, 2);
+	ui_line_new(L);
+	ui_puts(L, UI_DIM, "  No key here changes the system: all are read-only.");
+	ui_line_new(L);
+	ui_line_new(L);
+	ui_puts(L, UI_DIM, "  Esc / q / ? closes this help; F10 quits.");
+}
+
+/* ------------------------------------------------------------ nginx -t pager */
+
+static void overlay_pager(struct tui *t, struct ui_lines *L, int width)
+{
+	const struct gw_snapshot *s = tui_snap(t);
+	(void)width;
+	ui_line_new(L);
+	if (!s || !s->ntest.ran) {
+		ui_puts(L, UI_DIM, "nginx -t has not run yet; it runs on the next probe pass...");
+		return;
+	}
+	const struct gw_nginx_test *nt = &s->ntest;
+	char when[64] = "";
+	if (nt->when > 0)
+		gw_time_str(nt->when, when, sizeof when);
+	ui_puts(L, nt->ok ? UI_OK : UI_FAIL, nt->ok ? theme_glyphs()->ok : theme_glyphs()->fail);
+	ui_putf(L, UI_BOLD, " nginx -t -c %s", s->conf.conf_path[0] ? s->conf.conf_path : "?");
+	ui_putf(L, nt->ok ? UI_OK : UI_FAIL, "  %s (exit %d)", nt->ok ? "passed" : "FAILED", nt->exit_code);
+	ui_line_new(L);
+	ui_putf(L, UI_DIM, "ran %s, took %.2f s", when, nt->duration);
+	if (nt->error_file[0]) {
+		ui_line_new(L);
+		ui_putf(L, UI_FAIL, "error at %s:%d", nt->error_file, nt->error_line);
+	}
+	ui_line_new(L);
+	/* one pager line per output line; each one sanitized */
+	const char *p = nt->output, *end = nt->output + strnlen(nt->output, sizeof nt->output);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		ui_line_new(L);
+		int role = strstr(p, "[emerg]") && (!nl || strstr(p, "[emerg]") < nl) ? UI_FAIL : UI_NORMAL;
+		ui_put(L, role, p, n);
+		p += n + 1;
+	}
+}
+
+/* ------------------------------------------------------------ tour */
+
+struct tour_hop {
+	enum gw_hop hop;
+	const char *title;
+	const char *checks;
+	const char *commands[4];
+};
+
+static const struct tour_hop tour_hops[] = {
+	{ GW_HOP_CLIENT, "client -> nginx",
+	  "A browser or curl connects to nginx's listen ports. gwtop checks that nginx listens where its config says.",
+	  { "ss -ltnp", "curl -sI http://127.0.0.1/", NULL } },
+	{ GW_HOP_NGINX, "nginx",
+	  "The master process is running, the config is valid (`nginx -t`), it was reloaded after the last edit, and every proxy_pass / fastcgi_pass target is known.",
+	  { "nginx -t", "ps -C nginx -o pid,user,lstart,cmd", "grep -Rn proxy_pass /etc/nginx/", NULL } },
+	{ GW_HOP_UPSTREAM, "nginx -> upstream target",
+	  "Something listens at each target (port or unix socket), nginx's worker user may reach the socket, and a direct probe from this box answers HTTP.",
+	  { "ss -ltnpx", "curl -sI http://127.0.0.1:8000/", "curl --unix-socket /run/app.sock http://localhost/", "namei -l /run/app.sock" } },
+	{ GW_HOP_APP, "app server -> app",
+	  "The app server (gunicorn / uvicorn / container) runs, is not crash-looping or being OOM-killed, booted without errors, and answers in time.",
+	  { "systemctl status APP", "journalctl -u APP -n 50", "dmesg | grep -i oom", NULL } },
+	{ GW_HOP_DB, "app -> database",
+	  "The database and other services the app needs are reachable from this host.",
+	  { "ss -tnp", "pg_isready -h HOST -p PORT", NULL } },
+};
+#define TOUR_NHOPS (sizeof tour_hops / sizeof *tour_hops)
+#define TOUR_NSTEPS ((int)TOUR_NHOPS + 1)
+
+static void tour_item(struct ui_lines *L, enum gw_hop_status st, const char *text, int width)
+{
+	ui_line_new(L);
+	ui_puts(L, UI_NORMAL, "  ");
+	ui_puts(L, theme_role_hop(st), theme_marker_hop(st));
+	ui_puts(L, UI_NORMAL, " ");
+	ui_wrap(L, UI_NORMAL, text, 256, width, 4);
+}
+
+static void tour_checklist(struct tui *t, const struct gw_snapshot *s, struct ui_lines *L, int width)
+{
+	const struct gw_diagnosis *d = &t->diag;
+	int nt = s->ntest.ran ? (s->ntest.ok ? GW_HS_OK : GW_HS_FAIL) : GW_HS_UNKNOWN;
+	int bind = s->targets.n ? GW_HS_OK : GW_HS_UNKNOWN, probe = bind, sock = GW_HS_UNKNOWN;
+	int health = GW_HS_UNKNOWN;
+	for (size_t i = 0; i < s->targets.n; i++) {
+		const struct gw_target *tg = &s->targets.v[i];
+		if (tg->down || tg->backup)
+			continue;
+		if (tg->listener_idx < 0)
+			bind = GW_HS_FAIL;
+		int st = path_target_state(tg);
+		if (st == GW_HS_FAIL || (st == GW_HS_WARN && probe != GW_HS_FAIL))
+			probe = st;
+		if (tg->addr.kind == GW_ADDR_UNIX && tg->perm_checked)
+			sock = (tg->exists && tg->perm_ok && sock != GW_HS_FAIL) ? GW_HS_OK : GW_HS_FAIL;
+		if (tg->http_ok && tg->http_status >= 200 && tg->http_status < 400 && health != GW_HS_FAIL)
+			health = GW_HS_OK;
+	}
+	int logs = GW_HS_OK;
+	double now = gw_now();
+	for (size_t i = 0; i < s->events.n; i++)
+		if (s->events.v[i].level >= GW_LV_ERROR && s->events.v[i].time > now - t->o->recent_window)
+			logs = GW_HS_FAIL;
+	int mem = GW_HS_UNKNOWN;
+	if (s->mem.ok)
+		mem = s->mem.total_kb && s->mem.available_kb * 10 < s->mem.total_kb ? GW_HS_WARN : GW_HS_OK;
+	for (size_t i = 0; i < d->findings.n; i++)
+		if (d->findings.v[i].cause && !strcmp(d->findings.v[i].cause, "oom_killed"))
+			mem = GW_HS_FAIL;
+
+	ui_line_new(L);
+	ui_puts(L, UI_BOLD, "The checklist a healthy stack satisfies:");
+	ui_line_new(L);
+	tour_item(L, nt, "config valid (nginx -t)", width);
+	tour_item(L, bind, "every upstream target = a real bind (something listens there)", width);
+	tour_item(L, d->hops[GW_HOP_APP].status, "app running and stable after restart", width);
+	tour_item(L, probe, "direct probe of every target succeeds", width);
+	tour_item(L, logs, "no current upstream errors in nginx / app logs", width);
+	tour_item(L, sock, "unix socket exists with the right permissions (if a socket)", width);
+	tour_item(L, d->hops[GW_HOP_DB].status, "database and required services reachable", width);
+	tour_item(L, GW_HS_UNKNOWN, "environment loaded in the running process (not checked yet)", width);
+	tour_item(L, GW_HS_UNKNOWN, "containers healthy and mapped as expected (if Docker; not checked yet)", width);
+	tour_item(L, GW_HS_UNKNOWN, "timeouts and body size fit the real requests (compare proxy_read_timeout with slow requests)", width);
+	tour_item(L, mem, "resource usage within safe limits (memory, no OOM kills)", width);
+	tour_item(L, health, "a health endpoint exists and answers (a target answered 2xx/3xx)", width);
+}
+
+static void overlay_tour(struct tui *t, struct ui_lines *L, int width)
+{
+	const struct gw_snapshot *s = tui_snap(t);
+	const struct gw_diagnosis *d = &t->diag;
+	int step = t->tour_step;
+
+	ui_line_new(L);
+	if (!s) {
+		ui_puts(L, UI_DIM, "waiting for the first probe pass...");
+		return;
+	}
+	if (step >= (int)TOUR_NHOPS) {
+		ui_putf(L, UI_DIM, "Step %d/%d  ", step + 1, TOUR_NSTEPS);
+		tour_checklist(t, s, L, width);
+		return;
+	}
+	const struct tour_hop *h = &tour_hops[step];
+	const struct gw_hop_state *hs = &d->hops[h->hop];
+	ui_putf(L, UI_DIM, "Step %d/%d  ", step + 1, TOUR_NSTEPS);
+	ui_puts(L, UI_BOLD, h->title);
+	ui_line_new(L);
+	ui_line_new(L);
+	ui_puts(L, UI_BOLD, "What is checked");
+	ui_line_new(L);
+	ui_puts(L, UI_NORMAL, "  ");
+	ui_wrap(L, UI_NORMAL, h->checks, 512, width, 2);
+	ui_line_new(L);
+	ui_line_new(L);
+	ui_puts(L, UI_BOLD, "What was found");
+	ui_line_new(L);
+	ui_puts(L, UI_NORMAL, "  ");
+	ui_puts(L, theme_role_hop(hs->status), theme_marker_hop(hs->status));
+	ui_putf(L, theme_role_hop(hs->status), " %s: ", gw_hop_status_name(hs->status));
+	ui_wrap(L, UI_NORMAL, hs->detail, sizeof hs->detail, width, 4);
+	if (h->hop == GW_HOP_UPSTREAM)
+		for (size_t i = 0; i < s->targets.n; i++) {
+			const struct gw_target *tg = &s->targets.v[i];
+			char reason[GW_TEXT + 64];
+			int st = path_target_state(tg);
+			path_target_reason(tg, reason, sizeof reason);
+			ui_line_new(L);
+			ui_puts(L, UI_NORMAL, "    ");
+			ui_puts(L, theme_role_hop(st), theme_marker_hop(st));
+			ui_putf(L, UI_BOLD, " %s", tg->display);
+			ui_putf(L, UI_DIM, " (%s %s:%d): ", tg->directive, tg->pass_loc.file, tg->pass_loc.line);
+			ui_wrap(L, UI_NORMAL, reason, sizeof reason, width, 6);
+		}
+	int ncmd = 0;
+	for (size_t i = 0; i < d->findings.n; i++) {
+		const struct gw_finding *f = &d->findings.v[i];
+		if (f->hop != h->hop && !(h->hop == GW_HOP_CLIENT && f->hop == GW_HOP_CLIENT))
+			continue;
+		ui_line_new(L);
+		ui_puts(L, UI_NORMAL, "    ");
+		ui_puts(L, theme_role_sev(f->severity), theme_marker_sev(f->severity));
+		ui_putf(L, UI_BOLD, " %s: ", f->cause ? f->cause : "?");
+		ui_wrap(L, UI_NORMAL, f->summary, sizeof f->summary, width, 6);
+		for (int k = 0; k < f->nevidence && k < GW_MAX_EVIDENCE; k++) {
+			ui_line_new(L);
+			ui_puts(L, UI_DIM, "      evidence: ");
+			ui_wrap(L, UI_NORMAL, f->evidence[k], sizeof f->evidence[k], width, 16);
+		}
+		for (int k = 0; k < f->nfix && k < GW_MAX_FIX; k++) {
+			ui_line_new(L);
+			ui_puts(L, UI_OK, "      fix: ");
+			ui_wrap(L, UI_NORMAL, f->fix[k], sizeof f->fix[k], width, 11);
+		}
+		ncmd += f->ncommands;
+	}
+	ui_line_new(L);
+	ui_line_new(L);
+	ui_puts(L, UI_BOLD, "The manual command");
+	for (size_t i = 0; i < d->findings.n; i++) {
+		const struct gw_finding *f = &d->findings.v[i];
+		if (f->hop != h->hop)
+			continue;
+		for (int k = 0; k < f->ncommands && k < GW_MAX_FIX; k++) {
+			ui_line_new(L);
+			ui_puts(L, UI_DIM, "  $ ");
+			ui_wrap(L, UI_BOLD, f->commands[k], sizeof f->commands[k], width, 4);
+		}
+	}
+	if (!ncmd)
+		for (int k = 0; k < 4 && h->commands[k]; k++) {
+			ui_line_new(L);
+			ui_puts(L, UI_DIM, "  $ ");
+			ui_puts(L, UI_BOLD, h->commands[k]);
+		}
+}
+
+/* ------------------------------------------------------------ common */
+
+static const char *overlay_title(const struct tui *t)
+{
+	switch (t->ov) {
+	case OV_HELP: return "Help";
+	case OV_PAGER: return "nginx -t";
+	case OV_TOUR: return "Tour of the request path";
+	default: return "";
+	}
+}
+
+static void overlay_geom(const struct tui *t, int *y, int *x, int *h, int *w)
+{
+	*w = t->cols - 4 > 100 ? 100 : t->cols - 4;
+	*h = t->rows - 2;
+	if (*w < 10)
+		*w = t->cols;
+	if (*h < 4)
+		*h = t->rows;
+	*x = (t->cols - *w) / 2;
+	*y = (t->rows - *h) / 2;
+}
+
+void overlay_build(struct tui *t, int width)
+{
+	ui_lines_clear(&t->ov_lines);
+	switch (t->ov) {
+	case OV_HELP: overlay_help(t, &t->ov_lines, width); break;
+	case OV_PAGER: overlay_pager(t, &t->ov_lines, width); break;
+	case OV_TOUR: overlay_tour(t, &t->ov_lines, width); break;
+	default: break;
+	}
+}
+
+void overlay_key(struct tui *t, int key)
+{
+	int y, x, h, w;
+	overlay_geom(t, &y, &x, &h, &w);
+	int page = h > 4 ? h - 3 : 1;
+	switch (key) {
+	case 27: case 'q': case KEY_F(1):
+		tui_overlay_close(t);
+		return;
+	case '?':
+		if (t->ov == OV_HELP) {
+			tui_overlay_close(t);
+			return;
+		}
+		tui_overlay_open(t, OV_HELP);
+		return;
+	case KEY_UP: case 'k': t->ov_top--; break;
+	case KEY_DOWN: case 'j': t->ov_top++; break;
+	case KEY_PPAGE: t->ov_top -= page; break;
+	case KEY_NPAGE: t->ov_top += page; break;
+	case KEY_HOME: t->ov_top = 0; break;
+	case KEY_END: t->ov_top = INT_MAX / 2; break;
+	case KEY_RIGHT: case ' ': case '\n': case '\r': case KEY_ENTER: case 'n':
+		if (t->ov == OV_TOUR) {
+			if (t->tour_step + 1 >= TOUR_NSTEPS) {
+				tui_overlay_close(t);
+				return;
+			}
+			t->tour_step++;
+			t->ov_top = 0;
+			overlay_build(t, w - 4);
+		} else if (key == ' ') {
+			t->ov_top += page;
+		}
+		break;
+	case KEY_LEFT: case KEY_BACKSPACE: case 127: case 'p':
+		if (t->ov == OV_TOUR && t->tour_step > 0) {
+			t->tour_step--;
+			t->ov_top = 0;
+			overlay_build(t, w - 4);
+		}
+		break;
+	default:
+		return;
+	}
+	t->ov_dirty = 1;
+}
+
+void overlay_draw(struct tui *t)
+{
+	int y, x, h, w;
+	overlay_geom(t, &y, &x, &h, &w);
+	if (!t->ovw) {
+		t->ovw = newwin(h, w, y, x);
+		if (!t->ovw)
+			return;
+		overlay_build(t, w - 4);
+	}
+	WINDOW *win = t->ovw;
+	int rows = h - 2, n = (int)t->ov_lines.lines.n;
+	if (t->ov_top > n - rows)
+		t->ov_top = n - rows;
+	if (t->ov_top < 0)
+		t->ov_top = 0;
+	werase(win);
+	wattrset(win, theme_attr(UI_BOLD));
+	if (theme_ascii())
+		wborder(win, '|', '|', '-', '-', '+', '+', '+', '+');
+	else
+		box(win, 0, 0);
+	char title[128];
+	gw_fmt(title, sizeof title, " %s ", overlay_title(t));
+	mvwaddnstr(win, 0, 2, title, w - 4);
+	const char *hint = t->ov == OV_TOUR ? " Right/Enter next  Left back  Esc close " : " Esc close  Up/Down/PgUp/PgDn scroll ";
+	if ((int)strlen(hint) + 4 < w)
+		mvwaddstr(win, h - 1, w - 2 - (int)strlen(hint), hint);
+	if (n > rows) {
+		char pos[48];
+		gw_fmt(pos, sizeof pos, " %d-%d/%d ", t->ov_top + 1, t->ov_top + rows < n ? t->ov_top + rows : n, n);
+		mvwaddstr(win, h - 1, 2, pos);
+	}
+	wattrset(win, A_NORMAL);
+	for (int r = 0; r < rows; r++) {
+		int li = t->ov_top + r;
+		ui_draw_line(win, 1 + r, 2, w - 4, li < n ? &t->ov_lines.lines.v[li] : NULL, 0);
+	}
+	touchwin(win);
+	wnoutrefresh(win);
+}

@@ -1,0 +1,78 @@
+/* pane_findings.c — the verdict first, then every other finding: summary,
+ * evidence, fix and the equivalent manual command; then what the probes
+ * could not see (snapshot notes). Long texts wrap to the pane width. */
+#include "ui.h"
+
+#include <stdio.h>
+
+static void findings_one(struct ui_lines *L, const struct gw_finding *f, int verdict, int width)
+{
+	int role = theme_role_sev(f->severity);
+	ui_line_new(L);
+	ui_puts(L, role, theme_marker_sev(f->severity));
+	ui_putf(L, verdict ? UI_BOLD : role, " %s%s", verdict ? "VERDICT " : "", f->cause ? f->cause : "?");
+	ui_putf(L, UI_DIM, " (%s, %s): ", gw_hop_id(f->hop), gw_severity_name(f->severity));
+	ui_wrap(L, verdict ? UI_BOLD : UI_NORMAL, f->summary, sizeof f->summary, width, 2);
+	for (int i = 0; i < f->nevidence && i < GW_MAX_EVIDENCE; i++) {
+		ui_line_new(L);
+		ui_puts(L, UI_DIM, "  evidence: ");
+		ui_wrap(L, UI_NORMAL, f->evidence[i], sizeof f->evidence[i], width, 12);
+	}
+	for (int i = 0; i < f->nfix && i < GW_MAX_FIX; i++) {
+		ui_line_new(L);
+		ui_puts(L, UI_OK, "  fix: ");
+		ui_wrap(L, UI_NORMAL, f->fix[i], sizeof f->fix[i], width, 7);
+	}
+	for (int i = 0; i < f->ncommands && i < GW_MAX_FIX; i++) {
+		ui_line_new(L);
+		ui_puts(L, UI_DIM, "  $ ");
+		ui_wrap(L, UI_BOLD, f->commands[i], sizeof f->commands[i], width, 4);
+	}
+}
+
+static void findings_build(struct tui *t, struct ui_lines *L, int width)
+{
+	const struct gw_snapshot *s = tui_snap(t);
+	const struct gw_diagnosis *d = &t->diag;
+	if (!s) {
+		ui_line_new(L);
+		ui_puts(L, UI_DIM, "probing...");
+		return;
+	}
+	if (d->unknown) {
+		ui_line_new(L);
+		ui_puts(L, UI_UNKNOWN, theme_glyphs()->unknown);
+		ui_puts(L, UI_BOLD, " UNKNOWN: ");
+		ui_wrap(L, UI_NORMAL, d->unknown_reason, sizeof d->unknown_reason, width, 2);
+	}
+	const struct gw_finding *v = tui_verdict(t);
+	if (!v && !d->unknown) {
+		ui_line_new(L);
+		ui_puts(L, UI_OK, theme_glyphs()->ok);
+		ui_puts(L, UI_BOLD, " healthy: ");
+		ui_puts(L, UI_NORMAL, "every hop answered");
+	}
+	if (v)
+		findings_one(L, v, 1, width);
+	size_t n = 0;
+	for (size_t i = 0; i < d->findings.n; i++) {
+		const struct gw_finding *f = &d->findings.v[i];
+		if (f == v)
+			continue;
+		findings_one(L, f, 0, width);
+		n++;
+	}
+	for (size_t i = 0; i < s->notes.n; i++) {
+		ui_line_new(L);
+		ui_putf(L, UI_DIM, "note (%s): ", s->notes.v[i].probe);
+		ui_wrap(L, UI_DIM, s->notes.v[i].text, sizeof s->notes.v[i].text, width, 2);
+	}
+	gw_fmt(t->panes[LAYOUT_FINDINGS].count, sizeof t->panes[LAYOUT_FINDINGS].count,
+	    "%zu finding%s", d->findings.n, d->findings.n == 1 ? "" : "s");
+	(void)n;
+}
+
+const struct pane_class pane_findings_class = {
+	.title = "Findings",
+	.build = findings_build,
+};

@@ -1,0 +1,207 @@
+/* ui.h — internals shared by the dashboard's files: the line builder every
+ * pane fills (outside text is sanitized on the way in), the theme, the
+ * pane table, the overlays and the key table. Only ui/ includes this. */
+#ifndef GW_UI_H
+#define GW_UI_H
+
+#include <curses.h>
+#include <systemd/sd-event.h>
+
+#include "layout.h"
+#include "model.h"
+#include "options.h"
+
+/* ------------------------------------------------------------ theme (theme.c) */
+
+enum ui_role {
+	UI_NORMAL = 0,
+	UI_OK, UI_WARN, UI_FAIL, UI_UNKNOWN,   /* hop / severity states */
+	UI_DIM, UI_BOLD,
+	UI_TITLE, UI_TITLE_FOCUS,              /* pane title bars */
+	UI_HEADER,                             /* header background */
+	UI_KEY, UI_KEYLABEL,                   /* footer key hints */
+	UI_SEL,                                /* selected / matched line */
+	UI_FIRST,                              /* the first broken hop */
+	UI_NROLES
+};
+
+/* Markers next to every colour: colour is never the only signal. */
+struct ui_glyphs {
+	const char *ok, *fail, *warn, *unknown;
+	const char *arrow, *vline, *tee, *elbow, *first, *mark, *ellipsis, *dot;
+};
+
+/* Decide colour / ASCII mode and set up colour pairs (after initscr).
+ * no_color: --no-color or NO_COLOR set. */
+void theme_init(int no_color);
+int theme_ascii(void);                  /* locale is not UTF-8 */
+int theme_color(void);
+attr_t theme_attr(int role);
+const struct ui_glyphs *theme_glyphs(void);
+int theme_role_hop(enum gw_hop_status s);
+int theme_role_sev(enum gw_severity s);
+int theme_role_level(enum gw_level lv);
+const char *theme_marker_hop(enum gw_hop_status s);
+const char *theme_marker_sev(enum gw_severity s);
+
+/* ------------------------------------------------------------ lines (text.c) */
+
+#define UI_MAXSEG 24
+
+struct ui_seg {
+	int role;
+	size_t off, len;                 /* bytes in the line's text */
+};
+
+/* One display line: sanitized text cut into coloured segments. */
+struct ui_line {
+	char *text;                      /* owned, NUL-terminated, already safe */
+	size_t len, cap;
+	int nseg;
+	struct ui_seg seg[UI_MAXSEG];
+	int role;                        /* whole-line emphasis (UI_NORMAL none) */
+};
+
+struct ui_lines {
+	GW_VEC(struct ui_line) lines;
+};
+
+void ui_text_init(int ascii);
+void ui_lines_clear(struct ui_lines *L);
+void ui_lines_free(struct ui_lines *L);
+/* Start a new line; the ui_put* calls append to the last line. */
+struct ui_line *ui_line_new(struct ui_lines *L);
+/* Append outside (or any) text, at most max bytes of raw, sanitized. */
+void ui_put(struct ui_lines *L, int role, const char *raw, size_t max);
+void ui_puts(struct ui_lines *L, int role, const char *raw);
+/* Format, then sanitize the result: arguments may be outside strings. */
+void ui_putf(struct ui_lines *L, int role, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Append raw cut or padded to exactly cols display columns. */
+void ui_cell(struct ui_lines *L, int role, const char *raw, size_t max, int cols, int right);
+/* Pad the current line with spaces up to display column col. */
+void ui_pad_to(struct ui_lines *L, int col);
+/* Append raw, wrapping at width columns; continuation lines start with
+ * indent spaces and keep role. */
+void ui_wrap(struct ui_lines *L, int role, const char *raw, size_t max, int width, int indent);
+/* Display columns of the current (last) line. */
+int ui_line_width(const struct ui_line *ln);
+/* Bytes of s (safe text) that fit in cols columns; *used gets the columns. */
+size_t ui_fit(const char *s, size_t len, int cols, int *used);
+/* Draw ln at (y, x) in at most cols columns; extra is OR'ed into every
+ * segment; the rest of the row is cleared with the line's role. */
+void ui_draw_line(WINDOW *w, int y, int x, int cols, const struct ui_line *ln, attr_t extra);
+/* Same text and colours (to skip redrawing an unchanged pane). */
+int ui_lines_equal(const struct ui_lines *a, const struct ui_lines *b);
+/* Case-insensitive substring test on the line's text. */
+int ui_line_matches(const struct ui_line *ln, const char *pat);
+/* Sanitize raw into dst for direct use (header, overlays). */
+void ui_safe(char *dst, size_t size, const char *raw, size_t max);
+
+/* ------------------------------------------------------------ panes */
+
+struct tui;
+
+struct pane_class {
+	const char *title;
+	int filterable;                  /* '/' applies here */
+	int follow_tail;                 /* stick to the bottom (logs) */
+	int header_line;                 /* line 0 is a column header: never scrolls or filters */
+	void (*build)(struct tui *t, struct ui_lines *L, int width);
+};
+
+extern const struct pane_class pane_path_class, pane_findings_class,
+	pane_procs_class, pane_listeners_class, pane_logs_class;
+
+struct pane {
+	const struct pane_class *cls;
+	WINDOW *win;
+	struct layout_rect r;
+	struct ui_lines lines;
+	int built_width;                 /* -1: rebuild (redraw if changed), -2: rebuild + redraw */
+	int dirty;
+	int top;                         /* first shown line (of the filtered list) */
+	int at_bottom;                   /* follow_tail panes: user is at the end */
+	int sel;                         /* n/N match cursor, -1 none */
+	char filter[64];
+	char count[48];                  /* title suffix set by build ("12 events") */
+	GW_VEC(int) vis;                 /* indices of lines passing the filter */
+};
+
+/* ------------------------------------------------------------ overlays */
+
+enum ui_overlay { OV_NONE = 0, OV_HELP, OV_PAGER, OV_TOUR };
+
+/* ------------------------------------------------------------ the dashboard */
+
+struct gather;
+
+struct tui {
+	sd_event *e;
+	const struct gw_options *o;
+	struct gather *g;
+
+	struct gw_snapshot snap[2];      /* displayed one and the one being filled */
+	int shown;                       /* index of the displayed snapshot */
+	int have;                        /* snap[shown] holds a finished pass */
+	int running;                     /* a pass fills snap[!shown] */
+	struct gw_diagnosis diag;        /* of snap[shown] */
+	double pass_started;             /* gw_mono() of the running pass */
+	int passes;
+
+	int paused, quit;
+	struct layout lay;
+	int cols, rows;
+	int zoom, focus;
+	WINDOW *hdr, *ftr, *input, *ovw;
+	struct pane panes[LAYOUT_NPANES];
+
+	enum ui_overlay ov;
+	struct ui_lines ov_lines;
+	int ov_top;
+	int tour_step;
+
+	int prompting;                   /* '/' prompt active in the footer */
+	char prompt[64];
+
+	char status[160];                /* transient message in the footer */
+	double status_until;
+
+	int hdr_dirty, ftr_dirty, ov_dirty, layout_dirty, full_redraw;
+	char last_age[32];               /* header age text last drawn */
+
+	sd_event_source *timer, *tick, *io, *sig_winch, *sig_int, *sig_term, *post;
+};
+
+/* tui.c */
+void tui_mark_all(struct tui *t);
+void tui_probe_now(struct tui *t);
+void tui_set_status(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const struct gw_snapshot *tui_snap(const struct tui *t);      /* NULL before the first pass */
+const struct gw_finding *tui_verdict(const struct tui *t);
+void tui_scroll(struct tui *t, int pane, int delta);           /* INT_MIN/INT_MAX: home/end */
+void tui_overlay_open(struct tui *t, enum ui_overlay ov);
+void tui_overlay_close(struct tui *t);
+
+/* keys.c */
+struct ui_key {
+	int key;
+	const char *name;                /* as shown in help ("F1", "Tab") */
+	const char *help;
+	int changes_system;              /* 1: the action changes the system (confirm, --read-only) */
+	void (*fn)(struct tui *t, int key);
+};
+extern const struct ui_key ui_keys[];
+extern const size_t ui_nkeys;
+void keys_handle(struct tui *t, int key);
+
+/* overlay.c: help, nginx -t pager, tour */
+void overlay_build(struct tui *t, int width);
+void overlay_key(struct tui *t, int key);
+void overlay_draw(struct tui *t);
+
+/* pane_path.c: shared with the tour */
+int path_target_state(const struct gw_target *t);             /* a gw_hop_status */
+void path_target_reason(const struct gw_target *t, char *buf, size_t size);
+const struct gw_proc *path_target_server(const struct gw_snapshot *s, const struct gw_target *t);
+
+#endif
