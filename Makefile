@@ -7,7 +7,9 @@ WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -Iprobes -Iui
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-CFLAGS  += -DGW_VERSION='"$(VERSION)"'
+CFLAGS  += -DGW_VERSION='"$(VERSION)"' \
+           -DGW_LIBSYSTEMD_VERSION='"$(shell pkg-config --modversion libsystemd 2>/dev/null)"' \
+           -DGW_LIBPROC2_VERSION='"$(shell pkg-config --modversion libproc2 2>/dev/null)"'
 
 ifeq ($(SANITIZE),1)
 OBJDIR   = build/san
@@ -39,7 +41,7 @@ $(OBJDIR)/gwtop: $(MAIN_OBJ) $(LIB_OBJS)
 
 # ./gwtop is always the flavour last asked for (plain or SANITIZE=1)
 gwtop: $(OBJDIR)/gwtop FORCE
-	@cmp -s $< $@ || cp $< $@
+	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 
 $(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -60,11 +62,32 @@ bench: gwtop
 deps:
 	scripts/deps.sh
 
+# Units go to /lib/systemd/system for PREFIX=/usr (the Debian package), else
+# under PREFIX; ExecStart is rewritten to PREFIX/bin/gwtop.
+SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 install: gwtop
 	install -D -m 755 gwtop $(DESTDIR)$(PREFIX)/bin/gwtop
+	install -D -m 644 man/gwtop.1 $(DESTDIR)$(PREFIX)/share/man/man1/gwtop.1
+	install -D -m 644 completion/gwtop.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/gwtop
+	install -D -m 644 contrib/prometheus/gwtop.rules.yml $(DESTDIR)$(PREFIX)/share/gwtop/gwtop.rules.yml
+	install -D -m 644 contrib/prometheus/gwtop.rules.test.yml $(DESTDIR)$(PREFIX)/share/gwtop/gwtop.rules.test.yml
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|/usr/bin/gwtop|$(PREFIX)/bin/gwtop|' contrib/systemd/gwtop-prometheus.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/gwtop-prometheus.service
+	install -m 644 contrib/systemd/gwtop-prometheus.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/gwtop-prometheus.service
+
+# Debian package with debhelper, built in a copy under build/deb/ (the
+# source tree stays clean; the .deb lands in build/deb/).
+deb:
+	rm -rf build/deb
+	mkdir -p build/deb/gwtop-$(VERSION)
+	tar -c --anchored --exclude=./build --exclude=./.git --exclude=./gwtop . | tar -x -C build/deb/gwtop-$(VERSION)
+	cd build/deb/gwtop-$(VERSION) && dpkg-buildpackage -us -uc -b
+	@ls build/deb/*.deb
 
 clean:
 	rm -rf build gwtop
 
 FORCE:
-.PHONY: all test unit demo bench deps install clean FORCE
+.PHONY: all test unit demo bench deps install deb clean FORCE

@@ -12,7 +12,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+#include <jansson.h>
 #include <systemd/sd-event.h>
+#if __has_include(<curses.h>)
+#include <curses.h>
+#endif
+
+#include "config_file.h"
+#include "summarize.h"
 
 #include "diagnose.h"
 #include "gather.h"
@@ -55,6 +63,10 @@ static void usage(FILE *f)
 	      "  --timeout S            direct upstream probe timeout (default 3)\n"
 	      "  --read-only            no actions that change the system\n"
 	      "  --no-color             no colours (also: NO_COLOR in the environment)\n"
+	      "  --config FILE          read settings from FILE instead of /etc/gwtop.conf and\n"
+	      "                         ~/.config/gwtop/config (flags win over the file)\n"
+	      "  --summarize FILE...    one line per host from `gwtop --check --json` outputs\n"
+	      "                         collected by a fan-out (pssh -o DIR); exit = worst\n"
 	      "  -h, --help             this text\n"
 	      "  -V, --version          version\n"
 	      "\n"
@@ -64,7 +76,7 @@ static void usage(FILE *f)
 enum {
 	OPT_CHECK = 256, OPT_JSON, OPT_PROM, OPT_OUTPUT, OPT_CONF, OPT_BIN, OPT_ERRLOG, OPT_ACCLOG,
 	OPT_APPLOG, OPT_UNIT, OPT_UPSTREAM, OPT_INTERVAL, OPT_WINDOW, OPT_TIMEOUT, OPT_RO, OPT_NOCOLOR,
-	OPT_CONFIG, OPT_TICKS, OPT_DOCKER,
+	OPT_CONFIG, OPT_TICKS, OPT_DOCKER, OPT_SUMMARIZE,
 };
 
 static const struct option long_opts[] = {
@@ -84,6 +96,8 @@ static const struct option long_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "read-only", no_argument, NULL, OPT_RO },
 	{ "no-color", no_argument, NULL, OPT_NOCOLOR },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "summarize", no_argument, NULL, OPT_SUMMARIZE },
 	{ "docker-socket", required_argument, NULL, OPT_DOCKER },
 	{ "bench-ticks", required_argument, NULL, OPT_TICKS },
 	{ "help", no_argument, NULL, 'h' },
@@ -107,12 +121,57 @@ static int parse_seconds(const char *opt, const char *v, double *out)
 	return 0;
 }
 
+/* --version: ours and the libraries' (build-time where there is no runtime call) */
+#ifndef GW_LIBSYSTEMD_VERSION
+#define GW_LIBSYSTEMD_VERSION "?"
+#endif
+#ifndef GW_LIBPROC2_VERSION
+#define GW_LIBPROC2_VERSION "?"
+#endif
+static void version_print(void)
+{
+	printf("gwtop %s\n", GW_VERSION);
+	printf("  %s\n", curl_version());
+#if __has_include(<curses.h>)
+	printf("  %s\n", curses_version());
+#endif
+	printf("  jansson/%s\n", JANSSON_VERSION);
+	printf("  libsystemd/%s\n", GW_LIBSYSTEMD_VERSION);
+	printf("  libproc2/%s\n", GW_LIBPROC2_VERSION);
+}
+
+/* --config FILE (or --config=FILE) before getopt runs: the file is loaded
+ * first so that every flag can override it. */
+static const char *options_config_arg(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			return argv[i + 1];
+		if (!strncmp(argv[i], "--config=", 9))
+			return argv[i] + 9;
+	}
+	return NULL;
+}
+
+static int options_summarize;          /* --summarize: the rest are files */
+
 static int options_parse(int argc, char **argv, struct gw_options *o)
 {
 	int c;
+	char err[1024];
+	const char *cfg = options_config_arg(argc, argv);
 	o->interval = 2.0;
 	o->recent_window = 300;
 	o->probe_timeout = 3.0;
+	if ((cfg ? config_file_load(cfg, o, err, sizeof err) :
+		   config_file_load_default(NULL, o, err, sizeof err)) < 0) {
+		fprintf(stderr, "gwtop: %s\n", err);
+		return 2;
+	}
+	if (config_file_value("theme"))
+		setenv("GWTOP_THEME", config_file_value("theme"), 0);   /* the environment wins */
 	while ((c = getopt_long(argc, argv, "hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_CHECK: o->check = 1; break;
@@ -121,23 +180,27 @@ static int options_parse(int argc, char **argv, struct gw_options *o)
 		case OPT_OUTPUT: o->output_file = optarg; break;
 		case OPT_CONF: o->nginx_conf = optarg; break;
 		case OPT_BIN: o->nginx_bin = optarg; break;
-		case OPT_ERRLOG: *gw_vec_push(&o->error_logs) = optarg; break;
-		case OPT_ACCLOG: *gw_vec_push(&o->access_logs) = optarg; break;
-		case OPT_APPLOG: *gw_vec_push(&o->app_logs) = optarg; break;
-		case OPT_UNIT: *gw_vec_push(&o->units) = optarg; break;
-		case OPT_UPSTREAM: *gw_vec_push(&o->upstreams) = optarg; break;
+		case OPT_ERRLOG: config_file_list_flag(o, "error-log"); *gw_vec_push(&o->error_logs) = optarg; break;
+		case OPT_ACCLOG: config_file_list_flag(o, "access-log"); *gw_vec_push(&o->access_logs) = optarg; break;
+		case OPT_APPLOG: config_file_list_flag(o, "app-log"); *gw_vec_push(&o->app_logs) = optarg; break;
+		case OPT_UNIT: config_file_list_flag(o, "unit"); *gw_vec_push(&o->units) = optarg; break;
+		case OPT_UPSTREAM: config_file_list_flag(o, "upstream"); *gw_vec_push(&o->upstreams) = optarg; break;
 		case OPT_INTERVAL: if (parse_seconds("--interval", optarg, &o->interval)) return 2; break;
 		case OPT_WINDOW: if (parse_seconds("--window", optarg, &o->recent_window)) return 2; break;
 		case OPT_TIMEOUT: if (parse_seconds("--timeout", optarg, &o->probe_timeout)) return 2; break;
 		case OPT_RO: o->read_only = 1; break;
 		case OPT_DOCKER: o->docker_socket = optarg; break;
 		case OPT_NOCOLOR: o->no_color = 1; break;
+		case OPT_CONFIG: break;                  /* loaded above */
+		case OPT_SUMMARIZE: options_summarize = 1; break;
 		case OPT_TICKS: bench_ticks = atoi(optarg); o->check = 1; break;
 		case 'h': usage(stdout); exit(0);
-		case 'V': printf("gwtop %s\n", GW_VERSION); exit(0);
+		case 'V': version_print(); exit(0);
 		default: usage(stderr); return 2;
 		}
 	}
+	if (options_summarize)
+		return 0;                                /* files in argv[optind..] */
 	if (optind < argc) {
 		fprintf(stderr, "gwtop: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
@@ -195,7 +258,7 @@ static int out_close(FILE *f, const char *file, const char *tmp)
 	if (!file) { fflush(f); return 0; }
 	int bad = ferror(f);
 	if (fclose(f) != 0) bad = 1;
-	if (!bad) fchmodat(AT_FDCWD, tmp, 0644, 0), bad = rename(tmp, file) != 0;
+	if (!bad) bad = fchmodat(AT_FDCWD, tmp, 0644, 0) != 0 || rename(tmp, file) != 0;
 	if (bad) { unlink(tmp); return -1; }
 	return 0;
 }
@@ -304,7 +367,14 @@ int main(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	if ((rc = options_parse(argc, argv, &o))) {
 		options_free(&o);
+		config_file_free();
 		return rc == 2 ? 3 : rc;
+	}
+	if (options_summarize) {
+		rc = summarize_files(stdout, argc - optind, argv + optind);
+		options_free(&o);
+		config_file_free();
+		return rc;
 	}
 	/* child processes (nginx -t) are reaped through sd-event: SIGCHLD must be
 	 * blocked before anything forks; a closed pipe must not kill us */
@@ -316,6 +386,7 @@ int main(int argc, char **argv)
 	if ((rc = sd_event_default(&e)) < 0) {
 		fprintf(stderr, "gwtop: cannot create the event loop: %s\n", strerror(-rc));
 		options_free(&o);
+		config_file_free();
 		return 3;
 	}
 	if (bench_ticks > 0) {
@@ -332,5 +403,6 @@ int main(int argc, char **argv)
 	}
 	sd_event_unref(e);
 	options_free(&o);
+	config_file_free();
 	return rc;
 }
