@@ -31,11 +31,11 @@ trap cleanup EXIT
 measure() {
 	local walls=() cpus=() i t0 t1 c0 c1
 	for ((i = 0; i < RUNS; i++)); do
-		c0=$(awk '{print $14+$15+$16+$17}' /proc/$$/stat)
+		c0=$(awk '{print $14+$15+$16+$17}' /proc/$BASHPID/stat)
 		t0=$(date +%s%N)
 		"$@" >/dev/null 2>&1 || true
 		t1=$(date +%s%N)
-		c1=$(awk '{print $14+$15+$16+$17}' /proc/$$/stat)
+		c1=$(awk '{print $14+$15+$16+$17}' /proc/$BASHPID/stat)
 		walls+=($(( (t1 - t0) / 1000000 )))
 		cpus+=($(( (c1 - c0) * 1000 / $(getconf CLK_TCK) )))
 	done

@@ -192,6 +192,33 @@ static void listeners_comm(pid_t pid, char *out, size_t size)
 	free(buf);
 }
 
+static int listeners_owner_cmp(const void *a, const void *b)
+{
+	const struct listeners_owner *x = a, *y = b;
+	if (x->idx != y->idx) return x->idx < y->idx ? -1 : 1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* Index of pid in s->procs (sorted by pid by the process probe), -1 if
+ * absent (then we read /proc ourselves). */
+static int listeners_proc_idx(const struct gw_snapshot *s, pid_t pid)
+{
+	size_t lo = 0, hi = s->procs.n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (s->procs.v[mid].pid == pid) return (int)mid;
+		if (s->procs.v[mid].pid < pid) lo = mid + 1;
+		else hi = mid;
+	}
+	return -1;
+}
+
+static pid_t listeners_ppid_of(const struct gw_snapshot *s, pid_t pid)
+{
+	int i = listeners_proc_idx(s, pid);
+	return i >= 0 ? s->procs.v[i].ppid : listeners_ppid(pid);
+}
+
 /* Match every listener inode against /proc/PID/fd. Several processes share
  * a listener (a master and its forked workers): the owner is the one whose
  * parent does not hold it too (the master), lowest pid on ties. */
@@ -245,18 +272,27 @@ static void listeners_owners(struct gw_snapshot *s)
 	}
 	closedir(proc);
 
-	for (size_t i = 0; i < own.n; i++) {
-		struct gw_listener *l = &s->listeners.v[own.v[i].idx];
-		pid_t pid = own.v[i].pid, parent = listeners_ppid(pid);
-		int parent_holds = 0;
-		for (size_t j = 0; j < own.n && !parent_holds; j++)
-			parent_holds = own.v[j].idx == own.v[i].idx && own.v[j].pid == parent && parent;
-		if (parent_holds) continue;
-		if (!l->pid || pid < l->pid) l->pid = pid;
+	/* group holders per listener; in each group the owner is the holder
+	 * whose parent is not a holder too (a master, not its forked workers) */
+	if (own.n > 1) qsort(own.v, own.n, sizeof *own.v, listeners_owner_cmp);
+	for (size_t g = 0, e; g < own.n; g = e) {
+		struct gw_listener *l = &s->listeners.v[own.v[g].idx];
+		for (e = g + 1; e < own.n && own.v[e].idx == own.v[g].idx; e++)
+			;
+		if (e - g == 1) { l->pid = own.v[g].pid; continue; }
+		for (size_t i = g; i < e; i++) {
+			pid_t parent = listeners_ppid_of(s, own.v[i].pid);
+			int parent_holds = 0;
+			for (size_t j = g; j < e && !parent_holds; j++)
+				parent_holds = parent && own.v[j].pid == parent;
+			if (!parent_holds && (!l->pid || own.v[i].pid < l->pid)) l->pid = own.v[i].pid;
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct gw_listener *l = &s->listeners.v[i];
-		if (l->pid) listeners_comm(l->pid, l->comm, sizeof l->comm);
+		int pi = l->pid ? listeners_proc_idx(s, l->pid) : -1;
+		if (pi >= 0) GW_COPY(l->comm, s->procs.v[pi].comm);
+		else if (l->pid) listeners_comm(l->pid, l->comm, sizeof l->comm);
 	}
 	if (denied && geteuid() != 0)
 		snapshot_note(s, "listeners", "owner processes of other users' sockets need root (run gwtop with sudo)");
