@@ -535,6 +535,31 @@ static pid_t app_master_of(const struct gw_snapshot *s, pid_t pid)
 	return pid;
 }
 
+/* Could this app process be what the target's directive talks to? An HTTP
+ * app server (gunicorn, uvicorn) for proxy_pass; for fastcgi_pass /
+ * uwsgi_pass / scgi_pass only a generic app server (php-fpm, uwsgi). */
+static int speaks_protocol(const struct gw_snapshot *s, const struct gw_target *t, pid_t pid)
+{
+	const struct gw_proc *p = diag_proc_by_pid(s, pid);
+	if (!p) return 0;
+	if (!strcmp(t->directive, "proxy_pass") || !strcmp(t->directive, "--upstream") ||
+	    !strcmp(t->directive, "grpc_pass"))
+		return 1;
+	return p->role == GW_ROLE_APP_SERVER;
+}
+
+/* Is anything listening at this address (owner unknown is fine)? */
+static int addr_listened(const struct gw_snapshot *s, const struct gw_addr *a)
+{
+	for (size_t i = 0; i < s->listeners.n; i++) {
+		const struct gw_listener *l = &s->listeners.v[i];
+		if (a->kind == GW_ADDR_UNIX ? (l->family == AF_UNIX && !strcmp(l->path, a->path))
+					    : (l->family != AF_UNIX && l->port == a->port))
+			return 1;
+	}
+	return 0;
+}
+
 /* An app server listening where nginx does not look: port / path / family
  * mismatch. Only a clear answer counts: the same port in the other address
  * family, or exactly one app server whose listeners no target uses (with
@@ -550,7 +575,7 @@ static int find_app_elsewhere(struct diag_ctx *c, const struct gw_target *t, cha
 	for (size_t i = 0; i < s->listeners.n; i++) {
 		const struct gw_listener *l = &s->listeners.v[i];
 		char ls[GW_PATH + 16], own[64];
-		if (!listener_is_app(s, l) || listener_targeted(s, i)) continue;
+		if (!listener_is_app(s, l) || listener_targeted(s, i) || !speaks_protocol(s, t, l->pid)) continue;
 		listener_str(l, ls, sizeof ls);
 		owner_str(s, l, own, sizeof own);
 		if (t->addr.kind != GW_ADDR_UNIX && l->family != AF_UNIX && l->port == t->addr.port &&
@@ -567,14 +592,17 @@ static int find_app_elsewhere(struct diag_ctx *c, const struct gw_target *t, cha
 		}
 	}
 	if (ncand == 1) return 1;
-	if (ncand > 1) { other[0] = '\0'; return 0; }
-	/* Without root we may not see owners: fall back to the apps' cmdline binds. */
+	if (ncand > 1 || s->is_root) { other[0] = '\0'; return 0; }
+	/* Without root we do not see owners: fall back to the apps' cmdline
+	 * binds, counted only where something really listens. */
 	for (size_t i = 0; i < s->procs.n; i++) {
 		const struct gw_proc *p = &s->procs.v[i];
 		struct gw_addr a;
 		char as[GW_PATH + 16];
 		int used = 0;
-		if (!role_is_app_master(p->role) || !cmdline_bind(p->cmdline, &a)) continue;
+		if (!role_is_app_master(p->role) || !speaks_protocol(s, t, p->pid) ||
+		    !cmdline_bind(p->cmdline, &a) || !addr_listened(s, &a))
+			continue;
 		for (size_t j = 0; j < s->targets.n; j++) {
 			const struct gw_addr *b = &s->targets.v[j].addr;
 			if (a.kind == b->kind && a.port == b->port && !strcmp(a.path, b->path)) used = 1;

@@ -1,0 +1,23 @@
+"""Lab app for gwtop's integration tests: a tiny Flask app served by gunicorn.
+
+Routes: /  and /health answer 200 at once; /slow sleeps LAB_SLEEP seconds
+(default 10) before answering, to reproduce worker and read timeouts.
+"""
+import os
+import time
+
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.route("/")
+@app.route("/health")
+def index():
+    return "ok\n"
+
+
+@app.route("/slow")
+def slow():
+    time.sleep(float(os.environ.get("LAB_SLEEP", "10")))
+    return "slow ok\n"

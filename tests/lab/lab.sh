@@ -1,0 +1,615 @@
+#!/bin/bash
+# lab.sh — a real nginx + gunicorn stack under one directory, with one fault
+# injected, for gwtop's integration tests and demo.
+#
+#   lab.sh up DIR FAULT    build DIR (created if missing), start the stack with
+#                          FAULT, reproduce it through nginx with curl and check
+#                          the expected HTTP code; writes DIR/lab.env
+#   lab.sh down DIR        stop exactly the processes `up` started, remove DIR
+#   lab.sh faults          list the faults
+#
+# Everything lives under DIR: nginx.conf, conf.d/site.conf, nginx.pid,
+# logs/{error,access}.log, tmp/ (temp paths), run/ (unix sockets), app.log.
+# nginx runs as root with workers as nobody, listens on a free high loopback
+# port; gunicorn runs the Flask app in tests/lab/app/ as root.  Ports are a
+# block of four chosen at random in 20000-40000, reserved with a lock dir
+# under /tmp/gwtop-lab-ports/ so several labs can run side by side.
+#
+# DIR/lab.env (bash-sourceable) holds the facts tests need: LAB_DIR FAULT
+# NGINX_PORT APP_PORT (port nginx targets) APP_BIND (gunicorn's bind, empty
+# when not running) OTHER_PORT SOCKET CONF SITE_CONF ERROR_LOG ACCESS_LOG
+# APP_LOG TARGET PROXY_PASS_FILE PROXY_PASS_LINE PROXY_PASS_AT (file:line)
+# NGINX_PID GUNICORN_PID and per fault: DENY_PATH DEAD_SERVER STALE_FILE
+# STALE_NEW_PORT INVALID_AT NGINX_T_ERROR MISSING_MODULE.
+set -euo pipefail
+
+NGINX=/usr/sbin/nginx
+PYTHON=/usr/bin/python3
+GUNICORN=/usr/bin/gunicorn
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+APPDIR=$HERE/app
+PORTLOCKS=/tmp/gwtop-lab-ports
+MARKER=.gwtop-lab
+FAULTS=(healthy app_down port_mismatch ip_family socket_missing
+	socket_permission_mode socket_permission_dir worker_timeout read_timeout
+	boot_failure config_stale config_invalid fastcgi_down upstream_partial
+	nginx_down)
+
+# State of the lab being built or torn down (also saved in lab.env).
+DIR=""
+FAULT=""
+NGINX_PORT=""
+APP_PORT=""
+OTHER_PORT=""
+APP_BIND=""
+SOCKET=""
+TARGET=""
+NGINX_PID=""
+GUNICORN_PID=""
+PORT_LOCK=""
+READ_TIMEOUT=30s
+EXTRA_ENV=()    # NAME=VALUE added to lab.env by the fault
+APP_ENV=()      # NAME=VALUE added to gunicorn's environment
+
+log() { echo "lab: $*"; }
+die() { echo "lab: FAILED${FAULT:+ ($FAULT)}: $*" >&2; exit 1; }
+
+env_add() { EXTRA_ENV+=("$1=$2"); }
+
+# --- ports ---------------------------------------------------------------
+
+# ports_free PORT... — true when every port can be bound on 127.0.0.1 and ::1.
+ports_free() {
+	"$PYTHON" - "$@" <<'EOF'
+import errno, socket, sys
+for port in map(int, sys.argv[1:]):
+    for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        try:
+            s = socket.socket(fam, socket.SOCK_STREAM)
+        except OSError:
+            continue  # no IPv6 here: nothing can hold the port there
+        try:
+            s.bind((addr, port))
+        except OSError as e:
+            if e.errno not in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+                sys.exit(1)
+        finally:
+            s.close()
+EOF
+}
+
+# Reserve a block of 4 free ports (base is a multiple of 4 so blocks never
+# overlap) and set NGINX_PORT, APP_PORT, OTHER_PORT, PORT_LOCK.
+ports_pick() {
+	local base i
+	mkdir -p "$PORTLOCKS"
+	for ((i = 0; i < 200; i++)); do
+		base=$((20000 + (RANDOM % 5000) * 4))
+		mkdir "$PORTLOCKS/$base" 2>/dev/null || continue
+		if ports_free "$base" $((base + 1)) $((base + 2)) $((base + 3)); then
+			PORT_LOCK=$PORTLOCKS/$base
+			NGINX_PORT=$base
+			APP_PORT=$((base + 1))
+			OTHER_PORT=$((base + 2))
+			return 0
+		fi
+		rmdir "$PORTLOCKS/$base"
+	done
+	die "no free block of ports in 20000-40000"
+}
+
+# --- processes -----------------------------------------------------------
+
+# alive PID — the process exists and is not a zombie (PID 1 here may be slow
+# to reap the daemons we orphan).
+alive() {
+	local state
+	[ -n "$1" ] || return 1
+	state=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null || true)
+	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# True when PID is the nginx master of this lab (its cmdline names our conf).
+nginx_is_ours() {
+	alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null |
+		grep -qF -- "-c $DIR/nginx.conf"
+}
+
+# True when PID is this lab's gunicorn (we start it with GWTOP_LAB=DIR).
+gunicorn_is_ours() {
+	alive "$1" && tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null |
+		grep -qxF -- "GWTOP_LAB=$DIR"
+}
+
+# wait_gone PID SECONDS
+wait_gone() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		alive "$1" || return 0
+		sleep 0.1
+	done
+	! alive "$1"
+}
+
+# stop_pid PID SIGNAL CHILD_PREFIX — signal one process we started, wait for
+# it; if it hangs, SIGKILL it and those of its children whose cmdline starts
+# with CHILD_PREFIX (children are collected before the first signal).
+stop_pid() {
+	local pid=$1 sig=$2 prefix=$3 kids k
+	kids=$(pgrep -P "$pid" || true)
+	kill "-$sig" "$pid" 2>/dev/null || true
+	if ! wait_gone "$pid" 15; then
+		log "pid $pid ignored SIG$sig, killing it"
+		kill -KILL "$pid" 2>/dev/null || true
+		wait_gone "$pid" 5 || true
+	fi
+	for k in $kids; do
+		if alive "$k" && tr '\0' ' ' <"/proc/$k/cmdline" 2>/dev/null | grep -q "^$prefix"; then
+			kill -KILL "$k" 2>/dev/null || true
+		fi
+	done
+	# the daemon was orphaned to PID 1: give it a moment to reap the zombie,
+	# so a gwtop run right after does not see a ghost process
+	for ((k = 0; k < 50; k++)); do
+		[ -e "/proc/$pid" ] || break
+		sleep 0.1
+	done
+}
+
+nginx_start() {
+	local i
+	"$NGINX" -c "$DIR/nginx.conf" -p "$DIR/" || die "nginx did not start (see $DIR/logs/error.log)"
+	for ((i = 0; i < 50; i++)); do
+		NGINX_PID=$(cat "$DIR/nginx.pid" 2>/dev/null || true)
+		if nginx_is_ours "$NGINX_PID" && (exec 3<>"/dev/tcp/127.0.0.1/$NGINX_PORT") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	die "nginx started but is not listening on 127.0.0.1:$NGINX_PORT"
+}
+
+nginx_stop() {
+	local pid
+	pid=$(cat "$DIR/nginx.pid" 2>/dev/null || true)
+	nginx_is_ours "$pid" || pid=$NGINX_PID
+	if nginx_is_ours "$pid"; then
+		stop_pid "$pid" TERM "nginx: worker"
+	fi
+	NGINX_PID=""
+}
+
+# gunicorn_start MODULE ARGS... — start gunicorn in the background in its own
+# session (a Ctrl-C in the demo terminal must not reach it); GUNICORN_PID is
+# its master.  stdout/stderr go to app.log via --capture-output.
+# shellcheck disable=SC2094  # gunicorn appends to app.log itself, nothing reads it here
+gunicorn_start() {
+	local module=$1
+	shift
+	(
+		cd "$APPDIR"
+		exec env GWTOP_LAB="$DIR" PYTHONDONTWRITEBYTECODE=1 ${APP_ENV[@]+"${APP_ENV[@]}"} setsid \
+			"$PYTHON" "$GUNICORN" --workers 1 --graceful-timeout 3 \
+			--error-logfile "$DIR/app.log" --capture-output --log-level info \
+			--chdir "$APPDIR" "$@" "$module"
+	) </dev/null >>"$DIR/app.log" 2>&1 &
+	GUNICORN_PID=$!
+	sleep 0.2
+}
+
+# gunicorn_wait_ready URL_OR_SOCKET — wait until the app answers 200 directly.
+gunicorn_wait_ready() {
+	local i code
+	for ((i = 0; i < 150; i++)); do
+		gunicorn_is_ours "$GUNICORN_PID" || die "gunicorn exited at start: $(tail -n 5 "$DIR/app.log" 2>/dev/null)"
+		code=$(app_direct /health)
+		[ "$code" = 200 ] && return 0
+		sleep 0.1
+	done
+	die "gunicorn is running but does not answer on $APP_BIND"
+}
+
+# app_direct PATH — HTTP code of a request straight to gunicorn (no nginx).
+app_direct() {
+	case $APP_BIND in
+	unix:*) curl -s -o /dev/null -w '%{http_code}' --max-time 2 --unix-socket "${APP_BIND#unix:}" "http://localhost$1" 2>/dev/null || true ;;
+	*) curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$APP_BIND$1" 2>/dev/null || true ;;
+	esac
+}
+
+gunicorn_stop() {
+	if gunicorn_is_ours "$GUNICORN_PID"; then
+		stop_pid "$GUNICORN_PID" INT "$PYTHON $GUNICORN"
+	fi
+	GUNICORN_PID=""
+}
+
+# --- configuration -------------------------------------------------------
+
+conf_main() {
+	mkdir -p "$DIR/conf.d" "$DIR/logs" "$DIR/tmp" "$DIR/run"
+	cat >"$DIR/nginx.conf" <<EOF
+# gwtop lab, fault "$FAULT": generated by tests/lab/lab.sh
+user nobody nogroup;
+worker_processes 1;
+pid $DIR/nginx.pid;
+error_log $DIR/logs/error.log warn;
+
+events {
+    worker_connections 64;
+}
+
+http {
+    access_log $DIR/logs/access.log;
+    client_body_temp_path $DIR/tmp/client_body;
+    proxy_temp_path $DIR/tmp/proxy;
+    fastcgi_temp_path $DIR/tmp/fastcgi;
+    uwsgi_temp_path $DIR/tmp/uwsgi;
+    scgi_temp_path $DIR/tmp/scgi;
+
+    include $DIR/conf.d/*.conf;
+}
+EOF
+}
+
+# conf_site [UPSTREAM_BLOCK] — the server; its location proxies to $TARGET
+# (or fastcgi_pass when TARGET starts with fastcgi:).
+conf_site() {
+	local pass
+	case $TARGET in
+	fastcgi:*) pass="fastcgi_pass ${TARGET#fastcgi:};
+        fastcgi_param SCRIPT_FILENAME $DIR/www/index.php;" ;;
+	*) pass="proxy_pass $TARGET;
+        proxy_set_header Host \$host;" ;;
+	esac
+	{
+		[ -z "${1:-}" ] || printf '%s\n\n' "$1"
+		cat <<EOF
+server {
+    listen 127.0.0.1:$NGINX_PORT;
+    server_name lab.test;
+
+    location / {
+        $pass
+        proxy_connect_timeout 5s;
+        proxy_read_timeout $READ_TIMEOUT;
+    }
+}
+EOF
+	} >"$DIR/conf.d/site.conf"
+}
+
+# --- checks --------------------------------------------------------------
+
+# expect_http CODE PATH [COUNT] — every request through nginx answers CODE
+# (000: no connection).
+expect_http() {
+	local want=$1 path=$2 n=${3:-3} got i
+	for ((i = 1; i <= n; i++)); do
+		got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 40 "http://127.0.0.1:$NGINX_PORT$path" 2>/dev/null || true)
+		[ "$got" = "$want" ] || die "expected HTTP $want from nginx for $path, got $got (request $i of $n)"
+	done
+	log "nginx answered $want to $n request(s) for $path"
+}
+
+# expect_log FILE FIXED_STRING — the line must show up (within 5 s).
+expect_log() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	die "expected '$2' in $1; last lines: $(tail -n 5 "$1" 2>/dev/null)"
+}
+
+# wait_app_idle — after slow requests, wait until gunicorn answers directly
+# again, so the lab is left in a steady state.
+wait_app_idle() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(app_direct /health)" = 200 ] && return 0
+		sleep 0.1
+	done
+	die "gunicorn did not become idle again"
+}
+
+# --- faults --------------------------------------------------------------
+
+# Common shape: TCP app on APP_PORT, nginx proxies to it.
+tcp_app() { # [gunicorn args...]
+	APP_BIND=127.0.0.1:$APP_PORT
+	gunicorn_start app:app --bind "$APP_BIND" "$@"
+	gunicorn_wait_ready
+}
+
+fault_setup() {
+	TARGET=http://127.0.0.1:$APP_PORT
+	case $FAULT in
+	healthy)
+		conf_site
+		tcp_app
+		nginx_start
+		expect_http 200 / 3
+		;;
+	app_down)
+		conf_site
+		tcp_app
+		nginx_start
+		expect_http 200 / 1
+		log "stopping gunicorn (pid $GUNICORN_PID)"
+		gunicorn_stop
+		APP_BIND=""
+		expect_http 502 / 3
+		expect_log "$DIR/logs/error.log" "connect() failed (111: Connection refused) while connecting to upstream"
+		;;
+	port_mismatch)
+		conf_site
+		APP_BIND=127.0.0.1:$OTHER_PORT
+		gunicorn_start app:app --bind "$APP_BIND"
+		gunicorn_wait_ready
+		nginx_start
+		expect_http 502 / 3
+		expect_log "$DIR/logs/error.log" "connect() failed (111: Connection refused) while connecting to upstream"
+		env_add APP_BIND_PORT "$OTHER_PORT"
+		;;
+	ip_family)
+		TARGET="http://[::1]:$APP_PORT"
+		conf_site
+		tcp_app
+		nginx_start
+		expect_http 502 / 3
+		expect_log "$DIR/logs/error.log" "connect() failed (111: Connection refused) while connecting to upstream"
+		expect_log "$DIR/logs/error.log" "upstream: \"http://[::1]:$APP_PORT/"
+		;;
+	socket_missing)
+		SOCKET=$DIR/run/app.sock
+		TARGET=http://unix:$SOCKET
+		conf_site
+		APP_BIND=unix:$SOCKET
+		gunicorn_start app:app --bind "$APP_BIND"
+		gunicorn_wait_ready
+		nginx_start
+		expect_http 200 / 1
+		log "stopping gunicorn (pid $GUNICORN_PID); it removes its socket"
+		gunicorn_stop
+		APP_BIND=""
+		[ ! -e "$SOCKET" ] || die "$SOCKET still exists after gunicorn stopped"
+		expect_http 502 / 3
+		expect_log "$DIR/logs/error.log" "(2: No such file or directory) while connecting to upstream"
+		;;
+	socket_permission_mode)
+		SOCKET=$DIR/run/app.sock
+		TARGET=http://unix:$SOCKET
+		conf_site
+		APP_BIND=unix:$SOCKET
+		# umask 0177: the socket is created srw------- root root
+		gunicorn_start app:app --bind "$APP_BIND" --umask 0177
+		gunicorn_wait_ready
+		[ "$(stat -c '%a %U' "$SOCKET")" = "600 root" ] ||
+			die "socket mode is $(stat -c '%a %U' "$SOCKET"), wanted 600 root"
+		nginx_start
+		expect_http 502 / 3
+		expect_log "$DIR/logs/error.log" "(13: Permission denied) while connecting to upstream"
+		env_add DENY_PATH "$SOCKET"
+		;;
+	socket_permission_dir)
+		mkdir -m 0700 "$DIR/private"
+		SOCKET=$DIR/private/app.sock
+		TARGET=http://unix:$SOCKET
+		conf_site
+		APP_BIND=unix:$SOCKET
+		gunicorn_start app:app --bind "$APP_BIND"
+		gunicorn_wait_ready
+		nginx_start
+		expect_http 502 / 3
+		expect_log "$DIR/logs/error.log" "(13: Permission denied) while connecting to upstream"
+		env_add DENY_PATH "$DIR/private"
+		;;
+	worker_timeout)
+		conf_site
+		APP_ENV=(LAB_SLEEP=10)
+		tcp_app --timeout 2
+		nginx_start
+		expect_http 200 / 1
+		expect_http 502 /slow 2
+		expect_log "$DIR/logs/error.log" "upstream prematurely closed connection while reading response header from upstream"
+		expect_log "$DIR/app.log" "WORKER TIMEOUT"
+		wait_app_idle
+		;;
+	read_timeout)
+		READ_TIMEOUT=1s
+		conf_site
+		APP_ENV=(LAB_SLEEP=5)
+		tcp_app
+		nginx_start
+		expect_http 200 / 1
+		expect_http 504 /slow 2
+		expect_log "$DIR/logs/error.log" "upstream timed out (110: Connection timed out) while reading response header from upstream"
+		wait_app_idle
+		;;
+	boot_failure)
+		conf_site
+		APP_BIND=127.0.0.1:$APP_PORT
+		gunicorn_start broken:app --bind "$APP_BIND"
+		wait_gone "$GUNICORN_PID" 20 || die "gunicorn with a broken app did not exit"
+		GUNICORN_PID=""
+		APP_BIND=""
+		expect_log "$DIR/app.log" "ModuleNotFoundError"
+		expect_log "$DIR/app.log" "Worker failed to boot"
+		nginx_start
+		expect_http 502 / 3
+		expect_log "$DIR/logs/error.log" "connect() failed (111: Connection refused) while connecting to upstream"
+		env_add MISSING_MODULE "${LAB_MISSING_MODULE:-psycopg2_missing_xyz}"
+		;;
+	config_stale)
+		conf_site
+		tcp_app
+		nginx_start
+		expect_http 200 / 1
+		# the edit must be visibly younger than the workers' start time
+		sleep 2
+		sed -i "s|proxy_pass http://127.0.0.1:$APP_PORT;|proxy_pass http://127.0.0.1:$OTHER_PORT;|" "$DIR/conf.d/site.conf"
+		grep -qF "proxy_pass http://127.0.0.1:$OTHER_PORT;" "$DIR/conf.d/site.conf" || die "edit of site.conf failed"
+		touch "$DIR/conf.d/site.conf"
+		log "edited $DIR/conf.d/site.conf: proxy_pass now port $OTHER_PORT, nginx not reloaded"
+		expect_http 200 / 3
+		env_add STALE_FILE "$DIR/conf.d/site.conf"
+		env_add STALE_NEW_PORT "$OTHER_PORT"
+		;;
+	config_invalid)
+		conf_site
+		tcp_app
+		nginx_start
+		expect_http 200 / 1
+		sleep 1
+		# drop the ';' of the last directive in the location: nginx -t then
+		# fails with: unexpected "}" in .../conf.d/site.conf:N
+		sed -i "s|proxy_read_timeout $READ_TIMEOUT;|proxy_read_timeout $READ_TIMEOUT|" "$DIR/conf.d/site.conf"
+		local terr
+		if terr=$("$NGINX" -t -c "$DIR/nginx.conf" -p "$DIR/" 2>&1); then
+			die "nginx -t still passes after breaking site.conf"
+		fi
+		terr=$(grep -m1 emerg <<<"$terr" || true)
+		[[ $terr =~ \ in\ ([^ ]+:[0-9]+) ]] || die "no file:line in nginx -t output: $terr"
+		log "nginx -t now fails: $terr"
+		env_add INVALID_AT "${BASH_REMATCH[1]}"
+		env_add NGINX_T_ERROR "$terr"
+		expect_http 200 / 3
+		;;
+	fastcgi_down)
+		TARGET=fastcgi:127.0.0.1:$APP_PORT
+		conf_site
+		nginx_start
+		expect_http 502 / 3
+		expect_log "$DIR/logs/error.log" "upstream: \"fastcgi://127.0.0.1:$APP_PORT\""
+		expect_log "$DIR/logs/error.log" "connect() failed (111: Connection refused) while connecting to upstream"
+		;;
+	upstream_partial)
+		TARGET=http://app_pool
+		conf_site "upstream app_pool {
+    server 127.0.0.1:$APP_PORT;
+    server 127.0.0.1:$OTHER_PORT;
+}"
+		tcp_app
+		nginx_start
+		expect_http 200 / 6
+		expect_log "$DIR/logs/error.log" "upstream: \"http://127.0.0.1:$OTHER_PORT/"
+		env_add DEAD_SERVER "127.0.0.1:$OTHER_PORT"
+		;;
+	nginx_down)
+		conf_site
+		tcp_app
+		nginx_start
+		expect_http 200 / 1
+		log "stopping nginx (pid $NGINX_PID)"
+		nginx_stop
+		expect_http 000 / 1
+		[ "$(app_direct /health)" = 200 ] || die "gunicorn not answering directly"
+		;;
+	*)
+		die "unknown fault '$FAULT' (one of: ${FAULTS[*]})"
+		;;
+	esac
+}
+
+# --- up / down -----------------------------------------------------------
+
+env_write() {
+	local file line kv
+	file=$DIR/conf.d/site.conf
+	line=$(grep -nE '^[[:space:]]*(proxy|fastcgi)_pass ' "$file" | head -n1 | cut -d: -f1)
+	{
+		printf '# gwtop lab facts, written by tests/lab/lab.sh up\n'
+		for kv in "LAB_DIR=$DIR" "FAULT=$FAULT" "NGINX_PORT=$NGINX_PORT" \
+			"APP_PORT=$APP_PORT" "OTHER_PORT=$OTHER_PORT" "APP_BIND=$APP_BIND" \
+			"SOCKET=$SOCKET" "TARGET=$TARGET" "CONF=$DIR/nginx.conf" \
+			"SITE_CONF=$file" "ERROR_LOG=$DIR/logs/error.log" \
+			"ACCESS_LOG=$DIR/logs/access.log" "APP_LOG=$DIR/app.log" \
+			"PROXY_PASS_FILE=$file" "PROXY_PASS_LINE=$line" \
+			"PROXY_PASS_AT=$file:$line" "NGINX_PID=$NGINX_PID" \
+			"GUNICORN_PID=$GUNICORN_PID" "PORT_LOCK=$PORT_LOCK" \
+			${EXTRA_ENV[@]+"${EXTRA_ENV[@]}"}; do
+			printf '%s=%q\n' "${kv%%=*}" "${kv#*=}"
+		done
+	} >"$DIR/lab.env"
+}
+
+# Stop what this lab started and remove DIR (only a directory carrying our
+# marker is removed).
+teardown() {
+	nginx_stop
+	gunicorn_stop
+	[ -z "$PORT_LOCK" ] || rmdir "$PORT_LOCK" 2>/dev/null || true
+	if [ -f "$DIR/$MARKER" ]; then
+		rm -rf -- "$DIR"
+	fi
+}
+
+UP_DONE=0
+up_exit() {
+	local rc=$?
+	[ "$UP_DONE" = 1 ] && return 0
+	echo "lab: up failed, tearing down $DIR" >&2
+	local f
+	for f in "$DIR/logs/error.log" "$DIR/app.log"; do
+		[ -s "$f" ] || continue
+		echo "---- last lines of $f" >&2
+		tail -n 15 "$f" >&2 || true
+	done
+	teardown
+	exit "$rc"
+}
+
+cmd_up() {
+	[ "$(id -u)" = 0 ] || die "must run as root (nginx workers run as nobody)"
+	mkdir -p "$DIR"
+	DIR=$(cd "$DIR" && pwd)
+	[ -z "$(ls -A "$DIR")" ] || die "$DIR is not empty"
+	touch "$DIR/$MARKER"
+	trap up_exit EXIT
+	trap 'exit 130' INT TERM
+	# mktemp -d makes 0700 dirs: let the nginx worker (nobody) reach sockets
+	chmod 0755 "$DIR"
+	ports_pick
+	conf_main
+	log "dir $DIR, fault $FAULT, nginx port $NGINX_PORT, app port $APP_PORT, other port $OTHER_PORT"
+	fault_setup
+	env_write
+	UP_DONE=1
+	trap - EXIT INT TERM
+	log "up: $FAULT reproduced; facts in $DIR/lab.env"
+}
+
+cmd_down() {
+	[ -f "$DIR/$MARKER" ] || die "$DIR is not a lab directory (no $MARKER)"
+	DIR=$(cd "$DIR" && pwd)
+	if [ -f "$DIR/lab.env" ]; then
+		# shellcheck disable=SC1091
+		. "$DIR/lab.env"
+	fi
+	DIR=$(cd "$DIR" && pwd)
+	teardown
+	log "down: $DIR removed"
+}
+
+case ${1:-} in
+up)
+	[ $# = 3 ] || die "usage: lab.sh up DIR FAULT"
+	DIR=$2
+	FAULT=$3
+	[[ " ${FAULTS[*]} " == *" $FAULT "* ]] || die "unknown fault '$FAULT' (one of: ${FAULTS[*]})"
+	cmd_up
+	;;
+down)
+	[ $# = 2 ] || die "usage: lab.sh down DIR"
+	DIR=$2
+	cmd_down
+	;;
+faults)
+	echo "${FAULTS[*]}"
+	;;
+*)
+	echo "usage: lab.sh up DIR FAULT | lab.sh down DIR | lab.sh faults" >&2
+	exit 2
+	;;
+esac
