@@ -50,10 +50,15 @@ $(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS)
 unit: $(TEST_BINS)
 
 # The whole suite: unit tests + real-stack integration (real nginx, gunicorn).
-test: gwtop $(TEST_BINS)
+# Installs what it needs first (idempotent), so it works on a fresh Debian 12.
+test:
+	scripts/deps.sh
+	$(MAKE) gwtop unit
 	OBJDIR=$(OBJDIR) tests/run.sh
 
-demo: gwtop
+demo:
+	scripts/deps.sh
+	$(MAKE) gwtop
 	tests/lab/demo.sh $(FAULT)
 
 bench: gwtop

@@ -21,9 +21,17 @@ W=$(mktemp -d /var/tmp/gwtop-bench.XXXXXX)
 LOADPID=""
 LAB=""
 cleanup() {
-	if [ -n "$LOADPID" ]; then kill "$LOADPID" 2>/dev/null || true; wait "$LOADPID" 2>/dev/null || true; fi
+	if [ -n "$LOADPID" ]; then stop_load; fi
 	if [ -n "$LAB" ]; then tests/lab/lab.sh down "$LAB" >/dev/null 2>&1 || true; fi
 	rm -rf "$W"
+}
+# the load runs in its own process group: end the whole group, by its id
+stop_load() {
+	kill -TERM -- "-$LOADPID" 2>/dev/null || true
+	sleep 1
+	kill -KILL -- "-$LOADPID" 2>/dev/null || true
+	wait "$LOADPID" 2>/dev/null || true
+	LOADPID=""
 }
 trap cleanup EXIT
 
@@ -79,7 +87,7 @@ printf '%-44s %10s %10s   ratio wall %s cpu %s (target <= 0.5x)\n' "gwtop dashbo
 echo "  (a tick's wall time includes waiting for the HTTP answers of the upstreams; its CPU is the work)"
 echo
 
-kill "$LOADPID" 2>/dev/null || true; wait "$LOADPID" 2>/dev/null || true; LOADPID=""
+stop_load
 
 # big log: 1 GiB of real error.log lines vs 1 KiB
 line='2026/11/25 10:00:00 [error] 41#41: *5 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: _, request: "GET / HTTP/1.1", upstream: "http://127.0.0.1:8000/", host: "localhost"'
