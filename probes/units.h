@@ -1,0 +1,57 @@
+/* units.h — the systemd probe: the units of the app servers and of nginx
+ * over sd-bus (asynchronous, on the sd-event loop), their journal, and the
+ * databases named in the apps' environment (db.h). Also the static
+ * unit-file checks and the ExecStart bind parser the rules use. */
+#ifndef GW_UNITS_H
+#define GW_UNITS_H
+
+#include <systemd/sd-event.h>
+
+#include "model.h"
+#include "options.h"
+
+/* Persists across probe passes (bus connection, per-unit history of
+ * NRestarts and MainPID, discovery cache). Owned by the caller. */
+struct units_prober;
+
+struct units_prober *units_prober_new(sd_event *e);
+void units_prober_free(struct units_prober *p);
+
+/* One pass: fills s->systemd_available / systemd_error, s->units (the
+ * units of relevant processes, nginx's, o->units, and inactive / failing
+ * services whose ExecStart runs an app server), s->dbs (probed), and
+ * appends the app units' journal events to s->events. Needs s->procs and
+ * s->targets. done(ud) is called exactly once, from the loop; s is not
+ * touched after that. Returns 0, or -EBUSY while a pass is in flight. */
+int units_probe_start(struct units_prober *p, struct gw_snapshot *s, const struct gw_options *o,
+		      void (*done)(void *ud), void *ud);
+
+/* The listening address in an app server's command line: gunicorn /
+ * hypercorn -b/--bind (first one), uvicorn --host/--port/--uds, daphne
+ * -b/-p/-u, uwsgi --http/--http-socket/--socket, waitress --listen, Django
+ * runserver ADDR:PORT, flask run --host/--port. Defaults filled in
+ * (gunicorn 127.0.0.1:8000, uvicorn 127.0.0.1:8000...). Returns 1 when
+ * found (explicitly or by the server's default), 0 otherwise. Pure. */
+int units_exec_bind(const char *cmdline, struct gw_addr *a);
+
+/* Does an app bind serve the nginx target t? (same unix path; same port
+ * and same host or a wildcard / loopback-equivalent bind). Pure. */
+int units_bind_matches(const struct gw_addr *bind, const struct gw_addr *target);
+
+/* Static checks of a unit's file against the filesystem and the user
+ * database (stat/access/getpwnam — this one does I/O; diagnose calls it
+ * until the snapshot carries the results). */
+enum units_problem_kind {
+	UP_WORKDIR_MISSING, UP_WORKDIR_UNREADABLE, UP_EXEC_MISSING, UP_EXEC_NOT_EXEC,
+	UP_ENVFILE_MISSING, UP_ENVFILE_UNREADABLE, UP_USER_MISSING, UP_GROUP_MISSING,
+	UP_RUNTIME_DIR, UP_MODULE_MISSING,
+};
+struct units_problem {
+	enum units_problem_kind kind;
+	int fatal;                   /* the unit cannot start with it */
+	char path[GW_PATH];          /* the path / name at fault */
+	char text[GW_TEXT];          /* "EnvironmentFile /etc/app.env does not exist" */
+};
+int units_check_file(const struct gw_unit *u, struct units_problem *out, int max);
+
+#endif

@@ -1,0 +1,536 @@
+/* actions.c — restart / start a unit, reload nginx, nginx -t: asynchronous
+ * jobs on the loop, audited to the journal (see actions.h).
+ *
+ * A unit job: Get(MainPID) -> match JobRemoved + Subscribe -> RestartUnit /
+ * StartUnit / ReloadUnit(name, "replace") -> the JobRemoved signal of our
+ * job -> Get(MainPID) again -> callback. One job at a time; the object owns
+ * its own bus connection (independent of the probe's). */
+#include "actions.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-journal.h>
+
+#include "nginx_test.h"
+
+#define ACT_JOB_USEC (90 * 1000000ULL)     /* give up following a job after this */
+#define ACT_SETTLE_USEC (600 * 1000ULL)     /* let nginx start its new workers */
+#define ACT_MAXW 64
+
+struct actions {
+	sd_event *e;
+	sd_bus *bus;
+	int read_only;
+	char nginx_bin[GW_PATH];
+
+	/* the job in flight */
+	int busy;
+	enum actions_kind kind;
+	char unit[GW_NAME];
+	char method[32];             /* RestartUnit, StartUnit, ReloadUnit */
+	actions_cb cb;
+	void *ud;
+	sd_bus_slot *match, *call;
+	sd_event_source *timer, *defer;
+	char job[256];
+	pid_t old_main;
+	/* nginx */
+	struct gw_nginx_test nt;
+	char conf[GW_PATH], prefix[GW_PATH];
+	pid_t master;
+	pid_t old_w[ACT_MAXW];
+	int nold;
+	/* a result waiting for the loop (refusals) */
+	int pend_ok;
+	char pend_msg[GW_LINE];
+};
+
+static const char *const act_names[] = { "restart", "start", "reload-nginx", "nginx-test" };
+
+/* ------------------------------------------------------------ audit + finish */
+
+static void act_audit(const struct actions *a, const char *phase, const char *msg)
+{
+	sd_journal_send("MESSAGE=gwtop: %s %s: %s", act_names[a->kind], a->unit[0] ? a->unit : "nginx", msg,
+			"SYSLOG_IDENTIFIER=gwtop", "PRIORITY=%d", strcmp(phase, "failed") ? LOG_NOTICE : LOG_WARNING,
+			"GWTOP_ACTION=%s", act_names[a->kind], "GWTOP_UNIT=%s", a->unit, "GWTOP_PHASE=%s", phase,
+			"GWTOP_UID=%d", (int)getuid(), NULL);
+}
+
+static void act_reset(struct actions *a)
+{
+	a->match = sd_bus_slot_unref(a->match);
+	a->call = sd_bus_slot_unref(a->call);
+	a->timer = sd_event_source_disable_unref(a->timer);
+	a->defer = sd_event_source_disable_unref(a->defer);
+	if (nginx_test_running(&a->nt)) nginx_test_cancel(&a->nt);
+	a->job[0] = '\0';
+	a->busy = 0;
+}
+
+static void act_finish(struct actions *a, int ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void act_finish(struct actions *a, int ok, const char *fmt, ...)
+{
+	char msg[GW_LINE];
+	va_list ap;
+	va_start(ap, fmt);
+	if (vsnprintf(msg, sizeof msg, fmt, ap) < 0) msg[0] = '\0';
+	va_end(ap);
+	act_audit(a, ok ? "done" : "failed", msg);
+	actions_cb cb = a->cb;
+	void *ud = a->ud;
+	enum actions_kind k = a->kind;
+	act_reset(a);
+	if (cb) cb(ud, k, ok, msg);
+}
+
+static int act_on_defer(sd_event_source *es, void *ud)
+{
+	struct actions *a = ud;
+	(void)es;
+	act_finish(a, a->pend_ok, "%s", a->pend_msg);
+	return 0;
+}
+
+/* Refuse / fail before anything asynchronous started: deliver from the loop. */
+static int act_later(struct actions *a, int ok, const char *msg)
+{
+	a->pend_ok = ok;
+	GW_COPY(a->pend_msg, msg);
+	if (sd_event_add_defer(a->e, &a->defer, act_on_defer, a) < 0) {
+		a->busy = 0;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+struct actions *actions_new(sd_event *e, int read_only, const char *nginx_bin)
+{
+	struct actions *a = gw_xcalloc(1, sizeof *a);
+	a->e = sd_event_ref(e);
+	a->read_only = read_only;
+	GW_COPY(a->nginx_bin, nginx_bin ? nginx_bin : "nginx");
+	return a;
+}
+
+void actions_free(struct actions *a)
+{
+	if (!a) return;
+	act_reset(a);
+	if (a->bus) sd_bus_flush_close_unref(a->bus);
+	sd_event_unref(a->e);
+	free(a);
+}
+
+int actions_busy(const struct actions *a)
+{
+	return a->busy;
+}
+
+int actions_read_only(const struct actions *a)
+{
+	return a->read_only;
+}
+
+/* Begin a job; 1 = go on, 0 = refused (callback already scheduled). */
+static int act_begin(struct actions *a, enum actions_kind k, const char *unit, actions_cb cb, void *ud, int *ret)
+{
+	*ret = 0;
+	if (a->busy) {
+		/* cannot use the job slot: answer through a one-off defer would clash; say so synchronously-later */
+		*ret = -EBUSY;
+		return 0;
+	}
+	a->busy = 1;
+	a->kind = k;
+	a->cb = cb;
+	a->ud = ud;
+	GW_COPY(a->unit, unit ? unit : "");
+	act_audit(a, "requested", "asked from the dashboard");
+	if (a->read_only && k != ACT_NGINX_TEST) {
+		*ret = act_later(a, 0, "refused: gwtop runs with --read-only (no restarts, no reloads)");
+		return 0;
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------------ bus helpers */
+
+static int act_bus(struct actions *a, char *err, size_t n)
+{
+	int r;
+	if (a->bus && sd_bus_is_open(a->bus) > 0) return 0;
+	if (a->bus) a->bus = sd_bus_flush_close_unref(a->bus);
+	if ((r = sd_bus_open_system(&a->bus)) < 0) {
+		gw_fmt(err, n, "systemd is not reachable over D-Bus (%s)", strerror(-r));
+		a->bus = NULL;
+		return r;
+	}
+	if ((r = sd_bus_attach_event(a->bus, a->e, SD_EVENT_PRIORITY_NORMAL)) < 0) {
+		gw_fmt(err, n, "sd_bus_attach_event: %s", strerror(-r));
+		a->bus = sd_bus_flush_close_unref(a->bus);
+		return r;
+	}
+	return 0;
+}
+
+static int act_unit_name_ok(const char *u)
+{
+	if (!u[0] || u[0] == '-' || strlen(u) >= GW_NAME) return 0;
+	for (const char *p = u; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(":_.@-\\", *p)) return 0;
+	return strchr(u, '.') != NULL;
+}
+
+static void act_bus_error(struct actions *a, const sd_bus_error *e)
+{
+	const char *verb = a->kind == ACT_RELOAD_NGINX ? "reload" : act_names[a->kind];
+	if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED) ||
+	    sd_bus_error_has_name(e, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED) ||
+	    (geteuid() != 0 && sd_bus_error_has_name(e, "org.freedesktop.DBus.Error.AuthFailed")))
+		act_finish(a, 0, "needs root: run sudo gwtop, or: sudo systemctl %s %s (systemd: %s)", verb, a->unit,
+			   e->message ? e->message : e->name);
+	else if (sd_bus_error_has_name(e, "org.freedesktop.systemd1.NoSuchUnit"))
+		act_finish(a, 0, "no such unit %s", a->unit);
+	else if (sd_bus_error_has_name(e, "org.freedesktop.systemd1.JobTypeNotApplicable"))
+		act_finish(a, 0, "cannot %s %s: %s", verb, a->unit, e->message ? e->message : e->name);
+	else
+		act_finish(a, 0, "%s %s failed: %s%s%s", verb, a->unit, e->name ? e->name : "error",
+			   e->message ? ": " : "", e->message ? e->message : "");
+}
+
+static int act_get_main_pid(struct actions *a, sd_bus_message_handler_t cb)
+{
+	char *path = NULL;
+	int r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", a->unit, &path);
+	if (r < 0) return r;
+	a->call = sd_bus_slot_unref(a->call);
+	r = sd_bus_call_method_async(a->bus, &a->call, "org.freedesktop.systemd1", path,
+				     "org.freedesktop.DBus.Properties", "Get", cb, a, "ss",
+				     "org.freedesktop.systemd1.Service", "MainPID");
+	free(path);
+	return r;
+}
+
+static pid_t act_read_main_pid(sd_bus_message *m)
+{
+	uint32_t pid = 0;
+	if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "v", "u", &pid) < 0) return 0;
+	return (pid_t)pid;
+}
+
+/* ------------------------------------------------------------ nginx workers */
+
+/* Live workers of master (children not "shutting down"), sorted by pid. */
+static int act_workers(pid_t master, pid_t *out, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+	if (!d || master <= 0) { if (d) closedir(d); return 0; }
+	while ((de = readdir(d)) && n < max) {
+		char path[300];
+		size_t len;
+		if (!isdigit((unsigned char)de->d_name[0])) continue;
+		gw_fmt(path, sizeof path, "/proc/%s/stat", de->d_name);
+		char *st = gw_read_file(path, 4096, &len);
+		if (!st) continue;
+		const char *rp = strrchr(st, ')');
+		int ppid = 0;
+		char state;
+		if (rp && sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == master) {
+			gw_fmt(path, sizeof path, "/proc/%s/cmdline", de->d_name);
+			char *cl = gw_read_file(path, 4096, &len);
+			if (cl && !strstr(cl, "shutting down") && strstr(cl, "worker process")) out[n++] = atoi(de->d_name);
+			free(cl);
+		}
+		free(st);
+	}
+	closedir(d);
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && out[j] < out[j - 1]; j--) { pid_t t = out[j]; out[j] = out[j - 1]; out[j - 1] = t; }
+	return n;
+}
+
+static void act_pids_str(const pid_t *p, int n, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++) gw_append(buf, size, "%s%d", i ? " " : "", (int)p[i]);
+	if (!n) gw_fmt(buf, size, "none");
+}
+
+static int act_on_settled(sd_event_source *es, uint64_t usec, void *ud)
+{
+	struct actions *a = ud;
+	pid_t now[ACT_MAXW];
+	char before[512], after[512];
+	(void)es;
+	(void)usec;
+	int n = act_workers(a->master, now, ACT_MAXW);
+	act_pids_str(a->old_w, a->nold, before, sizeof before);
+	act_pids_str(now, n, after, sizeof after);
+	int changed = n != a->nold;
+	for (int i = 0; i < n && !changed; i++) changed = now[i] != a->old_w[i];
+	if (changed)
+		act_finish(a, 1, "reloaded nginx%s%s (master %d): workers %s -> %s", a->unit[0] ? " via " : " by SIGHUP",
+			   a->unit, (int)a->master, before, after);
+	else
+		act_finish(a, 0, "reload sent to nginx (master %d) but its workers did not change (%s): see the error log",
+			   (int)a->master, before);
+	return 0;
+}
+
+static void act_settle(struct actions *a)
+{
+	uint64_t now;
+	a->timer = sd_event_source_disable_unref(a->timer);
+	sd_event_now(a->e, CLOCK_MONOTONIC, &now);
+	if (sd_event_add_time(a->e, &a->timer, CLOCK_MONOTONIC, now + ACT_SETTLE_USEC, 10000, act_on_settled, a) < 0)
+		act_finish(a, 1, "reload sent to nginx (master %d)", (int)a->master);
+}
+
+/* ------------------------------------------------------------ unit jobs */
+
+static int act_on_main_after(sd_bus_message *m, void *ud, sd_bus_error *ret)
+{
+	struct actions *a = ud;
+	(void)ret;
+	pid_t pid = act_read_main_pid(m);
+	a->call = sd_bus_slot_unref(a->call);
+	if (a->kind == ACT_RESTART)
+		act_finish(a, 1, "restarted %s: MainPID %d -> %d", a->unit, (int)a->old_main, (int)pid);
+	else
+		act_finish(a, 1, "started %s: MainPID %d", a->unit, (int)pid);
+	return 0;
+}
+
+static int act_on_job_removed(sd_bus_message *m, void *ud, sd_bus_error *ret)
+{
+	struct actions *a = ud;
+	uint32_t id;
+	const char *job, *unit, *result;
+	(void)ret;
+	if (sd_bus_message_read(m, "uoss", &id, &job, &unit, &result) < 0) return 0;
+	if (!a->job[0] || strcmp(job, a->job)) return 0;
+	a->match = sd_bus_slot_unref(a->match);
+	if (strcmp(result, "done")) {
+		act_finish(a, 0, "%s %s: the job ended with result '%s' (see journalctl -u %s -n 50)",
+			   a->kind == ACT_RELOAD_NGINX ? "reload" : act_names[a->kind], a->unit, result, a->unit);
+		return 0;
+	}
+	if (a->kind == ACT_RELOAD_NGINX) {
+		act_settle(a);
+		return 0;
+	}
+	if (act_get_main_pid(a, act_on_main_after) < 0)
+		act_finish(a, 1, "%s %s: done", act_names[a->kind], a->unit);
+	return 0;
+}
+
+static int act_on_job_timeout(sd_event_source *es, uint64_t usec, void *ud)
+{
+	struct actions *a = ud;
+	(void)es;
+	(void)usec;
+	act_finish(a, 0, "%s %s: still running after %d s; see systemctl status %s",
+		   a->kind == ACT_RELOAD_NGINX ? "reload" : act_names[a->kind], a->unit, (int)(ACT_JOB_USEC / 1000000), a->unit);
+	return 0;
+}
+
+static int act_on_enqueued(sd_bus_message *m, void *ud, sd_bus_error *ret)
+{
+	struct actions *a = ud;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	const char *job;
+	uint64_t now;
+	(void)ret;
+	a->call = sd_bus_slot_unref(a->call);
+	if (e) { act_bus_error(a, e); return 0; }
+	if (sd_bus_message_read(m, "o", &job) < 0) { act_finish(a, 0, "%s: bad reply from systemd", a->method); return 0; }
+	GW_COPY(a->job, job);
+	sd_event_now(a->e, CLOCK_MONOTONIC, &now);
+	sd_event_add_time(a->e, &a->timer, CLOCK_MONOTONIC, now + ACT_JOB_USEC, 100000, act_on_job_timeout, a);
+	return 0;
+}
+
+static int act_enqueue(struct actions *a)
+{
+	int r = sd_bus_match_signal_async(a->bus, &a->match, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+					  "org.freedesktop.systemd1.Manager", "JobRemoved", act_on_job_removed, NULL, a);
+	if (r < 0) return r;
+	/* systemd emits job signals only to subscribers (harmless if already) */
+	sd_bus_call_method_async(a->bus, NULL, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+				 "org.freedesktop.systemd1.Manager", "Subscribe", NULL, NULL, "");
+	return sd_bus_call_method_async(a->bus, &a->call, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+					"org.freedesktop.systemd1.Manager", a->method, act_on_enqueued, a, "ss",
+					a->unit, "replace");
+}
+
+static int act_on_main_before(sd_bus_message *m, void *ud, sd_bus_error *ret)
+{
+	struct actions *a = ud;
+	(void)ret;
+	a->old_main = act_read_main_pid(m);
+	a->call = sd_bus_slot_unref(a->call);
+	if (act_enqueue(a) < 0) act_finish(a, 0, "%s %s: cannot talk to systemd", act_names[a->kind], a->unit);
+	return 0;
+}
+
+static int act_unit_job(struct actions *a, enum actions_kind k, const char *method, const char *unit,
+			actions_cb cb, void *ud)
+{
+	char err[GW_TEXT];
+	int ret;
+	if (!act_begin(a, k, unit, cb, ud, &ret)) return ret;
+	GW_COPY(a->method, method);
+	if (!unit || !act_unit_name_ok(unit)) return act_later(a, 0, "refused: not a unit name");
+	if (act_bus(a, err, sizeof err) < 0) {
+		char msg[GW_TEXT + GW_NAME + 64];
+		gw_fmt(msg, sizeof msg, "%s; by hand: systemctl %s %s", err, act_names[k], unit);
+		return act_later(a, 0, msg);
+	}
+	if (act_get_main_pid(a, act_on_main_before) < 0) return act_later(a, 0, "cannot ask systemd for the unit");
+	return 0;
+}
+
+int actions_restart_unit(struct actions *a, const char *unit, actions_cb cb, void *ud)
+{
+	return act_unit_job(a, ACT_RESTART, "RestartUnit", unit, cb, ud);
+}
+
+int actions_start_unit(struct actions *a, const char *unit, actions_cb cb, void *ud)
+{
+	return act_unit_job(a, ACT_START, "StartUnit", unit, cb, ud);
+}
+
+/* ------------------------------------------------------------ nginx */
+
+const char *actions_app_unit(const struct gw_snapshot *s)
+{
+	for (size_t i = 0; i < s->units.n; i++)
+		if (s->units.v[i].is_app) return s->units.v[i].name;
+	return "";
+}
+
+const char *actions_nginx_unit(const struct gw_snapshot *s)
+{
+	for (size_t i = 0; i < s->units.n; i++)
+		if (s->units.v[i].is_nginx && s->units.v[i].loaded) return s->units.v[i].name;
+	for (size_t i = 0; i < s->procs.n; i++)
+		if (s->procs.v[i].pid == s->nginx.master_pid && gw_ends_with(s->procs.v[i].unit, ".service"))
+			return s->procs.v[i].unit;
+	return "";
+}
+
+static void act_first_lines(const char *out, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	for (const char *p = out; *p;) {
+		size_t n = strcspn(p, "\n");
+		if (n && !memmem(p, n, "test failed", 11)) gw_append(buf, size, "%s%.*s", buf[0] ? " | " : "", (int)n, p);
+		p += n + (p[n] == '\n');
+		if (strlen(buf) > 300) break;
+	}
+}
+
+static void act_on_test(void *ud)
+{
+	struct actions *a = ud;
+	char lines[GW_TEXT];
+	act_first_lines(a->nt.output, lines, sizeof lines);
+	if (a->kind == ACT_NGINX_TEST) {
+		act_finish(a, a->nt.ok, "nginx -t %s: %s", a->nt.ok ? "ok" : "FAILED", lines);
+		return;
+	}
+	if (!a->nt.ok) {
+		act_finish(a, 0, "refused to reload: nginx -t failed (the running nginx keeps its old config): %s", lines);
+		return;
+	}
+	if (a->unit[0]) {
+		char err[GW_TEXT];
+		if (act_bus(a, err, sizeof err) < 0 || act_enqueue(a) < 0) {
+			act_finish(a, 0, "nginx -t ok, but %s; by hand: systemctl reload %s", err, a->unit);
+			return;
+		}
+		return;
+	}
+	if (a->master <= 0) {
+		act_finish(a, 0, "nginx -t ok, but no nginx master process to reload");
+		return;
+	}
+	if (kill(a->master, SIGHUP) < 0) {
+		if (errno == EPERM)
+			act_finish(a, 0, "needs root: run sudo gwtop, or: sudo kill -HUP %d (nginx master)", (int)a->master);
+		else
+			act_finish(a, 0, "kill -HUP %d: %s", (int)a->master, strerror(errno));
+		return;
+	}
+	act_audit(a, "signalled", "SIGHUP sent to the nginx master");
+	act_settle(a);
+}
+
+static int act_nginx(struct actions *a, enum actions_kind k, const struct gw_snapshot *s, actions_cb cb, void *ud)
+{
+	int ret;
+	const char *unit = k == ACT_RELOAD_NGINX ? actions_nginx_unit(s) : "";
+	if (!act_begin(a, k, unit, cb, ud, &ret)) return ret;
+	GW_COPY(a->method, "ReloadUnit");
+	GW_COPY(a->conf, s->conf.conf_path[0] ? s->conf.conf_path : "/etc/nginx/nginx.conf");
+	GW_COPY(a->prefix, s->conf.prefix);
+	a->master = s->nginx.master_pid;
+	a->nold = act_workers(a->master, a->old_w, ACT_MAXW);
+	int r = nginx_test_start(a->e, a->nginx_bin, a->conf, a->prefix[0] ? a->prefix : NULL, 10.0, &a->nt,
+				 act_on_test, a);
+	if (r < 0) {
+		char msg[GW_TEXT + 64];
+		gw_fmt(msg, sizeof msg, "cannot run nginx -t: %s", a->nt.output[0] ? a->nt.output : strerror(-r));
+		return act_later(a, 0, msg);
+	}
+	return 0;
+}
+
+int actions_reload_nginx(struct actions *a, const struct gw_snapshot *s, actions_cb cb, void *ud)
+{
+	return act_nginx(a, ACT_RELOAD_NGINX, s, cb, ud);
+}
+
+int actions_nginx_test(struct actions *a, const struct gw_snapshot *s, actions_cb cb, void *ud)
+{
+	return act_nginx(a, ACT_NGINX_TEST, s, cb, ud);
+}
+
+void actions_confirm_text(enum actions_kind kind, const char *unit, const struct gw_snapshot *s,
+			  char *buf, size_t size)
+{
+	const char *nu = s ? actions_nginx_unit(s) : "";
+	switch (kind) {
+	case ACT_RESTART:
+		gw_fmt(buf, size, "Restart %s? (systemctl restart %s) [y/N]", unit, unit);
+		break;
+	case ACT_START:
+		gw_fmt(buf, size, "Start %s? (systemctl start %s) [y/N]", unit, unit);
+		break;
+	case ACT_RELOAD_NGINX:
+		if (nu[0])
+			gw_fmt(buf, size, "Reload nginx? (nginx -t && systemctl reload %s) [y/N]", nu);
+		else
+			gw_fmt(buf, size, "Reload nginx? (nginx -t && kill -HUP %d) [y/N]", s ? (int)s->nginx.master_pid : 0);
+		break;
+	case ACT_NGINX_TEST:
+		gw_fmt(buf, size, "Run nginx -t? (nginx -t -c %s) [y/N]",
+		       s && s->conf.conf_path[0] ? s->conf.conf_path : "/etc/nginx/nginx.conf");
+		break;
+	}
+}

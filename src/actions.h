@@ -1,0 +1,54 @@
+/* actions.h — the only code in gwtop that changes the system: restart /
+ * start a unit, reload nginx (gated on `nginx -t`), run `nginx -t`. Every
+ * action is an asynchronous job on the sd-event loop; its outcome arrives
+ * through a callback as one human sentence, and action + outcome are
+ * written to the journal (SYSLOG_IDENTIFIER=gwtop). A read-only actions
+ * object refuses everything. The UI asks y/N first (actions_confirm_text). */
+#ifndef GW_ACTIONS_H
+#define GW_ACTIONS_H
+
+#include <systemd/sd-event.h>
+
+#include "model.h"
+
+enum actions_kind { ACT_RESTART, ACT_START, ACT_RELOAD_NGINX, ACT_NGINX_TEST };
+
+/* ok: 1 done, 0 failed or refused. msg: "restarted gunicorn.service:
+ * MainPID 56 -> 63", "refused: read-only mode", "needs root: run sudo
+ * gwtop, or: sudo systemctl restart gunicorn.service", "nginx -t failed,
+ * not reloading: ...". Valid only during the call. */
+typedef void (*actions_cb)(void *ud, enum actions_kind kind, int ok, const char *msg);
+
+struct actions;
+
+/* nginx_bin: NULL = "nginx" from PATH. */
+struct actions *actions_new(sd_event *e, int read_only, const char *nginx_bin);
+/* Cancels a job in flight (its callback is not called). */
+void actions_free(struct actions *a);
+int actions_busy(const struct actions *a);
+int actions_read_only(const struct actions *a);
+
+/* Each returns 0 and calls cb exactly once, later, from the loop — also
+ * for refusals (read-only, bad unit name, no bus). Returns -EBUSY without
+ * calling cb while another job is in flight (actions_busy). */
+int actions_restart_unit(struct actions *a, const char *unit, actions_cb cb, void *ud);
+int actions_start_unit(struct actions *a, const char *unit, actions_cb cb, void *ud);
+/* nginx -t on s->conf.conf_path first; refuses when it fails. Then
+ * ReloadUnit when nginx runs as a unit (s->units is_nginx, or the master's
+ * cgroup), else SIGHUP to s->nginx.master_pid; reports the new workers. */
+int actions_reload_nginx(struct actions *a, const struct gw_snapshot *s, actions_cb cb, void *ud);
+/* nginx -t alone (read-only: allowed). msg = nginx's output. */
+int actions_nginx_test(struct actions *a, const struct gw_snapshot *s, actions_cb cb, void *ud);
+
+/* The y/N question for a kind: "Restart gunicorn.service? (systemctl
+ * restart gunicorn.service) [y/N]"; unit may be NULL for nginx kinds
+ * (then the nginx unit name of s, or "nginx" by signal). */
+void actions_confirm_text(enum actions_kind kind, const char *unit, const struct gw_snapshot *s,
+			  char *buf, size_t size);
+
+/* The app unit on the request path (for `r` with nothing selected): the
+ * first is_app unit of s, else "". And nginx's unit, else "". */
+const char *actions_app_unit(const struct gw_snapshot *s);
+const char *actions_nginx_unit(const struct gw_snapshot *s);
+
+#endif

@@ -1,0 +1,209 @@
+#!/bin/bash
+# tests/systemd/run.sh — gwtop against a real systemd: every scenario boots
+# the overlay box (tests/sdbox/sdbox.sh: systemd + dbus + nginx + gunicorn on
+# a throw-away overlay of /), injects one fault, runs the host-built
+# `gwtop --check --json` (or the actions driver) inside, asserts, and tears
+# the box down. Prints TAP. Skips (exit 0) only when the box cannot boot.
+# Needs root. GWTOP=path overrides ./gwtop (build it first: make gwtop).
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+SDBOX=$ROOT/tests/sdbox/sdbox.sh
+GWTOP=${GWTOP:-$ROOT/gwtop}
+PY=/usr/bin/python3
+
+if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP systemd box tests need root"; exit 0; fi
+[ -x "$GWTOP" ] || { echo "Bail out! no gwtop binary at $GWTOP (make gwtop)"; exit 1; }
+
+# binaries under /var/tmp: the box sees the host's / as its lower layer
+T=$(mktemp -d /var/tmp/gwtop-systemd.XXXXXX)
+W=""
+box_down() { if [ -n "$W" ]; then bash "$SDBOX" down "$W" >/dev/null 2>&1; W=""; fi; }
+cleanup() { box_down; rm -f "$T"/*; rmdir "$T"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+cp "$GWTOP" "$T/gwtop"
+CF="-std=gnu11 -Wall -Wextra -D_GNU_SOURCE -I$ROOT/src -I$ROOT/probes $(pkg-config --cflags libsystemd libproc2)"
+LIBS="$(pkg-config --libs libsystemd libproc2)"
+gcc $CF -o "$T/actdrv" "$HERE/actdrv.c" "$ROOT/src/actions.c" "$ROOT/probes/nginx_test.c" \
+    "$ROOT/src/util.c" "$ROOT/src/model.c" $LIBS || { echo "Bail out! cannot build actdrv"; exit 1; }
+gcc $CF -o "$T/unitsdrv" "$HERE/unitsdrv.c" "$ROOT/probes/units.c" "$ROOT/probes/journal.c" "$ROOT/probes/db.c" \
+    "$ROOT/probes/logclass.c" "$ROOT/probes/procs.c" "$ROOT/src/util.c" "$ROOT/src/model.c" $LIBS ||
+    { echo "Bail out! cannot build unitsdrv"; exit 1; }
+
+n=0; failed=0
+ok()    { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; [ -z "${2:-}" ] || printf '%s\n' "$2" | head -40 | sed 's/^/# /'; }
+IN()    { bash "$SDBOX" in "$W" "$@"; }
+
+# boot [SDBOX_WAIT]; first failure to boot = skip the whole suite
+booted_once=0
+boot() {
+	W=$(mktemp -u /var/tmp/sdbox.XXXXXX)
+	if ! SDBOX_WAIT=${1:-http} bash "$SDBOX" up "$W" >/dev/null 2>"$T/boot.err"; then
+		local err; err=$(cat "$T/boot.err")
+		box_down
+		if [ $booted_once = 0 ]; then echo "1..0 # SKIP the systemd box cannot boot here: $(echo "$err" | tail -1)"; exit 0; fi
+		return 1
+	fi
+	booted_once=1
+	IN sh -c ': > /var/log/nginx/error.log'      # boot-time race line (see TESTING-SYSTEMD.md)
+}
+
+# gwtop --check --json inside the box -> $T/out.json
+check() { IN "$T/gwtop" --check --json "$@" > "$T/out.json" 2>"$T/out.err"; echo $? > "$T/rc"; }
+# jassert NAME PYTHON-EXPR: d = the JSON, j = its text, v = the verdict
+jassert() {
+	if $PY - "$T/out.json" "$2" <<'PY' >"$T/why" 2>&1; then ok "$1"; else notok "$1" "$(cat "$T/why"; head -c 3000 "$T/out.json")"; fi
+import json, sys
+j = open(sys.argv[1]).read()
+d = json.loads(j)
+v = d.get("verdict") or {}
+allf = " ".join(json.dumps(f) for f in d.get("findings", []))
+if not eval(sys.argv[2]):
+    print("assertion failed:", sys.argv[2]); print("verdict:", json.dumps(v)); sys.exit(1)
+PY
+}
+dropin() {   # dropin TEXT: /etc/systemd/system/gunicorn.service.d/test.conf, daemon-reload
+	IN sh -c 'mkdir -p /etc/systemd/system/gunicorn.service.d && cat > /etc/systemd/system/gunicorn.service.d/test.conf && systemctl daemon-reload' <<<"$1"
+}
+
+# ---------------------------------------------------------------- 1, 2: healthy, app stopped
+if boot; then
+	check
+	jassert "healthy lab: status ok, verdict healthy" 'd["status"] == "ok" and v["cause"] == "healthy"'
+	IN systemctl stop gunicorn.service
+	IN curl -s -o /dev/null http://127.0.0.1:8080/ || true
+	check
+	jassert "systemctl stop gunicorn: upstream down naming gunicorn.service" \
+		'v["cause"] in ("upstream_down", "socket_missing") and "gunicorn.service" in v["summary"] and "systemctl start gunicorn.service" in allf'
+	box_down
+else notok "boot for healthy/stop"; fi
+
+# ---------------------------------------------------------------- 3: import failure
+if boot; then
+	IN sh -c 'printf "import gwtop_no_such_module\n" > /srv/app/app.py'
+	IN systemctl restart gunicorn.service || true
+	for _ in $(seq 60); do   # until systemd restarted it twice: the loop an operator sees
+		[ "$(IN systemctl show -p NRestarts --value gunicorn.service)" -ge 2 ] 2>/dev/null && break; sleep 0.25
+	done
+	check
+	jassert "app fails to import: app_boot_failure with the journal line" \
+		'v["cause"] == "app_boot_failure" and "gwtop_no_such_module" in v["summary"] and "journal:gunicorn.service" in allf'
+	box_down
+else notok "boot for import failure"; fi
+
+# ---------------------------------------------------------------- 4: crash loop
+if boot; then
+	IN sh -c 'printf "import sys\nsys.exit(1)\n" > /srv/app/run.py'
+	dropin '[Unit]
+StartLimitIntervalSec=0
+[Service]
+ExecStart=
+ExecStart=/usr/bin/python3 /srv/app/run.py --bind unix:/run/gunicorn/gunicorn.sock
+Restart=always
+RestartSec=700ms'
+	IN systemctl restart gunicorn.service || true
+	sleep 5
+	check
+	jassert "Restart=always + failing start: app_crash_loop is the verdict" \
+		'v["cause"] == "app_crash_loop" and v["hop"] == "app" and "gunicorn.service" in v["summary"] and "restarts/min" in v["summary"]'
+	box_down
+else notok "boot for crash loop"; fi
+
+# ---------------------------------------------------------------- 5: EnvironmentFile missing
+if boot; then
+	dropin '[Service]
+EnvironmentFile=/etc/gwlab/app.env'
+	IN systemctl restart gunicorn.service || true
+	sleep 2
+	check
+	jassert "EnvironmentFile missing: finding with the env file and the unit file path" \
+		'v["cause"] == "app_boot_failure" and "/etc/gwlab/app.env" in v["summary"] and "/etc/systemd/system/gunicorn.service" in v["summary"]'
+	box_down
+else notok "boot for EnvironmentFile"; fi
+
+# ---------------------------------------------------------------- 6: bind != nginx target
+if boot; then
+	dropin '[Service]
+ExecStart=
+ExecStart=/usr/bin/python3 /usr/bin/gunicorn --workers 2 --bind 127.0.0.1:8001 app:app'
+	IN systemctl restart gunicorn.service
+	sleep 2
+	check
+	jassert "ExecStart bind != nginx target: port_mismatch naming both and the unit" \
+		'v["cause"] == "port_mismatch" and "unix:/run/gunicorn/gunicorn.sock" in v["summary"] and "8001" in v["summary"] and "gunicorn.service" in v["summary"]'
+	box_down
+else notok "boot for port mismatch"; fi
+
+# ---------------------------------------------------------------- 7: database unreachable
+if boot; then
+	dropin '[Service]
+Environment=DATABASE_URL=postgresql://app:S3cretPw0rd@127.0.0.1:5499/appdb'
+	IN systemctl restart gunicorn.service
+	sleep 2
+	check
+	jassert "DATABASE_URL to a closed port: db_unreachable, password masked" \
+		'any(f["cause"] == "db_unreachable" and f["hop"] == "db" and "127.0.0.1:5499" in f["summary"] for f in d["findings"]) and "S3cretPw0rd" not in j and "app:***@127.0.0.1:5499" in j'
+	box_down
+else notok "boot for database"; fi
+
+# ---------------------------------------------------------------- 8-11: actions
+if boot; then
+	before=$(IN systemctl show -p MainPID --value gunicorn.service)
+	out=$(IN "$T/actdrv" restart gunicorn.service); rc=$?
+	after=$(IN systemctl show -p MainPID --value gunicorn.service)
+	if [ $rc = 0 ] && [ "$before" != "$after" ] && [ "$after" != 0 ] && grep -q "MainPID $before -> $after" <<<"$out"; then
+		ok "restart gunicorn.service through actions: MainPID $before -> $after"
+	else notok "restart gunicorn.service through actions" "rc=$rc before=$before after=$after out=$out"; fi
+	IN journalctl -t gwtop -o cat > "$T/audit" 2>&1
+	if grep -q "restart gunicorn.service: restarted" "$T/audit"; then ok "the restart is in the journal (SYSLOG_IDENTIFIER=gwtop)"
+	else notok "the restart is in the journal" "$(cat "$T/audit")"; fi
+
+	master=$(IN systemctl show -p MainPID --value nginx.service)
+	w0=$(IN pgrep -P "$master" | sort | tr '\n' ' ')
+	IN sh -c 'echo "gwtop_broken_directive on;" >> /etc/nginx/sites-enabled/app'
+	out=$(IN "$T/actdrv" reload-nginx /etc/nginx/nginx.conf "$master" nginx.service); rc=$?
+	w1=$(IN pgrep -P "$master" | sort | tr '\n' ' ')
+	code=$(IN curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/)
+	if [ $rc != 0 ] && grep -q "refused to reload: nginx -t failed" <<<"$out" && grep -q gwtop_broken_directive <<<"$out" &&
+	   [ "$w0" = "$w1" ] && [ "$code" = 200 ]; then
+		ok "reload with a broken config refuses with nginx's message; old workers keep serving"
+	else notok "reload with a broken config refuses" "rc=$rc out=$out workers $w0 -> $w1 http=$code"; fi
+
+	IN sed -i '/gwtop_broken_directive/d' /etc/nginx/sites-enabled/app
+	out=$(IN "$T/actdrv" reload-nginx /etc/nginx/nginx.conf "$master" nginx.service); rc=$?
+	sleep 0.5
+	w2=$(IN pgrep -P "$master" | sort | tr '\n' ' ')
+	code=$(IN curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/)
+	if [ $rc = 0 ] && grep -q "reloaded nginx via nginx.service" <<<"$out" && [ "$w0" != "$w2" ] && [ "$code" = 200 ]; then
+		ok "reload with a good config: worker PIDs change ($w0-> $w2)"
+	else notok "reload with a good config" "rc=$rc out=$out workers $w0 -> $w2 http=$code"; fi
+
+	before=$(IN systemctl show -p MainPID --value gunicorn.service)
+	out=$(IN "$T/actdrv" --read-only restart gunicorn.service); rc=$?
+	out2=$(IN "$T/actdrv" --read-only reload-nginx /etc/nginx/nginx.conf "$master" nginx.service); rc2=$?
+	after=$(IN systemctl show -p MainPID --value gunicorn.service)
+	if [ $rc != 0 ] && [ $rc2 != 0 ] && grep -q "read-only" <<<"$out" && grep -q "read-only" <<<"$out2" && [ "$before" = "$after" ]; then
+		ok "--read-only refuses restart and reload"
+	else notok "--read-only refuses" "rc=$rc/$rc2 out=$out / $out2 pid $before -> $after"; fi
+
+	IN systemctl stop gunicorn.service
+	out=$(IN "$T/actdrv" start gunicorn.service); rc=$?
+	if [ $rc = 0 ] && grep -q "started gunicorn.service: MainPID [1-9]" <<<"$out"; then ok "start a stopped unit through actions"
+	else notok "start a stopped unit" "rc=$rc out=$out"; fi
+
+	out=$(IN "$T/actdrv" restart gwtop-nosuch.service); rc=$?
+	if [ $rc != 0 ] && grep -q "no such unit" <<<"$out"; then ok "restart of an unknown unit fails clearly"
+	else notok "restart of an unknown unit" "rc=$rc out=$out"; fi
+
+	out=$(IN setpriv --reuid=65534 --regid=65534 --clear-groups "$T/actdrv" restart gunicorn.service); rc=$?
+	if [ $rc != 0 ] && grep -q "needs root: run sudo gwtop, or: sudo systemctl restart gunicorn.service" <<<"$out"; then
+		ok "unprivileged restart: polkit/bus denial says how to do it as root"
+	else notok "unprivileged restart message" "rc=$rc out=$out"; fi
+	box_down
+else notok "boot for actions"; fi
+
+echo "1..$n"
+[ $failed = 0 ]
