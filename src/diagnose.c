@@ -977,16 +977,35 @@ static void hops_fill(struct diag_ctx *c)
 	}
 	int http = 0;
 	for (size_t i = 0; i < s->targets.n; i++) if (s->targets.v[i].http_ok) http++;
+	const struct gw_unit *au = NULL;
+	for (size_t i = 0; i < s->units.n && !au; i++)
+		if (s->units.v[i].is_app && s->units.v[i].loaded) au = &s->units.v[i];
+	char unit[GW_NAME + 48] = "";
+	if (au) gw_fmt(unit, sizeof unit, "%s %s/%s; ", au->name, au->active_state, au->sub_state);
 	if (masters || workers || http) {
 		h[GW_HOP_APP].status = http ? GW_HS_OK : GW_HS_UNKNOWN;
-		gw_fmt(h[GW_HOP_APP].detail, GW_TEXT, "%d app server%s, %d worker%s%s", masters, masters == 1 ? "" : "s",
-		       workers, workers == 1 ? "" : "s", http ? "; answers HTTP" : "");
+		gw_fmt(h[GW_HOP_APP].detail, GW_TEXT, "%s%d app server%s, %d worker%s%s", unit, masters,
+		       masters == 1 ? "" : "s", workers, workers == 1 ? "" : "s", http ? "; answers HTTP" : "");
 	} else {
 		h[GW_HOP_APP].status = s->targets.n ? GW_HS_FAIL : GW_HS_UNKNOWN;
-		gw_fmt(h[GW_HOP_APP].detail, GW_TEXT, "no app server process found");
+		gw_fmt(h[GW_HOP_APP].detail, GW_TEXT, "%sno app server process found", unit);
 	}
-	h[GW_HOP_DB].status = GW_HS_UNKNOWN;
-	gw_fmt(h[GW_HOP_DB].detail, GW_TEXT, "not checked (no database address known)");
+	int dbok = 0, dbdown = 0;
+	size_t shown = 0;
+	for (size_t i = 0; i < s->dbs.n; i++) {
+		if (!s->dbs.v[i].probed) continue;
+		if (s->dbs.v[i].reachable) dbok++;
+		else if (!dbdown++) shown = i;
+	}
+	if (dbok || dbdown) {
+		h[GW_HOP_DB].status = dbdown ? GW_HS_FAIL : GW_HS_OK;
+		gw_fmt(h[GW_HOP_DB].detail, GW_TEXT, "%s %s%s", s->dbs.v[shown].display,
+		       dbdown ? "unreachable" : "accepts connections",
+		       s->dbs.n > 1 ? " (and more)" : "");
+	} else {
+		h[GW_HOP_DB].status = GW_HS_UNKNOWN;
+		gw_fmt(h[GW_HOP_DB].detail, GW_TEXT, "not checked (no database address known)");
+	}
 
 	/* findings override: a finding marks its hop */
 	for (size_t i = 0; i < c->d->findings.n; i++) {

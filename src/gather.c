@@ -179,10 +179,7 @@ static void read_logs(struct gather *g, struct gw_snapshot *s)
 	}
 	for (size_t i = 0; i < o->app_logs.n; i++) {
 		const char *a = o->app_logs.v[i];
-		if (gw_starts_with(a, "unit:")) {
-			snapshot_note(s, "logs", "--app-log %s: journal units are read by the journal probe (not yet in this build)", a);
-			continue;
-		}
+		if (gw_starts_with(a, "unit:")) continue;   /* read by the journal probe (main adds it to --unit) */
 		if (!seen_path(s, a)) logread_tail(s, a, "app", LOGREAD_APP, LOG_TAIL_BYTES, since);
 	}
 	app_logs_from_cmdlines(s, since);

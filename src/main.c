@@ -182,7 +182,11 @@ static int options_parse(int argc, char **argv, struct gw_options *o)
 		case OPT_BIN: o->nginx_bin = optarg; break;
 		case OPT_ERRLOG: config_file_list_flag(o, "error-log"); *gw_vec_push(&o->error_logs) = optarg; break;
 		case OPT_ACCLOG: config_file_list_flag(o, "access-log"); *gw_vec_push(&o->access_logs) = optarg; break;
-		case OPT_APPLOG: config_file_list_flag(o, "app-log"); *gw_vec_push(&o->app_logs) = optarg; break;
+		case OPT_APPLOG:
+			config_file_list_flag(o, "app-log");
+			*gw_vec_push(&o->app_logs) = optarg;
+			if (gw_starts_with(optarg, "unit:") && optarg[5]) *gw_vec_push(&o->units) = optarg + 5;
+			break;
 		case OPT_UNIT: config_file_list_flag(o, "unit"); *gw_vec_push(&o->units) = optarg; break;
 		case OPT_UPSTREAM: config_file_list_flag(o, "upstream"); *gw_vec_push(&o->upstreams) = optarg; break;
 		case OPT_INTERVAL: if (parse_seconds("--interval", optarg, &o->interval)) return 2; break;
