@@ -926,6 +926,22 @@ static int units_on_defer(sd_event_source *es, void *ud)
 	return 0;
 }
 
+/* Check the unit file's paths now (stat, getpwnam) so that diagnose stays
+ * a pure function of the snapshot. */
+void units_fill_problems(struct gw_unit *u)
+{
+	struct units_problem pr[8];
+	int n = units_check_file(u, pr, 8);
+	u->nproblems = 0;
+	for (int i = 0; i < n && i < 8; i++) {
+		struct gw_unit_problem *q = &u->problems[u->nproblems++];
+		q->kind = (int)pr[i].kind;
+		q->fatal = pr[i].fatal;
+		GW_COPY(q->path, pr[i].path);
+		GW_COPY(q->text, pr[i].text);
+	}
+}
+
 static void units_stage_after(struct units_prober *p)
 {
 	struct gw_snapshot *s = p->s;
@@ -938,6 +954,7 @@ static void units_stage_after(struct units_prober *p)
 	for (size_t i = 0; i < s->units.n; i++) {
 		struct gw_unit *u = &s->units.v[i];
 		if (u->error[0] && !u->loaded) snapshot_note(s, "systemd", "%s", u->error);
+		units_fill_problems(u);
 		if (j && u->is_app) {
 			double last;
 			int n60 = journal_unit_restarts(j, u->name, now - 60, &last);

@@ -53,5 +53,8 @@ struct units_problem {
 	char text[GW_TEXT];          /* "EnvironmentFile /etc/app.env does not exist" */
 };
 int units_check_file(const struct gw_unit *u, struct units_problem *out, int max);
+/* Run units_check_file and store the results in u->problems (the probe
+ * calls it for every loaded unit; diagnose only reads them). */
+void units_fill_problems(struct gw_unit *u);
 
 #endif

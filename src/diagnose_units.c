@@ -8,8 +8,8 @@
  * upstream_down / socket_missing finding for that target is folded into
  * the unit's finding (its evidence kept) so the verdict names the root.
  *
- * Not pure yet: units_check_file() stats the unit's paths (the snapshot has
- * no field for its results); everything else reads the snapshot only. */
+ * Pure: the unit-file checks (stat, getpwnam) ran in the probe, which left
+ * their results in gw_unit.problems. */
 #include "diagnose_int.h"
 
 #include <stdio.h>
@@ -156,7 +156,7 @@ static int du_running(const struct gw_unit *u)
 
 /* ------------------------------------------------------------ unit files */
 
-static void du_problem_fix(struct gw_finding *f, const struct gw_unit *u, const struct units_problem *p)
+static void du_problem_fix(struct gw_finding *f, const struct gw_unit *u, const struct gw_unit_problem *p)
 {
 	switch (p->kind) {
 	case UP_WORKDIR_MISSING:
@@ -198,10 +198,9 @@ static void du_problem_fix(struct gw_finding *f, const struct gw_unit *u, const 
 /* Returns 1 when a crit finding (the unit cannot start) was added. */
 static int du_rule_unit_file(struct diag_ctx *c, const struct gw_unit *u)
 {
-	struct units_problem pr[8];
-	int n = units_check_file(u, pr, 8), crit = 0;
+	int n = u->nproblems, crit = 0;
 	for (int i = 0; i < n; i++) {
-		const struct units_problem *p = &pr[i];
+		const struct gw_unit_problem *p = &u->problems[i];
 		struct absorbed ab = { 0 };
 		struct gw_finding *f;
 		if (p->kind == UP_RUNTIME_DIR) {

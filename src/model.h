@@ -341,6 +341,15 @@ struct gw_unit {
 	double restarts_per_min;
 	int main_pid_changes;        /* main PID changed this many times in the last minutes */
 	char error[GW_TEXT];         /* why properties could not be read */
+	/* unit-file mistakes found by the probe (missing WorkingDirectory,
+	 * EnvironmentFile, ExecStart binary, User...): kinds in probes/units.h */
+	int nproblems;
+	struct gw_unit_problem {
+		int kind;
+		int fatal;           /* the unit cannot start with it */
+		char path[GW_PATH];
+		char text[GW_TEXT];
+	} problems[8];
 };
 
 /* A database / service the app needs, from its environment. */

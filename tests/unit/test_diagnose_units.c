@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "diagnose.h"
+#include "units.h"
 
 static const double NOW = 1800000000.0;
 
@@ -163,6 +164,7 @@ static void test_envfile_missing(void **state)
 	GW_COPY(u->active_state, "failed");
 	GW_COPY(u->sub_state, "failed");
 	GW_COPY(u->result, "resources");
+	units_fill_problems(u);          /* what the probe does after reading the unit */
 	const struct gw_finding *v = run(&s, &d);
 	assert_non_null(v);
 	assert_string_equal(v->cause, "app_boot_failure");
