@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gather.h"
+#include "pane_logs.h"
 
 #define CTRL(c) ((c) & 0x1f)
 
@@ -135,6 +136,11 @@ static void k_quit(struct tui *t, int key)
 	sd_event_exit(t->e, 0);
 }
 
+static void k_logs(struct tui *t, int key)
+{
+	pane_logs_key(t, key);
+}
+
 static void k_redraw(struct tui *t, int key)
 {
 	(void)key;
@@ -168,6 +174,11 @@ const struct ui_key ui_keys[] = {
 	{ CTRL('l'), "^L", "redraw the screen", 0, k_redraw },
 	{ 'q', "q", "quit", 0, k_quit },
 	{ KEY_F(10), "F10", "quit", 0, k_quit },
+	{ 'f', "f", "logs: follow new lines / stay here", 0, k_logs },
+	{ 'i', "i", "logs: jump to the first error of the current incident", 0, k_logs },
+	{ 'e', "e", "logs: severity filter (all, warn+, error+)", 0, k_logs },
+	{ 's', "s", "logs: show one source (cycles) / all", 0, k_logs },
+	{ 'a', "a", "logs: show / hide access-log lines", 0, k_logs },
 };
 const size_t ui_nkeys = sizeof ui_keys / sizeof *ui_keys;
 
