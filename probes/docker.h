@@ -1,0 +1,97 @@
+/* docker.h — the Docker Engine API probe (dockerd or podman's compatible
+ * service) over the engine's unix socket, asynchronous on the sd-event loop,
+ * plus the pure pieces it is made of (JSON -> gw_container, log frame
+ * demultiplexing, /proc/PID/net/tcp parsing, nginx target -> container
+ * mapping), exposed for tests and for src/diagnose_docker.c. */
+#ifndef GW_DOCKER_H
+#define GW_DOCKER_H
+
+#include <stddef.h>
+#include <systemd/sd-event.h>
+
+#include "model.h"
+#include "options.h"
+
+struct docker_prober;
+
+/* A prober bound to e (referenced). Keeps RestartCount history across
+ * passes. NULL on failure. */
+struct docker_prober *docker_prober_new(sd_event *e);
+/* Cancels a pass in flight (done is not called) and frees. NULL ok. */
+void docker_prober_free(struct docker_prober *p);
+
+/* One pass: finds the engine socket (o->docker_socket, DOCKER_HOST=unix://,
+ * /var/run/docker.sock, /run/podman/podman.sock), lists every container,
+ * inspects each, reads what the app listens on inside (root), and fetches
+ * the last log lines of the containers that matter (targeted by nginx,
+ * restarting, unhealthy, recently exited) into s->events ("docker:NAME").
+ * Fills s->docker_*, s->containers. s and o stay valid until done(ud),
+ * which is always called from the loop, never from inside this function;
+ * done may free the prober. Returns 0, or -EBUSY while a pass runs. */
+int docker_probe_start(struct docker_prober *p, struct gw_snapshot *s, const struct gw_options *o,
+		       void (*done)(void *ud), void *ud);
+
+/* ---------------------------------------------------------------- pure parts */
+
+/* The engine socket to use, into buf. Returns 1 if one exists (a socket
+ * file), 0 if none (buf = the first candidate that was tried, why = reason). */
+int docker_find_socket(const char *opt, const char *docker_host, char *buf, size_t size,
+		       char *why, size_t whysize);
+
+/* Parse GET /containers/json?all=1 into new entries of s->containers.
+ * Returns the number added, -1 on a JSON error (err set). */
+int docker_parse_list(struct gw_snapshot *s, const char *json, size_t len, char *err, size_t errsize);
+
+/* Parse GET /containers/{id}/json into c (overwrites what inspect knows).
+ * *tty = Config.Tty. Returns 0, -1 on a JSON error. */
+int docker_parse_inspect(struct gw_container *c, const char *json, size_t len, int *tty,
+			 char *err, size_t errsize);
+
+/* RFC 3339 time ("2026-11-24T12:10:37.123456789Z", "+01:00" offsets) ->
+ * epoch seconds; 0 for the zero time "0001-01-01T00:00:00Z" or garbage.
+ * *end (if not NULL) points after the parsed text. */
+double docker_parse_time(const char *s, const char **end);
+
+/* One log line out of the logs stream: calls fn(line, len, stream, ud) for
+ * each line (stream 1 stdout, 2 stderr, 0 raw tty). Multiplexed frames
+ * ([stream,0,0,0,len BE32] payload) unless tty, in which case the body is
+ * raw text ("\r\n" allowed). A truncated last frame is used as far as it
+ * goes. Returns the number of lines. */
+size_t docker_logs_split(const char *buf, size_t len, int tty,
+			 void (*fn)(const char *line, size_t len, int stream, void *ud), void *ud);
+
+/* Classify the lines of a logs body (timestamps=1) and append events with
+ * source "docker:NAME" to s->events: every classified line plus the last
+ * line. c->last_log = last non-empty line (without its timestamp). */
+void docker_logs_ingest(struct gw_snapshot *s, struct gw_container *c, const char *buf, size_t len, int tty);
+
+/* LISTEN rows of a /proc/PID/net/tcp or tcp6 text into c->inside
+ * (deduplicated, bounded). Returns rows added. */
+int docker_parse_net_tcp(struct gw_container *c, const char *text, int v6);
+
+/* How an nginx target leads to a container. */
+enum docker_match_how {
+	DOCKER_MATCH_NONE = 0,
+	DOCKER_MATCH_PUBLISHED,      /* target host:port is a published binding */
+	DOCKER_MATCH_ADDRESS,        /* target is the container's own network address */
+	DOCKER_MATCH_NAME,           /* target host is the container's name */
+	DOCKER_MATCH_NEAR,           /* nothing serves the target; the container publishes
+	                                a nearby host port or the target's port inside */
+};
+
+struct docker_match {
+	enum docker_match_how how;
+	int container;               /* index into s->containers */
+	int port;                    /* index into its ports[] (PUBLISHED, NEAR), -1 else */
+	int container_port;          /* the port inside the container nginx reaches */
+};
+
+/* Which container (if any) serves target t. Pure. Returns how (also m->how). */
+enum docker_match_how docker_match_target(const struct gw_snapshot *s, const struct gw_target *t,
+					  struct docker_match *m);
+
+/* A port map entry that carries a container network address rather than a
+ * published port (proto "ip", host_ip = the address). */
+int docker_port_is_address(const struct gw_port_map *pm);
+
+#endif

@@ -1,0 +1,190 @@
+# shellcheck shell=bash
+# engine.sh — a real container engine for the scenarios (sourced by run.sh):
+# Debian's docker.io dockerd with its data root, exec root, pid file and
+# socket under a temp dir L (see /work/shared/TESTING-DOCKER.md, 3a and 7).
+#
+#   engine_up L     start dockerd, wait for /_ping; sets ENGINE_SOCK
+#   engine_down L   remove every container, stop dockerd by PID, then undo
+#                   what dockerd did outside L: docker0, the nft tables it
+#                   created, ip_forward, /run/docker, /run/containerd,
+#                   /etc/docker, leftover mounts under L. Only what was not
+#                   there before engine_up (recorded in L/prestate).
+#
+# Processes are ended by PID only: dockerd's (its pid file), and any left
+# over whose command line names L (containerd, shims of this engine).
+#
+#   podman_up L / podman_down L   the same with `podman system service` as the
+#                   second engine (section 3b of the doc; conmon, netavark).
+
+ENGINE_SOCK=""
+
+engine_prestate() {
+	local t
+	{
+		ip link show docker0 >/dev/null 2>&1 && echo "PRE_DOCKER0=1" || echo "PRE_DOCKER0=0"
+		echo "PRE_FORWARD=$(cat /proc/sys/net/ipv4/ip_forward)"
+		echo "PRE_FORWARD_POLICY=$(iptables -S FORWARD 2>/dev/null | awk '$1 == "-P" {print $3}')"
+		echo "PRE_FORWARD6_POLICY=$(ip6tables -S FORWARD 2>/dev/null | awk '$1 == "-P" {print $3}')"
+		ip link show podman0 >/dev/null 2>&1 && echo "PRE_PODMAN0=1" || echo "PRE_PODMAN0=0"
+		for t in /run/docker /run/containerd /etc/docker /run/containers /run/runc /run/crun /run/netns \
+			/var/lib/containers; do
+			local v=${t#/}
+			if [ -e "$t" ]; then echo "PRE_D_${v//\//_}=1"; else echo "PRE_D_${v//\//_}=0"; fi
+		done
+	} >"$1/prestate"
+}
+
+engine_up() {
+	local L=$1 i
+	mkdir -p "$L/dockerd"
+	engine_prestate "$L"
+	ENGINE_SOCK=$L/dockerd/docker.sock
+	setsid dockerd --data-root "$L/dockerd/data" --exec-root "$L/dockerd/exec" \
+		--pidfile "$L/dockerd/dockerd.pid" -H "unix://$ENGINE_SOCK" >"$L/dockerd.log" 2>&1 </dev/null &
+	echo $! >"$L/dockerd.spid"
+	for i in $(seq 1 100); do
+		if [ -S "$ENGINE_SOCK" ] && curl -sf --max-time 2 --unix-socket "$ENGINE_SOCK" http://d/_ping >/dev/null 2>&1; then
+			return 0
+		fi
+		kill -0 "$(cat "$L/dockerd.spid")" 2>/dev/null || break
+		sleep 0.2
+	done
+	echo "# dockerd did not come up:"
+	tail -n 20 "$L/dockerd.log" | sed 's/^/#   /'
+	return 1
+}
+
+# pids of processes whose command line mentions L (one grep over /proc; the
+# pattern comes on stdin so that grep does not find itself)
+engine_pids_naming() {
+	printf '%s\n' "$1" | grep -lasF -f - /proc/[0-9]*/cmdline 2>/dev/null |
+		awk -F/ -v me="$$" '$3 != me {print $3}'
+}
+
+# engine_iptables_clean iptables|ip6tables FORWARD_POLICY [RULE_RE CHAIN_RE] —
+# remove the rules that mention DOCKER / docker0 (or RULE_RE) and the DOCKER*
+# chains (or CHAIN_RE) the engine added, and nothing else; put the FORWARD
+# policy back (dockerd sets DROP).
+engine_iptables_clean() {
+	local cmd=$1 pol=$2 rre=${3:-DOCKER|docker0} cre=${4:-^DOCKER} t rule c
+	command -v "$cmd" >/dev/null || return 0
+	for t in nat filter; do
+		"$cmd" -t "$t" -S 2>/dev/null | grep -E '^-A ' | grep -E "$rre" | while read -r rule; do
+			# shellcheck disable=SC2086
+			eval "$cmd -t $t -D ${rule#-A }" 2>/dev/null
+		done
+		for c in $("$cmd" -t "$t" -S 2>/dev/null | awk -v re="$cre" '$1 == "-N" && $2 ~ re {print $2}'); do
+			"$cmd" -t "$t" -F "$c" 2>/dev/null
+		done
+		for c in $("$cmd" -t "$t" -S 2>/dev/null | awk -v re="$cre" '$1 == "-N" && $2 ~ re {print $2}'); do
+			"$cmd" -t "$t" -X "$c" 2>/dev/null
+		done
+	done
+	[ -z "$pol" ] || "$cmd" -P FORWARD "$pol" 2>/dev/null
+	return 0
+}
+
+engine_down() {
+	local L=$1 pid ids i m
+	[ -f "$L/prestate" ] || return 0
+	# shellcheck disable=SC1091
+	. "$L/prestate"
+	if [ -S "$L/dockerd/docker.sock" ]; then
+		ids=$(DOCKER_HOST=unix://$L/dockerd/docker.sock timeout 20 docker ps -aq 2>/dev/null)
+		# shellcheck disable=SC2086
+		[ -z "$ids" ] || DOCKER_HOST=unix://$L/dockerd/docker.sock timeout 30 docker rm -f $ids >/dev/null 2>&1
+	fi
+	pid=$(cat "$L/dockerd/dockerd.pid" 2>/dev/null || cat "$L/dockerd.spid" 2>/dev/null)
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid"
+		for i in $(seq 1 75); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+	fi
+	for pid in $(engine_pids_naming "$L"); do kill -TERM "$pid" 2>/dev/null; done
+	sleep 0.3
+	for pid in $(engine_pids_naming "$L"); do kill -KILL "$pid" 2>/dev/null; done
+	# mounts under L (deepest first)
+	awk -v l="$L" 'index($2, l) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do
+		umount -l "$m" 2>/dev/null
+	done
+	[ "${PRE_DOCKER0:-1}" = 1 ] || ip link del docker0 2>/dev/null
+	engine_iptables_clean iptables "${PRE_FORWARD_POLICY:-}"
+	engine_iptables_clean ip6tables "${PRE_FORWARD6_POLICY:-}"
+	[ -z "${PRE_FORWARD:-}" ] || sysctl -qw net.ipv4.ip_forward="$PRE_FORWARD" >/dev/null
+	[ "${PRE_D_run_docker:-1}" = 1 ] || rm -rf /run/docker
+	[ "${PRE_D_run_containerd:-1}" = 1 ] || rm -rf /run/containerd
+	[ "${PRE_D_etc_docker:-1}" = 1 ] || rm -rf /etc/docker
+	return 0
+}
+
+# ---------------------------------------------------------------- podman
+
+# podman_up L — `podman system service` (Docker API v1.41) on L/podman.sock
+# with storage, runtime dirs and networks under L (TESTING-DOCKER.md 3b):
+# runc (crun fails on cgroup v1 hybrid), ulimits the sandbox allows. Exports
+# CONTAINERS_CONF / CONTAINERS_STORAGE_CONF for the podman CLI.
+podman_up() {
+	local L=$1 i hn
+	[ -n "$L" ] && [ -d "$L" ] || return 1
+	mkdir -p "$L/conf" "$L/storage" "$L/run" "$L/networks"
+	engine_prestate "$L"
+	hn=$(ulimit -Hn)
+	printf '[storage]\ndriver = "overlay"\ngraphroot = "%s/storage"\nrunroot = "%s/run/storage"\n' \
+		"$L" "$L" >"$L/conf/storage.conf"
+	{
+		printf '[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=32768:32768"]\n' "$hn" "$hn"
+		printf '[engine]\ncgroup_manager = "cgroupfs"\nruntime = "runc"\nevents_logger = "file"\n'
+		printf 'events_logfile_path = "%s/run/events.log"\ntmp_dir = "%s/run/libpod"\n' "$L" "$L"
+		printf 'static_dir = "%s/storage/libpod"\nvolume_path = "%s/storage/volumes"\n' "$L" "$L"
+		printf '[network]\nnetwork_backend = "netavark"\nnetwork_config_dir = "%s/networks"\n' "$L"
+	} >"$L/conf/containers.conf"
+	export CONTAINERS_CONF=$L/conf/containers.conf CONTAINERS_STORAGE_CONF=$L/conf/storage.conf
+	ENGINE_SOCK=$L/podman.sock
+	setsid podman system service --time=0 "unix://$ENGINE_SOCK" >"$L/service.log" 2>&1 </dev/null &
+	echo $! >"$L/service.pid"
+	for i in $(seq 1 100); do
+		if [ -S "$ENGINE_SOCK" ] && curl -sf --max-time 2 --unix-socket "$ENGINE_SOCK" http://d/_ping >/dev/null 2>&1; then
+			return 0
+		fi
+		kill -0 "$(cat "$L/service.pid")" 2>/dev/null || break
+		sleep 0.2
+	done
+	echo "# podman system service did not come up:"
+	tail -n 20 "$L/service.log" | sed 's/^/#   /'
+	return 1
+}
+
+podman_down() {
+	local L=$1 pid i m
+	[ -n "$L" ] && [ -f "$L/prestate" ] || return 0
+	# shellcheck disable=SC1091
+	. "$L/prestate"
+	export CONTAINERS_CONF=$L/conf/containers.conf CONTAINERS_STORAGE_CONF=$L/conf/storage.conf
+	timeout 60 podman rm -af -t 0 >/dev/null 2>&1
+	pid=$(cat "$L/service.pid" 2>/dev/null)
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid"
+		for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+	fi
+	for pid in $(engine_pids_naming "$L"); do kill -TERM "$pid" 2>/dev/null; done
+	sleep 0.3
+	for pid in $(engine_pids_naming "$L"); do kill -KILL "$pid" 2>/dev/null; done
+	awk -v l="$L" 'index($2, l) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do
+		umount -l "$m" 2>/dev/null
+	done
+	if [ "${PRE_D_run_netns:-1}" = 0 ]; then
+		awk '$2 ~ "^/run/netns" {print $2}' /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+		rm -rf /run/netns
+	fi
+	[ "${PRE_PODMAN0:-1}" = 1 ] || ip link del podman0 2>/dev/null
+	engine_iptables_clean iptables "${PRE_FORWARD_POLICY:-}" 'NETAVARK|podman0|10\.88\.' '^NETAVARK'
+	engine_iptables_clean ip6tables "${PRE_FORWARD6_POLICY:-}" 'NETAVARK|podman0' '^NETAVARK'
+	[ -z "${PRE_FORWARD:-}" ] || sysctl -qw net.ipv4.ip_forward="$PRE_FORWARD" >/dev/null
+	[ "${PRE_D_run_containers:-1}" = 1 ] || rm -rf /run/containers
+	[ "${PRE_D_run_runc:-1}" = 1 ] || rm -rf /run/runc
+	[ "${PRE_D_run_crun:-1}" = 1 ] || rm -rf /run/crun
+	[ "${PRE_D_var_lib_containers:-1}" = 1 ] || rm -rf /var/lib/containers
+	unset CONTAINERS_CONF CONTAINERS_STORAGE_CONF
+	return 0
+}
