@@ -5,7 +5,8 @@ PKGS="build-essential pkg-config libncurses-dev libcurl4-openssl-dev libsystemd-
 libproc2-dev libjansson-dev libcmocka-dev nginx-light gunicorn python3-flask
 python3-uvicorn tmux curl procps iproute2 systemd systemd-container dbus
 systemd-journal-remote prometheus prometheus-node-exporter openssh-server
-openssh-client pssh debhelper devscripts lintian fakeroot bash-completion"
+openssh-client pssh debhelper devscripts lintian fakeroot bash-completion
+docker.io podman lnav shellcheck"
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 missing=""

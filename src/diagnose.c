@@ -513,9 +513,13 @@ static void add_boot_failure(struct diag_ctx *c, const struct gw_target *t, cons
 		diag_fix(f, "fix the error in the app log, then start the app again");
 	}
 	diag_fix(f, "restart the app server and probe again");
-	if (e->source[0] && !gw_starts_with(e->source, "journal:"))
-		diag_command(f, "tail -n 50 %s", strchr(e->source, ':') ? strchr(e->source, ':') + 1 : e->source);
-	diag_command(f, "journalctl -u <app unit> -n 50");
+	const char *src = strchr(e->source, ':') ? strchr(e->source, ':') + 1 : e->source;
+	if (gw_starts_with(e->source, "docker:"))
+		diag_command(f, "docker logs --tail 50 %s", src);
+	else if (gw_starts_with(e->source, "journal:"))
+		diag_command(f, "journalctl -u %s -n 50", src);
+	else if (e->source[0])
+		diag_command(f, "tail -n 50 %s", src);
 }
 
 /* Listeners of app processes that nginx does not target: port/path mismatch. */
@@ -874,6 +878,7 @@ static void rule_targets(struct diag_ctx *c)
 		const struct gw_target *t = &s->targets.v[i];
 		enum tstate st = target_state(t);
 		int partial = 0;
+		if (c->claimed && c->claimed[i]) continue;
 		if (st == T_DOWN && t->upstream_name[0]) {
 			/* another primary server of the same upstream answers: partial */
 			for (size_t j = 0; j < s->targets.n; j++) {
@@ -1051,12 +1056,15 @@ void diagnose(const struct gw_snapshot *s, const struct gw_diag_config *cfg, str
 	rule_config_invalid(&c);
 	rule_config_parse(&c);
 	rule_config_stale(&c);
+	c.claimed = gw_xcalloc(s->targets.n ? s->targets.n : 1, 1);
+	if (diagnose_docker) diagnose_docker(&c);   /* first: it claims container targets */
 	rule_targets(&c);
 	if (diagnose_units) diagnose_units(&c);
-	if (diagnose_docker) diagnose_docker(&c);
 	rule_oom_history(&c);
 	rule_memory(&c);
 
+	free(c.claimed);
+	c.claimed = NULL;
 	if (d->findings.n > 1) qsort(d->findings.v, d->findings.n, sizeof *d->findings.v, finding_cmp);
 	d->status = GW_SEV_OK;
 	for (size_t i = 0; i < d->findings.n; i++)

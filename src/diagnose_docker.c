@@ -407,9 +407,14 @@ void diagnose_docker(struct diag_ctx *c)
 	for (size_t i = 0; i < s->targets.n; i++) {
 		const struct gw_target *t = &s->targets.v[i];
 		struct docker_match m;
+		size_t before = c->d->findings.n;
 		if (t->down || docker_match_target(s, t, &m) == DOCKER_MATCH_NONE)
 			continue;
 		dd_target(c, t, &m, flags);
+		/* a crit container finding is the root cause for this target:
+		 * the generic upstream rules in diagnose.c leave it alone */
+		for (size_t k = before; k < c->d->findings.n; k++)
+			if (c->d->findings.v[k].severity == GW_SEV_CRIT && c->claimed) c->claimed[i] = 1;
 	}
 	/* containers off the request path: warn only */
 	for (size_t i = 0; i < s->containers.n; i++) {

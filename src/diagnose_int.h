@@ -11,6 +11,8 @@ struct diag_ctx {
 	struct gw_diagnosis *d;
 	double since;            /* events at or after this are current */
 	double since_nginx;      /* same for nginx's own log: also after its last reload */
+	unsigned char *claimed;  /* per target: a specific rule set (docker) already
+	                            explained it; the generic target rules skip it */
 };
 
 /* Add a finding; rank = how specific a root cause (higher wins among equals). */

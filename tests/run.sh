@@ -87,7 +87,7 @@ done
 echo "== integration tests (real nginx + gunicorn, TUI in tmux, hostile input, ...)"
 shopt -s nullglob
 scenarios=(tests/integration/test_*.sh tests/tui/test_*.sh tests/logs/test_*.sh tests/hostile/test_*.sh
-	tests/systemd/test_*.sh tests/docker/test_*.sh)
+	tests/systemd/test_*.sh tests/systemd/run.sh tests/docker/test_*.sh tests/docker/run.sh)
 shopt -u nullglob
 if [ "$(id -u)" != 0 ]; then
 	echo "   skipping ${#scenarios[@]} integration scenarios: they need root (nginx workers run as nobody); run: sudo make test"
