@@ -267,8 +267,13 @@ int config_file_load_default(const char *sys_path, struct gw_options *o, char *e
 	for (int i = 0; i < 2; i++) {
 		if (!paths[i][0])
 			continue;
-		if (access(paths[i], F_OK) < 0 && errno == ENOENT)
+		if (access(paths[i], R_OK) < 0) {
+			/* an implicit file we may not read (another user's HOME, a
+			 * root-only /etc/gwtop.conf) is skipped with a warning */
+			if (errno != ENOENT)
+				fprintf(stderr, "gwtop: warning: cannot read %s: %s (ignored)\n", paths[i], strerror(errno));
 			continue;
+		}
 		if (config_file_load(paths[i], o, err, errsz) < 0)
 			return -1;
 		n++;
