@@ -110,7 +110,9 @@ else
 	for s in "${scenarios[@]}"; do
 		name=$(basename "$(dirname "$s")")/$(basename "$s" .sh)
 		selected "$name" || continue
-		run_one "$name" "$IT_TIMEOUT" bash "$s"
+		tmo=$IT_TIMEOUT
+		case $name in systemd/* | docker/* | logs/*) tmo=$((IT_TIMEOUT * 3)) ;; esac
+		run_one "$name" "$tmo" bash "$s"
 	done
 fi
 
