@@ -478,9 +478,20 @@ static const struct gw_log_event *boot_failure_event(struct diag_ctx *c)
 		GW_LOG_APP_MODULE_NOT_FOUND, GW_LOG_APP_CONFIG, GW_LOG_APP_DB, GW_LOG_APP_EXCEPTION,
 		GW_LOG_APP_WORKER_BOOT,
 	};
+	static const enum gw_log_kind specific[] = {
+		GW_LOG_APP_MODULE_NOT_FOUND, GW_LOG_APP_CONFIG, GW_LOG_APP_DB,
+	};
 	/* Only what happened after the app's newest start counts when it runs. */
 	double nb = diag_app_running(c->s) ? app_last_start(c->s) - 2 : 0;
-	return app_event(c, kinds, sizeof kinds / sizeof *kinds, nb);
+	const struct gw_log_event *e = app_event(c, kinds, sizeof kinds / sizeof *kinds, nb);
+	/* "Worker failed to boot" says that, not why: in a restart loop the
+	 * why (the import error) may come from the attempt just before the
+	 * newest start. Take the most specific line of the last minute. */
+	if (e && (e->kind == GW_LOG_APP_WORKER_BOOT || e->kind == GW_LOG_APP_EXCEPTION) && e->time > 0) {
+		const struct gw_log_event *why = app_event(c, specific, sizeof specific / sizeof *specific, e->time - 60);
+		if (why) e = why;
+	}
+	return e;
 }
 
 static const struct gw_log_event *oom_event(struct diag_ctx *c)

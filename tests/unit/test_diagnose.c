@@ -358,6 +358,30 @@ static void test_boot_failure_before_restart_is_history(void **st)
 	snap_free(s);
 }
 
+static void test_boot_failure_names_why_in_restart_loop(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	/* a master just restarted (crash loop); the import error came from the
+	 * attempt before, "Worker failed to boot" from this one */
+	add_app(s, 200, "gunicorn --bind 127.0.0.1:8000 app:app")->start_time = NOW - 1;
+	add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000)->err = ECONNREFUSED;
+	struct gw_log_event *e = add_event(s, GW_LOG_APP_MODULE_NOT_FOUND, NOW - 4, "",
+		"ModuleNotFoundError: No module named 'gwtop_no_such_module'");
+	GW_COPY(e->detail, "ModuleNotFoundError: No module named 'gwtop_no_such_module'");
+	GW_COPY(e->source, "journal:gunicorn.service");
+	e = add_event(s, GW_LOG_APP_WORKER_BOOT, NOW - 0.5, "", "[ERROR] Worker failed to boot.");
+	GW_COPY(e->detail, "Worker failed to boot.");
+	GW_COPY(e->source, "journal:gunicorn.service");
+	run(s, &d);
+	const struct gw_finding *f = diagnosis_verdict(&d);
+	assert_string_equal(f->cause, "app_boot_failure");
+	assert_non_null(strstr(f->summary, "gwtop_no_such_module"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
 static void test_worker_timeout_premature_close(void **st)
 {
 	(void)st;
@@ -582,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_socket_permission),
 		cmocka_unit_test(test_boot_failure_refines_down),
 		cmocka_unit_test(test_boot_failure_before_restart_is_history),
+		cmocka_unit_test(test_boot_failure_names_why_in_restart_loop),
 		cmocka_unit_test(test_worker_timeout_premature_close),
 		cmocka_unit_test(test_read_timeout_504),
 		cmocka_unit_test(test_hanging_app),
