@@ -1,13 +1,15 @@
 /* keys.c — every key of the dashboard in ONE table (key, name, help text,
  * changes-the-system flag, action), the '/' filter prompt and the mouse.
- * The help overlay is generated from this table. Nothing here changes the
- * system: every action is read-only (changes_system = 0). */
+ * The help overlay is generated from this table. The keys that change the
+ * system (changes_system = 1: r, s, R) go through a y/N dialog
+ * (tui_act.c) and are refused here, before anything runs, under
+ * --read-only. In the processes pane Up/Down move a selection: `r` / `s`
+ * act on the selected process's unit. */
 #include "ui.h"
 
 #include <limits.h>
 #include <string.h>
 
-#include "gather.h"
 #include "pane_logs.h"
 
 #define CTRL(c) ((c) & 0x1f)
@@ -36,10 +38,47 @@ static void k_focus(struct tui *t, int key)
 	tui_mark_all(t);
 }
 
+/* Processes pane: move the selection (what r / s act on), keep it shown. */
+static void keys_select(struct tui *t, int key, int page)
+{
+	struct pane *p = &t->panes[LAYOUT_PROCS];
+	int n = (int)p->vis.n, rows = p->r.h - 2;
+	if (!n)
+		return;
+	int sel = p->sel < 0 ? p->top - 1 : p->sel;
+	switch (key) {
+	case KEY_UP: case 'k': sel = p->sel < 0 ? p->top : sel - 1; break;
+	case KEY_DOWN: case 'j': sel++; break;
+	case KEY_PPAGE: sel -= page; break;
+	case KEY_NPAGE: sel += page; break;
+	case KEY_HOME: case 'g': sel = 0; break;
+	case KEY_END: case 'G': sel = n - 1; break;
+	}
+	if (sel < 0)
+		sel = 0;
+	if (sel >= n)
+		sel = n - 1;
+	p->sel = sel;
+	if (rows < 1)
+		rows = 1;
+	if (sel < p->top)
+		tui_scroll(t, LAYOUT_PROCS, sel - p->top);
+	else if (sel >= p->top + rows)
+		tui_scroll(t, LAYOUT_PROCS, sel - (p->top + rows) + 1);
+	p->dirty = 1;
+	const char *u = procs_unit_at(t, p->vis.v[sel]);
+	if (u[0])
+		tui_set_status(t, "selected unit %s (r restarts, s starts it)", u);
+}
+
 static void k_scroll(struct tui *t, int key)
 {
 	struct pane *p = keys_focused(t);
 	int page = p->r.h > 3 ? p->r.h - 2 : 1;
+	if (t->focus == LAYOUT_PROCS) {
+		keys_select(t, key, page);
+		return;
+	}
 	switch (key) {
 	case KEY_UP: case 'k': tui_scroll(t, t->focus, -1); break;
 	case KEY_DOWN: case 'j': tui_scroll(t, t->focus, 1); break;
@@ -97,7 +136,9 @@ static void k_match(struct tui *t, int key)
 		tui_scroll(t, pi, p->sel - p->top - (rows > 2 ? rows / 2 : 0));
 	p->at_bottom = 0;
 	p->dirty = 1;
-	tui_set_status(t, "match %d of %d for \"%s\"", p->sel + 1, n, p->filter);
+	const char *u = pi == LAYOUT_PROCS ? procs_unit_at(t, p->vis.v[p->sel]) : "";
+	tui_set_status(t, "match %d of %d for \"%s\"%s%s%s", p->sel + 1, n, p->filter,
+	    u[0] ? " (selected unit " : "", u, u[0] ? ": r restarts it)" : "");
 }
 
 static void k_pause(struct tui *t, int key)
@@ -114,12 +155,9 @@ static void k_probe(struct tui *t, int key)
 	tui_probe_now(t);
 }
 
-static void k_ntest(struct tui *t, int key)
+static void k_act(struct tui *t, int key)
 {
-	(void)key;
-	gather_invalidate_ntest(t->g);
-	tui_probe_now(t);
-	tui_overlay_open(t, OV_PAGER);
+	tui_act_key(t, key);
 }
 
 static void k_tour(struct tui *t, int key)
@@ -169,15 +207,18 @@ const struct ui_key ui_keys[] = {
 	{ 'N', "N", "previous filter match", 0, k_match },
 	{ ' ', "Space", "pause / resume updates", 0, k_pause },
 	{ 'c', "c", "probe now", 0, k_probe },
-	{ 't', "t", "show `nginx -t` output (runs it again)", 0, k_ntest },
+	{ 't', "t", "run `nginx -t` now and show its output", 0, k_act },
 	{ 'T', "T", "tour: walk the request path hop by hop", 0, k_tour },
 	{ CTRL('l'), "^L", "redraw the screen", 0, k_redraw },
 	{ 'q', "q", "quit", 0, k_quit },
 	{ KEY_F(10), "F10", "quit", 0, k_quit },
+	{ 'r', "r", "restart the selected process's unit, else the app's unit (asks y/N)", 1, k_act },
+	{ 's', "s", "start the selected / app unit when it is stopped (asks y/N)", 1, k_act },
+	{ 'R', "R", "reload nginx: nginx -t first, refused when it fails (asks y/N)", 1, k_act },
 	{ 'f', "f", "logs: follow new lines / stay here", 0, k_logs },
 	{ 'i', "i", "logs: jump to the first error of the current incident", 0, k_logs },
 	{ 'e', "e", "logs: severity filter (all, warn+, error+)", 0, k_logs },
-	{ 's', "s", "logs: show one source (cycles) / all", 0, k_logs },
+	{ 'o', "o", "logs: show one source (cycles) / all", 0, k_logs },
 	{ 'a', "a", "logs: show / hide access-log lines", 0, k_logs },
 };
 const size_t ui_nkeys = sizeof ui_keys / sizeof *ui_keys;
@@ -246,6 +287,10 @@ void keys_handle(struct tui *t, int key)
 		k_quit(t, key);
 		return;
 	}
+	if (t->confirming) {                          /* modal: y confirms, anything else cancels */
+		tui_act_confirm_key(t, key);
+		return;
+	}
 	if (t->prompting) {
 		keys_prompt(t, key);
 		return;
@@ -265,6 +310,11 @@ void keys_handle(struct tui *t, int key)
 		return;
 	for (size_t i = 0; i < ui_nkeys; i++)
 		if (ui_keys[i].key == key) {
+			if (ui_keys[i].changes_system && t->o->read_only) {
+				tui_set_status(t, "`%s` refused: gwtop runs with --read-only (no restarts, no reloads)",
+				    ui_keys[i].name);
+				return;
+			}
 			ui_keys[i].fn(t, key);
 			return;
 		}

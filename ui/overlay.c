@@ -1,5 +1,6 @@
 /* overlay.c — windows drawn over the panes: the help (generated from the
- * key table), a pager for the `nginx -t` output, and the tour that walks the
+ * key table), a pager for the `nginx -t` output (the fresh run of `t` /
+ * a refused `R` first, then the last probe pass's), and the tour that walks the
  * request path hop by hop (what is checked, what was found, the manual
  * command) and ends on the healthy-stack checklist. */
 #include "ui.h"
@@ -12,7 +13,6 @@
 
 static void overlay_help(struct tui *t, struct ui_lines *L, int width)
 {
-	(void)t;
 	ui_line_new(L);
 	ui_puts(L, UI_BOLD, "gwtop: why does nginx answer 502/504, and what to do about it");
 	ui_line_new(L);
@@ -21,9 +21,9 @@ static void overlay_help(struct tui *t, struct ui_lines *L, int width)
 		ui_line_new(L);
 		ui_puts(L, UI_NORMAL, "  ");
 		ui_cell(L, UI_KEY, k->name, 16, 7, 0);
-		ui_wrap(L, UI_NORMAL, k->help, 256, width, 9);
-		if (k->changes_system)
-			ui_puts(L, UI_WARN, " [changes the system]");
+		char help[512];
+		gw_fmt(help, sizeof help, "%s%s", k->help, k->changes_system ? " [changes the system]" : "");
+		ui_wrap(L, k->changes_system ? UI_WARN : UI_NORMAL, help, sizeof help, width, 9);
 	}
 	ui_line_new(L);
 	ui_line_new(L);
@@ -32,7 +32,12 @@ static void overlay_help(struct tui *t, struct ui_lines *L, int width)
 	ui_wrap(L, UI_DIM, "  Markers: ok / ! warning / x failed / ? unknown; the first broken hop is marked and highlighted.",
 	    256, width, 2);
 	ui_line_new(L);
-	ui_puts(L, UI_DIM, "  No key here changes the system: all are read-only.");
+	ui_wrap(L, UI_DIM, "  Keys marked [changes the system] ask y/N first, naming the command (default No: only y confirms); "
+	    "each action and its outcome go to the journal (identifier gwtop) and the logs pane.", 512, width, 2);
+	if (t->o->read_only) {
+		ui_line_new(L);
+		ui_puts(L, UI_WARN, "  read-only: gwtop runs with --read-only, those keys are disabled.");
+	}
 	ui_line_new(L);
 	ui_line_new(L);
 	ui_puts(L, UI_DIM, "  Esc / q / ? closes this help; F10 quits.");
@@ -40,10 +45,42 @@ static void overlay_help(struct tui *t, struct ui_lines *L, int width)
 
 /* ------------------------------------------------------------ nginx -t pager */
 
+/* The run `t` started (actions_nginx_test): its message is nginx's
+ * lines joined by " | " after "nginx -t ok: " / "...: ". */
+static void overlay_pager_fresh(struct tui *t, struct ui_lines *L, int width)
+{
+	char when[64] = "";
+	ui_line_new(L);
+	if (t->ntest_state == 1) {
+		ui_puts(L, UI_DIM, "running nginx -t now...");
+		ui_line_new(L);
+		return;
+	}
+	gw_time_str(t->ntest_when, when, sizeof when);
+	ui_puts(L, t->ntest_ok ? UI_OK : UI_FAIL, t->ntest_ok ? theme_glyphs()->ok : theme_glyphs()->fail);
+	ui_putf(L, UI_BOLD, " nginx -t, run now (%s): ", when);
+	ui_puts(L, t->ntest_ok ? UI_OK : UI_FAIL, t->ntest_ok ? "passed" : "FAILED");
+	const char *p = strstr(t->ntest_msg, ": ");
+	p = p ? p + 2 : t->ntest_msg;
+	while (*p) {
+		const char *bar = strstr(p, " | ");
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		ui_line_new(L);
+		ui_puts(L, UI_NORMAL, "  ");
+		int role = memmem(p, n, "[emerg]", 7) ? UI_FAIL : UI_NORMAL;
+		ui_wrap(L, role, p, n, width, 4);
+		p += n + (bar ? 3 : 0);
+	}
+	ui_line_new(L);
+	ui_line_new(L);
+	ui_puts(L, UI_DIM, "the last probe pass:");
+}
+
 static void overlay_pager(struct tui *t, struct ui_lines *L, int width)
 {
 	const struct gw_snapshot *s = tui_snap(t);
-	(void)width;
+	if (t->ntest_state)
+		overlay_pager_fresh(t, L, width);
 	ui_line_new(L);
 	if (!s || !s->ntest.ran) {
 		ui_puts(L, UI_DIM, "nginx -t has not run yet; it runs on the next probe pass...");

@@ -8,7 +8,11 @@
  * and fed the sources each probe pass discovered; new lines rebuild the
  * pane at most every LOGS_REBUILD_USEC. While updates are paused (space)
  * the pane stays as it is. Without a stream (no loop) the snapshot's
- * classified events are shown instead. */
+ * classified events are shown instead.
+ *
+ * gwtop's own notes (actions and their outcomes, pane_logs_note) are kept
+ * here in a small ring and merged into the view by time, source "gwtop";
+ * long ones wrap so nginx's message is readable in full. */
 #include "ui.h"
 #include "pane_logs.h"
 
@@ -34,6 +38,12 @@ static struct {
 	int only_src;                    /* -1 all sources, else one */
 	int hide_access;
 	GW_VEC(double) times;            /* time of each built line (-1: not a log line) */
+	struct logs_note {
+		double time;
+		int ok;
+		char text[GW_LINE];
+	} notes[PANE_LOGS_NOTES];        /* ring, oldest at nnotes % PANE_LOGS_NOTES once full */
+	unsigned nnotes;
 } PL = { .only_src = -1, .synced_pass = -1 };
 
 static const char *logs_level(enum gw_level lv)
@@ -120,6 +130,53 @@ static void logs_ensure(struct tui *t)
 	logstream_sync(PL.ls, NULL, t->o);
 }
 
+/* ------------------------------------------------------------ gwtop's notes */
+
+void pane_logs_note(struct tui *t, int ok, const char *msg)
+{
+	struct logs_note *n = &PL.notes[PL.nnotes++ % PANE_LOGS_NOTES];
+	n->time = gw_now();
+	n->ok = ok;
+	GW_COPY(n->text, msg);
+	t->panes[LAYOUT_LOGS].built_width = -1;   /* even while paused: the user just acted */
+}
+
+static size_t logs_nnotes(void)
+{
+	return PL.nnotes < PANE_LOGS_NOTES ? PL.nnotes : PANE_LOGS_NOTES;
+}
+
+/* i-th kept note, oldest first */
+static const struct logs_note *logs_note_at(size_t i)
+{
+	size_t first = PL.nnotes < PANE_LOGS_NOTES ? 0 : PL.nnotes % PANE_LOGS_NOTES;
+	return &PL.notes[(first + i) % PANE_LOGS_NOTES];
+}
+
+static void logs_put_note(struct ui_lines *L, const struct logs_note *n, const char *pat, int width)
+{
+	char tm[16];
+	if (pat && pat[0] && !strcasestr(n->text, pat) && !strcasestr("gwtop", pat))
+		return;
+	if (PL.min_level && (n->ok ? GW_LV_NOTICE : GW_LV_ERROR) < PL.min_level)
+		return;
+	if (PL.only_src >= 0)
+		return;
+	size_t before = L->lines.n;
+	int role = n->ok ? UI_OK : UI_FAIL;
+	logs_hms(n->time, tm, sizeof tm);
+	ui_line_new(L);
+	ui_puts(L, UI_DIM, tm);
+	ui_puts(L, UI_NORMAL, " ");
+	ui_cell(L, UI_BOLD, "gwtop", 8, 12, 0);
+	ui_puts(L, UI_NORMAL, " ");
+	ui_cell(L, role, n->ok ? "notice" : "error", 8, 6, 0);
+	ui_puts(L, UI_NORMAL, " ");
+	ui_wrap(L, role, n->text, sizeof n->text, width, 9);
+	for (size_t i = before; i < L->lines.n; i++)
+		*gw_vec_push(&PL.times) = i == before ? n->time : -1;
+}
+
 /* ------------------------------------------------------------ build */
 
 static int logs_wanted(const struct logstream_line *l, const char *pat)
@@ -171,7 +228,7 @@ static void logs_header(struct ui_lines *L)
 	*gw_vec_push(&PL.times) = -1;
 }
 
-static void logs_build_stream(struct tui *t, struct ui_lines *L)
+static void logs_build_stream(struct tui *t, struct ui_lines *L, int width)
 {
 	struct pane *p = &t->panes[LAYOUT_LOGS];
 	size_t n = logstream_count(PL.ls), first = n, kept = 0;
@@ -180,10 +237,13 @@ static void logs_build_stream(struct tui *t, struct ui_lines *L)
 	while (first > 0 && kept < LOGS_MAX_BUILD)
 		if (logs_wanted(logstream_get(PL.ls, --first), p->filter))
 			kept++;
+	size_t ni = 0, nn = logs_nnotes();
 	for (size_t i = first; i < n; i++) {
 		const struct logstream_line *l = logstream_get(PL.ls, i);
 		const struct logstream_source *s = logstream_source(PL.ls, l->src);
 		char tm[16];
+		while (ni < nn && logs_note_at(ni)->time < l->time)   /* notes merged by time */
+			logs_put_note(L, logs_note_at(ni++), p->filter, width);
 		if (!logs_wanted(l, p->filter))
 			continue;
 		logs_hms(l->time, tm, sizeof tm);
@@ -207,6 +267,8 @@ static void logs_build_stream(struct tui *t, struct ui_lines *L)
 		ui_puts(L, UI_DIM, "no log lines yet");
 		*gw_vec_push(&PL.times) = -1;
 	}
+	while (ni < nn)
+		logs_put_note(L, logs_note_at(ni++), p->filter, width);
 	size_t bad = 0;
 	for (size_t i = 0; i < logstream_nsources(PL.ls); i++) {
 		const struct logstream_source *s = logstream_source(PL.ls, i);
@@ -222,7 +284,7 @@ static void logs_build_stream(struct tui *t, struct ui_lines *L)
 }
 
 /* No stream: the snapshot's classified events (as before the stream). */
-static void logs_build_events(struct tui *t, struct ui_lines *L, const struct gw_snapshot *s)
+static void logs_build_events(struct tui *t, struct ui_lines *L, const struct gw_snapshot *s, int width)
 {
 	ui_line_new(L);
 	ui_puts(L, UI_DIM, "classified events of the last probe pass");
@@ -245,6 +307,9 @@ static void logs_build_events(struct tui *t, struct ui_lines *L, const struct gw
 		ui_line_new(L);
 		ui_puts(L, UI_DIM, "no classified log events");
 	}
+	gw_vec_clear(&PL.times);               /* notes push their times: unused here */
+	for (size_t i = 0; i < logs_nnotes(); i++)
+		logs_put_note(L, logs_note_at(i), t->panes[LAYOUT_LOGS].filter, width);
 	for (size_t i = 0; i < s->log_sources.n; i++) {
 		const struct gw_log_source *ls = &s->log_sources.v[i];
 		if (ls->readable)
@@ -259,14 +324,13 @@ static void logs_build_events(struct tui *t, struct ui_lines *L, const struct gw
 static void logs_build(struct tui *t, struct ui_lines *L, int width)
 {
 	const struct gw_snapshot *s = tui_snap(t);
-	(void)width;
 	logs_ensure(t);
 	if (PL.ls && s && t->passes != PL.synced_pass) {
 		PL.synced_pass = t->passes;
 		logstream_sync(PL.ls, s, t->o);
 	}
 	if (PL.ls) {
-		logs_build_stream(t, L);
+		logs_build_stream(t, L, width);
 		return;
 	}
 	if (!s) {
@@ -274,7 +338,7 @@ static void logs_build(struct tui *t, struct ui_lines *L, int width)
 		ui_puts(L, UI_DIM, "probing...");
 		return;
 	}
-	logs_build_events(t, L, s);
+	logs_build_events(t, L, s, width);
 }
 
 /* ------------------------------------------------------------ keys */
@@ -329,7 +393,7 @@ void pane_logs_key(struct tui *t, int key)
 		tui_set_status(t, "logs: %s", PL.min_level == 0 ? "every severity" :
 		    PL.min_level == GW_LV_WARN ? "warn and worse" : "error and worse");
 		break;
-	case 's': {
+	case 'o': {
 		size_t n = PL.ls ? logstream_nsources(PL.ls) : 0;
 		PL.only_src = PL.only_src + 1 >= (int)n ? -1 : PL.only_src + 1;
 		const struct logstream_source *src = PL.only_src >= 0 ? logstream_source(PL.ls, (size_t)PL.only_src) : NULL;

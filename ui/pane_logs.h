@@ -8,9 +8,15 @@ struct tui;
 struct logstream;
 
 /* Keys of the logs pane: 'a' access lines on/off, 'e' severity filter,
- * 's' one source / all, 'i' jump to the current incident's first error,
+ * 'o' one source (cycles) / all, 'i' jump to the current incident's first error,
  * 'f' follow on/off. */
 void pane_logs_key(struct tui *t, int key);
+
+/* Add gwtop's own note (an action and its outcome) to the pane, at the
+ * current time: shown with source "gwtop" among the log lines, level
+ * notice (ok) or error. The last PANE_LOGS_NOTES are kept (copied). */
+#define PANE_LOGS_NOTES 32
+void pane_logs_note(struct tui *t, int ok, const char *msg);
 
 /* The stream (NULL before the pane was first built). */
 struct logstream *pane_logs_stream(void);

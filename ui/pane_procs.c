@@ -1,10 +1,30 @@
 /* pane_procs.c — app-relevant processes (role != other) as a tree by
- * ppid: pid, user, state, cpu%, rss, start time, role, cmdline. */
+ * ppid: pid, user, state, cpu%, rss, start time, role, cmdline [unit].
+ * The pid of every built line is kept so that the selection (keys.c)
+ * maps back to a process and its unit (r / s act on it). */
 #include "ui.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+static GW_VEC(pid_t) procs_pids;          /* pid of each built line, -1 none */
+
+static void procs_free(void)
+{
+	gw_vec_free(&procs_pids);
+}
+
+const char *procs_unit_at(const struct tui *t, int li)
+{
+	const struct gw_snapshot *s = tui_snap(t);
+	if (!s || li < 0 || (size_t)li >= procs_pids.n || procs_pids.v[li] <= 0)
+		return "";
+	for (size_t i = 0; i < s->procs.n; i++)
+		if (s->procs.v[i].pid == procs_pids.v[li])
+			return s->procs.v[i].unit;
+	return "";
+}
 
 struct procs_ctx {
 	const struct gw_snapshot *s;
@@ -37,6 +57,7 @@ static void procs_row(struct procs_ctx *c, const struct gw_proc *p, int depth, i
 	struct ui_lines *L = c->L;
 
 	ui_line_new(L);
+	*gw_vec_push(&procs_pids) = p->pid;
 	gw_fmt(buf, sizeof buf, "%d", (int)p->pid);
 	ui_cell(L, UI_NORMAL, buf, sizeof buf, 7, 1);
 	ui_puts(L, UI_NORMAL, " ");
@@ -96,6 +117,12 @@ static void procs_tree(struct procs_ctx *c, size_t idx, int depth, int last)
 static void procs_build(struct tui *t, struct ui_lines *L, int width)
 {
 	const struct gw_snapshot *s = tui_snap(t);
+	static int registered;
+	if (!registered) {
+		registered = 1;
+		atexit(procs_free);
+	}
+	gw_vec_clear(&procs_pids);
 	if (!s) {
 		ui_line_new(L);
 		ui_puts(L, UI_DIM, "probing...");
@@ -104,6 +131,7 @@ static void procs_build(struct tui *t, struct ui_lines *L, int width)
 	struct procs_ctx c = { s, L, width, gw_xcalloc(s->procs.n + 1, 1) };
 	size_t n = 0;
 	ui_line_new(L);
+	*gw_vec_push(&procs_pids) = -1;
 	ui_puts(L, UI_BOLD, "    PID USER     S  CPU%    RSS START    COMMAND");
 	for (size_t i = 0; i < s->procs.n; i++)
 		if (procs_relevant(&s->procs.v[i]) && !procs_parent_relevant(s, &s->procs.v[i]))
@@ -114,6 +142,7 @@ static void procs_build(struct tui *t, struct ui_lines *L, int width)
 	if (!n) {
 		ui_line_new(L);
 		ui_puts(L, UI_UNKNOWN, "no nginx / app / db processes found");
+		*gw_vec_push(&procs_pids) = -1;
 	}
 	free(c.done);
 	gw_fmt(t->panes[LAYOUT_PROCS].count, sizeof t->panes[LAYOUT_PROCS].count,

@@ -79,6 +79,16 @@ void tui_set_status(struct tui *t, const char *fmt, ...)
 	t->ftr_dirty = 1;
 }
 
+void tui_set_status_for(struct tui *t, double secs, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(t->status, sizeof t->status, fmt, ap);
+	va_end(ap);
+	t->status_until = gw_mono() + secs;
+	t->ftr_dirty = 1;
+}
+
 static int pane_rows(const struct pane *p)
 {
 	int rows = p->r.h - 1 - (p->cls->header_line ? 1 : 0);
@@ -128,6 +138,8 @@ void tui_overlay_close(struct tui *t)
 
 /* ------------------------------------------------------------ probing */
 
+static void tui_start_pass(struct tui *t);
+
 static void tui_pass_done(void *ud)
 {
 	struct tui *t = ud;
@@ -152,6 +164,11 @@ static void tui_pass_done(void *ud)
 			delwin(t->ovw);
 			t->ovw = NULL;       /* rebuilt with the new facts at draw */
 		}
+	}
+	tui_act_pass_done(t);
+	if (t->probe_again) {
+		t->probe_again = 0;
+		tui_start_pass(t);
 	}
 }
 
@@ -178,6 +195,14 @@ void tui_probe_now(struct tui *t)
 	}
 	tui_set_status(t, "probing now");
 	tui_start_pass(t);
+}
+
+void tui_probe_soon(struct tui *t)
+{
+	if (t->running)
+		t->probe_again = 1;
+	else
+		tui_start_pass(t);
 }
 
 /* ------------------------------------------------------------ drawing */
@@ -281,7 +306,15 @@ static void tui_draw_footer(struct tui *t)
 	WINDOW *w = t->ftr;
 	int cols = t->lay.footer.w;
 	struct ui_lines L = { 0 };
+	char job[GW_TEXT];
 	ui_line_new(&L);
+	if (t->o->read_only)
+		ui_puts(&L, UI_WARN, "read-only ");
+	tui_act_footer(t, job, sizeof job);
+	if (job[0] && !t->prompting) {
+		ui_puts(&L, UI_WARN, job);
+		ui_puts(&L, UI_NORMAL, " | ");
+	}
 	if (t->prompting) {
 		const struct pane *p = &t->panes[t->panes[t->focus].cls->filterable ? t->focus : LAYOUT_LOGS];
 		ui_putf(&L, UI_BOLD, "Filter %s: ", p->cls->title);
@@ -293,9 +326,12 @@ static void tui_draw_footer(struct tui *t)
 	} else {
 		static const char *const hints[][2] = {
 			{ "F1", "Help" }, { "Tab", "Focus" }, { "1-5", "Zoom" }, { "/", "Filter" },
-			{ "Spc", "Pause" }, { "c", "Probe" }, { "t", "nginx-t" }, { "T", "Tour" }, { "q", "Quit" },
+			{ "Spc", "Pause" }, { "c", "Probe" }, { "t", "nginx-t" }, { "T", "Tour" },
+			{ "r", "Restart" }, { "R", "Reload" }, { "q", "Quit" },
 		};
 		for (size_t i = 0; i < sizeof hints / sizeof *hints; i++) {
+			if (t->o->read_only && (!strcmp(hints[i][0], "r") || !strcmp(hints[i][0], "R")))
+				continue;
 			ui_puts(&L, UI_KEY, hints[i][0]);
 			ui_puts(&L, UI_KEYLABEL, hints[i][1]);
 			ui_puts(&L, UI_NORMAL, " ");
@@ -382,6 +418,7 @@ static void tui_apply_layout(struct tui *t)
 	if (t->hdr) { delwin(t->hdr); t->hdr = NULL; }
 	if (t->ftr) { delwin(t->ftr); t->ftr = NULL; }
 	if (t->ovw) { delwin(t->ovw); t->ovw = NULL; }
+	if (t->cfw) { delwin(t->cfw); t->cfw = NULL; }
 	for (int i = 0; i < LAYOUT_NPANES; i++) {
 		struct pane *p = &t->panes[i];
 		if (p->win) { delwin(p->win); p->win = NULL; }
@@ -456,6 +493,8 @@ static void tui_draw(struct tui *t)
 	}
 	if (t->ov != OV_NONE && (t->ov_dirty || drew || !t->ovw))
 		overlay_draw(t);
+	if (t->confirming && (t->ov_dirty || drew || !t->cfw))
+		tui_act_draw(t);
 	t->ov_dirty = 0;
 	doupdate();
 }
@@ -514,6 +553,8 @@ static int tui_on_tick(sd_event_source *src, uint64_t usec, void *ud)
 		t->status[0] = '\0';
 		t->ftr_dirty = 1;
 	}
+	if (t->job[0])
+		t->ftr_dirty = 1;            /* the job's seconds */
 	sd_event_source_set_time_relative(src, 1000000);
 	sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
 	return 0;
@@ -543,6 +584,7 @@ static void tui_cleanup(struct tui *t)
 		&t->sig_int, &t->sig_term, &t->post };
 	for (size_t i = 0; i < sizeof srcs / sizeof *srcs; i++)
 		*srcs[i] = sd_event_source_disable_unref(*srcs[i]);
+	tui_act_free(t);
 	if (t->g)
 		gather_free(t->g);
 	t->g = NULL;
@@ -591,6 +633,7 @@ int tui_run(sd_event *e, const struct gw_options *o)
 		fprintf(stderr, "gwtop: cannot set up the probes\n");
 		return 1;
 	}
+	tui_act_init(t);
 
 	set_escdelay(25);
 	if (!initscr()) {

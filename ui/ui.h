@@ -163,19 +163,42 @@ struct tui {
 	int prompting;                   /* '/' prompt active in the footer */
 	char prompt[64];
 
-	char status[160];                /* transient message in the footer */
+	char status[GW_TEXT];            /* transient message in the footer */
 	double status_until;
 
 	int hdr_dirty, ftr_dirty, ov_dirty, layout_dirty, full_redraw;
 	char last_age[32];               /* header age text last drawn */
 
 	sd_event_source *timer, *tick, *io, *sig_winch, *sig_int, *sig_term, *post;
+	int probe_again;                 /* start another pass when the running one ends */
+
+	/* actions (tui_act.c): the y/N dialog, the job in flight, the follow-up */
+	struct actions *act;             /* owned; read-only with --read-only */
+	int confirming;                  /* the y/N dialog is up */
+	int confirm_kind;                /* enum actions_kind */
+	char confirm_unit[GW_NAME];
+	char confirm_text[GW_TEXT];
+	WINDOW *cfw;
+	char job[GW_TEXT];               /* footer text while a job runs ("" none) */
+	double job_started;              /* gw_mono() */
+	char follow_unit[GW_NAME];       /* after restart/start: does the app answer? */
+	int follow_passes;
+	/* the last `t` (nginx -t) run by the actions module, for the pager */
+	int ntest_state;                 /* 0 none, 1 running, 2 done */
+	int ntest_ok;
+	double ntest_when;               /* gw_now() */
+	char ntest_msg[GW_LINE];
 };
 
 /* tui.c */
 void tui_mark_all(struct tui *t);
 void tui_probe_now(struct tui *t);
 void tui_set_status(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Same, shown for secs seconds (action outcomes stay longer). */
+void tui_set_status_for(struct tui *t, double secs, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Start a pass without a status message; if one is running, start another
+ * when it ends (its facts may predate an action). */
+void tui_probe_soon(struct tui *t);
 const struct gw_snapshot *tui_snap(const struct tui *t);      /* NULL before the first pass */
 const struct gw_finding *tui_verdict(const struct tui *t);
 void tui_scroll(struct tui *t, int pane, int delta);           /* INT_MIN/INT_MAX: home/end */
@@ -193,6 +216,21 @@ struct ui_key {
 extern const struct ui_key ui_keys[];
 extern const size_t ui_nkeys;
 void keys_handle(struct tui *t, int key);
+
+/* tui_act.c: the keys that change the system (r, s, R) and `t`, the
+ * modal y/N dialog, the job in the footer, outcomes in the status line and
+ * the logs pane. */
+void tui_act_init(struct tui *t);                 /* after gather_new */
+void tui_act_free(struct tui *t);
+void tui_act_key(struct tui *t, int key);         /* r s R t from the key table */
+void tui_act_confirm_key(struct tui *t, int key); /* any key while confirming */
+void tui_act_draw(struct tui *t);                 /* the dialog, above everything */
+void tui_act_pass_done(struct tui *t);            /* follow-up after restart/start */
+/* The footer's job text ("restarting gunicorn.service... 2 s"), "" none. */
+void tui_act_footer(const struct tui *t, char *buf, size_t size);
+
+/* pane_procs.c: the unit of the process on pane line li ("" none). */
+const char *procs_unit_at(const struct tui *t, int li);
 
 /* overlay.c: help, nginx -t pager, tour */
 void overlay_build(struct tui *t, int width);

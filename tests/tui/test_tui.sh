@@ -3,7 +3,10 @@
 # nginx + gunicorn lab (tests/lab/lab.sh) and asserts what a person sees:
 # the verdict in the header, the failing target in the path pane, help,
 # zoom, resize, quit with exit 0, escape sequences from error.log made
-# inert, NO_COLOR, and a key handled at once while an upstream hangs.
+# inert, NO_COLOR, a key handled at once while an upstream hangs, and the
+# actions without systemd: the y/N dialog (n cancels), R + y reloading the
+# lab's nginx by SIGHUP, --read-only refusing and shown in the footer.
+# (The actions against real units: tests/systemd/test_tui_actions.sh.)
 #
 #   tests/tui/test_tui.sh            uses ./gwtop (GWTOP=... to override)
 #   SCREENSHOTS=screenshots tests/tui/test_tui.sh   also saves captures
@@ -239,9 +242,53 @@ if lab_up ok healthy; then
 	check "healthy: HTTP 200 shown" wait_for healthy "HTTP 200 in" 5
 	sleep 1.2
 	shot healthy healthy-100x30
+
+	# actions (no systemd here: nginx is reloaded by SIGHUP to its master)
+	W0=$(pgrep -P "$NGINX_PID" | sort -n | tr '\n' ' ')
+	keys healthy R
+	check "R: the y/N dialog names the action and the command" wait_for healthy "Reload nginx\? \(nginx -t && kill -HUP $NGINX_PID\) \[y/N\]" 3
+	check "the dialog says it changes the system" wait_for healthy "Confirm: this changes the system" 1
+	shot healthy confirm-100x30
+	keys healthy n
+	check "n cancels" wait_for healthy "cancelled: nothing was changed" 3
+	check "the dialog is gone" wait_gone healthy "y/N" 2
+	sleep 1
+	check "R + n: nginx not reloaded (workers $W0)" test "$(pgrep -P "$NGINX_PID" | sort -n | tr '\n' ' ')" = "$W0"
+	keys healthy R
+	wait_for healthy "Reload nginx\?" 3
+	keys healthy x
+	check "any other key cancels too" wait_for healthy "cancelled: nothing was changed" 3
+	keys healthy R
+	wait_for healthy "Reload nginx\?" 3
+	keys healthy y
+	check "R + y: nginx -t passes, reloaded by SIGHUP, workers named" wait_for healthy "reloaded nginx by SIGHUP \(master $NGINX_PID\): workers ${W0% } -> [0-9]" 10
+	W1=$(pgrep -P "$NGINX_PID" | sort -n | tr '\n' ' ')
+	check "R + y: worker PIDs changed ($W0-> $W1)" test -n "$W1" -a "$W1" != "$W0"
+	check "R + y: nginx still answers 200" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$NGINX_PORT/")" = 200
+	keys healthy 5
+	check "the outcome is a gwtop line in the logs pane" wait_for healthy "gwtop +notice reloaded nginx by SIGHUP" 3
+	keys healthy 5
+	keys healthy r
+	check "r without systemd: no unit to restart, said clearly" wait_for healthy "no unit to restart" 3
+	keys healthy t
+	check "t runs nginx -t now and shows its output" wait_for healthy "nginx -t, run now .*passed" 5
+	keys healthy Escape
 	keys healthy q
 	wait_exit healthy
 	check "healthy: exit 0, nothing on stderr" bash -c "[ \"\$(cat $TMP/healthy.exit)\" = 0 ] && [ ! -s $TMP/healthy.err ]"
+
+	start ro 100 30 -- --nginx-conf "$CONF" --interval 1 --read-only
+	check "--read-only: the footer says read-only" wait_for ro "^read-only F1Help" 10
+	check "--read-only: no r/R hints" bash -c "! tmux -u -L $SOCK capture-pane -p -t ro | tail -1 | grep -q RReload"
+	wait_for ro "OK" 15
+	keys ro R
+	check "--read-only: R refused with a clear message" wait_for ro '`R` refused: gwtop runs with --read-only' 3
+	check "--read-only: no dialog" wait_gone ro "y/N" 1
+	keys ro '?' End
+	check "--read-only: help says the keys are disabled" wait_for ro "read-only: gwtop runs with --read-only, those keys are disabled" 3
+	keys ro Escape q
+	wait_exit ro
+	check "ro: exit 0, nothing on stderr" bash -c "[ \"\$(cat $TMP/ro.exit)\" = 0 ] && [ ! -s $TMP/ro.err ]"
 else
 	bad "lab up healthy"
 fi

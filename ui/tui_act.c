@@ -1,0 +1,319 @@
+/* tui_act.c — the dashboard's actions: the keys that change the system
+ * (r restart, s start, R reload nginx) and `t` (a fresh nginx -t), wired to
+ * src/actions.c. Every changing action first asks y/N in a small modal
+ * dialog (ncdu-style) naming the action and the equivalent command; only
+ * y/Y confirms, every other key cancels. The job then runs on the loop
+ * while keys keep working: the footer shows it, the outcome goes to the
+ * status line and as a line into the logs pane, and a probe pass follows
+ * at once (with a fresh nginx -t). After a restart / start the next passes
+ * tell whether the app answers on its target again.
+ *
+ * --read-only is refused in keys.c (changes_system) before anything here
+ * runs, and the actions object is read-only too. */
+#include "ui.h"
+#include "pane_logs.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "actions.h"
+#include "gather.h"
+
+#define ACT_FOLLOW_PASSES 6          /* passes to wait for the app to answer */
+#define ACT_STATUS_SECS 12
+
+void tui_act_init(struct tui *t)
+{
+	t->act = actions_new(t->e, t->o->read_only, t->o->nginx_bin);
+}
+
+void tui_act_free(struct tui *t)
+{
+	actions_free(t->act);            /* cancels a job in flight */
+	t->act = NULL;
+	if (t->cfw) {
+		delwin(t->cfw);
+		t->cfw = NULL;
+	}
+}
+
+static const char *act_verb(enum actions_kind k)
+{
+	switch (k) {
+	case ACT_RESTART: return "restarting";
+	case ACT_START: return "starting";
+	case ACT_RELOAD_NGINX: return "nginx -t, then reloading nginx";
+	case ACT_NGINX_TEST: return "running nginx -t";
+	}
+	return "?";
+}
+
+void tui_act_footer(const struct tui *t, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (t->act && actions_busy(t->act) && t->job[0])
+		gw_fmt(buf, size, "%s... %.0f s", t->job, gw_mono() - t->job_started);
+}
+
+/* ------------------------------------------------------------ outcomes */
+
+static void act_done(void *ud, enum actions_kind kind, int ok, const char *msg)
+{
+	struct tui *t = ud;
+	t->job[0] = '\0';
+	t->ftr_dirty = 1;
+	if (kind == ACT_NGINX_TEST) {
+		t->ntest_state = 2;
+		t->ntest_ok = ok;
+		t->ntest_when = gw_now();
+		GW_COPY(t->ntest_msg, msg);
+		if (t->ov == OV_PAGER)
+			tui_overlay_open(t, OV_PAGER);          /* rebuilt with the result */
+		tui_set_status(t, "nginx -t %s", ok ? "passed" : "FAILED (details in the pager: t)");
+	} else {
+		tui_set_status_for(t, ACT_STATUS_SECS, "%s", msg);
+		pane_logs_note(t, ok, msg);
+		if (kind == ACT_RELOAD_NGINX && !ok && strstr(msg, "nginx -t failed")) {
+			/* show nginx's own lines in full: the pager, as after `t` */
+			t->ntest_state = 2;
+			t->ntest_ok = 0;
+			t->ntest_when = gw_now();
+			const char *lines = strstr(msg, "config): ");
+			gw_fmt(t->ntest_msg, sizeof t->ntest_msg, "nginx -t FAILED: %s", lines ? lines + 9 : msg);
+			tui_overlay_open(t, OV_PAGER);
+		}
+		if (ok && (kind == ACT_RESTART || kind == ACT_START)) {
+			GW_COPY(t->follow_unit, t->confirm_unit);
+			t->follow_passes = ACT_FOLLOW_PASSES;
+		}
+	}
+	gather_invalidate_ntest(t->g);
+	tui_probe_soon(t);
+}
+
+/* After a restart / start: once the app's targets answer (or after
+ * ACT_FOLLOW_PASSES passes), say so in the logs pane. */
+void tui_act_pass_done(struct tui *t)
+{
+	const struct gw_snapshot *s = tui_snap(t);
+	char msg[GW_TEXT], reason[GW_TEXT + 64];
+	int n = 0, good = 0;
+	if (!t->follow_passes || !s)
+		return;
+	const struct gw_target *bad = NULL;
+	for (size_t i = 0; i < s->targets.n; i++) {
+		const struct gw_target *tg = &s->targets.v[i];
+		if (tg->down || tg->backup)
+			continue;
+		n++;
+		if (path_target_state(tg) == GW_HS_OK)
+			good++;
+		else if (!bad)
+			bad = tg;
+	}
+	if (!n) {
+		t->follow_passes = 0;
+		return;
+	}
+	if (good == n) {
+		gw_fmt(msg, sizeof msg, "after %s: the app answers on %s%s", t->follow_unit, s->targets.v[0].display,
+		    n > 1 ? " and every other target" : "");
+		pane_logs_note(t, 1, msg);
+		t->follow_passes = 0;
+		return;
+	}
+	if (--t->follow_passes == 0 && bad) {
+		path_target_reason(bad, reason, sizeof reason);
+		gw_fmt(msg, sizeof msg, "after %s: %s still does not answer: %s", t->follow_unit, bad->display, reason);
+		pane_logs_note(t, 0, msg);
+		tui_set_status_for(t, ACT_STATUS_SECS, "%s", msg);
+	}
+}
+
+/* ------------------------------------------------------------ starting */
+
+static void act_start(struct tui *t)
+{
+	const struct gw_snapshot *s = tui_snap(t);
+	enum actions_kind k = (enum actions_kind)t->confirm_kind;
+	char note[GW_TEXT + 64];
+	int r;
+
+	if (actions_busy(t->act)) {
+		tui_set_status(t, "busy: one action at a time (still %s)", t->job[0] ? t->job : "working");
+		return;
+	}
+	switch (k) {
+	case ACT_RESTART: r = actions_restart_unit(t->act, t->confirm_unit, act_done, t); break;
+	case ACT_START: r = actions_start_unit(t->act, t->confirm_unit, act_done, t); break;
+	case ACT_RELOAD_NGINX:
+		if (!s) {
+			tui_set_status(t, "no probe pass yet: nginx is not known");
+			return;
+		}
+		r = actions_reload_nginx(t->act, s, act_done, t);
+		break;
+	default: return;
+	}
+	if (r < 0) {
+		tui_set_status(t, "cannot start the action: %s", strerror(-r));
+		return;
+	}
+	gw_fmt(t->job, sizeof t->job, "%s%s%s", act_verb(k), k == ACT_RELOAD_NGINX ? "" : " ",
+	    k == ACT_RELOAD_NGINX ? "" : t->confirm_unit);
+	t->job_started = gw_mono();
+	t->ftr_dirty = 1;
+	/* the dialog's question without its [y/N]: what was confirmed */
+	gw_fmt(note, sizeof note, "confirmed: %s", t->confirm_text);
+	char *yn = strstr(note, " [y/N]");
+	if (yn)
+		*yn = '\0';
+	pane_logs_note(t, 1, note);
+}
+
+/* The unit `r` / `s` act on: the selected process's in the processes pane,
+ * else the app unit on the path. NULL (and a status) when the selected
+ * process runs in a unit that is not a service (a scope, a session). */
+static const char *act_unit(struct tui *t, const struct gw_snapshot *s)
+{
+	const struct pane *p = &t->panes[LAYOUT_PROCS];
+	if (p->sel >= 0 && (size_t)p->sel < p->vis.n) {
+		const char *u = procs_unit_at(t, p->vis.v[p->sel]);
+		if (u[0] && !gw_ends_with(u, ".service")) {
+			tui_set_status(t, "the selected process runs in %s, not a service: nothing to restart or start", u);
+			return NULL;
+		}
+		if (u[0])
+			return u;
+	}
+	return actions_app_unit(s);
+}
+
+static const struct gw_unit *act_find_unit(const struct gw_snapshot *s, const char *name)
+{
+	for (size_t i = 0; i < s->units.n; i++)
+		if (!strcmp(s->units.v[i].name, name))
+			return &s->units.v[i];
+	return NULL;
+}
+
+static void act_ask(struct tui *t, enum actions_kind k, const char *unit)
+{
+	t->confirm_kind = k;
+	GW_COPY(t->confirm_unit, unit ? unit : "");
+	actions_confirm_text(k, t->confirm_unit, tui_snap(t), t->confirm_text, sizeof t->confirm_text);
+	t->confirming = 1;
+	if (t->cfw) {
+		delwin(t->cfw);
+		t->cfw = NULL;
+	}
+	t->ov_dirty = 1;
+}
+
+static void act_ntest(struct tui *t)
+{
+	const struct gw_snapshot *s = tui_snap(t);
+	tui_overlay_open(t, OV_PAGER);
+	if (!s || actions_busy(t->act) ||
+	    actions_nginx_test(t->act, s, act_done, t) < 0) {
+		/* no facts yet, or a job runs: the next pass runs nginx -t */
+		gather_invalidate_ntest(t->g);
+		tui_probe_now(t);
+		return;
+	}
+	t->ntest_state = 1;
+	GW_COPY(t->job, act_verb(ACT_NGINX_TEST));
+	t->job_started = gw_mono();
+	t->ftr_dirty = 1;
+}
+
+void tui_act_key(struct tui *t, int key)
+{
+	const struct gw_snapshot *s = tui_snap(t);
+	if (key == 't') {
+		act_ntest(t);
+		return;
+	}
+	if (!s) {
+		tui_set_status(t, "wait for the first probe pass");
+		return;
+	}
+	if (actions_busy(t->act)) {
+		tui_set_status(t, "busy: one action at a time (still %s)", t->job[0] ? t->job : "working");
+		return;
+	}
+	if (key == 'R') {
+		if (s->nginx.master_pid <= 0 && !actions_nginx_unit(s)[0]) {
+			tui_set_status(t, "no running nginx to reload");
+			return;
+		}
+		act_ask(t, ACT_RELOAD_NGINX, NULL);
+		return;
+	}
+	const char *unit = act_unit(t, s);
+	if (!unit)
+		return;
+	if (!unit[0]) {
+		tui_set_status(t, "no unit to %s: select a process with a unit (3: processes), or name it with --unit",
+		    key == 'r' ? "restart" : "start");
+		return;
+	}
+	const struct gw_unit *u = act_find_unit(s, unit);
+	if (key == 's' && u && u->loaded && !strcmp(u->active_state, "active")) {
+		tui_set_status(t, "%s is already active (r restarts it)", unit);
+		return;
+	}
+	act_ask(t, key == 'r' ? ACT_RESTART : ACT_START, unit);
+}
+
+/* ------------------------------------------------------------ the dialog */
+
+void tui_act_confirm_key(struct tui *t, int key)
+{
+	t->confirming = 0;
+	if (t->cfw) {
+		delwin(t->cfw);
+		t->cfw = NULL;
+	}
+	tui_mark_all(t);
+	if (key == 'y' || key == 'Y') {
+		act_start(t);
+		return;
+	}
+	tui_set_status(t, "cancelled: nothing was changed");
+}
+
+void tui_act_draw(struct tui *t)
+{
+	char line[GW_TEXT];
+	const char *hint = "y: yes   n / Esc / Enter / any other key: no";
+	if (!t->confirming)
+		return;
+	ui_safe(line, sizeof line, t->confirm_text, sizeof t->confirm_text);
+	int tw = (int)strlen(line), hw = (int)strlen(hint);
+	int w = (tw > hw ? tw : hw) + 6, h = 6;
+	if (w > t->cols)
+		w = t->cols;
+	if (h > t->rows)
+		h = t->rows;
+	if (!t->cfw) {
+		t->cfw = newwin(h, w, (t->rows - h) / 2, (t->cols - w) / 2);
+		if (!t->cfw)
+			return;
+	}
+	WINDOW *win = t->cfw;
+	werase(win);
+	wattrset(win, theme_attr(UI_WARN) | A_BOLD);
+	if (theme_ascii())
+		wborder(win, '|', '|', '-', '-', '+', '+', '+', '+');
+	else
+		box(win, 0, 0);
+	mvwaddnstr(win, 0, 2, " Confirm: this changes the system ", w - 4);
+	wattrset(win, theme_attr(UI_BOLD));
+	mvwaddnstr(win, 2, 3, line, w - 6);
+	wattrset(win, theme_attr(UI_DIM));
+	mvwaddnstr(win, 3, 3, hint, w - 6);
+	wattrset(win, A_NORMAL);
+	touchwin(win);
+	wnoutrefresh(win);
+}
