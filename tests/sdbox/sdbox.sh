@@ -110,9 +110,23 @@ down)
     if alive "$P"; then kill -KILL "$P"; fi   # last resort: the PID ns and the mounts die with it
     while alive "$P"; do sleep 0.1; done
   fi
-  for h in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified /sys/fs/cgroup; do
-    if [ -d "$h/sdbox.$P" ]; then find "$h/sdbox.$P" -depth -type d -exec rmdir {} +; fi
+  # The box's processes die with its PID namespace, but may take a moment
+  # to leave their cgroups; any left in OUR sdbox.$P cgroups are the box's
+  # (a stuck graceful stop): end them by PID, then remove the cgroups.
+  for try in $(seq 50); do
+    left=0
+    for h in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified /sys/fs/cgroup; do
+      [ -d "$h/sdbox.$P" ] || continue
+      while read -r pid; do
+        [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
+      done < <(find "$h/sdbox.$P" -name cgroup.procs -exec cat {} + 2>/dev/null)
+      find "$h/sdbox.$P" -depth -type d -exec rmdir {} + 2>/dev/null || true
+      [ ! -d "$h/sdbox.$P" ] || left=1
+    done
+    [ "$left" = 0 ] && break
+    sleep 0.1
   done
-  rm -f "$W/pid" "$W/log" "$W/boot.sh"; rmdir "$W/root" "$W" ;;   # no rm -rf, on purpose
+  [ "${left:-0}" = 0 ] || echo "sdbox: cgroups sdbox.$P still busy" >&2
+  rm -f "$W/pid" "$W/log" "$W/boot.sh"; rmdir "$W/root" "$W" 2>/dev/null || true ;;   # no rm -rf, on purpose
 *) echo "usage: $0 up|in|down WORKDIR [CMD...]" >&2; exit 2 ;;
 esac
