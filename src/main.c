@@ -63,6 +63,7 @@ static void usage(FILE *f)
 	      "  --timeout S            direct upstream probe timeout (default 3)\n"
 	      "  --read-only            no actions that change the system\n"
 	      "  --no-color             no colours (also: NO_COLOR in the environment)\n"
+	      "  --theme NAME           default or colorblind (blue/orange; markers always shown)\n"
 	      "  --config FILE          read settings from FILE instead of /etc/gwtop.conf and\n"
 	      "                         ~/.config/gwtop/config (flags win over the file)\n"
 	      "  --summarize FILE...    one line per host from `gwtop --check --json` outputs\n"
@@ -76,7 +77,7 @@ static void usage(FILE *f)
 enum {
 	OPT_CHECK = 256, OPT_JSON, OPT_PROM, OPT_OUTPUT, OPT_CONF, OPT_BIN, OPT_ERRLOG, OPT_ACCLOG,
 	OPT_APPLOG, OPT_UNIT, OPT_UPSTREAM, OPT_INTERVAL, OPT_WINDOW, OPT_TIMEOUT, OPT_RO, OPT_NOCOLOR,
-	OPT_CONFIG, OPT_TICKS, OPT_DOCKER, OPT_SUMMARIZE,
+	OPT_CONFIG, OPT_TICKS, OPT_DOCKER, OPT_THEME, OPT_SUMMARIZE,
 };
 
 static const struct option long_opts[] = {
@@ -99,6 +100,7 @@ static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "summarize", no_argument, NULL, OPT_SUMMARIZE },
 	{ "docker-socket", required_argument, NULL, OPT_DOCKER },
+	{ "theme", required_argument, NULL, OPT_THEME },
 	{ "bench-ticks", required_argument, NULL, OPT_TICKS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -194,6 +196,13 @@ static int options_parse(int argc, char **argv, struct gw_options *o)
 		case OPT_TIMEOUT: if (parse_seconds("--timeout", optarg, &o->probe_timeout)) return 2; break;
 		case OPT_RO: o->read_only = 1; break;
 		case OPT_DOCKER: o->docker_socket = optarg; break;
+		case OPT_THEME:
+			if (strcmp(optarg, "default") && strcmp(optarg, "colorblind")) {
+				fprintf(stderr, "gwtop: --theme wants default or colorblind, not '%s'\n", optarg);
+				return 2;
+			}
+			setenv("GWTOP_THEME", optarg, 1);   /* the flag wins over config and environment */
+			break;
 		case OPT_NOCOLOR: o->no_color = 1; break;
 		case OPT_CONFIG: break;                  /* loaded above */
 		case OPT_SUMMARIZE: options_summarize = 1; break;

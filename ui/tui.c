@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "diagnose.h"
@@ -576,12 +577,44 @@ static int tui_on_signal(sd_event_source *src, const struct signalfd_siginfo *si
 	return 0;
 }
 
+/* ------------------------------------------------------------ crashes */
+
+/* On a fatal signal the terminal must not stay in curses mode: put back the
+ * termios saved at start, leave the alternate screen, show the cursor (all
+ * async-signal-safe), then die of the same signal. Sanitizer builds keep
+ * their own reporting handlers. */
+static struct termios tui_saved_tio;
+static int tui_saved_tio_ok;
+
+static void tui_on_fatal(int sig)
+{
+	static const char reset[] = "\033[0m\033[?1000l\033[?25h\033[?1049l\r\n";
+	if (tui_saved_tio_ok) tcsetattr(STDIN_FILENO, TCSANOW, &tui_saved_tio);
+	if (write(STDOUT_FILENO, reset, sizeof reset - 1) < 0) { /* nothing left to try */ }
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void tui_fatal_handlers(void)
+{
+	tui_saved_tio_ok = tcgetattr(STDIN_FILENO, &tui_saved_tio) == 0;
+#if !defined(__SANITIZE_ADDRESS__)
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = tui_on_fatal;
+	sa.sa_flags = (int)SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
+#endif
+}
+
 /* ------------------------------------------------------------ run */
 
 static void tui_cleanup(struct tui *t)
 {
 	sd_event_source **srcs[] = { &t->timer, &t->tick, &t->io, &t->sig_winch,
-		&t->sig_int, &t->sig_term, &t->post };
+		&t->sig_int, &t->sig_term, &t->sig_hup, &t->post };
 	for (size_t i = 0; i < sizeof srcs / sizeof *srcs; i++)
 		*srcs[i] = sd_event_source_disable_unref(*srcs[i]);
 	tui_act_free(t);
@@ -624,7 +657,9 @@ int tui_run(sd_event *e, const struct gw_options *o)
 	sigaddset(&ss, SIGWINCH);
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGHUP);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
+	tui_fatal_handlers();
 
 	snapshot_init(&t->snap[0]);
 	snapshot_init(&t->snap[1]);
@@ -669,6 +704,8 @@ int tui_run(sd_event *e, const struct gw_options *o)
 		r = sd_event_add_signal(e, &t->sig_int, SIGINT, tui_on_signal, t);
 	if (r >= 0)
 		r = sd_event_add_signal(e, &t->sig_term, SIGTERM, tui_on_signal, t);
+	if (r >= 0)   /* the SSH session dropped: leave cleanly */
+		r = sd_event_add_signal(e, &t->sig_hup, SIGHUP, tui_on_signal, t);
 	if (r >= 0)
 		r = sd_event_add_time_relative(e, &t->timer, CLOCK_MONOTONIC, tui_interval_usec(t),
 		    10000, tui_on_timer, t);
