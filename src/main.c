@@ -59,6 +59,7 @@ static void usage(FILE *f)
 	      "  --upstream URL         an extra target to probe (http://127.0.0.1:8000,\n"
 	      "                         unix:/run/app.sock)\n"
 	      "  --interval S           dashboard probe interval in seconds (default 2)\n"
+	      "  --since S              logs pane: show the last S seconds at start (default 900)\n"
 	      "  --window S             log lines newer than S seconds are current (default 300)\n"
 	      "  --timeout S            direct upstream probe timeout (default 3)\n"
 	      "  --read-only            no actions that change the system\n"
@@ -77,7 +78,7 @@ static void usage(FILE *f)
 enum {
 	OPT_CHECK = 256, OPT_JSON, OPT_PROM, OPT_OUTPUT, OPT_CONF, OPT_BIN, OPT_ERRLOG, OPT_ACCLOG,
 	OPT_APPLOG, OPT_UNIT, OPT_UPSTREAM, OPT_INTERVAL, OPT_WINDOW, OPT_TIMEOUT, OPT_RO, OPT_NOCOLOR,
-	OPT_CONFIG, OPT_TICKS, OPT_DOCKER, OPT_THEME, OPT_SUMMARIZE,
+	OPT_CONFIG, OPT_TICKS, OPT_DOCKER, OPT_THEME, OPT_SINCE, OPT_SUMMARIZE,
 };
 
 static const struct option long_opts[] = {
@@ -101,6 +102,7 @@ static const struct option long_opts[] = {
 	{ "summarize", no_argument, NULL, OPT_SUMMARIZE },
 	{ "docker-socket", required_argument, NULL, OPT_DOCKER },
 	{ "theme", required_argument, NULL, OPT_THEME },
+	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "bench-ticks", required_argument, NULL, OPT_TICKS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -192,6 +194,7 @@ static int options_parse(int argc, char **argv, struct gw_options *o)
 		case OPT_UNIT: config_file_list_flag(o, "unit"); *gw_vec_push(&o->units) = optarg; break;
 		case OPT_UPSTREAM: config_file_list_flag(o, "upstream"); *gw_vec_push(&o->upstreams) = optarg; break;
 		case OPT_INTERVAL: if (parse_seconds("--interval", optarg, &o->interval)) return 2; break;
+		case OPT_SINCE: if (parse_seconds("--since", optarg, &o->since)) return 2; break;
 		case OPT_WINDOW: if (parse_seconds("--window", optarg, &o->recent_window)) return 2; break;
 		case OPT_TIMEOUT: if (parse_seconds("--timeout", optarg, &o->probe_timeout)) return 2; break;
 		case OPT_RO: o->read_only = 1; break;

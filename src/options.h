@@ -16,6 +16,7 @@ struct gw_options {
 	GW_VEC(const char *) units;        /* --unit NAME */
 	GW_VEC(const char *) upstreams;    /* --upstream URL (extra targets) */
 	double interval;             /* --interval, seconds */
+	double since;                /* --since: logs pane start-up window (s); 0 = default 15 min */
 	double recent_window;        /* seconds: log lines newer than this count as current (default 300) */
 	double probe_timeout;        /* seconds: upstream probe total timeout (default 3) */
 	int read_only;

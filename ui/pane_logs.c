@@ -118,7 +118,8 @@ static void logs_ensure(struct tui *t)
 {
 	if (PL.ls || !t->e)
 		return;
-	PL.ls = logstream_new(t->e, NULL);
+	struct logstream_config lc = { .window = t->o->since };   /* --since widens the start-up window */
+	PL.ls = logstream_new(t->e, &lc);
 	PL.t = t;
 	logstream_set_notify(PL.ls, logs_notify, NULL);
 	sd_event_add_time_relative(t->e, &PL.later, CLOCK_MONOTONIC, LOGS_REBUILD_USEC, 10000, logs_later, NULL);
