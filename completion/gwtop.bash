@@ -40,7 +40,11 @@ _gwtop()
 		compopt -o nospace
 		return
 		;;
-	--interval | --window | --timeout)
+	--theme)
+		COMPREPLY=($(compgen -W "default colorblind" -- "$cur"))
+		return
+		;;
+	--interval | --window | --timeout | --since)
 		COMPREPLY=($(compgen -W "1 2 5 10 30 60 300" -- "$cur"))
 		return
 		;;
@@ -61,7 +65,7 @@ _gwtop()
 	if [[ $cur == -* || -z $cur ]]; then
 		COMPREPLY=($(compgen -W '--check --json --prometheus --output --nginx-conf
 			--nginx-bin --error-log --access-log --app-log --unit --upstream
-			--docker-socket --interval --window --timeout --read-only --no-color --config
+			--docker-socket --interval --window --timeout --since --theme --read-only --no-color --config
 			--summarize --help --version' -- "$cur"))
 	fi
 } &&
