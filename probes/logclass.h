@@ -2,9 +2,13 @@
  * uvicorn / Python app output, kernel OOM messages. No I/O.
  *
  * Every classifier takes one line (not necessarily NUL-terminated, may hold
- * any bytes; a trailing "\n" / "\r\n" is ignored), zeroes *ev and fills it:
+ * any bytes; a trailing "\n" / "\r\n" is ignored), resets *ev and fills it:
  * kind, level, time (epoch, 0 unknown), err, pid, upstream, request, detail
- * and line (the raw line, truncated). ev->source is left for the caller. */
+ * and line (the raw line, truncated); fields not found are 0 / "".
+ * ev->source is left "" for the caller. logclass_app and logclass_kernel
+ * zero all of *ev; logclass_nginx_error (hot: every line of a followed
+ * error.log) sets every field but leaves the bytes after each string's
+ * terminator as they were. */
 #ifndef GW_LOGCLASS_H
 #define GW_LOGCLASS_H
 

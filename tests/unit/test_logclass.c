@@ -251,6 +251,364 @@ static void test_nginx_source_formats(void **state)
 	assert_string_equal(ev.upstream, "http://backend/a\"b");
 }
 
+/* ------------------------------------------------- nginx: differential */
+
+/* The reference: the nginx classifier as the plain phrase search it
+ * replaces (memmem per phrase, mktime per line), kept here to check that
+ * the one-pass classifier in logclass.c finds exactly the same things. */
+
+static int ref_has(const char *p, size_t n, const char *needle)
+{
+	return memmem(p, n, needle, strlen(needle)) != NULL;
+}
+
+static int ref_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* 1..10 digits at *p; advances. */
+static int ref_number(const char **p, const char *end, long *out)
+{
+	long v = 0;
+	int k = 0;
+	while (*p < end && ref_digit(**p) && k < 10) v = v * 10 + (*(*p)++ - '0'), k++;
+	*out = v;
+	return k > 0;
+}
+
+static int ref_char(const char **p, const char *end, char c)
+{
+	if (*p >= end || **p != c) return 0;
+	(*p)++;
+	return 1;
+}
+
+static void ref_copy(char *dst, size_t size, const char *p, size_t n)
+{
+	if (n > size - 1) n = size - 1;
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+}
+
+static int ref_level(const char **p, const char *end, enum gw_level *out)
+{
+	static const char *const names[] = { "debug", "info", "notice", "warn", "error", "crit", "alert", "emerg" };
+	static const enum gw_level lv[] = { GW_LV_DEBUG, GW_LV_INFO, GW_LV_NOTICE, GW_LV_WARN, GW_LV_ERROR,
+					    GW_LV_CRIT, GW_LV_ALERT, GW_LV_EMERG };
+	if (!ref_char(p, end, '[')) return 0;
+	const char *w = *p;
+	while (*p < end && **p >= 'a' && **p <= 'z' && *p - w < 8) (*p)++;
+	for (size_t i = 0; i < 8; i++)
+		if (strlen(names[i]) == (size_t)(*p - w) && !memcmp(names[i], w, (size_t)(*p - w))) {
+			*out = lv[i];
+			return ref_char(p, end, ']');
+		}
+	return 0;
+}
+
+static const char *ref_value_end(const char *p, const char *end)
+{
+	for (const char *q = p; q < end; q++) {
+		if (*q != '"') continue;
+		if (q + 1 == end) return q;
+		if (q + 2 < end && q[1] == ',' && q[2] == ' ') {
+			const char *k = q + 3;
+			while (k < end && ((*k >= 'a' && *k <= 'z') || *k == '_')) k++;
+			if (k > q + 3 && k + 1 < end && k[0] == ':' && k[1] == ' ') return q;
+		}
+	}
+	return end;
+}
+
+static const char *ref_field(const char *p, const char *end, const char *key, char *dst, size_t size)
+{
+	const char *k = memmem(p, (size_t)(end - p), key, strlen(key));
+	if (!k) return p;
+	const char *v = k + strlen(key), *e = ref_value_end(v, end);
+	ref_copy(dst, size, v, (size_t)(e - v));
+	return e;
+}
+
+static enum gw_log_kind ref_kind(const char *h, size_t n, int err, enum gw_level level)
+{
+	if (ref_has(h, n, "could not be resolved") || ref_has(h, n, "host not found in upstream") ||
+	    ref_has(h, n, "while resolving"))
+		return GW_LOG_RESOLVE;
+	if (ref_has(h, n, "no live upstreams")) return GW_LOG_NO_LIVE;
+	if (ref_has(h, n, "upstream sent too big header")) return GW_LOG_BIG_HEADER;
+	if (ref_has(h, n, "upstream sent invalid") || ref_has(h, n, "upstream sent no valid"))
+		return GW_LOG_INVALID_HEADER;
+	if (ref_has(h, n, "upstream prematurely closed connection")) return GW_LOG_PREMATURE_CLOSE;
+	if (ref_has(h, n, "upstream timed out")) return GW_LOG_TIMEOUT;
+	if (err && ref_has(h, n, "upstream")) {
+		int c = ref_has(h, n, "connect() ");
+		switch (err) {
+		case 111: return GW_LOG_CONNECT_REFUSED;
+		case 113: case 101: return c ? GW_LOG_CONNECT_REFUSED : GW_LOG_OTHER;
+		case 2: return c ? GW_LOG_SOCKET_NOENT : GW_LOG_OTHER;
+		case 13: return c ? GW_LOG_SOCKET_EACCES : GW_LOG_OTHER;
+		case 11: return GW_LOG_AGAIN;
+		case 104: case 32: return GW_LOG_RESET;
+		case 110: return GW_LOG_TIMEOUT;
+		default: break;
+		}
+	}
+	return level == GW_LV_EMERG ? GW_LOG_NGINX_EMERG : GW_LOG_OTHER;
+}
+
+static int ref_nginx_error(const char *line, size_t len, struct gw_log_event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->kind = GW_LOG_OTHER;
+	ev->level = GW_LV_INFO;
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
+	ref_copy(ev->line, sizeof ev->line, line, len);
+	const char *p = line, *end = line + len;
+	enum gw_level level;
+	if (len >= 8 && !memcmp(line, "nginx: [", 8)) {
+		p += 7;
+		if (!ref_level(&p, end, &level) || !ref_char(&p, end, ' ')) return 0;
+	} else {
+		char stamp[20];
+		struct tm tm;
+		memset(&tm, 0, sizeof tm);
+		int y, mo, d, h, mi, se, used = 0;
+		long pid, tid;
+		if (len < 20) return 0;
+		for (int i = 0; i < 19; i++)            /* sscanf would take signs and spaces */
+			if ((i == 4 || i == 7) ? line[i] != '/' : i == 10 ? line[i] != ' ' :
+			    (i == 13 || i == 16) ? line[i] != ':' : !ref_digit(line[i]))
+				return 0;
+		memcpy(stamp, line, 19);
+		stamp[19] = '\0';
+		if (sscanf(stamp, "%4d/%2d/%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &used) != 6 || used != 19)
+			return 0;
+		if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return 0;
+		p += 19;
+		if (!ref_char(&p, end, ' ') || !ref_level(&p, end, &level) || !ref_char(&p, end, ' ') ||
+		    !ref_number(&p, end, &pid) || !ref_char(&p, end, '#') || !ref_number(&p, end, &tid) ||
+		    !ref_char(&p, end, ':'))
+			return 0;
+		ref_char(&p, end, ' ');
+		tm.tm_year = y - 1900; tm.tm_mon = mo - 1; tm.tm_mday = d;
+		tm.tm_hour = h; tm.tm_min = mi; tm.tm_sec = se; tm.tm_isdst = -1;
+		time_t t = mktime(&tm);
+		ev->time = t == (time_t)-1 ? 0 : (double)t;
+		ev->pid = (pid_t)pid;
+	}
+	ev->level = level;
+	if (p < end && *p == '*') {
+		const char *q = p + 1;
+		long conn;
+		if (ref_number(&q, end, &conn) && ref_char(&q, end, ' ')) p = q;
+	}
+	const char *client = memmem(p, (size_t)(end - p), ", client: ", 10);
+	const char *hend = client ? client : end;
+	ref_copy(ev->detail, sizeof ev->detail, p, (size_t)(hend - p));
+	for (const char *q = p; q < hend; q++) {         /* the first "(N: " */
+		const char *dd = q + 1;
+		long v;
+		if (*q == '(' && ref_number(&dd, hend, &v) && dd + 1 < hend && dd[0] == ':' && dd[1] == ' ') {
+			ev->err = (int)v;
+			break;
+		}
+	}
+	if (client) {
+		const char *after = ref_field(client, end, ", request: \"", ev->request, sizeof ev->request);
+		ref_field(after, end, ", upstream: \"", ev->upstream, sizeof ev->upstream);
+	}
+	ev->kind = ref_kind(p, (size_t)(hend - p), ev->err, ev->level);
+	return 1;
+}
+
+static unsigned long diff_checked;
+
+/* logclass_nginx_error and the reference agree on a line, which is given
+ * to both in a buffer of exactly its size (ASan sees any over-read). */
+static void diff_line(const char *line, size_t len)
+{
+	char *copy = malloc(len ? len : 1);
+	memcpy(copy, line, len);
+	struct gw_log_event *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+	memset(a, 0x5a, sizeof *a);                  /* leftovers must not show */
+	int ra = logclass_nginx_error(copy, len, a);
+	int rb = ref_nginx_error(copy, len, b);
+	if (ra != rb || a->kind != b->kind || a->level != b->level || a->err != b->err ||
+	    a->pid != b->pid || a->time != b->time || strcmp(a->upstream, b->upstream) ||
+	    strcmp(a->request, b->request) || strcmp(a->detail, b->detail) || strcmp(a->line, b->line) ||
+	    a->source[0])
+		fail_msg("differs on [%.*s]: ret %d/%d kind %s/%s level %d/%d err %d/%d pid %d/%d time %.0f/%.0f "
+			 "upstream [%s]/[%s] request [%s]/[%s] detail [%s]/[%s]",
+			 (int)len, line, ra, rb, gw_log_kind_name(a->kind), gw_log_kind_name(b->kind),
+			 a->level, b->level, a->err, b->err, a->pid, b->pid, a->time, b->time,
+			 a->upstream, b->upstream, a->request, b->request, a->detail, b->detail);
+	diff_checked++;
+	free(a);
+	free(b);
+	free(copy);
+}
+
+static uint64_t diff_rng = 0x9e3779b97f4a7c15ull;
+
+static unsigned diff_rand(unsigned n)
+{
+	diff_rng ^= diff_rng << 13;
+	diff_rng ^= diff_rng >> 7;
+	diff_rng ^= diff_rng << 17;
+	return (unsigned)(diff_rng % n);
+}
+
+/* The texts the classifier looks for, whole and cut, and bytes it keys on. */
+static const char *const diff_pieces[] = {
+	"could not be resolved", "host not found in upstream", "while resolving", "no live upstreams",
+	"upstream sent too big header", "upstream sent invalid", "upstream sent no valid",
+	"upstream prematurely closed connection", "upstream timed out", "upstream", "connect() ",
+	"could not be resolve", "host not found in upstrea", "while resolvin", "no live upstream",
+	"upstream sent too big heade", "upstream sent invali", "upstream prematurely closed connectio",
+	"upstream timed ou", "upstrea", "connect()", "(111: ", "(2: ", "(13: ", "(113: ", "(101: ",
+	"(11: ", "(104: ", "(32: ", "(110: ", "(12345678901: ", "(7:", "(", ", client: ", ", client:",
+	", request: \"", ", upstream: \"", "\", host: \"", "\", upstream: \"", "\"", ",", ", ", "u", "v",
+	"[error] ", "[emerg] ", "[warn] ", "*12 ", "\n", "\r", "\0", "\xff",
+};
+
+/* One random change to buf (len, capacity cap): returns the new length. */
+static size_t diff_mutate(char *buf, size_t len, size_t cap)
+{
+	switch (diff_rand(6)) {
+	case 0:                                          /* cut */
+		return len ? diff_rand((unsigned)len + 1) : 0;
+	case 1:                                          /* flip a byte */
+		if (len) buf[diff_rand((unsigned)len)] = "(,uv\":  0123456789az_*[]#/"[diff_rand(27)];
+		return len;
+	case 2:                                          /* any byte */
+		if (len) buf[diff_rand((unsigned)len)] = (char)diff_rand(256);
+		return len;
+	case 3: {                                        /* drop a range */
+		if (!len) return 0;
+		size_t at = diff_rand((unsigned)len), n = 1 + diff_rand(20);
+		if (n > len - at) n = len - at;
+		memmove(buf + at, buf + at + n, len - at - n);
+		return len - n;
+	}
+	default: {                                       /* insert a piece */
+		const char *piece = diff_pieces[diff_rand(sizeof diff_pieces / sizeof *diff_pieces)];
+		size_t n = strlen(piece) ? strlen(piece) : 1, at = diff_rand((unsigned)len + 1);
+		if (len + n > cap) return len;
+		memmove(buf + at + n, buf + at, len - at);
+		memcpy(buf + at, piece, n);
+		return len + n;
+	}
+	}
+}
+
+static void diff_lines_of(const char *buf, const char ***lines, size_t **lens, size_t *count)
+{
+	for (const char *p = buf; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		*lines = realloc(*lines, (*count + 1) * sizeof **lines);
+		*lens = realloc(*lens, (*count + 1) * sizeof **lens);
+		(*lines)[*count] = p;
+		(*lens)[*count] = n;
+		(*count)++;
+		p = nl ? nl + 1 : p + n;
+	}
+}
+
+/* Every real line, the formats from the source, and 60,000 mutants of them
+ * give the same event from the one-pass classifier and the reference. */
+static void test_nginx_differential(void **state)
+{
+	(void)state;
+	size_t len;
+	char *err_log = load("nginx-error.log", &len);
+	char *stderr_txt = load("nginx-stderr.txt", &len);
+	const char **lines = NULL;
+	size_t *lens = NULL, count = 0;
+	diff_lines_of(err_log, &lines, &lens, &count);
+	diff_lines_of(stderr_txt, &lines, &lens, &count);
+	static const char *const extra[] = {
+		"2026/11/24 12:00:00 [error] 7#7: *1 upstream sent invalid status \"abc\" while reading response header from upstream, client: 10.0.0.1, server: x, request: \"GET / HTTP/1.1\", upstream: \"fastcgi://unix:/run/php/php8.2-fpm.sock:\", host: \"x\"",
+		"2026/11/24 12:00:00 [error] 7#7: *3 writev() failed (32: Broken pipe) while sending request to upstream, client: 10.0.0.1, server: x, request: \"POST /up HTTP/1.1\", upstream: \"http://127.0.0.1:8000/up\", host: \"x\"",
+		"2026/11/24 12:00:00 [info] 7#7: *4 recv() failed (104: Connection reset by peer) while reading client request line, client: 10.0.0.1, server: 0.0.0.0:80",
+		"2026/11/24 12:00:00 [error] 7#7: *9 no live upstreams while connecting to upstream, client: 1.2.3.4, server: _, request: \"GET /a\"b, upstream: \"x HTTP/1.1\", upstream: \"http://backend/a\"b\", host: \"h\"",
+		"2026/11/24 12:00:00 [error] 7#7: *9 connect() to 10.0.0.9:80 failed (113: No route to host) while connecting to upstream, client: 1.2.3.4, server: _, request: \"GET / HTTP/1.1\", upstream: \"http://10.0.0.9:80/\", host: \"h\"",
+		"2026/11/24 12:00:00 [error] 7#7: *9 recv() failed (113: No route to host) while reading upstream, client: 1.2.3.4",
+		"2026/11/24 12:00:00 [alert] 7#7: *9 could not be resolved (3: Host not found) while resolving upstream",
+		"2026/11/24 12:00:00 [debug] 7#7: *9 upstream sent too big header while reading response header from upstream",
+		"2026/11/24 12:00:00 [crit] 7#7: *9 connect() to unix:/x.sock failed (11: Resource temporarily unavailable) while connecting to upstream",
+	};
+	for (size_t i = 0; i < sizeof extra / sizeof *extra; i++) {
+		lines = realloc(lines, (count + 1) * sizeof *lines);
+		lens = realloc(lens, (count + 1) * sizeof *lens);
+		lines[count] = extra[i];
+		lens[count++] = strlen(extra[i]);
+	}
+	set_tz("UTC");
+	diff_checked = 0;
+	for (size_t i = 0; i < count; i++) diff_line(lines[i], lens[i]);
+	assert_int_equal(diff_checked, count);
+
+	/* mutants: 1 to 4 changes each; count what the reference saw so the
+	 * mutants are known to reach every kind and the "not our layout" path */
+	enum { CAP = 4096 };
+	char *buf = malloc(CAP);
+	unsigned long kinds[GW_LOG_KIND_MAX] = { 0 }, rejected = 0;
+	for (int i = 0; i < 60000; i++) {
+		size_t k = diff_rand((unsigned)count), n = lens[k];
+		memcpy(buf, lines[k], n);
+		for (unsigned m = 1 + diff_rand(4); m; m--) n = diff_mutate(buf, n, CAP);
+		diff_line(buf, n);
+		struct gw_log_event ev;
+		if (ref_nginx_error(buf, n, &ev)) kinds[ev.kind]++;
+		else rejected++;
+	}
+	assert_true(rejected > 1000);
+	static const enum gw_log_kind want[] = { GW_LOG_OTHER, GW_LOG_RESOLVE, GW_LOG_NO_LIVE, GW_LOG_BIG_HEADER,
+		GW_LOG_INVALID_HEADER, GW_LOG_PREMATURE_CLOSE, GW_LOG_TIMEOUT, GW_LOG_CONNECT_REFUSED,
+		GW_LOG_SOCKET_NOENT, GW_LOG_SOCKET_EACCES, GW_LOG_AGAIN, GW_LOG_RESET, GW_LOG_NGINX_EMERG };
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+		if (kinds[want[i]] < 20) fail_msg("mutants reached %s only %lu times", gw_log_kind_name(want[i]), kinds[want[i]]);
+
+	/* each phrase at every offset of a message, whole and cut by one
+	 * byte, so it falls across every position of a 16-byte block */
+	for (size_t ph = 0; ph < 11; ph++) {
+		for (size_t cut = 0; cut <= 1; cut++) {
+			for (size_t off = 0; off < 40; off++) {
+				size_t pl = strlen(diff_pieces[ph]) - cut;
+				int n = snprintf(buf, CAP, "2026/11/24 12:00:00 [error] 7#7: *1 %.*s%.*s (111: x) upstream%s",
+						 (int)off, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+						 (int)pl, diff_pieces[ph], off % 2 ? ", client: 1.2.3.4" : "");
+				diff_line(buf, (size_t)n);
+				n = snprintf(buf, CAP, "2026/11/24 12:00:00 [error] 7#7: %.*s%.*s", (int)off,
+					     "..............................................", (int)pl, diff_pieces[ph]);
+				diff_line(buf, (size_t)n);
+			}
+		}
+	}
+	/* the minute cache: many minutes, seconds and zones in a row */
+	static const char *const zones[] = { "UTC", "Europe/Berlin", NULL, "America/New_York", "Asia/Kolkata" };
+	for (int i = 0; i < 500; i++) {
+		if (i % 50 == 0 && zones[(i / 50) % 5]) {
+			set_tz(zones[(i / 50) % 5]);
+		} else if (i % 50 == 0) {                /* unset: the system's zone */
+			unsetenv("TZ");
+			tzset();
+		}
+		int n = snprintf(buf, CAP, "2026/%02d/%02d %02d:%02d:%02d [warn] 1#1: x", 1 + i % 12, 1 + i % 28,
+				 (i * 7) % 24, (i * 13) % 60, (i * 31) % 61);
+		diff_line(buf, (size_t)n);
+		diff_line(buf, (size_t)n);
+	}
+	set_tz("UTC");
+	free(buf);
+	free(lines);
+	free(lens);
+	free(err_log);
+	free(stderr_txt);
+}
+
 /* ---------------------------------------------------------------- app */
 
 struct app_case {
@@ -487,6 +845,7 @@ int main(void)
 		cmocka_unit_test(test_nginx_local_time),
 		cmocka_unit_test(test_nginx_stderr),
 		cmocka_unit_test(test_nginx_source_formats),
+		cmocka_unit_test(test_nginx_differential),
 		cmocka_unit_test(test_app_fixtures),
 		cmocka_unit_test(test_app_source_formats),
 		cmocka_unit_test(test_kernel_lines),
