@@ -63,6 +63,20 @@ demo:
 
 bench: gwtop
 	bench/bench.sh
+	bench/logbench.sh
+	@if [ -x bench/tuibench.sh ]; then bench/tuibench.sh; fi
+
+# Long runs, not part of `make test`
+FUZZ_SECONDS ?= 60
+SOAK_SECONDS ?= 600
+fuzz:
+	fuzz/run.sh $(FUZZ_SECONDS)
+soak: gwtop
+	bench/soak.sh $(SOAK_SECONDS)
+lint:
+	tests/lint.sh
+hostile: gwtop
+	tests/hostile/run.sh
 
 deps:
 	scripts/deps.sh

@@ -7,7 +7,8 @@
 #
 # gwtop runs `--bench-ticks N` (the dashboard's per-interval pass, back to
 # back, so each tick stands for one --interval of a real session; N is
-# calibrated to last about SECONDS). The fault: the lab's gunicorn master
+# calibrated to last about SECONDS; if it runs longer it is stopped by PID
+# after the last sample). The fault: the lab's gunicorn master
 # and workers are frozen (SIGSTOP: the upstream accepts, never answers) and
 # thawed (SIGCONT) in turn, by PID; each toggle also touches the site config
 # (so `nginx -t` runs again as a child) and appends error.log lines.
@@ -47,33 +48,48 @@ rm -f "$LAB_DIR.log"
 ARGS=(--timeout 1 --nginx-conf "$CONF" --app-log "$APP_LOG" --error-log "$ERROR_LOG")
 
 # calibrate: how long does one pass take here?
-cal=$("$GWTOP" --bench-ticks 20 "${ARGS[@]}" 2>/dev/null | sed -n 's/.*wall_ms_per_tick \([0-9.]*\).*/\1/p')
+calout=$("$GWTOP" --bench-ticks 20 "${ARGS[@]}" 2>/dev/null || true)
+cal=$(printf '%s\n' "$calout" | sed -n 's/.*wall_ms_per_tick \([0-9.]*\).*/\1/p')
 cal=${cal:-50}
-TICKS=$(awk -v s="$SECS" -v ms="$cal" 'BEGIN { n = int(s * 1000 / (ms > 1 ? ms : 1)); print (n < 50 ? 50 : n) }')
+case $calout in
+*" procs 0 "*) echo "soak: WARNING: gwtop --bench-ticks saw no processes: its passes do no work ($calout)" >&2 ;;
+esac
+# half the time the app is frozen and a pass waits for the 1 s probe timeout
+TICKS=$(awk -v s="$SECS" -v ms="$cal" 'BEGIN { n = int(s / 2 * 1000 / (ms > 1 ? ms : 1) + s / 2 / 1.2); print (n < 50 ? 50 : n) }')
 echo "soak: ${SECS}s, ~${cal} ms per pass -> --bench-ticks $TICKS (= $(awk -v n="$TICKS" 'BEGIN { printf "%.1f", n * 2 / 3600 }') h of a 2 s dashboard), fault toggled every ${TOGGLE}s"
 
 "$GWTOP" --bench-ticks "$TICKS" "${ARGS[@]}" >"$LAB_DIR/soak.out" 2>"$LAB_DIR/soak.err" &
 GW_PID=$!
 
-sample() {   # sample LABEL — one line of figures for GW_PID
+# sample [LABEL] — figures of GW_PID into S_*; printed when LABEL is given.
+# (Taken every second, so the last one is at most 1 s before gwtop ends.)
+sample() {
 	local rss fds thr zomb kids
-	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$GW_PID/status" 2>/dev/null || echo '?')
-	thr=$(awk '/^Threads:/ { print $2 }' "/proc/$GW_PID/status" 2>/dev/null || echo '?')
-	fds=$(find "/proc/$GW_PID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+	[ -r "/proc/$GW_PID/status" ] || return 0
+	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$GW_PID/status" 2>/dev/null) || return 0
+	thr=$(awk '/^Threads:/ { print $2 }' "/proc/$GW_PID/status" 2>/dev/null) || return 0
+	fds=$( (find "/proc/$GW_PID/fd" -mindepth 1 -maxdepth 1 2>/dev/null || true) | wc -l)
 	kids=$(pgrep -c -P "$GW_PID" || true)
 	zomb=$(pgrep -c -r Z -P "$GW_PID" || true)
-	printf 'soak: %-6s t=%4ds rss_kb=%s fds=%s threads=%s children=%s zombies=%s\n' \
-		"$1" "$SECONDS" "$rss" "$fds" "$thr" "$kids" "$zomb"
-	S_RSS=$rss S_FDS=$fds S_ZOMB=$zomb
+	[ -n "$rss" ] || return 0
+	S_RSS=$rss S_FDS=$fds S_ZOMB=$zomb S_THR=$thr S_KIDS=$kids S_T=$SECONDS
+	[ "$zomb" -le "$max_zomb" ] || max_zomb=$zomb
+	[ -z "${1:-}" ] || print_sample "$1"
 }
+print_sample() {
+	printf 'soak: %-6s t=%4ds rss_kb=%s fds=%s threads=%s children=%s zombies=%s\n' \
+		"$1" "$S_T" "$S_RSS" "$S_FDS" "$S_THR" "$S_KIDS" "$S_ZOMB"
+}
+S_RSS='?' S_FDS='?' S_ZOMB=0 S_THR='?' S_KIDS='?' S_T=0 max_zomb=0
 
 SECONDS=0
 sleep 5
 sample start
 RSS0=$S_RSS FDS0=$S_FDS
-frozen=0 next_toggle=$TOGGLE next_sample=60 toggles=0 max_zomb=0
+frozen=0 next_toggle=$TOGGLE next_sample=60 toggles=0
 while kill -0 "$GW_PID" 2>/dev/null; do
 	sleep 1
+	sample
 	if [ "$SECONDS" -ge "$next_toggle" ]; then
 		next_toggle=$((SECONDS + TOGGLE))
 		toggles=$((toggles + 1))
@@ -92,20 +108,22 @@ while kill -0 "$GW_PID" 2>/dev/null; do
 	fi
 	if [ "$SECONDS" -ge "$next_sample" ] && kill -0 "$GW_PID" 2>/dev/null; then
 		next_sample=$((SECONDS + 60))
-		sample run
-		[ "$S_ZOMB" = '?' ] || [ "$S_ZOMB" -le "$max_zomb" ] || max_zomb=$S_ZOMB
+		print_sample run
 	fi
-	if [ "$SECONDS" -gt $((SECS * 3 + 60)) ]; then
-		echo "soak: gwtop still running after $((SECS * 3 + 60))s: stopping it" >&2
+	if [ "$SECONDS" -gt $((SECS + SECS / 5 + 30)) ]; then
+		echo "soak: gwtop still running after ${SECONDS}s: stopping it (by PID) after the last sample"
+		print_sample end
+		kill "$GW_PID" 2>/dev/null || true
+		STOPPED=1
 		break
 	fi
 done
-# the last figures are taken by the final sample before exit when possible
-if kill -0 "$GW_PID" 2>/dev/null; then sample end; fi
+[ -n "${STOPPED:-}" ] || print_sample end
 kill -CONT ${FROZEN[@]+"${FROZEN[@]}"} 2>/dev/null || true
 FROZEN=()
 rc=0
 wait "$GW_PID" || rc=$?
+[ -z "${STOPPED:-}" ] || rc=0
 GW_PID=""
 echo "soak: gwtop exit $rc after ${SECONDS}s, $toggles fault toggles; its report: $(tr '\n' ' ' <"$LAB_DIR/soak.out")"
 if grep -q Sanitizer "$LAB_DIR/soak.err"; then

@@ -176,7 +176,10 @@ static pid_t listeners_ppid(pid_t pid)
 	int ppid = 0;
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	if (!(buf = gw_read_file(path, 4096, NULL))) return 0;
-	if ((p = strrchr(buf, ')')) && sscanf(p + 1, " %*c %d", &ppid) != 1) ppid = 0;
+	if ((p = strrchr(buf, ')')) && p[1] == ' ' && p[2] && p[3] == ' ') {
+		long v = strtol(p + 4, NULL, 10);       /* "comm) S PPID ..." */
+		ppid = v > 0 && v <= INT_MAX ? (int)v : 0;
+	}
 	free(buf);
 	return ppid;
 }
@@ -242,7 +245,7 @@ static void listeners_owners(struct gw_snapshot *s)
 	while ((de = readdir(proc))) {
 		char path[64], link[64];
 		if (de->d_name[0] < '1' || de->d_name[0] > '9') continue;
-		pid_t pid = (pid_t)atoi(de->d_name);
+		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
 		snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
 		int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0) {

@@ -20,6 +20,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,7 +163,8 @@ static int nginx_test_parse_line(const char *l, size_t n, char *file, size_t siz
 		return 0;
 	memcpy(file, l + start, colon - start);
 	file[colon - start] = '\0';
-	*line = atoi(l + colon + 1);
+	long v = strtol(l + colon + 1, NULL, 10);   /* not atoi: no UB on overflow */
+	*line = v > 0 && v < INT_MAX ? (int)v : 0;
 	return 1;
 }
 

@@ -10,6 +10,7 @@
 #include "procs.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -344,8 +345,10 @@ int procs_refresh(struct gw_snapshot *s, struct procs_state *st)
 		GW_COPY(n->unit, p->unit);
 	}
 
-	qsort(s->procs.v, s->procs.n, sizeof *s->procs.v, procs_cmp_pid);
-	qsort(next.v, next.n, sizeof *next.v, procs_prev_cmp);
+	if (s->procs.n)                      /* qsort(NULL, 0) is UB (nonnull) */
+		qsort(s->procs.v, s->procs.n, sizeof *s->procs.v, procs_cmp_pid);
+	if (next.n)
+		qsort(next.v, next.n, sizeof *next.v, procs_prev_cmp);
 	gw_vec_free(&st->prev);
 	st->prev.v = next.v;
 	st->prev.n = next.n;
@@ -410,18 +413,22 @@ void procs_nginx_runtime(struct gw_snapshot *s)
 	const struct gw_proc *master = NULL, *first = NULL;
 
 	memset(n, 0, sizeof *n);
+	/* The master that runs THIS config: its -c names it. A master without
+	 * -c runs the compiled-in default and may be ours; a master whose -c
+	 * names another file is another nginx, never ours. */
 	for (size_t i = 0; i < s->procs.n; i++) {
 		const struct gw_proc *p = &s->procs.v[i];
-		char conf[GW_PATH];
+		char conf[GW_PATH], a[PATH_MAX], b[PATH_MAX];
 		if (p->role != GW_ROLE_NGINX_MASTER) continue;
-		if (!first) first = p;
-		if (!s->conf.conf_path[0]) break;
 		procs_master_conf(p->cmdline, conf, sizeof conf);
+		if (!s->conf.conf_path[0]) { master = p; break; }
 		if (!strcmp(conf, s->conf.conf_path) ||
+		    (conf[0] && realpath(conf, a) && realpath(s->conf.conf_path, b) && !strcmp(a, b)) ||
 		    (!conf[0] && !strcmp(s->conf.conf_path, "/etc/nginx/nginx.conf"))) {
 			master = p;
 			break;
 		}
+		if (!conf[0] && !first) first = p;
 	}
 	if (!master) master = first;
 

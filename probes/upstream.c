@@ -472,8 +472,12 @@ void upstream_prober_free(struct upstream_prober *p)
 		return;
 	upstream_probe_cancel(p);
 	curl_multi_cleanup(p->multi);   /* may still call our socket callback */
-	while (p->socks)
-		upstream_sock_free(p->socks);
+	for (struct upstream_sock *s = p->socks, *next; s; s = next) {
+		next = s->next;
+		sd_event_source_disable_unref(s->src);
+		free(s);
+	}
+	p->socks = NULL;
 	sd_event_source_disable_unref(p->timer);
 	sd_event_unref(p->e);
 	free(p);

@@ -345,6 +345,17 @@ static void rule_config_invalid(struct diag_ctx *c)
 	const struct gw_snapshot *s = c->s;
 	const struct gw_nginx_test *t = &s->ntest;
 	if (!t->ran || t->ok) return;
+	/* the binary could not run at all: that says nothing about the config
+	 * (gather leaves a note) */
+	if (t->exit_code == 127) return;
+	if (t->exit_code == -1 && strstr(t->output, "timed out")) {
+		struct gw_finding *f = diag_add(c, "nginx_config_invalid", GW_SEV_WARN, GW_HOP_NGINX, 5,
+			"nginx -t did not finish: it hangs (a log or pid path that blocks, such as a FIFO?)");
+		diag_evidence(f, "%.400s", t->output);
+		diag_fix(f, "check the error_log / access_log / pid paths nginx opens during the test");
+		diag_command(f, "timeout 10 nginx -t");
+		return;
+	}
 	/* nginx -t run without root trips over pid/log permissions: not a config fault */
 	if (!s->is_root && strstr(t->output, "Permission denied") && !strstr(t->output, "[emerg] unexpected") &&
 	    !strstr(t->output, "directive")) {
@@ -412,12 +423,14 @@ static void rule_config_stale(struct diag_ctx *c)
 
 /* ------------------------------------------------------------ upstream rules */
 
-enum tstate { T_OK, T_UNKNOWN, T_DOWN, T_SLOW };
+enum tstate { T_OK, T_UNKNOWN, T_DOWN, T_SLOW, T_BAD };
 
 static enum tstate target_state(const struct gw_target *t)
 {
 	if (!t->probed) return T_UNKNOWN;
 	if (t->reachable && t->timed_out && !t->http_ok && !t->not_http) return T_SLOW;
+	/* connected, but no HTTP answer: reset, closed, or garbage */
+	if (t->reachable && !t->http_ok && !t->not_http) return T_BAD;
 	if (t->reachable) return T_OK;
 	return T_DOWN;
 }
@@ -763,6 +776,28 @@ perm:
 	diag_command(f, "ss -ltnp");
 }
 
+/* The app accepts the connection, then resets it, closes it or answers
+ * something that is not HTTP: nginx sees the same and answers 502. */
+static void rule_target_bad(struct diag_ctx *c, const struct gw_target *t)
+{
+	int reset = strstr(t->error, "reset") || strstr(t->error, "Recv failure") ||
+		    strstr(t->error, "Empty reply") || strstr(t->error, "closed");
+	struct gw_finding *f;
+	if (reset)
+		f = diag_add(c, "app_crash_during_request", GW_SEV_CRIT, GW_HOP_APP, 64,
+			"the app at %s accepts connections but drops them without an answer", t->display);
+	else
+		f = diag_add(c, "upstream_invalid_response", GW_SEV_CRIT, GW_HOP_APP, 64,
+			"the app at %s does not answer valid HTTP", t->display);
+	diag_target_evidence(f, t);
+	diag_evidence(f, "direct probe %s: connected, then: %s", t->display, t->error[0] ? t->error : "no HTTP response");
+	nginx_events_evidence(c, f, t, reset ? GW_LOG_RESET : GW_LOG_INVALID_HEADER);
+	nginx_events_evidence(c, f, t, GW_LOG_PREMATURE_CLOSE);
+	if (reset) diag_fix(f, "read the app log for the crash of the worker that took the request");
+	else diag_fix(f, "check that the process on %s speaks HTTP (not uwsgi/fastcgi/TLS) and writes valid headers", t->display);
+	probe_command(f, t);
+}
+
 static void rule_target_slow(struct diag_ctx *c, const struct gw_target *t)
 {
 	struct gw_finding *f = diag_add(c, "upstream_timeout", GW_SEV_CRIT, GW_HOP_APP, 60,
@@ -911,10 +946,11 @@ static void rule_targets(struct diag_ctx *c)
 		}
 		if (st == T_DOWN) rule_target_down(c, t, partial, stale && !live_errors);
 		else if (st == T_SLOW) rule_target_slow(c, t);
+		else if (st == T_BAD) rule_target_bad(c, t);
 		else if (t->addr.kind == GW_ADDR_UNIX && t->perm_checked && t->exists && !t->perm_ok)
 			rule_target_down(c, t, 0, stale && !live_errors);   /* root got in; the workers cannot */
 		if (st == T_OK) rule_overloaded_listener(c, t);
-		if (st != T_DOWN) rule_target_requests(c, t);
+		if (st != T_DOWN && st != T_BAD) rule_target_requests(c, t);
 	}
 }
 

@@ -101,6 +101,9 @@ static void probe_mark(struct gw_snapshot *s, const char *name, double t0, int o
 static void finish(struct gather *g)
 {
 	struct gw_snapshot *s = g->s;
+	if (s->ntest.ran && s->ntest.exit_code == 127)
+		snapshot_note(s, "nginx -t", "cannot run nginx -t (%s): the config was not tested; use --nginx-bin",
+			      g->o->nginx_bin ? g->o->nginx_bin : "nginx");
 	s->finished = gw_now();
 	probe_mark(s, "total", g->t0, 1, NULL);
 	g->busy = 0;
@@ -267,6 +270,12 @@ int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapsh
 		}
 	}
 	probe_mark(s, "nginx-config", t0, s->conf.ok, s->conf.error);
+	/* what the parser could not follow (include loops, unreadable includes) */
+	if (s->conf.error[0] && s->conf.files.n)
+		snapshot_note(s, "nginx-config", "%s:%d: %s", s->conf.error_loc.file, s->conf.error_loc.line, s->conf.error);
+	for (size_t i = 0; i < s->conf.warnings.n && i < 10; i++)
+		snapshot_note(s, "nginx-config", "%s:%d: %s", s->conf.warnings.v[i].loc.file,
+			      s->conf.warnings.v[i].loc.line, s->conf.warnings.v[i].text);
 
 	procs_nginx_runtime(s);
 	procs_nginx_stale(s);

@@ -337,6 +337,11 @@ done:
 	return rc;
 }
 
+static void bench_done(void *ud)
+{
+	((struct check_run *)ud)->done = 1;
+}
+
 /* --bench-ticks N: what the dashboard repeats every interval, N times in a
  * row (nginx -t is re-run only when a config file changed), for make bench.
  * Prints "ticks N wall_ms_per_tick X cpu_ms_per_tick Y" on stdout. */
@@ -355,8 +360,11 @@ static int run_bench_ticks(sd_event *e, const struct gw_options *o, int n)
 			getrusage(RUSAGE_SELF, &r0);
 		}
 		snapshot_init(next);
-		gather_start(g, next, cur, check_done, &run);
-		if (!run.done) sd_event_loop(e);
+		/* run the loop until this pass is in (not sd_event_exit: the loop
+		 * is reused for the next pass) */
+		gather_start(g, next, cur, bench_done, &run);
+		while (!run.done && sd_event_run(e, UINT64_MAX) >= 0)
+			;
 		snapshot_free(cur);
 		tmp = cur; cur = next; next = tmp;
 	}

@@ -419,6 +419,43 @@ static void report_text_notes(struct report_text_ctx *c, const struct gw_snapsho
 	}
 }
 
+/* The config parser's own error and warnings (include loop, unreadable or
+ * directory include, file caps): "text (file:line)". */
+static void report_conf_problem(const char *text, size_t tmax, const struct gw_srcloc *loc,
+    char *buf, size_t size)
+{
+	char at[GW_PATH + 16];
+	report_srcloc(loc, at, sizeof at);
+	if (at[0] && memmem(text, strnlen(text, tmax), at, strlen(at)))
+		at[0] = '\0';                       /* the text names it already */
+	gw_fmt(buf, size, "%.*s%s%s%s", (int)strnlen(text, tmax), text,
+	    at[0] ? " (" : "", at, at[0] ? ")" : "");
+}
+
+static void report_text_conf(struct report_text_ctx *c, const struct gw_snapshot *s)
+{
+	const struct gw_nginx_conf *cf = &s->conf;
+	char line[GW_TEXT + GW_PATH + 32];
+	if (!cf->parsed || (cf->ok && !cf->warnings.n))
+		return;
+	fputs("\nnginx config parser:\n", c->out);
+	if (!cf->ok && cf->error[0]) {
+		report_conf_problem(cf->error, sizeof cf->error, &cf->error_loc, line, sizeof line);
+		fputs("  - error: ", c->out);
+		report_puts(c, line, sizeof line);
+		fputc('\n', c->out);
+	}
+	for (size_t i = 0; i < cf->warnings.n && i < 20; i++) {
+		const struct gw_conf_warning *w = &cf->warnings.v[i];
+		report_conf_problem(w->text, sizeof w->text, &w->loc, line, sizeof line);
+		fputs("  - ", c->out);
+		report_puts(c, line, sizeof line);
+		fputc('\n', c->out);
+	}
+	if (cf->warnings.n > 20)
+		fprintf(c->out, "  - ... %zu more warnings\n", cf->warnings.n - 20);
+}
+
 void report_text(FILE *out, const struct gw_snapshot *s, const struct gw_diagnosis *d, int color)
 {
 	struct report_text_ctx c = { out, color, report_locale_utf8() };
@@ -427,6 +464,7 @@ void report_text(FILE *out, const struct gw_snapshot *s, const struct gw_diagnos
 	report_text_findings(&c, d);
 	report_text_targets(&c, s);
 	report_text_notes(&c, s);
+	report_text_conf(&c, s);
 	fflush(out);
 }
 
@@ -612,6 +650,30 @@ char *report_json(const struct gw_snapshot *s, const struct gw_diagnosis *d)
 		report_jpush(na, REPORT_JSTR(line));
 	}
 	report_jset(root, "notes", na);
+
+	/* the config parser's own verdict (extras: where nginx -t is silent or
+	 * crashes, e.g. on an include loop, this still names file:line) */
+	if (s->conf.parsed) {
+		const struct gw_nginx_conf *cf = &s->conf;
+		char line[GW_TEXT + GW_PATH + 32];
+		json_t *co = report_jcheck(json_object());
+		report_jset(co, "ok", json_boolean(cf->ok));
+		if (!cf->ok && cf->error[0]) {
+			report_jset(co, "error", REPORT_JSTR(cf->error));
+			report_srcloc(&cf->error_loc, line, sizeof line);
+			report_jset(co, "error_at", line[0] ? REPORT_JSTR(line) : json_null());
+		} else {
+			report_jset(co, "error", json_null());
+		}
+		json_t *wa = report_jcheck(json_array());
+		for (size_t i = 0; i < cf->warnings.n && i < 100; i++) {
+			report_conf_problem(cf->warnings.v[i].text, sizeof cf->warnings.v[i].text,
+			    &cf->warnings.v[i].loc, line, sizeof line);
+			report_jpush(wa, REPORT_JSTR(line));
+		}
+		report_jset(co, "warnings", wa);
+		report_jset(root, "config_parser", co);
+	}
 
 	char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
 	json_decref(root);

@@ -586,6 +586,7 @@ static int tui_on_signal(sd_event_source *src, const struct signalfd_siginfo *si
 static struct termios tui_saved_tio;
 static int tui_saved_tio_ok;
 
+#if !defined(__SANITIZE_ADDRESS__)
 static void tui_on_fatal(int sig)
 {
 	static const char reset[] = "\033[0m\033[?1000l\033[?25h\033[?1049l\r\n";
@@ -594,6 +595,7 @@ static void tui_on_fatal(int sig)
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
+#endif
 
 static void tui_fatal_handlers(void)
 {

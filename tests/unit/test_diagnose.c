@@ -423,6 +423,47 @@ static void test_read_timeout_504(void **st)
 	snap_free(s);
 }
 
+static void test_reset_without_answer(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	struct gw_target *t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000);
+	t->reachable = 1;
+	GW_COPY(t->error, "Recv failure: Connection reset by peer");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "app_crash_during_request");
+	assert_int_equal(d.status, GW_SEV_CRIT);
+	diagnosis_free(&d);
+	/* garbage instead of HTTP */
+	GW_COPY(t->error, "Received HTTP/0.9 when not allowed");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "upstream_invalid_response");
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+static void test_ntest_cannot_run_is_not_a_config_fault(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	s->ntest.ok = 0;
+	s->ntest.exit_code = 127;
+	GW_COPY(s->ntest.output, "cannot execute /nonexistent: No such file or directory");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "healthy");
+	diagnosis_free(&d);
+	s->ntest.exit_code = -1;
+	GW_COPY(s->ntest.output, "nginx: the configuration file syntax is ok\nnginx -t timed out after 10 s");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "nginx_config_invalid");
+	assert_int_equal(d.status, GW_SEV_WARN);
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
 static void test_hanging_app(void **st)
 {
 	(void)st;
@@ -610,6 +651,8 @@ int main(void)
 		cmocka_unit_test(test_worker_timeout_premature_close),
 		cmocka_unit_test(test_read_timeout_504),
 		cmocka_unit_test(test_hanging_app),
+		cmocka_unit_test(test_reset_without_answer),
+		cmocka_unit_test(test_ntest_cannot_run_is_not_a_config_fault),
 		cmocka_unit_test(test_overloaded_queue),
 		cmocka_unit_test(test_invalid_response),
 		cmocka_unit_test(test_config_invalid),
