@@ -109,4 +109,4 @@ clean:
 	rm -rf build gwtop
 
 FORCE:
-.PHONY: all test unit demo bench deps install deb clean FORCE
+.PHONY: all test unit demo bench deps install deb clean FORCE fuzz soak lint hostile
