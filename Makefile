@@ -66,6 +66,14 @@ bench: gwtop
 	bench/logbench.sh
 	@if [ -x bench/tuibench.sh ]; then bench/tuibench.sh; fi
 
+# PNGs of the real dashboard on the real lab (aha + headless chromium)
+screenshots:
+	scripts/deps.sh
+	@for p in aha chromium fonts-dejavu-core; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	 if [ -n "$$missing" ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
+	$(MAKE) gwtop
+	scripts/screenshots.sh
+
 # Long runs, not part of `make test`
 FUZZ_SECONDS ?= 60
 SOAK_SECONDS ?= 600
@@ -109,4 +117,4 @@ clean:
 	rm -rf build gwtop
 
 FORCE:
-.PHONY: all test unit demo bench deps install deb clean FORCE fuzz soak lint hostile
+.PHONY: all test unit demo bench deps install deb clean FORCE fuzz soak lint hostile screenshots
