@@ -62,39 +62,60 @@ static void kernlog_set(struct gw_snapshot *s, int readable, const char *error)
 }
 
 /* Returns events appended, -1 if /dev/kmsg is not readable (errno-ish text in why). */
+/* /dev/kmsg stays open across probe passes: each pass reads only the
+ * records that arrived since the last one (the fd keeps its position), and
+ * the OOM kills found so far are kept here (the newest KERNLOG_KEEP). */
+#define KERNLOG_KEEP 256
+static int kernlog_kmsg_fd = -1;
+static GW_VEC(struct gw_log_event) kernlog_kept;
+
 static int kernlog_kmsg(struct gw_snapshot *s, double since, char *why, size_t whysize)
 {
-	int fd = open(KERNLOG_KMSG, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		gw_fmt(why, whysize, KERNLOG_KMSG ": %s%s", strerror(errno),
-		       errno == EACCES || errno == EPERM ? " (needs root?)" : "");
-		return -1;
+	if (kernlog_kmsg_fd < 0) {
+		kernlog_kmsg_fd = open(KERNLOG_KMSG, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+		if (kernlog_kmsg_fd < 0) {
+			gw_fmt(why, whysize, KERNLOG_KMSG ": %s%s", strerror(errno),
+			       errno == EACCES || errno == EPERM ? " (needs root?)" : "");
+			return -1;
+		}
 	}
+	int fd = kernlog_kmsg_fd;
 	double boot = kernlog_boot_epoch();
 	char *buf = gw_xmalloc(8192 + 1);
 	struct gw_log_event *ev = gw_xmalloc(sizeof *ev);
-	int appended = 0, nread = 0;
+	int appended = 0, failed = 0;
 	for (int i = 0; i < KERNLOG_MAX_RECORDS; i++) {
 		ssize_t r = read(fd, buf, 8192);
 		if (r < 0) {
 			if (errno == EINTR || errno == EPIPE) continue;   /* EPIPE: overwritten, go on */
-			if (errno != EAGAIN && !nread) {
+			if (errno != EAGAIN) {
 				gw_fmt(why, whysize, KERNLOG_KMSG ": %s%s", strerror(errno),
 				       errno == EPERM ? " (needs root?)" : "");
-				appended = -1;
+				failed = 1;
 			}
 			break;
 		}
 		if (r == 0) break;
-		nread++;
-		if (kernlog_kmsg_record(buf, (size_t)r, boot, ev) && ev->time >= since) {
-			*(struct gw_log_event *)gw_vec_push(&s->events) = *ev;
-			appended++;
+		if (kernlog_kmsg_record(buf, (size_t)r, boot, ev)) {
+			if (kernlog_kept.n == KERNLOG_KEEP) {
+				memmove(kernlog_kept.v, kernlog_kept.v + 1, (KERNLOG_KEEP - 1) * sizeof *kernlog_kept.v);
+				kernlog_kept.n--;
+			}
+			*(struct gw_log_event *)gw_vec_push(&kernlog_kept) = *ev;
 		}
 	}
 	free(ev);
 	free(buf);
-	close(fd);
+	if (failed) {
+		close(kernlog_kmsg_fd);
+		kernlog_kmsg_fd = -1;
+		if (!kernlog_kept.n) return -1;
+	}
+	for (size_t i = 0; i < kernlog_kept.n; i++)
+		if (kernlog_kept.v[i].time >= since) {
+			*(struct gw_log_event *)gw_vec_push(&s->events) = kernlog_kept.v[i];
+			appended++;
+		}
 	return appended;
 }
 
