@@ -21,7 +21,11 @@ chmod +x "$W/run.sh"
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; [ -n "${2:-}" ] && printf '#   %s\n' "$2"; }
-cleanup() { tmux -L "$S" kill-server 2>/dev/null || true; rm -rf "$W"; }
+cleanup() {
+	local sig
+	for sig in HUP TERM SEGV; do tmux -L "gwsig$$-$sig" kill-server 2>/dev/null || true; done
+	rm -rf "$W"
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -31,6 +35,7 @@ trap 'exit 130' INT TERM
 one() {   # signal
 	local sig=$1 pid out
 	tmux -L "$S" kill-server 2>/dev/null || true
+	S=gwsig$$-$sig      # a fresh tmux server per case
 	tmux -L "$S" new-session -d -x 100 -y 30 "$W/run.sh"
 	for _ in $(seq 50); do
 		pid=$(pgrep -P "$(tmux -L "$S" list-panes -F '#{pane_pid}' 2>/dev/null | head -n1)" 2>/dev/null | head -n1)
