@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-bus.h>
@@ -36,6 +37,7 @@
 #define UNITS_HIST_SPAN 300.0              /* seconds of history that count */
 #define UNITS_DISC_TTL 30.0                /* rediscover a service after this */
 #define UNITS_JOURNAL_SPAN (15 * 60.0)
+#define UNITS_SETTLE_USEC (1500 * 1000ULL) /* notify again after a state change */
 
 struct units_sample {
 	double t;
@@ -98,7 +100,17 @@ struct units_prober {
 	GW_VEC(struct units_listed) listed;
 	GW_VEC(struct units_want) want;
 	GW_VEC(size_t) probing;      /* disc indexes asked this pass */
+
+	/* PropertiesChanged of the watched units -> notify(notify_ud) */
+	void (*notify)(void *ud);
+	void *notify_ud;
+	sd_bus_slot *match;          /* on `bus`; dropped with it */
+	sd_bus_slot *subscribe;      /* Manager.Subscribe() in flight */
+	sd_event_source *settle;     /* the follow-up notify after a change */
+	struct units_prober *next;   /* units_probers, for units_prober_of_event */
 };
+
+static struct units_prober *units_probers;
 
 /* ------------------------------------------------------------ bind parsing (pure) */
 
@@ -120,15 +132,15 @@ static void units_addr_hostport(struct gw_addr *a, const char *v, int def_port)
 		const char *e = strchr(v, ']');
 		a->kind = GW_ADDR_INET6;
 		gw_fmt(a->host, sizeof a->host, "%.*s", e ? (int)(e - v - 1) : 0, v + 1);
-		a->port = e && e[1] == ':' ? atoi(e + 2) : def_port;
+		a->port = e && e[1] == ':' ? gw_atoi(e + 2) : def_port;
 		return;
 	}
 	const char *colon = strrchr(v, ':');
 	if (colon && strchr(v, ':') == colon) {
 		gw_fmt(a->host, sizeof a->host, "%.*s", (int)(colon - v), v);
-		a->port = atoi(colon + 1);
+		a->port = gw_atoi(colon + 1);
 	} else if (strspn(v, "0123456789") == strlen(v) && v[0]) {
-		a->port = atoi(v);           /* "8000" alone */
+		a->port = gw_atoi(v);           /* "8000" alone */
 	} else {
 		GW_COPY(a->host, v);
 		a->port = def_port;
@@ -174,8 +186,8 @@ int units_exec_bind(const char *cmdline, struct gw_addr *a)
 		}
 		if (prev && (!strcmp(prev, "--host") || !strcmp(prev, "-h"))) { GW_COPY(host, tok); have_hostport = 1; }
 		else if (gw_starts_with(tok, "--host=")) { GW_COPY(host, tok + 7); have_hostport = 1; }
-		if (prev && (!strcmp(prev, "--port") || !strcmp(prev, "-p"))) { port = atoi(tok); have_hostport = 1; }
-		else if (gw_starts_with(tok, "--port=")) { port = atoi(tok + 7); have_hostport = 1; }
+		if (prev && (!strcmp(prev, "--port") || !strcmp(prev, "-p"))) { port = gw_atoi(tok); have_hostport = 1; }
+		else if (gw_starts_with(tok, "--port=")) { port = gw_atoi(tok + 7); have_hostport = 1; }
 		if (prev && (!strcmp(prev, "--uds") || !strcmp(prev, "-u"))) GW_COPY(uds, tok);
 		else if (gw_starts_with(tok, "--uds=")) GW_COPY(uds, tok + 6);
 	}
@@ -273,6 +285,111 @@ static int units_tmpfiles_creates(const char *dir)
 	return 0;
 }
 
+/* Is `t` "pkg.module:attr" (attr may be a call, "create_app()")? Option
+ * values like unix:/run/x.sock or 127.0.0.1:8000 are not. */
+static int units_is_app_spec(const char *t)
+{
+	const char *colon = strchr(t, ':');
+	if (!colon || colon == t || !(colon[1] == '_' || (colon[1] >= 'A' && colon[1] <= 'Z') ||
+				       (colon[1] >= 'a' && colon[1] <= 'z')))
+		return 0;
+	for (const char *c = t; c < colon; c++) {
+		int alpha = *c == '_' || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z');
+		int digit = *c >= '0' && *c <= '9';
+		int first = c == t || c[-1] == '.';
+		if (*c == '.' ? first || c + 1 == colon : !(alpha || (digit && !first))) return 0;
+	}
+	return strcmp(t, "python") != 0 && !gw_starts_with(t, "python:");
+}
+
+/* Does module "a.b.c" resolve under dir: dir/a/b/c.py or the package dir? */
+static int units_module_in(const char *dir, const char *mod)
+{
+	char path[GW_PATH], rel[GW_PATH];
+	struct stat st;
+	GW_COPY(rel, mod);
+	for (char *c = rel; *c; c++)
+		if (*c == '.') *c = '/';
+	gw_fmt(path, sizeof path, "%s/%s.py", dir, rel);
+	if (stat(path, &st) == 0) return 1;
+	gw_fmt(path, sizeof path, "%s/%s", dir, rel);
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);   /* package or namespace package */
+}
+
+/* Installed instead (the ExecStart's virtualenv, the system's dist-packages)? */
+static int units_module_installed(const char *exec0, const char *mod)
+{
+	char top[GW_NAME], pat[GW_PATH];
+	gw_fmt(top, sizeof top, "%.*s", (int)strcspn(mod, "."), mod);
+	const char *slash = strrchr(exec0, '/');
+	const char *pats[4] = { "/usr/lib/python3/dist-packages", "/usr/local/lib/python3*/dist-packages", NULL, NULL };
+	if (slash && slash - exec0 > 4 && !strncmp(slash - 4, "/bin", 4)) {
+		gw_fmt(pat, sizeof pat, "%.*s/lib/python3*/site-packages", (int)(slash - exec0 - 4), exec0);
+		pats[2] = pat;
+	}
+	for (int i = 0; pats[i]; i++) {
+		glob_t g;
+		if (glob(pats[i], 0, NULL, &g) != 0) continue;
+		int hit = 0;
+		for (size_t j = 0; j < g.gl_pathc && !hit; j++) hit = units_module_in(g.gl_pathv[j], top);
+		globfree(&g);
+		if (hit) return 1;
+	}
+	return 0;
+}
+
+/* gunicorn / uvicorn / hypercorn "module:app": can python import the
+ * module from WorkingDirectory= (or --chdir / --app-dir), --pythonpath, or
+ * is it installed? Only told when the unit sets a directory and
+ * PYTHONPATH is not in Environment=. */
+static void units_check_module(const struct gw_unit *u, struct units_problem *out, int max, int *n)
+{
+	char buf[GW_LINE], dir[GW_PATH] = "", pypath[GW_LINE] = "", spec[GW_NAME] = "", exec0[GW_PATH] = "";
+	char *save = NULL, *prev = NULL;
+	int server = 0;
+
+	if (strstr(u->environment, "PYTHONPATH=")) return;
+	if (u->working_dir[0] && u->working_dir[0] != '~')
+		GW_COPY(dir, u->working_dir + (u->working_dir[0] == '-'));
+	GW_COPY(buf, u->exec_start);
+	for (char *tok = strtok_r(buf, " \t", &save); tok; prev = tok, tok = strtok_r(NULL, " \t", &save)) {
+		const char *b = strrchr(tok, '/') ? strrchr(tok, '/') + 1 : tok;
+		if (!server) {
+			if (gw_starts_with(b, "gunicorn") || gw_starts_with(b, "uvicorn") || gw_starts_with(b, "hypercorn")) {
+				server = 1;
+				if (strchr(tok, '/')) GW_COPY(exec0, tok);
+			} else if (!exec0[0] || gw_starts_with(b, "python")) {
+				GW_COPY(exec0, tok);     /* the interpreter of "python -m gunicorn" */
+			}
+			continue;
+		}
+		if (prev && (!strcmp(prev, "--chdir") || !strcmp(prev, "--app-dir"))) GW_COPY(dir, tok);
+		else if (gw_starts_with(tok, "--chdir=")) GW_COPY(dir, tok + 8);
+		else if (gw_starts_with(tok, "--app-dir=")) GW_COPY(dir, tok + 10);
+		else if (prev && !strcmp(prev, "--pythonpath")) GW_COPY(pypath, tok);
+		else if (gw_starts_with(tok, "--pythonpath=")) GW_COPY(pypath, tok + 13);
+		else if (!spec[0] && tok[0] != '-' && units_is_app_spec(tok) &&
+			 !(prev && (!strcmp(prev, "-c") || !strcmp(prev, "--config"))))
+			gw_fmt(spec, sizeof spec, "%.*s", (int)strcspn(tok, ":"), tok);
+	}
+	if (!server || !spec[0] || !dir[0]) return;
+	struct stat st;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) return;   /* reported as WorkingDirectory */
+	if (units_module_in(dir, spec)) return;
+	save = NULL;
+	for (char *d = strtok_r(pypath, ",", &save); d; d = strtok_r(NULL, ",", &save))
+		if (d[0] != '/' || units_module_in(d, spec)) return;     /* relative: cannot tell */
+	if (units_module_installed(exec0, spec)) return;
+
+	char rel[GW_PATH], text[GW_TEXT];
+	GW_COPY(rel, spec);
+	for (char *c = rel; *c; c++)
+		if (*c == '.') *c = '/';
+	gw_fmt(text, sizeof text, "module %s (ExecStart) is not importable from %s: neither %s/%s.py nor %s/%s/ exists",
+	       spec, dir, dir, rel, dir, rel);
+	units_push(out, max, n, UP_MODULE_MISSING, 1, dir, "%s%s", text, NULL);
+}
+
 int units_check_file(const struct gw_unit *u, struct units_problem *out, int max)
 {
 	int n = 0;
@@ -291,7 +408,7 @@ int units_check_file(const struct gw_unit *u, struct units_problem *out, int max
 			ng = 64;
 			if (getgrouplist(u->user, gid, groups, &ng) < 0) ng = 0;
 		} else if (strspn(u->user, "0123456789") == strlen(u->user)) {
-			uid = (uid_t)atoi(u->user);
+			uid = (uid_t)gw_atoi(u->user);
 		} else {
 			user_known = 0;
 			units_push(out, max, &n, UP_USER_MISSING, 1, u->user, "User=%s does not exist on this host%s", u->user, NULL);
@@ -391,6 +508,7 @@ int units_check_file(const struct gw_unit *u, struct units_problem *out, int max
 					   dir, NULL);
 		}
 	}
+	units_check_module(u, out, max, &n);
 	return n;
 }
 
@@ -401,7 +519,97 @@ struct units_prober *units_prober_new(sd_event *e)
 	struct units_prober *p = gw_xcalloc(1, sizeof *p);
 	p->e = sd_event_ref(e);
 	p->db = db_probe_new(e);
+	p->next = units_probers;
+	units_probers = p;
 	return p;
+}
+
+struct units_prober *units_prober_of_event(sd_event *e)
+{
+	for (struct units_prober *p = units_probers; p; p = p->next)
+		if (p->e == e) return p;
+	return NULL;
+}
+
+/* Is `name` one of the units the last passes looked at (apps, nginx)? */
+static int units_watched(const struct units_prober *p, const char *name)
+{
+	for (size_t i = 0; i < p->hist.n; i++)
+		if ((p->hist.v[i].is_app || p->hist.v[i].is_nginx) && !strcmp(p->hist.v[i].name, name)) return 1;
+	return 0;
+}
+
+static int units_on_settle(sd_event_source *es, uint64_t usec, void *ud)
+{
+	struct units_prober *p = ud;
+	(void)es;
+	(void)usec;
+	p->settle = sd_event_source_disable_unref(p->settle);
+	if (p->notify) p->notify(p->notify_ud);
+	return 0;
+}
+
+/* A watched unit changed: notify now, and once more a moment later (an
+ * app is "active" before it has bound its socket, and no signal follows). */
+static int units_on_changed(sd_bus_message *m, void *ud, sd_bus_error *ret)
+{
+	struct units_prober *p = ud;
+	const char *iface = NULL;
+	char *name = NULL;
+	(void)ret;
+	if (!p->notify || sd_bus_path_decode(sd_bus_message_get_path(m), "/org/freedesktop/systemd1/unit", &name) <= 0)
+		return 0;
+	int hit = units_watched(p, name) && sd_bus_message_read(m, "s", &iface) >= 0 &&
+		  (!strcmp(iface, "org.freedesktop.systemd1.Unit") || !strcmp(iface, "org.freedesktop.systemd1.Service"));
+	free(name);
+	if (!hit) return 0;
+	p->notify(p->notify_ud);
+	if (!p->settle &&
+	    sd_event_add_time_relative(p->e, &p->settle, CLOCK_MONOTONIC, UNITS_SETTLE_USEC, 0, units_on_settle, p) < 0)
+		p->settle = NULL;
+	return 0;
+}
+
+static int units_on_subscribed(sd_bus_message *m, void *ud, sd_bus_error *ret)
+{
+	struct units_prober *p = ud;
+	(void)m;
+	(void)ret;
+	p->subscribe = sd_bus_slot_unref(p->subscribe);
+	return 0;
+}
+
+/* Ask systemd for its signals (it sends them on the system bus only while
+ * a client is subscribed) and listen to the units' PropertiesChanged. */
+static void units_subscribe(struct units_prober *p)
+{
+	if (!p->notify || !p->bus || p->match) return;
+	if (sd_bus_add_match_async(p->bus, &p->match,
+				   "type='signal',sender='org.freedesktop.systemd1',"
+				   "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
+				   "path_namespace='/org/freedesktop/systemd1/unit'",
+				   units_on_changed, NULL, p) < 0) {
+		p->match = NULL;
+		return;
+	}
+	if (sd_bus_call_method_async(p->bus, &p->subscribe, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+				     "org.freedesktop.systemd1.Manager", "Subscribe", units_on_subscribed, p, NULL) < 0)
+		p->subscribe = NULL;
+}
+
+static void units_unsubscribe(struct units_prober *p)
+{
+	p->match = sd_bus_slot_unref(p->match);
+	p->subscribe = sd_bus_slot_unref(p->subscribe);
+	p->settle = sd_event_source_disable_unref(p->settle);
+}
+
+void units_prober_set_notify(struct units_prober *p, void (*fn)(void *ud), void *ud)
+{
+	p->notify = fn;
+	p->notify_ud = ud;
+	if (!fn) units_unsubscribe(p);
+	else units_subscribe(p);
 }
 
 static void units_pass_reset(struct units_prober *p)
@@ -422,6 +630,9 @@ void units_prober_free(struct units_prober *p)
 {
 	if (!p) return;
 	units_pass_reset(p);
+	units_unsubscribe(p);
+	for (struct units_prober **q = &units_probers; *q; q = &(*q)->next)
+		if (*q == p) { *q = p->next; break; }
 	db_probe_free(p->db);
 	if (p->bus) sd_bus_flush_close_unref(p->bus);
 	gw_vec_free(&p->hist);
@@ -994,6 +1205,7 @@ static int units_bus_ready(struct units_prober *p, struct gw_snapshot *s)
 {
 	int r;
 	if (p->bus && sd_bus_is_open(p->bus) > 0) return 1;
+	units_unsubscribe(p);
 	if (p->bus) p->bus = sd_bus_flush_close_unref(p->bus);
 	if ((r = sd_bus_open_system(&p->bus)) < 0) {
 		gw_fmt(s->systemd_error, sizeof s->systemd_error, "cannot connect to the system bus: %s", strerror(-r));
@@ -1005,6 +1217,7 @@ static int units_bus_ready(struct units_prober *p, struct gw_snapshot *s)
 		p->bus = sd_bus_flush_close_unref(p->bus);
 		return 0;
 	}
+	units_subscribe(p);
 	return 1;
 }
 

@@ -30,7 +30,7 @@ struct absorbed {
 
 static int du_target_down(const struct gw_target *t)
 {
-	return t->probed && !t->reachable;
+	return t && t->probed && !t->reachable;
 }
 
 static int du_app_units(const struct gw_snapshot *s)
@@ -188,7 +188,9 @@ static void du_problem_fix(struct gw_finding *f, const struct gw_unit *u, const 
 			 p->path + 5, du_file(u));
 		break;
 	case UP_MODULE_MISSING:
-		diag_fix(f, "fix the module path or WorkingDirectory=");
+		diag_fix(f, "fix the module in ExecStart= or WorkingDirectory= (or --chdir) in %s: python must find the module under %s",
+			 du_file(u), p->path);
+		diag_command(f, "ls -la %s", p->path);
 		break;
 	}
 	diag_command(f, "systemctl cat %s", u->name);

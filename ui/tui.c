@@ -206,6 +206,17 @@ void tui_probe_soon(struct tui *t)
 		tui_start_pass(t);
 }
 
+/* systemd reported a watched unit's state change (probes/units.c, when
+ * linked in): probe at once rather than at the next tick. */
+struct units_prober;
+struct units_prober *units_prober_of_event(sd_event *e) __attribute__((weak));
+void units_prober_set_notify(struct units_prober *p, void (*fn)(void *ud), void *ud) __attribute__((weak));
+
+static void tui_units_changed(void *ud)
+{
+	tui_probe_soon(ud);
+}
+
 /* ------------------------------------------------------------ drawing */
 
 static void tui_fill_row(WINDOW *w, int y, int x, int cols, attr_t a)
@@ -671,6 +682,8 @@ int tui_run(sd_event *e, const struct gw_options *o)
 		return 1;
 	}
 	tui_act_init(t);
+	if (units_prober_of_event && units_prober_of_event(e))
+		units_prober_set_notify(units_prober_of_event(e), tui_units_changed, t);
 
 	set_escdelay(25);
 	if (!initscr()) {

@@ -39,6 +39,7 @@ IN()    { bash "$SDBOX" in "$W" "$@"; }
 
 # boot [SDBOX_WAIT]; first failure to boot = skip the whole suite
 booted_once=0
+# shellcheck disable=SC2120  # the optional argument is for new cases
 boot() {
 	W=$(mktemp -u /var/tmp/sdbox.XXXXXX)
 	if ! SDBOX_WAIT=${1:-http} bash "$SDBOX" up "$W" >/dev/null 2>"$T/boot.err"; then
@@ -52,6 +53,7 @@ boot() {
 }
 
 # gwtop --check --json inside the box -> $T/out.json
+# shellcheck disable=SC2120  # optional gwtop arguments, for new cases
 check() { IN "$T/gwtop" --check --json "$@" > "$T/out.json" 2>"$T/out.err"; echo $? > "$T/rc"; }
 # jassert NAME PYTHON-EXPR: d = the JSON, j = its text, v = the verdict
 jassert() {
@@ -123,6 +125,19 @@ EnvironmentFile=/etc/gwlab/app.env'
 		'v["cause"] == "app_boot_failure" and "/etc/gwlab/app.env" in v["summary"] and "/etc/systemd/system/gunicorn.service" in v["summary"]'
 	box_down
 else notok "boot for EnvironmentFile"; fi
+
+# ---------------------------------------------------------------- 5b: module not importable
+if boot; then
+	dropin '[Service]
+ExecStart=
+ExecStart=/usr/bin/python3 /usr/bin/gunicorn --workers 2 --bind unix:/run/gunicorn/gunicorn.sock --umask 007 --group www-data app_typo:app'
+	IN systemctl restart gunicorn.service || true
+	sleep 2
+	check
+	jassert "ExecStart app_typo:app: app_boot_failure names the module, /srv/app and the unit file" \
+		'v["cause"] == "app_boot_failure" and "module app_typo" in allf and "/srv/app" in allf and "/etc/systemd/system/gunicorn.service" in allf'
+	box_down
+else notok "boot for module not importable"; fi
 
 # ---------------------------------------------------------------- 6: bind != nginx target
 if boot; then

@@ -235,7 +235,12 @@ static void test_check_file(void **state)
 	fclose(f);
 	u.user[0] = '\0';
 	u.runtime_directory = 1;
+	gw_fmt(path, sizeof path, "%s/app.py", dir);   /* the module of app:app */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
 	assert_int_equal(units_check_file(&u, pr, 8), 0);
+	unlink(path);
 
 	/* a working directory that is gone */
 	gw_fmt(path, sizeof path, "%s/gone", dir);
@@ -246,6 +251,106 @@ static void test_check_file(void **state)
 
 	unlink(bin);
 	unlink(envf);
+	rmdir(dir);
+}
+
+static void touch(const char *dir, const char *rel)
+{
+	char path[512];
+	gw_fmt(path, sizeof path, "%s/%s", dir, rel);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+}
+
+/* Returns the UP_MODULE_MISSING problem's index, or -1. */
+static int module_problem(const struct gw_unit *u, struct units_problem *pr)
+{
+	int n = units_check_file(u, pr, 8);
+	for (int i = 0; i < n; i++)
+		if (pr[i].kind == UP_MODULE_MISSING) return i;
+	return -1;
+}
+
+/* module:app against WorkingDirectory=, --chdir, --pythonpath, packages. */
+static void test_check_module(void **state)
+{
+	char dir[] = "/var/tmp/gwtop-units-mod.XXXXXX", sub[300], pkg[300], inner[320];
+	struct gw_unit u;
+	struct units_problem pr[8];
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	gw_fmt(sub, sizeof sub, "%s/src", dir);
+	gw_fmt(pkg, sizeof pkg, "%s/proj", dir);
+	gw_fmt(inner, sizeof inner, "%s/proj/wsgi.py", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(mkdir(pkg, 0755), 0);
+	touch(dir, "app.py");
+	touch(sub, "other.py");
+	touch(dir, "proj/__init__.py");
+	touch(dir, "proj/wsgi.py");
+
+	memset(&u, 0, sizeof u);
+	u.loaded = 1;
+	GW_COPY(u.name, "gunicorn.service");
+	GW_COPY(u.working_dir, dir);
+	u.runtime_directory = 1;
+
+	/* the lab's unit: app.py exists */
+	GW_COPY(u.exec_start, "/usr/bin/python3 /usr/bin/gunicorn --workers 2 --bind unix:/run/gunicorn/gunicorn.sock "
+			      "--umask 007 --group www-data app:app");
+	assert_int_equal(module_problem(&u, pr), -1);
+
+	/* a typo: names the module and the directory, fatal */
+	GW_COPY(u.exec_start, "/usr/bin/gunicorn -b 127.0.0.1:8000 app_typo:app");
+	int i = module_problem(&u, pr);
+	assert_true(i >= 0);
+	assert_true(pr[i].fatal);
+	assert_string_equal(pr[i].path, dir);
+	assert_non_null(strstr(pr[i].text, "app_typo"));
+	assert_non_null(strstr(pr[i].text, dir));
+
+	/* dotted: package dir + module file; a wrong inner name is caught */
+	GW_COPY(u.exec_start, "/usr/bin/gunicorn proj.wsgi:application");
+	assert_int_equal(module_problem(&u, pr), -1);
+	GW_COPY(u.exec_start, "/usr/bin/gunicorn proj.wsgii:application");
+	assert_true(module_problem(&u, pr) >= 0);
+
+	/* uvicorn with a factory call and --app-dir pointing elsewhere */
+	GW_COPY(u.exec_start, "/usr/bin/uvicorn --factory other:create_app() --port 9000");
+	assert_true(module_problem(&u, pr) >= 0);
+	gw_fmt(u.exec_start, sizeof u.exec_start, "/usr/bin/uvicorn --app-dir %s other:create_app --port 9000", sub);
+	assert_int_equal(module_problem(&u, pr), -1);
+
+	/* gunicorn --chdir / --pythonpath */
+	gw_fmt(u.exec_start, sizeof u.exec_start, "/usr/bin/gunicorn --chdir %s other:app", sub);
+	assert_int_equal(module_problem(&u, pr), -1);
+	gw_fmt(u.exec_start, sizeof u.exec_start, "/usr/bin/gunicorn --pythonpath /nonexistent,%s other:app", sub);
+	assert_int_equal(module_problem(&u, pr), -1);
+
+	/* PYTHONPATH in the environment: cannot tell, no problem */
+	GW_COPY(u.exec_start, "/usr/bin/gunicorn app_typo:app");
+	GW_COPY(u.environment, "PYTHONPATH=/opt/lib");
+	assert_int_equal(module_problem(&u, pr), -1);
+	u.environment[0] = '\0';
+
+	/* installed in the system's dist-packages (python3-flask: flask/) */
+	GW_COPY(u.exec_start, "/usr/bin/gunicorn flask:app");
+	assert_int_equal(module_problem(&u, pr), -1);
+
+	/* not an app server, or option values only: nothing to tell */
+	GW_COPY(u.exec_start, "/usr/bin/python3 -c print:x");
+	assert_int_equal(module_problem(&u, pr), -1);
+	GW_COPY(u.exec_start, "/usr/bin/gunicorn -c python:gconf --bind 127.0.0.1:8000");
+	assert_int_equal(module_problem(&u, pr), -1);
+
+	char p[400];
+	gw_fmt(p, sizeof p, "%s/app.py", dir); unlink(p);
+	gw_fmt(p, sizeof p, "%s/other.py", sub); unlink(p);
+	gw_fmt(p, sizeof p, "%s/__init__.py", pkg); unlink(p);
+	unlink(inner);
+	rmdir(sub);
+	rmdir(pkg);
 	rmdir(dir);
 }
 
@@ -260,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_env_targets),
 		cmocka_unit_test(test_manager_messages),
 		cmocka_unit_test(test_check_file),
+		cmocka_unit_test(test_check_module),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
