@@ -17,7 +17,6 @@
 # (runs of grep and of the classifier in part 1, default 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 MIB=${LOGBENCH_MIB:-1024}
 LNAV_MAX=${LOGBENCH_LNAV_MAX:-120}
 RUNS=${LOGBENCH_RUNS:-5}
@@ -33,6 +32,7 @@ trap 'exit 130' INT TERM
 now_ms() { date +%s%3N; }
 
 echo "== building tests/logs/lsdrive (-O2)"
+# shellcheck disable=SC2046  # pkg-config output is flags, split on purpose
 gcc -std=gnu11 -O2 -g -D_GNU_SOURCE -Isrc -Iprobes -o "$W/lsdrive" tests/logs/lsdrive.c \
 	src/logstream.c probes/accesslog.c probes/logclass.c src/sanitize.c src/util.c src/model.c \
 	$(pkg-config --cflags --libs libsystemd)

@@ -30,7 +30,7 @@ cp "$ROOT/gwtop" "$T/gwtop"
 
 # median "wall_ms cpu_ms" of RUNS runs of CMD (CPU = user+sys of the children)
 measure() {
-	local walls=() cpus=() i t0 t1 c0 c1
+	local walls=() cpus=() i w c
 	for ((i = 0; i < RUNS; i++)); do
 		# inside the box: wall ns, then children's user+sys (bash `times`, 2nd line)
 		read -r w c < <(IN bash -c 't0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N); times > /tmp/gwb.times; echo $(( (t1 - t0) / 1000000 )) $(tail -1 /tmp/gwb.times)' _ "$@" |

@@ -223,9 +223,14 @@ void curlev_cancel(struct curlev *cv)
 {
 	if (!cv)
 		return;
-	while (cv->xfers) {
-		struct curlev_xfer *x = cv->xfers;
-		curlev_xfer_unlink(x);
+	struct curlev_xfer *x;
+	/* pop the head each time (the list stays consistent for any callback
+	 * curl makes while the handle is removed) */
+	while ((x = cv->xfers) != NULL) {
+		cv->xfers = x->next;
+		if (cv->xfers)
+			cv->xfers->prev = NULL;
+		cv->pending--;
 		curl_multi_remove_handle(cv->multi, x->easy);
 		curl_easy_cleanup(x->easy);
 		free(x);
@@ -244,8 +249,12 @@ void curlev_free(struct curlev *cv)
 		return;
 	curlev_cancel(cv);
 	curl_multi_cleanup(cv->multi);   /* may still call the socket callback */
-	while (cv->socks)
-		curlev_sock_free(cv->socks);
+	for (struct curlev_sock *s = cv->socks, *next; s; s = next) {
+		next = s->next;
+		sd_event_source_disable_unref(s->src);
+		free(s);
+	}
+	cv->socks = NULL;
 	sd_event_source_disable_unref(cv->timer);
 	sd_event_unref(cv->e);
 	free(cv);

@@ -263,12 +263,12 @@ int db_url_parse(const char *url, struct gw_db_target *t)
 		const char *rb = memchr(hp, ']', hn);
 		if (!rb) return 0;
 		gw_fmt(host, sizeof host, "%.*s", (int)(rb - hp - 1), hp + 1);
-		if (rb + 1 < hp + hn && rb[1] == ':') port = atoi(rb + 2);
+		if (rb + 1 < hp + hn && rb[1] == ':') port = gw_atoi(rb + 2);
 	} else if (hn) {
 		const char *colon = memchr(hp, ':', hn);
 		if (colon) {
 			gw_fmt(host, sizeof host, "%.*s", (int)(colon - hp), hp);
-			port = atoi(colon + 1);
+			port = gw_atoi(colon + 1);
 		} else {
 			gw_fmt(host, sizeof host, "%.*s", (int)hn, hp);
 		}
@@ -408,7 +408,7 @@ int db_env_targets(const struct db_env *e, struct gw_snapshot *s)
 			if (en && (strstr(en->val, "mysql") || strstr(en->val, "maria"))) { kind = "mysql"; port = 3306; }
 			else if (en && strstr(en->val, "postg")) kind = "postgres";
 		}
-		if (p && atoi(p->val) > 0 && atoi(p->val) < 65536) port = atoi(p->val);
+		if (p && gw_atoi(p->val) > 0 && gw_atoi(p->val) < 65536) port = gw_atoi(p->val);
 		GW_COPY(t.kind, kind);
 		if (h->val[0] == '/') db_set_unix(&t.addr, kind, h->val, port);
 		else db_set_host(&t.addr, h->val, port);

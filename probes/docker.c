@@ -111,8 +111,10 @@ double docker_parse_time(const char *s, const char **end)
 		return 0;
 	if (*p == '.') {
 		double scale = 0.1;
-		for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
+		for (p++; isdigit((unsigned char)*p); p++) {
 			frac += (*p - '0') * scale;
+			scale /= 10;
+		}
 	}
 	t = timegm(&tm);
 	if (*p == 'Z') {
@@ -213,7 +215,7 @@ static int docker_ports_object(struct gw_container *c, json_t *ports, int expose
 			continue;
 		if (json_is_array(val) && json_array_size(val)) {
 			json_array_foreach(val, i, b) {
-				int hp = atoi(docker_jstr(b, "HostPort"));
+				int hp = gw_atoi(docker_jstr(b, "HostPort"));
 				docker_add_port(c, cport, proto, docker_jstr(b, "HostIp"), hp);
 				if (hp)
 					published++;
@@ -349,7 +351,7 @@ int docker_parse_inspect(struct gw_container *c, const char *json, size_t len, i
 	/* caught running between two crashes: ExitCode is 0 then, the list's
 	 * "Restarting (1) ..." / "Exited (1) ..." still holds the last one */
 	if (!c->exit_code && (gw_starts_with(c->status, "Restarting (") || gw_starts_with(c->status, "Exited (")))
-		c->exit_code = atoi(strchr(c->status, '(') + 1);
+		c->exit_code = gw_atoi(strchr(c->status, '(') + 1);
 
 	/* ports: live bindings; when not running (Ports {}), the configured ones */
 	ns = json_object_get(root, "NetworkSettings");
@@ -386,6 +388,33 @@ int docker_parse_inspect(struct gw_container *c, const char *json, size_t len, i
 
 /* ---------------------------------------------------------------- /proc/PID/net/tcp */
 
+/* One /proc/net/tcp{,6} row: "  SL: LOCALHEX:PORT REMOTE ST ..." -> hex (at
+ * most 40 digits), port, st. 0 if the row does not have that shape. */
+static int docker_net_tcp_row(const char *s, char hex[41], unsigned *port, unsigned *st)
+{
+	char *e;
+	size_t n;
+	while (isspace((unsigned char)*s)) s++;
+	if (!isdigit((unsigned char)*s)) return 0;
+	(void)strtoul(s, &e, 10);
+	if (*e != ':') return 0;
+	for (s = e + 1; isspace((unsigned char)*s); s++) {}
+	n = strspn(s, "0123456789ABCDEFabcdef");
+	if (n == 0 || n > 40 || s[n] != ':') return 0;
+	memcpy(hex, s, n);
+	hex[n] = '\0';
+	s += n + 1;
+	if (!isxdigit((unsigned char)*s)) return 0;
+	*port = (unsigned)strtoul(s, &e, 16);
+	for (s = e; isspace((unsigned char)*s); s++) {}
+	if (!*s) return 0;
+	while (*s && !isspace((unsigned char)*s)) s++;   /* the remote address */
+	while (isspace((unsigned char)*s)) s++;
+	if (!isxdigit((unsigned char)*s)) return 0;
+	*st = (unsigned)strtoul(s, NULL, 16);
+	return 1;
+}
+
 int docker_parse_net_tcp(struct gw_container *c, const char *text, int v6)
 {
 	const char *line = text;
@@ -400,7 +429,7 @@ int docker_parse_net_tcp(struct gw_container *c, const char *text, int v6)
 
 		gw_fmt(buf, sizeof buf, "%.*s", (int)(l < sizeof buf - 1 ? l : sizeof buf - 1), line);
 		line = nl ? nl + 1 : NULL;
-		if (sscanf(buf, " %*u: %40[0-9A-Fa-f]:%X %*s %X", hex, &port, &st) != 3 || st != 0x0A)
+		if (!docker_net_tcp_row(buf, hex, &port, &st) || st != 0x0A)
 			continue;
 		if (!v6 && strlen(hex) == 8) {
 			struct in_addr a;
@@ -751,9 +780,15 @@ static void docker_req_free(struct docker_req *r)
 
 static void docker_drop_all(struct docker_prober *p)
 {
+	struct docker_req *r;
 	curlev_cancel(p->cv);
-	while (p->reqs)
-		docker_req_free(p->reqs);
+	while ((r = p->reqs) != NULL) {   /* pop the head */
+		p->reqs = r->next;
+		if (p->reqs)
+			p->reqs->prev = NULL;
+		free(r->buf);
+		free(r);
+	}
 	p->inflight = 0;
 }
 

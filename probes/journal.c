@@ -104,7 +104,7 @@ int journal_unit_events(sd_journal *j, struct gw_snapshot *s, const char *unit, 
 			ok = logclass_app(msg, strlen(msg), &ev) && ev.kind != GW_LOG_OTHER;
 		if (!ok) continue;
 		ev.time = (double)usec / 1e6;
-		if (!ev.pid) ev.pid = atoi(pid);
+		if (!ev.pid) ev.pid = gw_atoi(pid);
 		gw_fmt(ev.source, sizeof ev.source, "journal:%s", unit);
 		db_mask_text(ev.line, sizeof ev.line);
 		db_mask_text(ev.detail, sizeof ev.detail);

@@ -4,7 +4,11 @@
  * A unit job: Get(MainPID) -> match JobRemoved + Subscribe -> RestartUnit /
  * StartUnit / ReloadUnit(name, "replace") -> the JobRemoved signal of our
  * job -> Get(MainPID) again -> callback. One job at a time; the object owns
- * its own bus connection (independent of the probe's). */
+ * its own bus connection (independent of the probe's).
+ *
+ * A container job talks HTTP to the engine's unix socket through its own
+ * curlev (libcurl multi on the loop): GET /containers/{id}/json (pid before)
+ * -> POST /containers/{id}/restart -> GET .../json (pid and state after). */
 #include "actions.h"
 
 #include <ctype.h>
@@ -20,12 +24,18 @@
 
 #include <systemd/sd-bus.h>
 #include <systemd/sd-journal.h>
+#include <curl/curl.h>
+#include <jansson.h>
 
+#include "curlev.h"
 #include "nginx_test.h"
 
 #define ACT_JOB_USEC (90 * 1000000ULL)     /* give up following a job after this */
 #define ACT_SETTLE_USEC (600 * 1000ULL)     /* let nginx start its new workers */
 #define ACT_MAXW 64
+#define ACT_ENGINE_MS 5000L                 /* an inspect */
+#define ACT_RESTART_MS 70000L               /* docker restart: stop timeout (t=10) + start */
+#define ACT_BODY_MAX (1 << 20)
 
 struct actions {
 	sd_event *e;
@@ -53,9 +63,18 @@ struct actions {
 	/* a result waiting for the loop (refusals) */
 	int pend_ok;
 	char pend_msg[GW_LINE];
+	/* a container job (engine API); cv is created on first use, owned */
+	struct curlev *cv;
+	char sock[GW_PATH];
+	char cid[72];
+	int step;                    /* 0 inspect before, 1 restart, 2 inspect after */
+	pid_t old_pid;
+	char *body;                  /* the response being read, owned */
+	size_t blen;
+	char errbuf[CURL_ERROR_SIZE];
 };
 
-static const char *const act_names[] = { "restart", "start", "reload-nginx", "nginx-test" };
+static const char *const act_names[] = { "restart", "start", "reload-nginx", "nginx-test", "restart-container" };
 
 /* ------------------------------------------------------------ audit + finish */
 
@@ -64,7 +83,7 @@ static void act_audit(const struct actions *a, const char *phase, const char *ms
 	sd_journal_send("MESSAGE=gwtop: %s %s: %s", act_names[a->kind], a->unit[0] ? a->unit : "nginx", msg,
 			"SYSLOG_IDENTIFIER=gwtop", "PRIORITY=%d", strcmp(phase, "failed") ? LOG_NOTICE : LOG_WARNING,
 			"GWTOP_ACTION=%s", act_names[a->kind], "GWTOP_UNIT=%s", a->unit, "GWTOP_PHASE=%s", phase,
-			"GWTOP_UID=%d", (int)getuid(), NULL);
+			"GWTOP_UID=%d", (int)getuid(), "GWTOP_CONTAINER=%s", a->cid, NULL);
 }
 
 static void act_reset(struct actions *a)
@@ -74,6 +93,12 @@ static void act_reset(struct actions *a)
 	a->timer = sd_event_source_disable_unref(a->timer);
 	a->defer = sd_event_source_disable_unref(a->defer);
 	if (nginx_test_running(&a->nt)) nginx_test_cancel(&a->nt);
+	/* a container job finishes from its last transfer's callback: nothing
+	 * is in flight then, and curlev may not be cancelled from there */
+	free(a->body);
+	a->body = NULL;
+	a->blen = 0;
+	a->cid[0] = '\0';
 	a->job[0] = '\0';
 	a->busy = 0;
 }
@@ -128,6 +153,7 @@ struct actions *actions_new(sd_event *e, int read_only, const char *nginx_bin)
 void actions_free(struct actions *a)
 {
 	if (!a) return;
+	curlev_free(a->cv);              /* drops a container request in flight */
 	act_reset(a);
 	if (a->bus) sd_bus_flush_close_unref(a->bus);
 	sd_event_unref(a->e);
@@ -248,12 +274,15 @@ static int act_workers(pid_t master, pid_t *out, int max)
 		char *st = gw_read_file(path, 4096, &len);
 		if (!st) continue;
 		const char *rp = strrchr(st, ')');
-		int ppid = 0;
-		char state;
-		if (rp && sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == master) {
+		long ppid = 0;
+		const char *q = rp ? rp + 1 : NULL;   /* ") S PPID ...": skip the state */
+		char *e = NULL;
+		while (q && isspace((unsigned char)*q)) q++;
+		if (q && *q) ppid = strtol(q + 1, &e, 10);
+		if (q && *q && e != q + 1 && ppid == master) {
 			gw_fmt(path, sizeof path, "/proc/%s/cmdline", de->d_name);
 			char *cl = gw_read_file(path, 4096, &len);
-			if (cl && !strstr(cl, "shutting down") && strstr(cl, "worker process")) out[n++] = atoi(de->d_name);
+			if (cl && !strstr(cl, "shutting down") && strstr(cl, "worker process")) out[n++] = gw_atoi(de->d_name);
 			free(cl);
 		}
 		free(st);
@@ -415,6 +444,154 @@ int actions_start_unit(struct actions *a, const char *unit, actions_cb cb, void 
 	return act_unit_job(a, ACT_START, "StartUnit", unit, cb, ud);
 }
 
+/* ------------------------------------------------------------ container jobs */
+
+static size_t act_on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct actions *a = ud;
+	size_t n = size * nmemb;
+	if (a->blen + n > ACT_BODY_MAX) return 0;
+	a->body = gw_xrealloc(a->body, a->blen + n + 1);
+	memcpy(a->body + a->blen, ptr, n);
+	a->blen += n;
+	a->body[a->blen] = '\0';
+	return n;
+}
+
+static void act_on_engine(CURL *easy, CURLcode res, void *ud);
+
+/* One request to the engine; the answer arrives in act_on_engine. */
+static int act_engine(struct actions *a, int post, const char *path, long ms)
+{
+	char url[256];
+	CURL *c = curl_easy_init();
+	if (!c) return -1;
+	free(a->body);
+	a->body = NULL;
+	a->blen = 0;
+	a->errbuf[0] = '\0';
+	gw_fmt(url, sizeof url, "http://d/v1.41%s", path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, a->sock);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, a->errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, act_on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "gwtop");
+	if (post) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+	}
+	return curlev_add(a->cv, c, act_on_engine, a);
+}
+
+/* The engine's {"message": ...} of an error body, else the body's start. */
+static void act_engine_message(const struct actions *a, char *buf, size_t size)
+{
+	json_t *j = a->body ? json_loadb(a->body, a->blen, 0, NULL) : NULL;
+	const char *m = json_string_value(json_object_get(j, "message"));
+	if (m) gw_fmt(buf, size, "%s", m);
+	else gw_fmt(buf, size, "%.200s", a->body ? a->body : "empty answer");
+	json_decref(j);
+}
+
+/* State.Pid and State.Status of an inspect body (0 / "" if unknown). */
+static pid_t act_inspect_state(const struct actions *a, char *status, size_t size)
+{
+	json_t *j = a->body ? json_loadb(a->body, a->blen, 0, NULL) : NULL;
+	json_t *st = json_object_get(j, "State");
+	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "Pid"));
+	const char *stat = json_string_value(json_object_get(st, "Status"));
+	gw_fmt(status, size, "%s", stat ? stat : "");
+	json_decref(j);
+	return pid;
+}
+
+static void act_on_engine(CURL *easy, CURLcode res, void *ud)
+{
+	struct actions *a = ud;
+	char path[128], msg[GW_TEXT], state[32];
+	long code = 0;
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+	if (res != CURLE_OK) {
+		act_finish(a, 0, "the container engine at %s did not answer (%s)%s; by hand: docker restart %s", a->sock,
+			   a->errbuf[0] ? a->errbuf : curl_easy_strerror(res),
+			   a->step == 1 ? ": the restart may still be under way" : "", a->unit);
+		return;
+	}
+	if (code == 404) {
+		act_engine_message(a, msg, sizeof msg);
+		act_finish(a, 0, "no such container %s (%s)", a->unit, msg);
+		return;
+	}
+	switch (a->step) {
+	case 0:
+		if (code == 200) a->old_pid = act_inspect_state(a, state, sizeof state);
+		a->step = 1;
+		gw_fmt(path, sizeof path, "/containers/%s/restart?t=10", a->cid);
+		if (act_engine(a, 1, path, ACT_RESTART_MS) < 0)
+			act_finish(a, 0, "cannot send the restart to %s; by hand: docker restart %s", a->sock, a->unit);
+		return;
+	case 1:
+		if (code != 204 && code != 200) {
+			act_engine_message(a, msg, sizeof msg);
+			act_finish(a, 0, "docker restart %s failed: HTTP %ld: %s", a->unit, code, msg);
+			return;
+		}
+		act_audit(a, "restarted", "the engine restarted the container");
+		a->step = 2;
+		gw_fmt(path, sizeof path, "/containers/%s/json", a->cid);
+		if (act_engine(a, 0, path, ACT_ENGINE_MS) < 0)
+			act_finish(a, 1, "restarted container %s", a->unit);
+		return;
+	default: {
+		pid_t pid = code == 200 ? act_inspect_state(a, state, sizeof state) : 0;
+		if (code != 200)
+			act_finish(a, 1, "restarted container %s", a->unit);
+		else if (strcmp(state, "running"))
+			act_finish(a, 0, "restarted container %s, but it is %s now (see docker logs %s)", a->unit,
+				   state[0] ? state : "not running", a->unit);
+		else
+			act_finish(a, 1, "restarted container %s: pid %d -> %d, running", a->unit, (int)a->old_pid, (int)pid);
+		return;
+	}
+	}
+}
+
+static int act_container_ref_ok(const char *s)
+{
+	if (!s[0] || s[0] == '-' || s[0] == '.' || strlen(s) >= 72) return 0;
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_.-", *p)) return 0;
+	return 1;
+}
+
+int actions_restart_container(struct actions *a, const char *socket_path, const char *id, const char *name,
+			      actions_cb cb, void *ud)
+{
+	char path[128];
+	int ret;
+	const char *ref = id && id[0] ? id : name;
+	if (a->busy) return -EBUSY;
+	if (ref && act_container_ref_ok(ref)) GW_COPY(a->cid, ref);
+	if (!act_begin(a, ACT_RESTART_CONTAINER, name && name[0] ? name : ref, cb, ud, &ret)) return ret;
+	if (!a->cid[0]) return act_later(a, 0, "refused: not a container id or name");
+	if (!socket_path || !socket_path[0]) return act_later(a, 0, "no container engine socket known");
+	GW_COPY(a->sock, socket_path);
+	if (!a->cv && !(a->cv = curlev_new(a->e))) return act_later(a, 0, "cannot set up libcurl");
+	a->step = 0;
+	a->old_pid = 0;
+	gw_fmt(path, sizeof path, "/containers/%s/json", a->cid);
+	if (act_engine(a, 0, path, ACT_ENGINE_MS) < 0) return act_later(a, 0, "cannot set up the request to the engine");
+	return 0;
+}
+
 /* ------------------------------------------------------------ nginx */
 
 const char *actions_app_unit(const struct gw_snapshot *s)
@@ -527,6 +704,9 @@ void actions_confirm_text(enum actions_kind kind, const char *unit, const struct
 			gw_fmt(buf, size, "Reload nginx? (nginx -t && systemctl reload %s) [y/N]", nu);
 		else
 			gw_fmt(buf, size, "Reload nginx? (nginx -t && kill -HUP %d) [y/N]", s ? (int)s->nginx.master_pid : 0);
+		break;
+	case ACT_RESTART_CONTAINER:
+		gw_fmt(buf, size, "Restart container %s? (docker restart %s) [y/N]", unit, unit);
 		break;
 	case ACT_NGINX_TEST:
 		gw_fmt(buf, size, "Run nginx -t? (nginx -t -c %s) [y/N]",

@@ -11,7 +11,7 @@
 
 #include "model.h"
 
-enum actions_kind { ACT_RESTART, ACT_START, ACT_RELOAD_NGINX, ACT_NGINX_TEST };
+enum actions_kind { ACT_RESTART, ACT_START, ACT_RELOAD_NGINX, ACT_NGINX_TEST, ACT_RESTART_CONTAINER };
 
 /* ok: 1 done, 0 failed or refused. msg: "restarted gunicorn.service:
  * MainPID 56 -> 63", "refused: read-only mode", "needs root: run sudo
@@ -33,6 +33,13 @@ int actions_read_only(const struct actions *a);
  * calling cb while another job is in flight (actions_busy). */
 int actions_restart_unit(struct actions *a, const char *unit, actions_cb cb, void *ud);
 int actions_start_unit(struct actions *a, const char *unit, actions_cb cb, void *ud);
+/* POST /containers/{id}/restart on the engine's unix socket (libcurl
+ * multi on the loop), then GET /containers/{id}/json for the new state:
+ * msg "restarted container app-ok: pid 812 -> 1040, running" or the
+ * engine's error ("no such container ..."). name is for messages and the
+ * audit (GWTOP_UNIT=name, GWTOP_CONTAINER=id). Read-only refuses. */
+int actions_restart_container(struct actions *a, const char *socket_path, const char *id, const char *name,
+			      actions_cb cb, void *ud);
 /* nginx -t on s->conf.conf_path first; refuses when it fails. Then
  * ReloadUnit when nginx runs as a unit (s->units is_nginx, or the master's
  * cgroup), else SIGHUP to s->nginx.master_pid; reports the new workers. */
@@ -42,7 +49,9 @@ int actions_nginx_test(struct actions *a, const struct gw_snapshot *s, actions_c
 
 /* The y/N question for a kind: "Restart gunicorn.service? (systemctl
  * restart gunicorn.service) [y/N]"; unit may be NULL for nginx kinds
- * (then the nginx unit name of s, or "nginx" by signal). */
+ * (then the nginx unit name of s, or "nginx" by signal). For
+ * ACT_RESTART_CONTAINER unit is the container's name: "Restart container
+ * app-ok? (docker restart app-ok) [y/N]". */
 void actions_confirm_text(enum actions_kind kind, const char *unit, const struct gw_snapshot *s,
 			  char *buf, size_t size);
 

@@ -252,13 +252,13 @@ static int cmdline_bind(const char *cmd, struct gw_addr *a)
 				if (!e) continue;
 				a->kind = GW_ADDR_INET6;
 				gw_fmt(a->host, sizeof a->host, "%.*s", (int)(e - val - 1), val + 1);
-				a->port = e[1] == ':' ? atoi(e + 2) : 8000;
+				a->port = e[1] == ':' ? gw_atoi(e + 2) : 8000;
 			} else {
 				const char *colon = strrchr(val, ':');
 				a->kind = GW_ADDR_INET;
 				if (colon) {
 					gw_fmt(a->host, sizeof a->host, "%.*s", (int)(colon - val), val);
-					a->port = atoi(colon + 1);
+					a->port = gw_atoi(colon + 1);
 				} else {
 					GW_COPY(a->host, val);
 					a->port = 8000;
@@ -268,8 +268,8 @@ static int cmdline_bind(const char *cmd, struct gw_addr *a)
 		}
 		if (prev && !strcmp(prev, "--host")) { GW_COPY(host, tok); found = 1; }
 		else if (gw_starts_with(tok, "--host=")) { GW_COPY(host, tok + 7); found = 1; }
-		if (prev && !strcmp(prev, "--port")) { port = atoi(tok); found = 1; }
-		else if (gw_starts_with(tok, "--port=")) { port = atoi(tok + 7); found = 1; }
+		if (prev && !strcmp(prev, "--port")) { port = gw_atoi(tok); found = 1; }
+		else if (gw_starts_with(tok, "--port=")) { port = gw_atoi(tok + 7); found = 1; }
 		if (prev && !strcmp(prev, "--uds")) GW_COPY(uds, tok);
 		else if (gw_starts_with(tok, "--uds=")) GW_COPY(uds, tok + 6);
 	}

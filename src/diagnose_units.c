@@ -93,8 +93,10 @@ static void du_absorb(struct diag_ctx *c, const struct gw_target *t, struct abso
 	for (size_t i = 0; i < c->d->findings.n;) {
 		struct gw_finding *f = &c->d->findings.v[i];
 		if (!du_finding_for_target(f, t)) { i++; continue; }
-		for (int k = 0; k < f->nevidence && a->n < (int)(sizeof a->ev / sizeof *a->ev); k++)
-			GW_COPY(a->ev[a->n++], f->evidence[k]);
+		for (int k = 0; k < f->nevidence && a->n < (int)(sizeof a->ev / sizeof *a->ev); k++) {
+			GW_COPY(a->ev[a->n], f->evidence[k]);
+			a->n++;
+		}
 		memmove(f, f + 1, (c->d->findings.n - i - 1) * sizeof *f);
 		c->d->findings.n--;
 	}

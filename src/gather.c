@@ -220,11 +220,11 @@ static void add_cli_targets(struct gather *g, struct gw_snapshot *s)
 			const char *e = strchr(hp, ']');
 			t->addr.kind = GW_ADDR_INET6;
 			gw_fmt(t->addr.host, sizeof t->addr.host, "%.*s", e ? (int)(e - hp - 1) : 0, hp + 1);
-			t->addr.port = e && e[1] == ':' ? atoi(e + 2) : 80;
+			t->addr.port = e && e[1] == ':' ? gw_atoi(e + 2) : 80;
 		} else {
 			size_t n = strcspn(hp, ":/");
 			gw_fmt(t->addr.host, sizeof t->addr.host, "%.*s", (int)n, hp);
-			t->addr.port = hp[n] == ':' ? atoi(hp + n + 1) : 80;
+			t->addr.port = hp[n] == ':' ? gw_atoi(hp + n + 1) : 80;
 			t->addr.kind = strspn(t->addr.host, "0123456789.") == strlen(t->addr.host) ? GW_ADDR_INET : GW_ADDR_HOST;
 		}
 		gw_addr_str(&t->addr, t->display, sizeof t->display);

@@ -209,7 +209,7 @@ static int options_parse(int argc, char **argv, struct gw_options *o)
 		case OPT_NOCOLOR: o->no_color = 1; break;
 		case OPT_CONFIG: break;                  /* loaded above */
 		case OPT_SUMMARIZE: options_summarize = 1; break;
-		case OPT_TICKS: bench_ticks = atoi(optarg); o->check = 1; break;
+		case OPT_TICKS: bench_ticks = gw_atoi(optarg); o->check = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': version_print(); exit(0);
 		default: usage(stderr); return 2;

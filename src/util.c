@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,14 @@ void gw_append(char *dst, size_t size, const char *fmt, ...)
 	va_start(ap, fmt);
 	if (vsnprintf(dst + l, size - l, fmt, ap) < 0) dst[l] = '\0';
 	va_end(ap);
+}
+
+int gw_atoi(const char *s)
+{
+	long v = strtol(s, NULL, 10);
+	if (v > INT_MAX) return INT_MAX;
+	if (v < INT_MIN) return INT_MIN;
+	return (int)v;
 }
 
 int gw_starts_with(const char *s, const char *prefix)

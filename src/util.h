@@ -31,6 +31,9 @@ void gw_fmt(char *dst, size_t size, const char *fmt, ...) __attribute__((format(
 void gw_append(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 int gw_starts_with(const char *s, const char *prefix);
+/* atoi() without its undefined behaviour: leading blanks, optional sign,
+ * decimal digits; 0 when there are none; clamped to the int range. */
+int gw_atoi(const char *s);
 int gw_ends_with(const char *s, const char *suffix);
 
 /* Wall clock in seconds (CLOCK_REALTIME) and monotonic seconds. */

@@ -186,7 +186,7 @@ void ui_cell(struct ui_lines *L, int role, const char *raw, size_t max, int cols
 
 void ui_wrap(struct ui_lines *L, int role, const char *raw, size_t max, int width, int indent)
 {
-	char buf[4096];
+	char buf[4096] = "";
 	ui_safe(buf, sizeof buf, raw, max);
 	size_t len = strlen(buf), pos = 0;
 	if (indent > width / 2)

@@ -63,7 +63,7 @@ void theme_init(int no_color)
 	int cb = th && (!strcmp(th, "colorblind") || !strcmp(th, "cb"));
 	short orange = COLORS >= 256 ? 208 : COLOR_YELLOW;
 	short ok = cb ? COLOR_BLUE : COLOR_GREEN;
-	short warn = cb ? COLOR_YELLOW : COLOR_YELLOW;
+	short warn = COLOR_YELLOW;   /* both themes: yellow stays apart from blue and orange */
 	short fail = cb ? orange : COLOR_RED;
 	short grey = COLORS >= 256 ? 245 : COLOR_WHITE;
 

@@ -8,15 +8,21 @@
  * at once (with a fresh nginx -t). After a restart / start the next passes
  * tell whether the app answers on its target again.
  *
+ * `r` on a container (the selected process runs in one, or nginx's target
+ * leads to one: docker_match_target) restarts the container through the
+ * engine's API (actions_restart_container), with the same dialog.
+ *
  * --read-only is refused in keys.c (changes_system) before anything here
  * runs, and the actions object is read-only too. */
 #include "ui.h"
 #include "pane_logs.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "actions.h"
+#include "docker.h"
 #include "gather.h"
 
 #define ACT_FOLLOW_PASSES 6          /* passes to wait for the app to answer */
@@ -44,6 +50,7 @@ static const char *act_verb(enum actions_kind k)
 	case ACT_START: return "starting";
 	case ACT_RELOAD_NGINX: return "nginx -t, then reloading nginx";
 	case ACT_NGINX_TEST: return "running nginx -t";
+	case ACT_RESTART_CONTAINER: return "restarting container";
 	}
 	return "?";
 }
@@ -82,7 +89,7 @@ static void act_done(void *ud, enum actions_kind kind, int ok, const char *msg)
 			gw_fmt(t->ntest_msg, sizeof t->ntest_msg, "nginx -t FAILED: %s", lines ? lines + 9 : msg);
 			tui_overlay_open(t, OV_PAGER);
 		}
-		if (ok && (kind == ACT_RESTART || kind == ACT_START)) {
+		if (ok && (kind == ACT_RESTART || kind == ACT_START || kind == ACT_RESTART_CONTAINER)) {
 			GW_COPY(t->follow_unit, t->confirm_unit);
 			t->follow_passes = ACT_FOLLOW_PASSES;
 		}
@@ -145,6 +152,18 @@ static void act_start(struct tui *t)
 	}
 	switch (k) {
 	case ACT_RESTART: r = actions_restart_unit(t->act, t->confirm_unit, act_done, t); break;
+	case ACT_RESTART_CONTAINER: {
+		const struct gw_container *c = NULL;
+		for (size_t i = 0; s && i < s->containers.n && !c; i++)
+			if (!strcmp(s->containers.v[i].name, t->confirm_unit))
+				c = &s->containers.v[i];
+		if (!c) {
+			tui_set_status(t, "container %s is gone from the last pass: nothing restarted", t->confirm_unit);
+			return;
+		}
+		r = actions_restart_container(t->act, s->docker_socket, c->id, c->name, act_done, t);
+		break;
+	}
 	case ACT_START: r = actions_start_unit(t->act, t->confirm_unit, act_done, t); break;
 	case ACT_RELOAD_NGINX:
 		if (!s) {
@@ -169,6 +188,72 @@ static void act_start(struct tui *t)
 	if (yn)
 		*yn = '\0';
 	pane_logs_note(t, 1, note);
+}
+
+/* The process on processes-pane line li, NULL none. procs_unit_at returns
+ * a pointer into that process's unit field (or a literal "" when there is
+ * none), which leads back to the process. */
+static const struct gw_proc *act_proc_at(const struct tui *t, const struct gw_snapshot *s, int li)
+{
+	const char *u = procs_unit_at(t, li);
+	const char *lo = (const char *)s->procs.v, *hi = (const char *)(s->procs.v + s->procs.n);
+	if (!s->procs.n || u < lo || u >= hi)
+		return NULL;
+	return (const struct gw_proc *)(const void *)(u - offsetof(struct gw_proc, unit));
+}
+
+static const struct gw_proc *act_find_proc(const struct gw_snapshot *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->procs.n; i++)
+		if (s->procs.v[i].pid == pid)
+			return &s->procs.v[i];
+	return NULL;
+}
+
+/* The container process p runs in: its cgroup names the container's id,
+ * or p is (a descendant of) the container's init process. -1 none. */
+static int act_container_of(const struct gw_snapshot *s, const struct gw_proc *p)
+{
+	for (size_t i = 0; i < s->containers.n; i++) {
+		const struct gw_container *c = &s->containers.v[i];
+		if (strlen(c->id) >= 12 && strstr(p->cgroup, c->id))
+			return (int)i;
+	}
+	for (int depth = 0; p && depth < 32; depth++) {
+		for (size_t i = 0; i < s->containers.n; i++)
+			if (s->containers.v[i].pid > 0 && s->containers.v[i].pid == p->pid)
+				return (int)i;
+		p = p->ppid > 1 ? act_find_proc(s, p->ppid) : NULL;
+	}
+	return -1;
+}
+
+/* The container `r` acts on: the selected process's, else (nothing selected
+ * or a process outside any unit) the one nginx's first target leads to
+ * when no app unit serves it. -1 none. */
+static int act_container(struct tui *t, const struct gw_snapshot *s)
+{
+	const struct pane *p = &t->panes[LAYOUT_PROCS];
+	if (!s->containers.n)
+		return -1;
+	if (p->sel >= 0 && (size_t)p->sel < p->vis.n) {
+		const struct gw_proc *pr = act_proc_at(t, s, p->vis.v[p->sel]);
+		if (pr) {
+			int ci = act_container_of(s, pr);
+			if (ci >= 0 || gw_ends_with(pr->unit, ".service"))
+				return ci;
+		}
+	}
+	if (actions_app_unit(s)[0])
+		return -1;
+	for (size_t i = 0; i < s->targets.n; i++) {
+		struct docker_match m;
+		if (s->targets.v[i].backup || s->targets.v[i].down)
+			continue;
+		if (docker_match_target(s, &s->targets.v[i], &m) != DOCKER_MATCH_NONE)
+			return m.container;
+	}
+	return -1;
 }
 
 /* The unit `r` / `s` act on: the selected process's in the processes pane,
@@ -249,6 +334,13 @@ void tui_act_key(struct tui *t, int key)
 		}
 		act_ask(t, ACT_RELOAD_NGINX, NULL);
 		return;
+	}
+	if (key == 'r') {
+		int ci = act_container(t, s);
+		if (ci >= 0) {
+			act_ask(t, ACT_RESTART_CONTAINER, s->containers.v[ci].name);
+			return;
+		}
 	}
 	const char *unit = act_unit(t, s);
 	if (!unit)

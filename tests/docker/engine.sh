@@ -35,14 +35,14 @@ engine_prestate() {
 }
 
 engine_up() {
-	local L=$1 i
+	local L=$1
 	mkdir -p "$L/dockerd"
 	engine_prestate "$L"
 	ENGINE_SOCK=$L/dockerd/docker.sock
 	setsid dockerd --data-root "$L/dockerd/data" --exec-root "$L/dockerd/exec" \
 		--pidfile "$L/dockerd/dockerd.pid" -H "unix://$ENGINE_SOCK" >"$L/dockerd.log" 2>&1 </dev/null &
 	echo $! >"$L/dockerd.spid"
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		if [ -S "$ENGINE_SOCK" ] && curl -sf --max-time 2 --unix-socket "$ENGINE_SOCK" http://d/_ping >/dev/null 2>&1; then
 			return 0
 		fi
@@ -57,6 +57,7 @@ engine_up() {
 # pids of processes whose command line mentions L (one grep over /proc; the
 # pattern comes on stdin so that grep does not find itself)
 engine_pids_naming() {
+	# shellcheck disable=SC2062  # the glob is the file list (-f - reads the pattern)
 	printf '%s\n' "$1" | grep -lasF -f - /proc/[0-9]*/cmdline 2>/dev/null |
 		awk -F/ -v me="$$" '$3 != me {print $3}'
 }
@@ -85,7 +86,7 @@ engine_iptables_clean() {
 }
 
 engine_down() {
-	local L=$1 pid ids i m
+	local L=$1 pid ids m
 	[ -f "$L/prestate" ] || return 0
 	# shellcheck disable=SC1091
 	. "$L/prestate"
@@ -97,7 +98,7 @@ engine_down() {
 	pid=$(cat "$L/dockerd/dockerd.pid" 2>/dev/null || cat "$L/dockerd.spid" 2>/dev/null)
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid"
-		for i in $(seq 1 75); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+		for _ in $(seq 1 75); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
 		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
 	fi
 	for pid in $(engine_pids_naming "$L"); do kill -TERM "$pid" 2>/dev/null; done
@@ -124,7 +125,7 @@ engine_down() {
 # runc (crun fails on cgroup v1 hybrid), ulimits the sandbox allows. Exports
 # CONTAINERS_CONF / CONTAINERS_STORAGE_CONF for the podman CLI.
 podman_up() {
-	local L=$1 i hn
+	local L=$1 hn
 	[ -n "$L" ] && [ -d "$L" ] || return 1
 	mkdir -p "$L/conf" "$L/storage" "$L/run" "$L/networks"
 	engine_prestate "$L"
@@ -142,7 +143,7 @@ podman_up() {
 	ENGINE_SOCK=$L/podman.sock
 	setsid podman system service --time=0 "unix://$ENGINE_SOCK" >"$L/service.log" 2>&1 </dev/null &
 	echo $! >"$L/service.pid"
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		if [ -S "$ENGINE_SOCK" ] && curl -sf --max-time 2 --unix-socket "$ENGINE_SOCK" http://d/_ping >/dev/null 2>&1; then
 			return 0
 		fi
@@ -155,7 +156,7 @@ podman_up() {
 }
 
 podman_down() {
-	local L=$1 pid i m
+	local L=$1 pid m
 	[ -n "$L" ] && [ -f "$L/prestate" ] || return 0
 	# shellcheck disable=SC1091
 	. "$L/prestate"
@@ -164,7 +165,7 @@ podman_down() {
 	pid=$(cat "$L/service.pid" 2>/dev/null)
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid"
-		for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
 		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
 	fi
 	for pid in $(engine_pids_naming "$L"); do kill -TERM "$pid" 2>/dev/null; done

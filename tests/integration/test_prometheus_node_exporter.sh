@@ -88,7 +88,7 @@ t_check 'gwtop_hop_status{hop="nginx"} 0' has 'gwtop_hop_status{hop="nginx"} 0'
 t_check 'gwtop_finding{cause="upstream_down",hop="upstream",severity="crit"} 1' \
 	has 'gwtop_finding{cause="upstream_down",hop="upstream",severity="crit"} 1'
 t_check "gwtop_target_up 0 for the dead target" \
-	grep -qE "^gwtop_target_up\\{[^}]*target=\"[^\"]*:$APP_PORT[^\"]*\"[^}]*\\} 0\$" "$M"
+	grep -qE "^gwtop_target_up\\{[^}]*target=\"[^\"]*:${APP_PORT}[^\"]*\"[^}]*\\} 0\$" "$M"
 t_check "gwtop_probe_duration_seconds served" grep -q '^gwtop_probe_duration_seconds{probe=' "$M"
 t_check "HELP/TYPE lines served" grep -qx '# TYPE gwtop_status gauge' "$M"
 t_check "node_textfile_scrape_error 0" has "node_textfile_scrape_error 0"

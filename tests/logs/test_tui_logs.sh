@@ -27,6 +27,7 @@ cleanup() {
 	[ -d "$LABDIR" ] && { "$LAB" down "$LABDIR" >/dev/null 2>&1 || echo "# lab down failed"; }
 	rm -rf -- "$OUT"
 }
+# shellcheck disable=SC2154  # rc is assigned at the start of the trap string
 trap 'rc=$?; cleanup; echo "1..$N"; [ $FAILED = 0 ] && [ $rc = 0 ] || exit 1; exit 0' EXIT
 trap 'exit 130' INT TERM
 ok() { N=$((N + 1)); echo "ok $N - $1"; }

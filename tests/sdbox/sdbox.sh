@@ -113,7 +113,7 @@ down)
   # The box's processes die with its PID namespace, but may take a moment
   # to leave their cgroups; any left in OUR sdbox.$P cgroups are the box's
   # (a stuck graceful stop): end them by PID, then remove the cgroups.
-  for try in $(seq 50); do
+  for _ in $(seq 50); do
     left=0
     for h in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified /sys/fs/cgroup; do
       [ -d "$h/sdbox.$P" ] || continue

@@ -99,7 +99,7 @@ else
 	TM send-keys -t a Escape
 	if wait_ms 'Request path' 500 >/dev/null && ! screen | grep -q '─ Help ─'; then ok "Esc closes it, still while the bus hangs"
 	else notok "Esc closes the help while the bus hangs" "$(screen | head -5)"; fi
-	sleep $(awk -v t="$(( $(ms) - t0 ))" 'BEGIN { r = 3 - t / 1000; print (r > 0 ? r : 0) }')
+	sleep "$(awk -v t="$(( $(ms) - t0 ))" 'BEGIN { r = 3 - t / 1000; print (r > 0 ? r : 0) }')"
 	IN kill -CONT "$DBUS"
 	DBUS=""
 	IN systemctl stop gunicorn.service   # the bus works again: signals flow
