@@ -287,6 +287,24 @@ static int cmdline_bind(const char *cmd, struct gw_addr *a)
 	return 0;
 }
 
+/* Quote a path for the suggested shell commands when it needs it (spaces,
+ * quotes, $, ...): 'a b' with ' written as '\''. Returns buf. */
+static const char *shq(const char *v, char *buf, size_t n)
+{
+	size_t o = 0;
+	if (v[strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:@%+=,-")] == '\0' && *v)
+		return v;
+	if (n < 3) return v;
+	buf[o++] = '\'';
+	for (; *v && o + 5 < n; v++) {
+		if (*v == '\'') { memcpy(buf + o, "'\\''", 4); o += 4; }
+		else buf[o++] = *v;
+	}
+	buf[o++] = '\'';
+	buf[o] = '\0';
+	return buf;
+}
+
 /* ------------------------------------------------------------ nginx rules */
 
 static void rule_unknown(struct diag_ctx *c)
@@ -391,7 +409,8 @@ static void rule_config_invalid(struct diag_ctx *c)
 	if (t->error_file[0]) diag_fix(f, "fix %s line %d, then reload", t->error_file, t->error_line);
 	else diag_fix(f, "fix the error nginx -t names, then reload");
 	diag_fix(f, "do not restart nginx until nginx -t passes");
-	diag_command(f, "nginx -t -c %s", s->conf.conf_path[0] ? s->conf.conf_path : "/etc/nginx/nginx.conf");
+	char q[GW_PATH * 2];
+	diag_command(f, "nginx -t -c %s", shq(s->conf.conf_path[0] ? s->conf.conf_path : "/etc/nginx/nginx.conf", q, sizeof q));
 }
 
 static void rule_config_parse(struct diag_ctx *c)
@@ -464,12 +483,13 @@ void diag_probe_evidence(struct gw_finding *f, const struct gw_target *t)
 
 static void probe_command(struct gw_finding *f, const struct gw_target *t)
 {
+	char q[GW_PATH * 2];
 	if (t->not_http) {
-		if (t->addr.kind == GW_ADDR_UNIX) diag_command(f, "ss -lxp | grep %s", t->addr.path);
+		if (t->addr.kind == GW_ADDR_UNIX) diag_command(f, "ss -lxp | grep -F %s", shq(t->addr.path, q, sizeof q));
 		else diag_command(f, "ss -ltnp 'sport = :%d'", t->addr.port);
 		return;
 	}
-	if (t->addr.kind == GW_ADDR_UNIX) diag_command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' --unix-socket %s http://localhost/", t->addr.path);
+	if (t->addr.kind == GW_ADDR_UNIX) diag_command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' --unix-socket %s http://localhost/", shq(t->addr.path, q, sizeof q));
 	else if (t->addr.kind == GW_ADDR_INET6) diag_command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' http://[%s]:%d/", t->addr.host, t->addr.port);
 	else diag_command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' http://%s:%d/", t->addr.host, t->addr.port);
 }
@@ -515,6 +535,7 @@ static const struct gw_log_event *oom_event(struct diag_ctx *c)
 
 static void add_boot_failure(struct diag_ctx *c, const struct gw_target *t, const struct gw_log_event *e)
 {
+	char q[GW_PATH * 2];
 	const char *what = e->detail[0] ? e->detail : e->line;
 	char hms[32];
 	time_hms(e->time, hms, sizeof hms);
@@ -539,11 +560,11 @@ static void add_boot_failure(struct diag_ctx *c, const struct gw_target *t, cons
 	diag_fix(f, "restart the app server and probe again");
 	const char *src = strchr(e->source, ':') ? strchr(e->source, ':') + 1 : e->source;
 	if (gw_starts_with(e->source, "docker:"))
-		diag_command(f, "docker logs --tail 50 %s", src);
+		diag_command(f, "docker logs --tail 50 %s", shq(src, q, sizeof q));
 	else if (gw_starts_with(e->source, "journal:"))
-		diag_command(f, "journalctl -u %s -n 50", src);
+		diag_command(f, "journalctl -u %s -n 50", shq(src, q, sizeof q));
 	else if (e->source[0])
-		diag_command(f, "tail -n 50 %s", src);
+		diag_command(f, "tail -n 50 %s", shq(src, q, sizeof q));
 }
 
 /* Listeners of app processes that nginx does not target: port/path mismatch. */
@@ -653,6 +674,7 @@ static int find_app_elsewhere(struct diag_ctx *c, const struct gw_target *t, cha
 
 static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int partial, int stale)
 {
+	char q[GW_PATH * 2];
 	const struct gw_snapshot *s = c->s;
 	enum gw_severity sev = partial || stale ? GW_SEV_WARN : GW_SEV_CRIT;
 	const char *suffix = stale ? " (in the edited config, not yet loaded)" : "";
@@ -695,7 +717,7 @@ static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int 
 			diag_fix(f, "start the app server with --bind unix:%s (or point %s at where it listens)",
 			    t->addr.path, t->directive);
 			diag_fix(f, "a socket under /run vanishes at reboot: use RuntimeDirectory= in the unit");
-			diag_command(f, "ls -l %s", t->addr.path);
+			diag_command(f, "ls -l %s", shq(t->addr.path, q, sizeof q));
 			diag_command(f, "ss -lxp");
 			return;
 		}
@@ -712,9 +734,9 @@ perm:
 		nginx_events_evidence(c, f, t, GW_LOG_SOCKET_EACCES);
 		diag_fix(f, "let the worker user reach the socket: group www-data/nginx on the socket (gunicorn --group, --umask 007) and search (x) permission on every parent directory");
 		diag_fix(f, "or run the nginx workers as a user that may (the `user` directive)");
-		diag_command(f, "namei -l %s", t->addr.path);
+		diag_command(f, "namei -l %s", shq(t->addr.path, q, sizeof q));
 		if (s->nginx.worker_user[0])
-			diag_command(f, "sudo -u %s test -w %s && echo ok", s->nginx.worker_user, t->addr.path);
+			diag_command(f, "sudo -u %s test -w %s && echo ok", s->nginx.worker_user, shq(t->addr.path, q, sizeof q));
 		return;
 	}
 
@@ -822,6 +844,7 @@ static void rule_target_slow(struct diag_ctx *c, const struct gw_target *t)
 /* Request-level failures seen in error.log while the target accepts connections. */
 static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 {
+	char q[GW_PATH * 2];
 	const struct gw_snapshot *s = c->s;
 	int n;
 	const struct gw_log_event *e;
@@ -840,7 +863,7 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 		}
 		if (e->request[0]) diag_fix(f, "find why %.200s is slow (database, external calls); it must answer within the read timeout", e->request);
 		diag_fix(f, "raise proxy_read_timeout only once the app is known healthy");
-		diag_command(f, "grep 'upstream timed out' %s | tail", e->source[0] && strchr(e->source, ':') ? strchr(e->source, ':') + 1 : "error.log");
+		diag_command(f, "grep 'upstream timed out' %s | tail", shq(e->source[0] && strchr(e->source, ':') ? strchr(e->source, ':') + 1 : "error.log", q, sizeof q));
 	}
 	int np = 0, nr = 0;
 	const struct gw_log_event *ep = nginx_event(c, GW_LOG_PREMATURE_CLOSE, t, &np);
@@ -892,7 +915,7 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 		diag_event_evidence(f, e);
 		diag_target_evidence(f, t);
 		diag_fix(f, "add workers, find slow requests, raise the listen backlog (gunicorn --backlog, net.core.somaxconn)");
-		diag_command(f, "ss -lx | grep %s", t->display);
+		diag_command(f, "ss -lx | grep -F %s", shq(t->addr.path[0] ? t->addr.path : t->display, q, sizeof q));
 	}
 	if ((e = nginx_event(c, GW_LOG_RESOLVE, NULL, &n))) {
 		f = diag_add(c, "upstream_resolve_failure", GW_SEV_CRIT, GW_HOP_NGINX, 60,

@@ -139,5 +139,5 @@ t_check "text output has no raw ESC byte" t_no_esc "$GW_OUT"
 t_check "text output is clean UTF-8 without control bytes" "$PY" "$JCHECK" clean "$GW_OUT"
 # the suggested commands are for pasting into a shell: the path must be quoted
 it_check_json
-"$PY" "$JCHECK" mentions "$GW_OUT" socket_permission "namei -l ['\"]$(re "$SOCKP")['\"]" >/dev/null 2>&1
-t_todo "suggested 'namei -l' command quotes the path" $? "diagnose.c prints paths in commands unquoted"
+t_check "suggested 'namei -l' command quotes the path" \
+	"$PY" "$JCHECK" mentions "$GW_OUT" socket_permission "namei -l ['\"]$(re "$SOCKP")['\"]"
