@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -192,6 +193,46 @@ static int logread_fail(struct gw_snapshot *s, struct gw_log_source *src, const 
 	return -1;
 }
 
+/* nginx error.log lines start with a local "YYYY/MM/DD HH:MM:SS" that sorts
+ * as text: binary-search the buffer for the first line not older than
+ * `since`, so that old history costs nothing to skip (start-up with a big
+ * log of old lines is as fast as with a small one). Lines that do not
+ * start with a time (continuations) count as new: the search only ever
+ * skips what is provably old. */
+static int logread_line_is_old(const char *p, size_t n, const char *cut)
+{
+	if (n < 19 || p[4] != '/' || p[7] != '/' || p[10] != ' ' || p[13] != ':' || p[16] != ':')
+		return 0;
+	return memcmp(p, cut, 19) < 0;
+}
+
+static void logread_skip_old(const char **bp, size_t *lenp, double since)
+{
+	const char *b = *bp, *end = b + *lenp;
+	char cut[32];
+	time_t t = (time_t)since;
+	struct tm tm;
+	if (!localtime_r(&t, &tm) || strftime(cut, sizeof cut, "%Y/%m/%d %H:%M:%S", &tm) != 19) return;
+	if (!logread_line_is_old(b, (size_t)(end - b), cut)) return;      /* nothing provably old */
+	const char *lo = b, *hi = end;       /* lo: a line start that is old; hi: first not-old bound */
+	while (hi - lo > 1024) {
+		const char *mid = lo + (hi - lo) / 2;
+		const char *nl = memchr(mid, '\n', (size_t)(hi - mid));
+		if (!nl || nl + 1 >= hi) break;
+		mid = nl + 1;
+		if (logread_line_is_old(mid, (size_t)(end - mid), cut)) lo = mid;
+		else hi = mid;
+	}
+	/* walk line by line from lo to the first line that is not old */
+	while (lo < end && logread_line_is_old(lo, (size_t)(end - lo), cut)) {
+		const char *nl = memchr(lo, '\n', (size_t)(end - lo));
+		if (!nl) { lo = end; break; }
+		lo = nl + 1;
+	}
+	*lenp = (size_t)(end - lo);
+	*bp = lo;
+}
+
 int logread_follow(struct gw_snapshot *s, const char *path, const char *tag, int kind,
 		   size_t max_bytes, double since, const struct gw_log_source *prev)
 {
@@ -257,6 +298,8 @@ int logread_follow(struct gw_snapshot *s, const char *path, const char *tag, int
 			blen = 0;
 		}
 	}
+	if (kind == LOGREAD_NGINX_ERROR && since > 0)
+		logread_skip_old(&b, &blen, since);
 	char source[GW_NAME];
 	gw_fmt(source, sizeof source, "%s:%s", tag ? tag : "log", path);
 	int appended = 0;

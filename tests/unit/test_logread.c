@@ -147,6 +147,35 @@ static void test_small_file(void **state)
 	snapshot_free(&s);
 }
 
+/* Old history is skipped by a binary search on the line times: 20,000 old
+ * lines then 2 new ones -> only the new are read (lines_read counts them). */
+static void test_skip_old_history(void **state)
+{
+	(void)state;
+	char path[512];
+	path_in(path, sizeof path, "history.log");
+	const char *old = "2026/11/25 13:00:00 [error] 1#1: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: _, request: \"GET / HTTP/1.1\", upstream: \"http://127.0.0.1:8000/\", host: \"x\"\n";
+	size_t ol = strlen(old), n = 20000;
+	char *buf = malloc(ol * n + sizeof l_refused + sizeof l_noent);
+	assert_non_null(buf);
+	for (size_t i = 0; i < n; i++) memcpy(buf + i * ol, old, ol);
+	size_t len = ol * n;
+	memcpy(buf + len, l_refused, strlen(l_refused)); len += strlen(l_refused);   /* 14:51:3x */
+	memcpy(buf + len, l_noent, strlen(l_noent)); len += strlen(l_noent);
+	write_file(path, buf, len, 0);
+	free(buf);
+
+	struct gw_snapshot s;
+	snapshot_init(&s);
+	assert_int_equal(logread_tail(&s, path, "nginx-error", LOGREAD_NGINX_ERROR, 0, utc(2026, 11, 25, 14, 0, 0)), 2);
+	assert_int_equal(s.events.n, 2);
+	assert_int_equal(s.events.v[0].kind, GW_LOG_CONNECT_REFUSED);
+	assert_true(s.log_sources.v[0].lines_read <= 4);    /* the old lines were never classified */
+	/* and without a window everything is read */
+	assert_int_equal(logread_tail(&s, path, "nginx-error", LOGREAD_NGINX_ERROR, 0, 0) > 2, 1);
+	snapshot_free(&s);
+}
+
 /* 64 MiB sparse file, the real log at its end: only the end is read. */
 static void test_big_sparse(void **state)
 {
@@ -591,6 +620,7 @@ int main(void)
 		 slash ? (int)(slash - f) : 1, slash ? f : ".");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_small_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_skip_old_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_sparse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_content, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_mid_line, setup, teardown),
