@@ -1,0 +1,197 @@
+#!/bin/bash
+# test_tui_docker.sh — the dashboard against a real dockerd (issue 7), as
+# root, driven in tmux like a person would: the app bound to 127.0.0.1
+# inside its container (app-lo) behind a real nginx. Asserts that the header
+# shows container_loopback_bind and the path pane names the container; that
+# `r` asks "Restart container app-lo? (docker restart app-lo) [y/N]", `n`
+# changes nothing, `y` restarts it through the engine API (State.StartedAt
+# and State.Pid change, read with curl on the socket) and the outcome shows
+# on the status line; and that --read-only refuses `r`.
+#
+# Uses the same engine and image helpers as run.sh (engine.sh, image.sh).
+# Everything it creates (tmux server, nginx, containers, dockerd, docker0,
+# nft tables, mounts, temp dir) is removed on any exit.
+# TAP output; exit 0 passed, 1 failed, 77 skipped.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+GWTOP=${GWTOP:-$ROOT/gwtop}
+PY=/usr/bin/python3
+NGINX=${NGINX:-/usr/sbin/nginx}
+# shellcheck source=tests/docker/engine.sh
+. "$HERE/engine.sh"
+
+N=0
+FAILED=0
+L=""
+NGINX_PID=""
+TSOCK=gwtop-tuidocker-$$
+
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root (dockerd)"; exit 77; }
+command -v tmux >/dev/null || { echo "1..0 # SKIP no tmux"; exit 77; }
+[ -x "$GWTOP" ] || { echo "1..0 # SKIP no $GWTOP (make gwtop)"; exit 77; }
+if ! command -v dockerd >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker.io >/dev/null 2>&1 ||
+		{ echo "1..0 # SKIP cannot install docker.io"; exit 77; }
+fi
+command -v docker >/dev/null || { echo "1..0 # SKIP no docker CLI"; exit 77; }
+
+finish() {
+	local rc=$?
+	trap - EXIT INT TERM
+	tmux -L "$TSOCK" kill-server 2>/dev/null
+	if [ -n "$NGINX_PID" ]; then
+		kill -QUIT "$NGINX_PID" 2>/dev/null
+		for _ in $(seq 1 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -0 "$NGINX_PID" 2>/dev/null && kill -KILL "$NGINX_PID" 2>/dev/null
+	fi
+	if [ -n "$L" ] && [ -d "$L" ]; then
+		engine_down "$L"
+		rm -rf -- "$L"
+	fi
+	echo "1..$N"
+	[ "$FAILED" = 0 ] && [ "$rc" = 0 ] && exit 0
+	exit 1
+}
+ok() { N=$((N + 1)); echo "ok $N - $1"; }
+notok() {
+	N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"
+	[ ! -s "$L/exit" ] || sed 's/^/# /' "$L/exit"
+	[ ! -s "$L/gwtop.err" ] || tail -n 20 "$L/gwtop.err" | sed 's/^/# gwtop stderr: /'
+}
+check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
+
+screen() { tmux -L "$TSOCK" capture-pane -p -J -t gw 2>/dev/null; }
+# dash GWTOP-ARGS... — the dashboard in a fresh tmux server; its exit status
+# goes to L/exit, its stderr to L/gwtop.err
+dash() {
+	tmux -L "$TSOCK" kill-server 2>/dev/null
+	: >"$L/exit"
+	tmux -L "$TSOCK" new-session -d -s gw -x 220 -y 50 \
+		"$GWTOP $* 2>$L/gwtop.err; echo \"gwtop exited: status \$?\" >$L/exit"
+}
+# see REGEX [SECONDS]: until the screen matches
+see() {
+	local i
+	for ((i = 0; i < ${2:-15} * 10; i++)); do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.1
+	done
+	echo "# screen did not show /$1/:"
+	screen | sed 's/^/#   /'
+	return 1
+}
+# the header: the screen's first three lines
+header_has() { screen | head -n 3 | grep -Eq -- "$1"; }
+keys() { tmux -L "$TSOCK" send-keys -t gw "$@"; }
+
+# inspect NAME KEY.PATH — a field of GET /containers/NAME/json
+inspect() {
+	curl -s --max-time 10 --unix-socket "$ENGINE_SOCK" "http://d/v1.41/containers/$1/json" |
+		"$PY" -c 'import json, sys
+d = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    d = (d or {}).get(k)
+print("" if d is None else d)' "$2" 2>/dev/null
+}
+dk() { DOCKER_HOST=unix://$ENGINE_SOCK timeout 60 docker "$@"; }
+wait_for() {
+	local n=$(($1 * 5))
+	shift
+	for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.2; done
+	return 1
+}
+is_health() { [ "$(inspect "$1" State.Health.Status)" = "$2" ]; }
+changed() { local v; v=$(inspect "$1" "$2"); [ -n "$v" ] && [ "$v" != "$3" ]; }
+
+trap finish EXIT
+trap 'exit 130' INT TERM
+L=$(mktemp -d /var/tmp/gwtop-tuidocker.XXXXXX)
+chmod 755 "$L"
+engine_up "$L" || { notok "dockerd up"; exit 1; }
+ok "dockerd up at $ENGINE_SOCK"
+mkdir -p "$L/img"
+if "$HERE/image.sh" "$L/img" >"$L/image.log" 2>&1 &&
+	DOCKER_BUILDKIT=0 dk build -q -t gwtop-app:latest -f "$L/img/Containerfile" "$L/img" >>"$L/image.log" 2>&1; then
+	ok "image gwtop-app built FROM scratch"
+else
+	notok "image gwtop-app built"; tail -20 "$L/image.log" | sed 's/^/# /'; exit 1
+fi
+rm -f "$L/img/rootfs.tar"
+
+# a free loopback port pair
+P=""
+for _ in $(seq 1 50); do
+	b=$(((RANDOM % 300) * 100 + 20000))
+	ss -Htln "sport >= :$b and sport <= :$((b + 9))" | grep -q . || { P=$b; break; }
+done
+[ -n "$P" ] || { notok "a free port"; exit 1; }
+
+dk run -d --name app-lo -p "127.0.0.1:$P:8000" gwtop-app python3 /app/server.py 127.0.0.1 8000 >/dev/null
+check "app-lo healthy by its own check" wait_for 40 is_health app-lo healthy
+
+Ng=$L/nginx
+mkdir -p "$Ng/tmp"
+chmod 755 "$Ng"
+cat >"$Ng/nginx.conf" <<EOF
+user nobody nogroup;
+worker_processes 1;
+pid $Ng/nginx.pid;
+error_log $Ng/error.log;
+events { worker_connections 64; }
+http {
+    access_log $Ng/access.log;
+    client_body_temp_path $Ng/tmp/body;
+    proxy_temp_path $Ng/tmp/proxy;
+    fastcgi_temp_path $Ng/tmp/fastcgi;
+    uwsgi_temp_path $Ng/tmp/uwsgi;
+    scgi_temp_path $Ng/tmp/scgi;
+    server {
+        listen 127.0.0.1:$((P + 1));
+        location / { proxy_pass http://127.0.0.1:$P; }
+    }
+}
+EOF
+"$NGINX" -c "$Ng/nginx.conf" -p "$Ng/" 2>"$Ng/start.err" || { sed 's/^/# /' "$Ng/start.err"; notok "nginx up"; exit 1; }
+for _ in $(seq 1 50); do [ -s "$Ng/nginx.pid" ] && break; sleep 0.1; done
+NGINX_PID=$(cat "$Ng/nginx.pid")
+for _ in 1 2 3; do curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$((P + 1))/"; done
+ok "nginx on 127.0.0.1:$((P + 1)) -> 127.0.0.1:$P (app-lo)"
+
+# ---------------------------------------------------------------- read-only first
+dash --read-only --nginx-conf "$Ng/nginx.conf" --docker-socket "$ENGINE_SOCK"
+check "read-only: header shows container_loopback_bind" see 'container_loopback_bind' 20
+started0=$(inspect app-lo State.StartedAt)
+keys r
+check "read-only: r is refused" see 'read-only' 5
+sleep 1
+check "read-only: the container was not restarted" [ "$(inspect app-lo State.StartedAt)" = "$started0" ]
+
+# ---------------------------------------------------------------- the dashboard
+dash --nginx-conf "$Ng/nginx.conf" --docker-socket "$ENGINE_SOCK"
+if see 'container_loopback_bind' 20 && header_has 'container_loopback_bind'; then
+	ok "header shows container_loopback_bind"
+else
+	notok "header shows container_loopback_bind"
+fi
+check "the path pane names the container app-lo" see 'app-lo' 5
+
+pid0=$(inspect app-lo State.Pid)
+rc0=$(inspect app-lo RestartCount)
+keys r
+check "r asks: Restart container app-lo? (docker restart app-lo) [y/N]" \
+	see 'Restart container app-lo\? \(docker restart app-lo\) \[y/N\]' 5
+keys n
+check "n cancels" see 'cancelled: nothing was changed' 5
+sleep 1
+check "n: StartedAt unchanged" [ "$(inspect app-lo State.StartedAt)" = "$started0" ]
+
+keys r
+see 'Restart container app-lo\?' 5 >/dev/null
+keys y
+check "y: State.StartedAt changes" wait_for 30 changed app-lo State.StartedAt "$started0"
+check "y: State.Pid changes ($pid0 -> $(inspect app-lo State.Pid))" [ "$(inspect app-lo State.Pid)" != "$pid0" ]
+echo "# RestartCount $rc0 -> $(inspect app-lo RestartCount) (docker restart does not count as a policy restart)"
+check "the status line says the container was restarted" see 'restarted container app-lo: pid [0-9]+ -> [0-9]+, running' 15
+check "the container is running again" [ "$(inspect app-lo State.Status)" = running ]
+check "the dashboard is still running" [ ! -s "$L/exit" ]
