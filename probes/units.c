@@ -106,7 +106,8 @@ struct units_prober {
 	void *notify_ud;
 	sd_bus_slot *match;          /* on `bus`; dropped with it */
 	sd_bus_slot *subscribe;      /* Manager.Subscribe() in flight */
-	sd_event_source *settle;     /* the follow-up notify after a change */
+	sd_event_source *settle;     /* the follow-up notifies after a change */
+	int settle_left;             /* how many follow-ups are still due */
 	struct units_prober *next;   /* units_probers, for units_prober_of_event */
 };
 
@@ -546,6 +547,11 @@ static int units_on_settle(sd_event_source *es, uint64_t usec, void *ud)
 	(void)usec;
 	p->settle = sd_event_source_disable_unref(p->settle);
 	if (p->notify) p->notify(p->notify_ud);
+	/* a slow start binds its socket later: look again, a little later each time */
+	if (--p->settle_left > 0 &&
+	    sd_event_add_time_relative(p->e, &p->settle, CLOCK_MONOTONIC,
+				       UNITS_SETTLE_USEC * (uint64_t)(4 - p->settle_left), 0, units_on_settle, p) < 0)
+		p->settle = NULL;
 	return 0;
 }
 
@@ -564,6 +570,7 @@ static int units_on_changed(sd_bus_message *m, void *ud, sd_bus_error *ret)
 	free(name);
 	if (!hit) return 0;
 	p->notify(p->notify_ud);
+	p->settle_left = 3;                  /* follow-ups at +1.5 s, +4.5 s, +9 s */
 	if (!p->settle &&
 	    sd_event_add_time_relative(p->e, &p->settle, CLOCK_MONOTONIC, UNITS_SETTLE_USEC, 0, units_on_settle, p) < 0)
 		p->settle = NULL;

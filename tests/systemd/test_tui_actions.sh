@@ -114,9 +114,12 @@ if [ -n "$p2" ] && [ "$p2" != 0 ] && [ "$p2" != "$p0" ] && screen a | grep -q "M
 	ok "r + y restarted the unit: systemctl says MainPID $p0 -> $p2, as shown"
 else notok "r + y restarted the unit" "MainPID $p0 -> $p2; $(screen a | tail -3)"; fi
 keys a 5
+# gunicorn's shutdown can flood the pane with a traceback: show only gwtop's lines
+keys a / ; keys a -l gwtop; keys a Enter   # gwtop's own notes match their source name
 expect "the restart is a line in the logs pane" a "gwtop +notice restarted gunicorn\.service: MainPID $p0 -> $p2" 5
 expect "... and the confirmed command before it" a 'gwtop +notice confirmed: Restart gunicorn\.service\? \(systemctl restart gunicorn\.service\)' 5
 expect "after the restart the app answers on its target again" a 'after gunicorn\.service: the app answers on unix:/run/gunicorn/gunicorn\.sock' 15
+keys a / Enter                                   # clear the logs filter
 IN journalctl -t gwtop -o cat > "$T/audit" 2>&1
 if grep -q "restart gunicorn.service: restarted gunicorn.service: MainPID $p0 -> $p2" "$T/audit"; then ok "audited in the journal (SYSLOG_IDENTIFIER=gwtop)"
 else notok "audited in the journal" "$(cat "$T/audit")"; fi
