@@ -15,6 +15,9 @@ h_init
 it_require_root
 it_require_gwtop
 command -v valgrind >/dev/null || it_skip "no valgrind (apt-get install valgrind)"
+# an ASan build (make test SANITIZE=1) cannot run under valgrind: ASan checks it there
+asan=$(nm -D "$GWTOP" 2>/dev/null | grep -c __asan_init || true)
+[ "${asan:-0}" = 0 ] || it_skip "gwtop is an ASan build: valgrind runs only on the plain build"
 command -v tmux >/dev/null || it_skip "no tmux"
 SLOW=${GWTOP_VALGRIND_WAIT:-1}
 SOCK=gwvg-$$
