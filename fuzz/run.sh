@@ -28,7 +28,7 @@ sources() {
 	nginx_conf) echo probes/nginx_conf.c src/util.c src/model.c ;;
 	logclass) echo probes/logclass.c src/util.c src/model.c ;;
 	sanitize) echo src/sanitize.c ;;
-	report) echo src/report.c src/diagnose.c src/sanitize.c src/util.c src/model.c ;;
+	report) echo src/report.c src/diagnose.c probes/appbind.c src/sanitize.c src/util.c src/model.c ;;
 	*) echo "fuzz/run.sh: unknown target $1" >&2; exit 2 ;;
 	esac
 }

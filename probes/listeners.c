@@ -4,6 +4,7 @@
  * inodes in /proc/PID/fd, and the address-matching rules nginx's connect
  * would follow. */
 #include "listeners.h"
+#include "procs.h"   /* procs_find: pid -> index in the sorted process table */
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -202,23 +203,9 @@ static int listeners_owner_cmp(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/* Index of pid in s->procs (sorted by pid by the process probe), -1 if
- * absent (then we read /proc ourselves). */
-static int listeners_proc_idx(const struct gw_snapshot *s, pid_t pid)
-{
-	size_t lo = 0, hi = s->procs.n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (s->procs.v[mid].pid == pid) return (int)mid;
-		if (s->procs.v[mid].pid < pid) lo = mid + 1;
-		else hi = mid;
-	}
-	return -1;
-}
-
 static pid_t listeners_ppid_of(const struct gw_snapshot *s, pid_t pid)
 {
-	int i = listeners_proc_idx(s, pid);
+	int i = procs_find(s, pid);
 	return i >= 0 ? s->procs.v[i].ppid : listeners_ppid(pid);
 }
 
@@ -293,7 +280,7 @@ static void listeners_owners(struct gw_snapshot *s)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct gw_listener *l = &s->listeners.v[i];
-		int pi = l->pid ? listeners_proc_idx(s, l->pid) : -1;
+		int pi = l->pid ? procs_find(s, l->pid) : -1;
 		if (pi >= 0) GW_COPY(l->comm, s->procs.v[pi].comm);
 		else if (l->pid) listeners_comm(l->pid, l->comm, sizeof l->comm);
 	}

@@ -8,6 +8,7 @@
 #include <systemd/sd-event.h>
 
 #include "model.h"
+#include "appbind.h"   /* appbind_parse */
 #include "options.h"
 
 /* Persists across probe passes (bus connection, per-unit history of
@@ -35,13 +36,6 @@ struct units_prober *units_prober_of_event(sd_event *e);
 int units_probe_start(struct units_prober *p, struct gw_snapshot *s, const struct gw_options *o,
 		      void (*done)(void *ud), void *ud);
 
-/* The listening address in an app server's command line: gunicorn /
- * hypercorn -b/--bind (first one), uvicorn --host/--port/--uds, daphne
- * -b/-p/-u, uwsgi --http/--http-socket/--socket, waitress --listen, Django
- * runserver ADDR:PORT, flask run --host/--port. Defaults filled in
- * (gunicorn 127.0.0.1:8000, uvicorn 127.0.0.1:8000...). Returns 1 when
- * found (explicitly or by the server's default), 0 otherwise. Pure. */
-int units_exec_bind(const char *cmdline, struct gw_addr *a);
 
 /* Does an app bind serve the nginx target t? (same unix path; same port
  * and same host or a wildcard / loopback-equivalent bind). Pure. */

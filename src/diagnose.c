@@ -10,6 +10,7 @@
  * app_boot_failure carrying the target evidence, not upstream_down. */
 #include "diagnose.h"
 #include "diagnose_int.h"
+#include "appbind.h"   /* the one parser of app-server binds */
 
 #include <errno.h>
 #include <stdarg.h>
@@ -228,64 +229,6 @@ static void owner_str(const struct gw_snapshot *s, const struct gw_listener *l, 
 	else gw_fmt(buf, n, "owner unknown");
 }
 
-/* Parse the bind of an app server from its cmdline: gunicorn -b/--bind,
- * uvicorn --host/--port/--uds. Fills addr; returns 1 if found. */
-static int cmdline_bind(const char *cmd, struct gw_addr *a)
-{
-	char buf[GW_LINE];
-	char *save = NULL, *tok, *prev = NULL;
-	char host[256] = "", uds[GW_PATH] = "";
-	int port = 0, found = 0;
-	GW_COPY(buf, cmd);
-	memset(a, 0, sizeof *a);
-	for (tok = strtok_r(buf, " ", &save); tok; prev = tok, tok = strtok_r(NULL, " ", &save)) {
-		const char *val = NULL;
-		if (prev && (!strcmp(prev, "-b") || !strcmp(prev, "--bind"))) val = tok;
-		else if (gw_starts_with(tok, "--bind=")) val = tok + 7;
-		else if (gw_starts_with(tok, "-b") && tok[2]) val = tok + 2;
-		if (val) {
-			if (gw_starts_with(val, "unix:")) {
-				a->kind = GW_ADDR_UNIX;
-				GW_COPY(a->path, val + 5);
-			} else if (val[0] == '[') {
-				const char *e = strchr(val, ']');
-				if (!e) continue;
-				a->kind = GW_ADDR_INET6;
-				gw_fmt(a->host, sizeof a->host, "%.*s", (int)(e - val - 1), val + 1);
-				a->port = e[1] == ':' ? gw_atoi(e + 2) : 8000;
-			} else {
-				const char *colon = strrchr(val, ':');
-				a->kind = GW_ADDR_INET;
-				if (colon) {
-					gw_fmt(a->host, sizeof a->host, "%.*s", (int)(colon - val), val);
-					a->port = gw_atoi(colon + 1);
-				} else {
-					GW_COPY(a->host, val);
-					a->port = 8000;
-				}
-			}
-			return 1;
-		}
-		if (prev && !strcmp(prev, "--host")) { GW_COPY(host, tok); found = 1; }
-		else if (gw_starts_with(tok, "--host=")) { GW_COPY(host, tok + 7); found = 1; }
-		if (prev && !strcmp(prev, "--port")) { port = gw_atoi(tok); found = 1; }
-		else if (gw_starts_with(tok, "--port=")) { port = gw_atoi(tok + 7); found = 1; }
-		if (prev && !strcmp(prev, "--uds")) GW_COPY(uds, tok);
-		else if (gw_starts_with(tok, "--uds=")) GW_COPY(uds, tok + 6);
-	}
-	if (uds[0]) {
-		a->kind = GW_ADDR_UNIX;
-		GW_COPY(a->path, uds);
-		return 1;
-	}
-	if (found) {
-		GW_COPY(a->host, host[0] ? host : "127.0.0.1");
-		a->kind = strchr(a->host, ':') ? GW_ADDR_INET6 : GW_ADDR_INET;
-		a->port = port ? port : 8000;
-		return 1;
-	}
-	return 0;
-}
 
 /* Quote a path for the suggested shell commands when it needs it (spaces,
  * quotes, $, ...): 'a b' with ' written as '\''. Returns buf. */
@@ -650,7 +593,7 @@ static int find_app_elsewhere(struct diag_ctx *c, const struct gw_target *t, cha
 		char as[GW_PATH + 16];
 		int used = 0;
 		if (!role_is_app_master(p->role) || !speaks_protocol(s, t, p->pid) ||
-		    !cmdline_bind(p->cmdline, &a) || !addr_listened(s, &a))
+		    !appbind_parse(p->cmdline, &a) || !addr_listened(s, &a))
 			continue;
 		for (size_t j = 0; j < s->targets.n; j++) {
 			const struct gw_addr *b = &s->targets.v[j].addr;

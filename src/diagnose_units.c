@@ -44,7 +44,7 @@ static int du_app_units(const struct gw_snapshot *s)
 static const struct gw_target *du_unit_target(const struct gw_snapshot *s, const struct gw_unit *u, int *has_bind,
 					     struct gw_addr *bind)
 {
-	*has_bind = units_exec_bind(u->exec_start, bind);
+	*has_bind = appbind_parse(u->exec_start, bind);
 	if (!*has_bind) return NULL;
 	for (size_t i = 0; i < s->targets.n; i++)
 		if (units_bind_matches(bind, &s->targets.v[i].addr)) return &s->targets.v[i];

@@ -28,7 +28,7 @@ CF="-std=gnu11 -Wall -Wextra -D_GNU_SOURCE -I$ROOT/src -I$ROOT/probes $(pkg-conf
 LIBS="$(pkg-config --libs libsystemd libproc2 libcurl jansson)"
 gcc $CF -o "$T/actdrv" "$HERE/actdrv.c" "$ROOT/src/actions.c" "$ROOT/probes/nginx_test.c" "$ROOT/probes/curlev.c" \
     "$ROOT/src/util.c" "$ROOT/src/model.c" $LIBS || { echo "Bail out! cannot build actdrv"; exit 1; }
-gcc $CF -o "$T/unitsdrv" "$HERE/unitsdrv.c" "$ROOT/probes/units.c" "$ROOT/probes/journal.c" "$ROOT/probes/db.c" \
+gcc $CF -o "$T/unitsdrv" "$HERE/unitsdrv.c" "$ROOT/probes/units.c" "$ROOT/probes/appbind.c" "$ROOT/probes/journal.c" "$ROOT/probes/db.c" \
     "$ROOT/probes/logclass.c" "$ROOT/probes/procs.c" "$ROOT/src/util.c" "$ROOT/src/model.c" $LIBS ||
     { echo "Bail out! cannot build unitsdrv"; exit 1; }
 

@@ -23,40 +23,40 @@ static void test_exec_bind(void **state)
 {
 	struct gw_addr a;
 	(void)state;
-	assert_true(units_exec_bind("/usr/bin/python3 /usr/bin/gunicorn --workers 2 --bind unix:/run/gunicorn/gunicorn.sock app:app", &a));
+	assert_true(appbind_parse("/usr/bin/python3 /usr/bin/gunicorn --workers 2 --bind unix:/run/gunicorn/gunicorn.sock app:app", &a));
 	assert_int_equal(a.kind, GW_ADDR_UNIX);
 	assert_string_equal(a.path, "/run/gunicorn/gunicorn.sock");
-	assert_true(units_exec_bind("/srv/venv/bin/gunicorn -b 127.0.0.1:8001 app:app", &a));
+	assert_true(appbind_parse("/srv/venv/bin/gunicorn -b 127.0.0.1:8001 app:app", &a));
 	assert_int_equal(a.kind, GW_ADDR_INET);
 	assert_string_equal(a.host, "127.0.0.1");
 	assert_int_equal(a.port, 8001);
-	assert_true(units_exec_bind("gunicorn --bind=0.0.0.0:5000 app:app", &a));
+	assert_true(appbind_parse("gunicorn --bind=0.0.0.0:5000 app:app", &a));
 	assert_int_equal(a.port, 5000);
 	assert_string_equal(a.host, "0.0.0.0");
-	assert_true(units_exec_bind("gunicorn -b[::1]:9000 app:app", &a));
+	assert_true(appbind_parse("gunicorn -b[::1]:9000 app:app", &a));
 	assert_int_equal(a.kind, GW_ADDR_INET6);
 	assert_string_equal(a.host, "::1");
 	assert_int_equal(a.port, 9000);
-	assert_true(units_exec_bind("/srv/venv/bin/uvicorn main:app --host 0.0.0.0 --port 8002", &a));
+	assert_true(appbind_parse("/srv/venv/bin/uvicorn main:app --host 0.0.0.0 --port 8002", &a));
 	assert_int_equal(a.port, 8002);
-	assert_true(units_exec_bind("uvicorn main:app --uds /run/app/uv.sock", &a));
+	assert_true(appbind_parse("uvicorn main:app --uds /run/app/uv.sock", &a));
 	assert_string_equal(a.path, "/run/app/uv.sock");
-	assert_true(units_exec_bind("/srv/venv/bin/gunicorn app:app", &a));   /* gunicorn's default */
+	assert_true(appbind_parse("/srv/venv/bin/gunicorn app:app", &a));   /* gunicorn's default */
 	assert_string_equal(a.host, "127.0.0.1");
 	assert_int_equal(a.port, 8000);
-	assert_true(units_exec_bind("python3 manage.py runserver 0.0.0.0:8080", &a));
+	assert_true(appbind_parse("python3 manage.py runserver 0.0.0.0:8080", &a));
 	assert_int_equal(a.port, 8080);
-	assert_true(units_exec_bind("uwsgi --http-socket :9090 --module app", &a));
+	assert_true(appbind_parse("uwsgi --http-socket :9090 --module app", &a));
 	assert_int_equal(a.port, 9090);
-	assert_false(units_exec_bind("/usr/sbin/nginx -g daemon on;", &a));
-	assert_false(units_exec_bind("/usr/bin/python3 /srv/app/worker.py", &a));
+	assert_false(appbind_parse("/usr/sbin/nginx -g daemon on;", &a));
+	assert_false(appbind_parse("/usr/bin/python3 /srv/app/worker.py", &a));
 }
 
 static void test_bind_matches(void **state)
 {
 	struct gw_addr b, t;
 	(void)state;
-	units_exec_bind("gunicorn -b 0.0.0.0:8000 a:a", &b);
+	appbind_parse("gunicorn -b 0.0.0.0:8000 a:a", &b);
 	memset(&t, 0, sizeof t);
 	t.kind = GW_ADDR_INET;
 	GW_COPY(t.host, "127.0.0.1");
@@ -64,7 +64,7 @@ static void test_bind_matches(void **state)
 	assert_true(units_bind_matches(&b, &t));
 	t.port = 8001;
 	assert_false(units_bind_matches(&b, &t));
-	units_exec_bind("gunicorn -b unix:/run/a.sock a:a", &b);
+	appbind_parse("gunicorn -b unix:/run/a.sock a:a", &b);
 	memset(&t, 0, sizeof t);
 	t.kind = GW_ADDR_UNIX;
 	GW_COPY(t.path, "/run/a.sock");
