@@ -77,7 +77,8 @@ int journal_unit_events(sd_journal *j, struct gw_snapshot *s, const char *unit, 
 	char m1[GW_NAME + 32], m2[GW_NAME + 32];
 	GW_VEC(struct gw_log_event) found = { 0 };
 	size_t scanned = 0;
-	int r;
+	size_t mark = 0;
+	int r, manager;
 
 	gw_fmt(m1, sizeof m1, "_SYSTEMD_UNIT=%s", unit);
 	gw_fmt(m2, sizeof m2, "UNIT=%s", unit);
@@ -98,17 +99,32 @@ int journal_unit_events(sd_journal *j, struct gw_snapshot *s, const char *unit, 
 		if ((double)usec / 1e6 < since) break;
 		if (!journal_field(j, "MESSAGE", msg, sizeof msg)) continue;
 		journal_field(j, "_PID", pid, sizeof pid);
-		if (journal_field(j, "UNIT", field, sizeof field) && !strcmp(field, unit) && !strcmp(pid, "1"))
+		if (journal_field(j, "UNIT", field, sizeof field) && !strcmp(field, unit) && !strcmp(pid, "1")) {
+			/* Newest first: the app lines kept since the previous
+			 * manager message all came after this one. When this one
+			 * is "Stopping", they are what the app printed while being
+			 * stopped (a traceback from a signal handler, say) —
+			 * shutdown noise, not why it fails now: drop them. */
+			char id[40];
+			if (journal_field(j, "MESSAGE_ID", id, sizeof id) && !strcmp(id, SD_MESSAGE_UNIT_STOPPING_STR))
+				found.n = mark;
 			ok = journal_classify_manager(msg, strlen(msg), &ev);
-		else
+			manager = 1;
+		} else {
 			ok = logclass_app(msg, strlen(msg), &ev) && ev.kind != GW_LOG_OTHER;
-		if (!ok) continue;
+			manager = 0;
+		}
+		if (!ok) {
+			if (manager) mark = found.n;
+			continue;
+		}
 		ev.time = (double)usec / 1e6;
 		if (!ev.pid) ev.pid = gw_atoi(pid);
 		gw_fmt(ev.source, sizeof ev.source, "journal:%s", unit);
 		db_mask_text(ev.line, sizeof ev.line);
 		db_mask_text(ev.detail, sizeof ev.detail);
 		*(struct gw_log_event *)gw_vec_push(&found) = ev;
+		if (manager) mark = found.n;
 	}
 	for (size_t i = found.n; i-- > 0;)
 		*(struct gw_log_event *)gw_vec_push(&s->events) = found.v[i];

@@ -65,6 +65,19 @@ static const struct gw_target *du_down_target(const struct diag_ctx *c, const st
 	return NULL;
 }
 
+/* The target this running unit serves when it gets no HTTP answer from it
+ * (connect refused, dropped, timed out); NULL if it answers or is unknown. */
+static const struct gw_target *du_failing_target(const struct diag_ctx *c, const struct gw_unit *u)
+{
+	struct gw_addr bind;
+	int has_bind;
+	const struct gw_target *t = du_unit_target(c->s, u, &has_bind, &bind);
+	if (!t && !has_bind && du_app_units(c->s) == 1 && c->s->targets.n == 1) t = &c->s->targets.v[0];
+	if (!t || !t->probed) return NULL;
+	if (t->not_http) return t->reachable ? NULL : t;
+	return t->http_ok ? NULL : t;
+}
+
 /* Is finding f about target t? (its summary or evidence names it) */
 static int du_mentions(const struct gw_finding *f, const struct gw_target *t)
 {
@@ -214,8 +227,17 @@ static int du_rule_unit_file(struct diag_ctx *c, const struct gw_unit *u)
 			du_problem_fix(f, u, p);
 			continue;
 		}
-		enum gw_severity sev = !p->fatal ? GW_SEV_INFO : du_running(u) ? GW_SEV_WARN : GW_SEV_CRIT;
-		if (sev == GW_SEV_CRIT) {
+		/* A fatal mistake in a unit that runs: its served target failing
+		 * (a gunicorn master whose workers cannot import the module
+		 * accepts and drops) is the same root cause, not a later one. */
+		const struct gw_target *broken = du_running(u) && p->fatal ? du_failing_target(c, u) : NULL;
+		enum gw_severity sev = !p->fatal ? GW_SEV_INFO : du_running(u) && !broken ? GW_SEV_WARN : GW_SEV_CRIT;
+		if (broken) {
+			du_symptoms = 1;
+			du_absorb(c, broken, &ab);
+			du_symptoms = 0;
+			crit = 1;
+		} else if (sev == GW_SEV_CRIT) {
 			const struct gw_target *t = du_down_target(c, u);
 			if (t || du_app_units(c->s) == 1) du_absorb(c, t, &ab);
 			crit = 1;

@@ -62,10 +62,19 @@ notok() {
 check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
 
 screen() { tmux -L "$TSOCK" capture-pane -p -J -t gw 2>/dev/null; }
+# tmux_down: end the tmux server and wait until it is gone — a new-session
+# on the socket of a server still exiting fails ("server exited unexpectedly")
+tmux_down() {
+	local p
+	p=$(tmux -L "$TSOCK" display-message -p '#{pid}' 2>/dev/null)
+	tmux -L "$TSOCK" kill-server 2>/dev/null
+	[ -n "$p" ] || return 0
+	for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
+}
 # dash GWTOP-ARGS... — the dashboard in a fresh tmux server; its exit status
 # goes to L/exit, its stderr to L/gwtop.err
 dash() {
-	tmux -L "$TSOCK" kill-server 2>/dev/null
+	tmux_down
 	: >"$L/exit"
 	tmux -L "$TSOCK" new-session -d -s gw -x 220 -y 50 \
 		"$GWTOP $* 2>$L/gwtop.err; echo \"gwtop exited: status \$?\" >$L/exit"

@@ -18,7 +18,16 @@ it_require_gwtop
 command -v tmux >/dev/null || it_skip "no tmux"
 SOCK=gwstorm-$$
 TM=(tmux -L "$SOCK" -f /dev/null)
-tui_stop() { "${TM[@]}" kill-server 2>/dev/null; return 0; }
+# tui_stop: end the tmux server and wait until it is gone (a new-session on
+# the socket of a server still exiting fails: "server exited unexpectedly")
+tui_stop() {
+	local p
+	p=$("${TM[@]}" display-message -p '#{pid}' 2>/dev/null)
+	"${TM[@]}" kill-server 2>/dev/null
+	[ -n "$p" ] || return 0
+	for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
+	return 0
+}
 trap 'rc=$?; tui_stop; (exit $rc); h_finish' EXIT
 
 it_lab_up app_down
