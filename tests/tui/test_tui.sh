@@ -196,6 +196,67 @@ check "NO_COLOR: markers still there" wait_for nocolor "▶ ✗ upstream" 2
 keys nocolor q
 wait_exit nocolor
 
+# ------------------------------------------------------------------ mouse
+# The terminal's mouse reports (X10 encoding: ESC [ M, button+32, x+33, y+33)
+# are typed into the pane with send-keys -H, as a terminal would send them
+# once ncurses has turned mouse reporting on.
+echo "# mouse: click to focus, wheel to scroll"
+mouse() {   # mouse SESSION BUTTON X Y (0-based cells)
+	tmux -L "$SOCK" send-keys -t "$1" -H 1b 5b 4d "$(printf '%x' $(( $2 + 32 )))" \
+		"$(printf '%x' $(( $3 + 33 )))" "$(printf '%x' $(( $4 + 33 )))"
+}
+# where TEXT starts on SESSION's screen: "x y", first match
+at() { cap "$1" | "$PY" -c 'import sys
+for y, l in enumerate(sys.stdin.read().split("\n")):
+    i = l.find(sys.argv[1])
+    if i >= 0: print(i, y); break' "$2"; }
+for i in $(seq 1 80); do
+	printf '%s [warn] 4242#4242: mouse-line-%d\n' "$(date '+%Y/%m/%d %H:%M:%S')" "$i" >> "$DOWN_ERRLOG"
+done
+start mouse 100 30 -- --nginx-conf "$DOWN_CONF" --interval 1
+wait_for mouse "CRIT" 15
+check "logs pane follows: the newest line shown" wait_for mouse "mouse-line-80" 5
+read -r LX LY <<< "$(at mouse "4 Listeners")"
+check "listeners pane title found (x=$LX y=$LY)" test -n "$LX" -a -n "$LY"
+mouse mouse 0 $(( LX + 2 )) $(( LY + 1 ))    # press
+mouse mouse 3 $(( LX + 2 )) $(( LY + 1 ))    # release
+check "click in the listeners pane focuses it" wait_for mouse ">4 Listeners" 3
+read -r GX GY <<< "$(at mouse "mouse-line-80")"
+for _ in 1 2 3 4; do mouse mouse 64 $(( GX + 2 )) "$GY"; done    # wheel up
+check "wheel up over the logs pane scrolls back" wait_gone mouse "mouse-line-80" 3
+check "wheel up: older lines now shown" wait_for mouse "mouse-line-6[0-9]" 2
+check "wheel scrolls without moving the focus" wait_for mouse ">4 Listeners" 1
+for _ in $(seq 1 10); do mouse mouse 65 $(( GX + 2 )) "$GY"; done  # wheel down
+check "wheel down returns to the newest line" wait_for mouse "mouse-line-80" 3
+keys mouse q
+wait_exit mouse
+check "mouse: exit 0, nothing on stderr" bash -c "[ \"\$(cat $TMP/mouse.exit)\" = 0 ] && [ ! -s $TMP/mouse.err ]"
+
+# ------------------------------------------------------------------ other terminals, no UTF-8
+# gwtop draws through terminfo: under TERM=screen, linux and xterm the same
+# dashboard comes up; without a UTF-8 locale it falls back to ASCII glyphs.
+for term in screen linux xterm; do
+	echo "# TERM=$term"
+	start "term-$term" 100 30 "TERM=$term" -- --nginx-conf "$DOWN_CONF" --interval 1
+	check "TERM=$term: verdict in the header" wait_for "term-$term" "CRIT +$CAUSE" 15
+	check "TERM=$term: the failing target in the path pane" wait_for "term-$term" "127\.0\.0\.1:$DOWN_PORT proxy_pass" 5
+	check "TERM=$term: footer key hints" bash -c "tmux -u -L $SOCK capture-pane -p -t term-$term | tail -1 | grep -q 'F1Help.*qQuit'"
+	keys "term-$term" '?'
+	check "TERM=$term: help opens" wait_for "term-$term" "zoom the logs pane" 3
+	keys "term-$term" Escape q
+	wait_exit "term-$term"
+	check "TERM=$term: exit 0, nothing on stderr" bash -c "[ \"\$(cat $TMP/term-$term.exit)\" = 0 ] && [ ! -s $TMP/term-$term.err ]"
+done
+echo "# LANG=C: ASCII fallback"
+tmux -u -L "$SOCK" new-session -d -s ascii -x 100 -y 30 \
+	"env LANG=C LC_ALL=C $GWTOP --nginx-conf $DOWN_CONF --interval 1 2>$TMP/ascii.err; echo \$? > $TMP/ascii.exit"
+check "LANG=C: ASCII verdict marker" wait_for ascii "^ x CRIT +$CAUSE" 15
+check "LANG=C: ASCII path markers" wait_for ascii "> x upstream" 5
+check "LANG=C: no UTF-8 bytes on the screen" bash -c "! tmux -L $SOCK capture-pane -p -t ascii | LC_ALL=C grep -aq '[^ -~]'"
+keys ascii q
+wait_exit ascii
+check "LANG=C: exit 0, nothing on stderr" bash -c "[ \"\$(cat $TMP/ascii.exit)\" = 0 ] && [ ! -s $TMP/ascii.err ]"
+
 # ------------------------------------------------------------------ a hanging upstream
 echo "# key while an upstream hangs"
 "$PY" -c 'import socket,sys,time
