@@ -1,12 +1,9 @@
 /* upstream.c — the direct probe of the upstream targets with libcurl multi
  * on the sd-event loop.
  *
- * One prober owns one CURLM. curl tells us which sockets to watch
- * (CURLMOPT_SOCKETFUNCTION -> one sd-event io source per socket, attached to
- * curl's socket with curl_multi_assign) and when to call it back
- * (CURLMOPT_TIMERFUNCTION -> one sd-event time source, re-armed as asked).
- * Both sources call curl_multi_socket_action and then collect finished
- * transfers with curl_multi_info_read.
+ * One prober owns one curlev (probes/curlev.c: curl multi on the loop); a
+ * pass is complete when every target's transfer has finished, and its done
+ * callback then runs from a defer source.
  *
  * Each target gets its own easy handle on a fresh connection (no reuse: a
  * kept-alive connection would hide a dead listener): GET / with HTTP/1.1,
@@ -19,9 +16,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-
 #include <curl/curl.h>
+
+#include "curlev.h"
 
 #ifndef GW_VERSION
 #define GW_VERSION "0.0.0"
@@ -31,28 +28,18 @@
 struct upstream_job {
 	struct upstream_prober *p;
 	struct gw_target *t;
-	CURL *easy;                  /* NULL when not in flight */
-	struct curl_slist *hdrs;     /* owned, freed with the easy handle */
+	CURL *easy;                  /* NULL when not in flight (curlev owns it) */
+	struct curl_slist *hdrs;     /* owned, freed when the pass ends */
 	int body_seen;               /* the write callback aborted the transfer */
 	char url[GW_PATH + 64];
 	char host_hdr[GW_NAME + 8];
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-/* One socket curl asked us to watch. Owned by the prober's list; curl holds
- * a borrowed pointer to it (curl_multi_assign). */
-struct upstream_sock {
-	struct upstream_prober *p;
-	sd_event_source *src;
-	curl_socket_t fd;
-	struct upstream_sock *prev, *next;
-};
-
 struct upstream_prober {
 	sd_event *e;                 /* referenced */
-	CURLM *multi;
-	sd_event_source *timer;      /* curl's timeout, oneshot */
-	struct upstream_sock *socks;
+	struct curlev *cv;           /* curl multi on the loop */
+	sd_event_source *finish;     /* defer: calls done from the loop */
 
 	struct upstream_job *jobs;   /* this pass, n entries, owned */
 	size_t njobs;
@@ -110,113 +97,6 @@ static void upstream_reset_result(struct gw_target *t)
 	t->not_http = 0;
 }
 
-/* ---------------------------------------------------------------- curl <-> sd-event */
-
-static void upstream_sock_free(struct upstream_sock *s)
-{
-	struct upstream_prober *p = s->p;
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		p->socks = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	sd_event_source_disable_unref(s->src);
-	free(s);
-}
-
-static void upstream_check_done(struct upstream_prober *p);
-
-static int upstream_io_cb(sd_event_source *src, int fd, uint32_t revents, void *ud)
-{
-	struct upstream_sock *s = ud;
-	struct upstream_prober *p = s->p;
-	int flags = 0, still;
-
-	(void)src;
-	if (revents & EPOLLIN)
-		flags |= CURL_CSELECT_IN;
-	if (revents & EPOLLOUT)
-		flags |= CURL_CSELECT_OUT;
-	if (revents & (EPOLLERR | EPOLLHUP))
-		flags |= CURL_CSELECT_ERR;
-	/* s may be freed from here on (CURL_POLL_REMOVE). */
-	curl_multi_socket_action(p->multi, fd, flags, &still);
-	upstream_check_done(p);   /* may free p: nothing after this */
-	return 0;
-}
-
-static int upstream_timer_cb(sd_event_source *src, uint64_t usec, void *ud)
-{
-	struct upstream_prober *p = ud;
-	int still;
-
-	(void)src;
-	(void)usec;
-	curl_multi_socket_action(p->multi, CURL_SOCKET_TIMEOUT, 0, &still);
-	upstream_check_done(p);   /* may free p: nothing after this */
-	return 0;
-}
-
-/* CURLMOPT_SOCKETFUNCTION */
-static int upstream_curl_sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-	struct upstream_prober *p = userp;
-	struct upstream_sock *s = socketp;
-	uint32_t ev = 0;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (s) {
-			upstream_sock_free(s);
-			curl_multi_assign(p->multi, fd, NULL);
-		}
-		return 0;
-	}
-	if (what & CURL_POLL_IN)
-		ev |= EPOLLIN;
-	if (what & CURL_POLL_OUT)
-		ev |= EPOLLOUT;
-	if (s) {
-		if (sd_event_source_set_io_events(s->src, ev) >= 0 &&
-		    sd_event_source_set_enabled(s->src, SD_EVENT_ON) >= 0)
-			return 0;
-		/* The fd was closed and reused behind our back: start over. */
-		upstream_sock_free(s);
-	}
-	s = gw_xcalloc(1, sizeof *s);
-	s->p = p;
-	s->fd = fd;
-	if (sd_event_add_io(p->e, &s->src, fd, ev, upstream_io_cb, s) < 0) {
-		free(s);
-		curl_multi_assign(p->multi, fd, NULL);
-		return -1;
-	}
-	s->next = p->socks;
-	if (p->socks)
-		p->socks->prev = s;
-	p->socks = s;
-	curl_multi_assign(p->multi, fd, s);
-	return 0;
-}
-
-/* CURLMOPT_TIMERFUNCTION: -1 = no timeout, 0 = as soon as possible. Never
- * calls curl back from here; the time source does it from the loop. */
-static int upstream_curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct upstream_prober *p = userp;
-
-	(void)multi;
-	if (timeout_ms < 0)
-		return sd_event_source_set_enabled(p->timer, SD_EVENT_OFF) < 0 ? -1 : 0;
-	if (sd_event_source_set_time_relative(p->timer, (uint64_t)timeout_ms * 1000) < 0 ||
-	    sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT) < 0)
-		return -1;
-	return 0;
-}
-
-/* ---------------------------------------------------------------- one target */
-
 static size_t upstream_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	struct upstream_job *j = ud;
@@ -228,15 +108,13 @@ static size_t upstream_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 	return 0;   /* enough: abort the body (CURLE_WRITE_ERROR, treated as success) */
 }
 
-static void upstream_job_release(struct upstream_job *j)
+static void upstream_jobs_free(struct upstream_prober *p)
 {
-	if (!j->easy)
-		return;
-	curl_multi_remove_handle(j->p->multi, j->easy);
-	curl_easy_cleanup(j->easy);
-	curl_slist_free_all(j->hdrs);
-	j->easy = NULL;
-	j->hdrs = NULL;
+	for (size_t i = 0; i < p->njobs; i++)
+		curl_slist_free_all(p->jobs[i].hdrs);
+	free(p->jobs);
+	p->jobs = NULL;
+	p->njobs = 0;
 }
 
 /* Build the easy handle for j->t. Returns 0, or -1 with t->error set. */
@@ -290,7 +168,6 @@ static int upstream_job_setup(struct upstream_job *j, double timeout_s)
 	t->not_http = !upstream_is_http(t->scheme);
 
 	curl_easy_setopt(c, CURLOPT_URL, j->url);
-	curl_easy_setopt(c, CURLOPT_PRIVATE, (char *)j);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, j->errbuf);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROXY, "");
@@ -381,43 +258,43 @@ static void upstream_job_result(struct upstream_job *j, CURLcode res)
 		GW_COPY(t->error, curl_easy_strerror(res));
 }
 
-/* Collect finished transfers; when the pass is complete call done. The
- * callback may free p, so callers return right after this. */
-static void upstream_check_done(struct upstream_prober *p)
+/* The pass is complete: done runs from a defer source, never from inside
+ * curl's callbacks (it may free p). */
+static int upstream_finish_cb(sd_event_source *src, void *ud)
 {
-	CURLMsg *m;
-	int left;
-	void (*done)(void *);
-	void *ud;
+	struct upstream_prober *p = ud;
+	void (*done)(void *) = p->done;
+	void *pud = p->ud;
 
-	while ((m = curl_multi_info_read(p->multi, &left))) {
-		char *priv = NULL;
-		CURLcode res = m->data.result;
-		struct upstream_job *j;
-
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
-		j = (struct upstream_job *)priv;
-		if (!j || !j->easy)
-			continue;
-		upstream_job_result(j, res);
-		upstream_job_release(j);   /* m is invalid from here */
-		if (p->pending)
-			p->pending--;
-	}
-	if (!p->running || p->pending)
-		return;
+	(void)src;
+	sd_event_source_set_enabled(p->finish, SD_EVENT_OFF);
 	p->running = 0;
-	free(p->jobs);
-	p->jobs = NULL;
-	p->njobs = 0;
-	done = p->done;
-	ud = p->ud;
+	upstream_jobs_free(p);
 	p->done = NULL;
 	p->ud = NULL;
 	if (done)
-		done(ud);
+		done(pud);
+	return 0;
+}
+
+static void upstream_maybe_finish(struct upstream_prober *p)
+{
+	if (p->running && !p->pending)
+		sd_event_source_set_enabled(p->finish, SD_EVENT_ONESHOT);
+}
+
+/* curlev: one transfer finished (the easy handle is cleaned up after). */
+static void upstream_job_done(CURL *easy, CURLcode res, void *ud)
+{
+	struct upstream_job *j = ud;
+	struct upstream_prober *p = j->p;
+
+	(void)easy;
+	upstream_job_result(j, res);
+	j->easy = NULL;
+	if (p->pending)
+		p->pending--;
+	upstream_maybe_finish(p);
 }
 
 /* ---------------------------------------------------------------- public */
@@ -426,44 +303,32 @@ struct upstream_prober *upstream_prober_new(sd_event *e)
 {
 	struct upstream_prober *p;
 
-	if (!e || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (!e)
 		return NULL;
 	p = gw_xcalloc(1, sizeof *p);
 	p->e = sd_event_ref(e);
-	if (!(p->multi = curl_multi_init()) ||
-	    sd_event_add_time_relative(e, &p->timer, CLOCK_MONOTONIC, 0, 1000, upstream_timer_cb, p) < 0 ||
-	    sd_event_source_set_enabled(p->timer, SD_EVENT_OFF) < 0) {
-		if (p->multi)
-			curl_multi_cleanup(p->multi);
-		sd_event_source_unref(p->timer);
+	if (!(p->cv = curlev_new(e)) || sd_event_add_defer(e, &p->finish, upstream_finish_cb, p) < 0 ||
+	    sd_event_source_set_enabled(p->finish, SD_EVENT_OFF) < 0) {
+		curlev_free(p->cv);
+		sd_event_source_unref(p->finish);
 		sd_event_unref(p->e);
 		free(p);
-		curl_global_cleanup();
 		return NULL;
 	}
-	curl_multi_setopt(p->multi, CURLMOPT_SOCKETFUNCTION, upstream_curl_sock_cb);
-	curl_multi_setopt(p->multi, CURLMOPT_SOCKETDATA, p);
-	curl_multi_setopt(p->multi, CURLMOPT_TIMERFUNCTION, upstream_curl_timer_cb);
-	curl_multi_setopt(p->multi, CURLMOPT_TIMERDATA, p);
 	return p;
 }
 
 void upstream_probe_cancel(struct upstream_prober *p)
 {
-	size_t i;
-
 	if (!p)
 		return;
-	for (i = 0; i < p->njobs; i++)
-		upstream_job_release(&p->jobs[i]);
-	free(p->jobs);
-	p->jobs = NULL;
-	p->njobs = 0;
+	curlev_cancel(p->cv);
+	upstream_jobs_free(p);
 	p->pending = 0;
 	p->running = 0;
 	p->done = NULL;
 	p->ud = NULL;
-	sd_event_source_set_enabled(p->timer, SD_EVENT_OFF);
+	sd_event_source_set_enabled(p->finish, SD_EVENT_OFF);
 }
 
 void upstream_prober_free(struct upstream_prober *p)
@@ -471,17 +336,10 @@ void upstream_prober_free(struct upstream_prober *p)
 	if (!p)
 		return;
 	upstream_probe_cancel(p);
-	curl_multi_cleanup(p->multi);   /* may still call our socket callback */
-	for (struct upstream_sock *s = p->socks, *next; s; s = next) {
-		next = s->next;
-		sd_event_source_disable_unref(s->src);
-		free(s);
-	}
-	p->socks = NULL;
-	sd_event_source_disable_unref(p->timer);
+	curlev_free(p->cv);
+	sd_event_source_disable_unref(p->finish);
 	sd_event_unref(p->e);
 	free(p);
-	curl_global_cleanup();
 }
 
 int upstream_probe_running(const struct upstream_prober *p)
@@ -513,23 +371,19 @@ int upstream_probe_start(struct upstream_prober *p, struct gw_target *targets, s
 		j->t = &targets[i];
 		upstream_reset_result(j->t);
 		if (upstream_job_setup(j, timeout_s) < 0) {
-			upstream_job_release(j);
-			continue;
-		}
-		if (curl_multi_add_handle(p->multi, j->easy) != CURLM_OK) {
-			GW_COPY(j->t->error, "curl_multi_add_handle failed");
-			curl_easy_cleanup(j->easy);
-			curl_slist_free_all(j->hdrs);
+			if (j->easy)
+				curl_easy_cleanup(j->easy);
 			j->easy = NULL;
-			j->hdrs = NULL;
 			continue;
 		}
 		p->pending++;
+		if (curlev_add(p->cv, j->easy, upstream_job_done, j) < 0) {   /* easy is cleaned up */
+			GW_COPY(j->t->error, "curl_multi_add_handle failed");
+			j->easy = NULL;
+			p->pending--;
+		}
 	}
-	/* Kick the loop even with nothing to do, so done runs from the loop. */
-	if (!p->pending) {
-		sd_event_source_set_time_relative(p->timer, 0);
-		sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
-	}
+	/* Even with nothing in flight, done runs from the loop. */
+	upstream_maybe_finish(p);
 	return 0;
 }
