@@ -1,7 +1,7 @@
 /* curlev.h — libcurl multi driven by an sd-event loop, for probes that
  * issue several HTTP requests and want one callback per finished transfer
- * (the Docker Engine API probe). The same pattern as probes/upstream.c:
- * curl's sockets become sd-event io sources, curl's timeout one time source.
+ * (the upstream probe, the Docker Engine API probe): curl's sockets become
+ * sd-event io sources, curl's timeout one time source.
  *
  * Ownership: curlev_add() takes the easy handle; after its callback returns
  * (or on cancel / free) curlev cleans it up. Nothing blocks. */
