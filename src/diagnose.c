@@ -1097,3 +1097,42 @@ const struct gw_finding *diagnosis_verdict(const struct gw_diagnosis *d)
 {
 	return d->verdict >= 0 && (size_t)d->verdict < d->findings.n ? &d->findings.v[d->verdict] : NULL;
 }
+
+/* Which causes each kind of log line is evidence for, as the rules above
+ * (and diagnose_units.c / diagnose_docker.c) cite them. Keep in step with
+ * the rules: a kind a rule starts citing belongs here too. */
+#define DOWN_REFINED "app_boot_failure", "app_crash_loop", "oom_killed", \
+	"container_loopback_bind", "container_port_mismatch"
+static const char *const kind_causes[GW_LOG_KIND_MAX][10] = {
+	[GW_LOG_CONNECT_REFUSED] = { "upstream_down", "port_mismatch", "ip_family_mismatch", DOWN_REFINED },
+	[GW_LOG_SOCKET_NOENT] = { "socket_missing", "port_mismatch", DOWN_REFINED },
+	[GW_LOG_SOCKET_EACCES] = { "socket_permission" },
+	[GW_LOG_AGAIN] = { "upstream_overloaded" },
+	[GW_LOG_RESET] = { "app_crash_during_request", "oom_killed" },
+	[GW_LOG_PREMATURE_CLOSE] = { "app_crash_during_request", "oom_killed", "upstream_invalid_response" },
+	[GW_LOG_TIMEOUT] = { "upstream_timeout", "upstream_overloaded" },
+	[GW_LOG_NO_LIVE] = { "upstream_down", DOWN_REFINED },
+	[GW_LOG_BIG_HEADER] = { "upstream_invalid_response" },
+	[GW_LOG_INVALID_HEADER] = { "upstream_invalid_response" },
+	[GW_LOG_RESOLVE] = { "upstream_resolve_failure" },
+	[GW_LOG_NGINX_EMERG] = { "nginx_down", "nginx_config_invalid" },
+	[GW_LOG_APP_TRACEBACK] = { "app_boot_failure", "app_crash_loop", "app_crash_during_request" },
+	[GW_LOG_APP_MODULE_NOT_FOUND] = { "app_boot_failure", "app_crash_loop" },
+	[GW_LOG_APP_CONFIG] = { "app_boot_failure", "app_crash_loop" },
+	[GW_LOG_APP_DB] = { "db_unreachable", "app_boot_failure", "app_crash_loop" },
+	[GW_LOG_APP_WORKER_BOOT] = { "app_boot_failure", "app_crash_loop" },
+	[GW_LOG_APP_WORKER_TIMEOUT] = { "app_crash_during_request", "upstream_timeout" },
+	[GW_LOG_APP_WORKER_KILLED] = { "oom_killed", "app_crash_during_request" },
+	[GW_LOG_APP_EXCEPTION] = { "app_boot_failure", "app_crash_loop", "app_crash_during_request" },
+	[GW_LOG_OOM_KILL] = { "oom_killed", "app_crash_during_request" },
+};
+
+int diagnose_kind_supports(enum gw_log_kind k, const char *cause)
+{
+	if ((unsigned)k >= GW_LOG_KIND_MAX || !cause)
+		return 0;
+	for (size_t i = 0; i < sizeof kind_causes[k] / sizeof *kind_causes[k] && kind_causes[k][i]; i++)
+		if (!strcmp(kind_causes[k][i], cause))
+			return 1;
+	return 0;
+}

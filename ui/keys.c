@@ -202,8 +202,8 @@ const struct ui_key ui_keys[] = {
 	{ '3', "3", "zoom the processes pane", 0, k_zoom },
 	{ '4', "4", "zoom the listeners pane", 0, k_zoom },
 	{ '5', "5", "zoom the logs pane", 0, k_zoom },
-	{ '/', "/", "filter logs / processes / listeners (empty: clear)", 0, k_filter },
-	{ 'n', "n", "next filter match", 0, k_match },
+	{ '/', "/", "filter (any case), matches highlighted; empty: clear", 0, k_filter },
+	{ 'n', "n", "next filter match (selected, kept in view)", 0, k_match },
 	{ 'N', "N", "previous filter match", 0, k_match },
 	{ ' ', "Space", "pause / resume updates", 0, k_pause },
 	{ 'c', "c", "probe now", 0, k_probe },
@@ -220,6 +220,7 @@ const struct ui_key ui_keys[] = {
 	{ 'e', "e", "logs: severity filter (all, warn+, error+)", 0, k_logs },
 	{ 'o', "o", "logs: show one source (cycles) / all", 0, k_logs },
 	{ 'a', "a", "logs: show / hide access-log lines", 0, k_logs },
+	{ '\r', "Enter", "logs: go to the finding a marked line supports (selected, else lowest shown)", 0, k_logs },
 };
 const size_t ui_nkeys = sizeof ui_keys / sizeof *ui_keys;
 
@@ -232,13 +233,17 @@ static void keys_prompt(struct tui *t, int key)
 		return;
 	}
 	if (key == '\n' || key == '\r' || key == KEY_ENTER) {
-		struct pane *p = &t->panes[keys_filter_pane(t)];
+		int pi = keys_filter_pane(t);
+		struct pane *p = &t->panes[pi];
 		t->prompting = 0;
+		if (pi == LAYOUT_LOGS)
+			pane_logs_keep_selection(t);
 		GW_COPY(p->filter, t->prompt);
 		p->sel = -1;
 		p->top = 0;
 		p->at_bottom = 1;
 		p->dirty = 1;
+		p->built_width = -1;                 /* logs: build the lines the new filter can show */
 		if (p->filter[0])
 			tui_set_status(t, "%s: filter \"%s\" (n/N: matches, / + Enter on empty: clear)",
 			    p->cls->title, p->filter);
@@ -308,6 +313,8 @@ void keys_handle(struct tui *t, int key)
 	}
 	if (t->lay.too_small && key != 'q' && key != CTRL('l'))
 		return;
+	if (key == '\n' || key == KEY_ENTER)         /* one Enter in the table */
+		key = '\r';
 	for (size_t i = 0; i < ui_nkeys; i++)
 		if (ui_keys[i].key == key) {
 			if (ui_keys[i].changes_system && t->o->read_only) {

@@ -1,9 +1,49 @@
 /* pane_findings.c — the verdict first, then every other finding: summary,
  * evidence, fix and the equivalent manual command; then what the probes
- * could not see (snapshot notes). Long texts wrap to the pane width. */
+ * could not see (snapshot notes). Long texts wrap to the pane width.
+ * One finding can be selected (a jump from a log line in the logs pane):
+ * it is found again by cause and summary at every build, since a new
+ * probe pass or another width moves its lines. */
 #include "ui.h"
+#include "pane_findings.h"
 
 #include <stdio.h>
+#include <string.h>
+
+static struct {
+	int active;
+	int scroll;                      /* put it at the top at the next build */
+	char cause[64];
+	char summary[GW_TEXT];
+} FS;
+
+void pane_findings_select(struct tui *t, const struct gw_finding *f)
+{
+	FS.active = f != NULL;
+	FS.scroll = 1;
+	if (f) {
+		GW_COPY(FS.cause, f->cause ? f->cause : "");
+		GW_COPY(FS.summary, f->summary);
+	} else {
+		t->panes[LAYOUT_FINDINGS].sel = -1;
+	}
+	t->panes[LAYOUT_FINDINGS].built_width = -2;   /* redraw even if the text is the same */
+}
+
+/* The finding's first line is li: select it if it is the wanted one. */
+static void findings_mark(struct tui *t, const struct gw_finding *f, size_t li, int *found)
+{
+	struct pane *p = &t->panes[LAYOUT_FINDINGS];
+	if (!FS.active || *found || strcmp(f->cause ? f->cause : "", FS.cause) || strcmp(f->summary, FS.summary))
+		return;
+	*found = 1;
+	if (p->sel != (int)li || FS.scroll)
+		p->dirty = 1;
+	p->sel = (int)li;                        /* not filterable: shown index = line index */
+	if (FS.scroll)
+		p->top = (int)li;                /* clamped when drawn */
+	FS.scroll = 0;
+}
 
 static void findings_one(struct ui_lines *L, const struct gw_finding *f, int verdict, int width)
 {
@@ -52,15 +92,24 @@ static void findings_build(struct tui *t, struct ui_lines *L, int width)
 		ui_puts(L, UI_BOLD, " healthy: ");
 		ui_puts(L, UI_NORMAL, "every hop answered");
 	}
-	if (v)
+	int found = 0;
+	if (v) {
+		findings_mark(t, v, L->lines.n, &found);
 		findings_one(L, v, 1, width);
+	}
 	size_t n = 0;
 	for (size_t i = 0; i < d->findings.n; i++) {
 		const struct gw_finding *f = &d->findings.v[i];
 		if (f == v)
 			continue;
+		findings_mark(t, f, L->lines.n, &found);
 		findings_one(L, f, 0, width);
 		n++;
+	}
+	if (FS.active && !found) {                  /* gone (fixed): nothing selected */
+		FS.active = 0;
+		t->panes[LAYOUT_FINDINGS].sel = -1;
+		t->panes[LAYOUT_FINDINGS].dirty = 1;
 	}
 	for (size_t i = 0; i < s->notes.n; i++) {
 		ui_line_new(L);

@@ -12,9 +12,19 @@
  *
  * gwtop's own notes (actions and their outcomes, pane_logs_note) are kept
  * here in a small ring and merged into the view by time, source "gwtop";
- * long ones wrap so nginx's message is readable in full. */
+ * long ones wrap so nginx's message is readable in full.
+ *
+ * '/' filters the pane like the others; every occurrence of the pattern in
+ * the shown lines is highlighted (on the built, sanitized text: text.h).
+ * A classified line that supports a current finding carries "» cause" in
+ * place of the plain mark: it is cited in the finding's evidence (same
+ * text), or it is of a kind the rules cite for that cause
+ * (diagnose_kind_supports) and current (inside the diagnosis window).
+ * Enter jumps from such a line to its finding in the findings pane. */
 #include "ui.h"
 #include "pane_logs.h"
+#include "pane_findings.h"
+#include "text.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -22,11 +32,27 @@
 #include <string.h>
 #include <time.h>
 
+#include "diagnose.h"
 #include "logstream.h"
 
 #define LOGS_MAX_BUILD 2000          /* newest lines built into the pane */
 #define LOGS_TEXT_SHOWN 1024         /* bytes of a line put on the screen */
 #define LOGS_REBUILD_USEC 100000
+
+struct logs_row {                        /* per built line */
+	double time;                     /* -1: not a log line */
+	uint64_t seq;                    /* the stream line's seq, 0 none */
+	int finding;                     /* index in t->diag it supports, -1 none */
+	const char *cause;               /* that finding's cause (a static string) */
+	int cited;                       /* the finding's evidence quotes this line */
+};
+
+/* An evidence line of t->diag that quotes a log line (for the links). */
+struct logs_quote {
+	int finding;
+	const char *text;
+	size_t len;
+};
 
 static struct {
 	struct logstream *ls;
@@ -37,7 +63,12 @@ static struct {
 	int min_level;                   /* 0 all, GW_LV_WARN, GW_LV_ERROR */
 	int only_src;                    /* -1 all sources, else one */
 	int hide_access;
-	GW_VEC(double) times;            /* time of each built line (-1: not a log line) */
+	GW_VEC(struct logs_row) rows;
+	struct logs_quote *quotes;       /* point into t->diag: valid during one build */
+	size_t nquotes, quotes_cap;
+	double since, since_nginx;       /* kind-only links: lines at or after these */
+	int keep;                        /* after a filter change: select keep_seq again */
+	uint64_t keep_seq;
 	struct logs_note {
 		double time;
 		int ok;
@@ -106,7 +137,10 @@ void pane_logs_free(void)
 	logstream_free(PL.ls);
 	PL.ls = NULL;
 	PL.t = NULL;
-	gw_vec_free(&PL.times);
+	gw_vec_free(&PL.rows);
+	free(PL.quotes);
+	PL.quotes = NULL;
+	PL.nquotes = PL.quotes_cap = 0;
 }
 
 struct logstream *pane_logs_stream(void)
@@ -129,6 +163,82 @@ static void logs_ensure(struct tui *t)
 	/* --error-log / --access-log / --app-log / --unit are known now: the
 	 * first screen need not wait for the first probe pass */
 	logstream_sync(PL.ls, NULL, t->o);
+}
+
+/* One row per built line, in step with L. */
+static void logs_row(double time, uint64_t seq, int finding, const char *cause, int cited)
+{
+	*gw_vec_push(&PL.rows) = (struct logs_row){ time, seq, finding, cause, cited };
+}
+
+/* ------------------------------------------------------------ links to findings */
+
+/* Collect the evidence lines that quote a log line: diag_event_evidence
+ * writes "SOURCE (HH:MM:SS): LINE" (LINE cut at 400 bytes). */
+static void logs_links_prepare(struct tui *t)
+{
+	const struct gw_diagnosis *d = &t->diag;
+	double now = gw_now(), reload = 0;
+	double window = t->o && t->o->recent_window > 0 ? t->o->recent_window : 300;
+	const struct gw_snapshot *s = tui_snap(t);
+	PL.nquotes = 0;
+	for (size_t fi = 0; s && fi < d->findings.n; fi++) {
+		const struct gw_finding *f = &d->findings.v[fi];
+		if (f->severity < GW_SEV_WARN)
+			continue;
+		for (int i = 0; i < f->nevidence && i < GW_MAX_EVIDENCE; i++) {
+			const char *q = strstr(f->evidence[i], "): ");
+			if (!q || !q[3])
+				continue;
+			if (PL.nquotes == PL.quotes_cap) {
+				PL.quotes_cap = PL.quotes_cap ? 2 * PL.quotes_cap : 16;
+				PL.quotes = gw_xrealloc(PL.quotes, PL.quotes_cap * sizeof *PL.quotes);
+			}
+			PL.quotes[PL.nquotes++] = (struct logs_quote){ (int)fi, q + 3, strlen(q + 3) };
+		}
+	}
+	/* "current" as diagnose() has it: the window, and for nginx's lines
+	 * also after its last reload (older ones describe the old config) */
+	PL.since = PL.since_nginx = now - window;
+	if (s)
+		reload = s->nginx.last_reload;
+	if (reload > PL.since && reload < now)
+		PL.since_nginx = reload - 1;
+}
+
+/* The current finding a classified line supports: the one whose evidence
+ * quotes it, else the first (verdict first) of a cause its kind is
+ * evidence for, if the line is current. -1 none; *cited: quoted. */
+static int logs_link(const struct tui *t, int kind, double time, const char *text, size_t len, int *cited)
+{
+	const struct gw_diagnosis *d = &t->diag;
+	*cited = 0;
+	if (kind == GW_LOG_OTHER || kind >= GW_LOG_KIND_MAX)
+		return -1;
+	for (size_t i = 0; i < PL.nquotes; i++) {
+		const struct logs_quote *q = &PL.quotes[i];
+		/* the whole line, or the first 200+ bytes of a long one */
+		if (q->len <= len && (q->len == len || q->len >= 200) && !memcmp(q->text, text, q->len)) {
+			*cited = 1;
+			return q->finding;
+		}
+	}
+	int nginx = kind >= GW_LOG_CONNECT_REFUSED && kind <= GW_LOG_NGINX_EMERG;
+	if (time > 0 && time < (nginx ? PL.since_nginx : PL.since))
+		return -1;                       /* history, not the current fault */
+	for (size_t fi = 0; fi < d->findings.n; fi++)
+		if (d->findings.v[fi].severity >= GW_SEV_WARN &&
+		    diagnose_kind_supports((enum gw_log_kind)kind, d->findings.v[fi].cause))
+			return (int)fi;
+	return -1;
+}
+
+/* "» upstream_down " in place of the plain mark of a classified line. */
+static void logs_put_link(struct ui_lines *L, int role, int finding, const struct tui *t)
+{
+	ui_puts(L, UI_BOLD, theme_ascii() ? ">> " : "\xc2\xbb ");
+	ui_puts(L, UI_BOLD, t->diag.findings.v[finding].cause);
+	ui_puts(L, role, " ");
 }
 
 /* ------------------------------------------------------------ gwtop's notes */
@@ -175,7 +285,7 @@ static void logs_put_note(struct ui_lines *L, const struct logs_note *n, const c
 	ui_puts(L, UI_NORMAL, " ");
 	ui_wrap(L, role, n->text, sizeof n->text, width, 9);
 	for (size_t i = before; i < L->lines.n; i++)
-		*gw_vec_push(&PL.times) = i == before ? n->time : -1;
+		logs_row(i == before ? n->time : -1, 0, -1, NULL, 0);
 }
 
 /* ------------------------------------------------------------ build */
@@ -192,9 +302,11 @@ static int logs_wanted(const struct logstream_line *l, const char *pat)
 	if (PL.min_level && l->level < PL.min_level && !(l->flags & LOGSTREAM_F_MARK))
 		return 0;
 	/* the pane's '/' filter is applied again at draw; here only to keep
-	 * LOGS_MAX_BUILD lines that can match */
-	if (pat && pat[0] && !strcasestr(l->text, pat) && !(s && strcasestr(s->tag, pat)))
-		return 0;
+	 * LOGS_MAX_BUILD lines that can match (the link's cause is shown too) */
+	if (pat && pat[0] && !strcasestr(l->text, pat) && !(s && strcasestr(s->tag, pat))) {
+		int cited, fi = l->kind != GW_LOG_OTHER ? logs_link(PL.t, l->kind, l->time, l->text, l->len, &cited) : -1;
+		return fi >= 0 && strcasestr(PL.t->diag.findings.v[fi].cause, pat);
+	}
 	return 1;
 }
 
@@ -226,14 +338,13 @@ static void logs_header(struct ui_lines *L)
 		ui_puts(L, UI_DIM, " acc hidden");
 	if (PL.t && PL.t->paused)
 		ui_puts(L, UI_WARN, " PAUSED");
-	*gw_vec_push(&PL.times) = -1;
+	logs_row(-1, 0, -1, NULL, 0);
 }
 
 static void logs_build_stream(struct tui *t, struct ui_lines *L, int width)
 {
 	struct pane *p = &t->panes[LAYOUT_LOGS];
 	size_t n = logstream_count(PL.ls), first = n, kept = 0;
-	gw_vec_clear(&PL.times);
 	logs_header(L);
 	while (first > 0 && kept < LOGS_MAX_BUILD)
 		if (logs_wanted(logstream_get(PL.ls, --first), p->filter))
@@ -256,17 +367,20 @@ static void logs_build_stream(struct tui *t, struct ui_lines *L, int width)
 		ui_puts(L, UI_NORMAL, " ");
 		ui_cell(L, role, logs_level((enum gw_level)l->level), 8, 6, 0);
 		ui_puts(L, UI_NORMAL, " ");
-		if (l->kind != GW_LOG_OTHER) {
+		int cited = 0, fi = logs_link(t, l->kind, l->time, l->text, l->len, &cited);
+		if (fi >= 0) {
+			logs_put_link(L, role, fi, t);
+		} else if (l->kind != GW_LOG_OTHER) {
 			ui_puts(L, role, theme_glyphs()->mark);
 			ui_puts(L, role, " ");
 		}
 		ui_put(L, role, l->text, l->len < LOGS_TEXT_SHOWN ? l->len : LOGS_TEXT_SHOWN);
-		*gw_vec_push(&PL.times) = l->time;
+		logs_row(l->time, l->seq, fi, fi >= 0 ? t->diag.findings.v[fi].cause : NULL, cited);
 	}
 	if (!n) {
 		ui_line_new(L);
 		ui_puts(L, UI_DIM, "no log lines yet");
-		*gw_vec_push(&PL.times) = -1;
+		logs_row(-1, 0, -1, NULL, 0);
 	}
 	while (ni < nn)
 		logs_put_note(L, logs_note_at(ni++), p->filter, width);
@@ -278,7 +392,7 @@ static void logs_build_stream(struct tui *t, struct ui_lines *L, int width)
 		bad++;
 		ui_line_new(L);
 		ui_putf(L, UI_WARN, "%s %s %s: %s", theme_glyphs()->warn, s->tag, s->name, s->error);
-		*gw_vec_push(&PL.times) = -1;
+		logs_row(-1, 0, -1, NULL, 0);
 	}
 	gw_fmt(p->count, sizeof p->count, "%zu lines, %zu sources%s", n, logstream_nsources(PL.ls),
 	    bad ? ", some unreadable" : "");
@@ -289,6 +403,7 @@ static void logs_build_events(struct tui *t, struct ui_lines *L, const struct gw
 {
 	ui_line_new(L);
 	ui_puts(L, UI_DIM, "classified events of the last probe pass");
+	logs_row(-1, 0, -1, NULL, 0);
 	for (size_t i = 0; i < s->events.n; i++) {
 		const struct gw_log_event *e = &s->events.v[i];
 		char tm[16], src[GW_NAME];
@@ -302,13 +417,17 @@ static void logs_build_events(struct tui *t, struct ui_lines *L, const struct gw
 		ui_puts(L, UI_NORMAL, " ");
 		ui_cell(L, role, logs_level(e->level), 8, 6, 0);
 		ui_puts(L, UI_NORMAL, " ");
+		int cited = 0, fi = logs_link(t, e->kind, e->time, e->line, strnlen(e->line, sizeof e->line), &cited);
+		if (fi >= 0)
+			logs_put_link(L, role, fi, t);
 		ui_put(L, role, e->line, sizeof e->line);
+		logs_row(e->time, 0, fi, fi >= 0 ? t->diag.findings.v[fi].cause : NULL, cited);
 	}
 	if (!s->events.n) {
 		ui_line_new(L);
 		ui_puts(L, UI_DIM, "no classified log events");
+		logs_row(-1, 0, -1, NULL, 0);
 	}
-	gw_vec_clear(&PL.times);               /* notes push their times: unused here */
 	for (size_t i = 0; i < logs_nnotes(); i++)
 		logs_put_note(L, logs_note_at(i), t->panes[LAYOUT_LOGS].filter, width);
 	for (size_t i = 0; i < s->log_sources.n; i++) {
@@ -317,29 +436,67 @@ static void logs_build_events(struct tui *t, struct ui_lines *L, const struct gw
 			continue;
 		ui_line_new(L);
 		ui_putf(L, UI_WARN, "%s cannot read %s: %s", theme_glyphs()->warn, ls->path, ls->error);
+		logs_row(-1, 0, -1, NULL, 0);
 	}
 	gw_fmt(t->panes[LAYOUT_LOGS].count, sizeof t->panes[LAYOUT_LOGS].count,
 	    "%zu events, %zu sources", s->events.n, s->log_sources.n);
 }
 
+/* After a filter change: the line that was selected, selected again
+ * among the lines now shown (the context around a match). */
+static void logs_reselect(struct tui *t, struct ui_lines *L)
+{
+	struct pane *p = &t->panes[LAYOUT_LOGS];
+	size_t li = 1;
+	int vi = 0;
+	PL.keep = 0;
+	while (li < PL.rows.n && li < L->lines.n && PL.rows.v[li].seq != PL.keep_seq)
+		vi += ui_line_matches(&L->lines.v[li++], p->filter);
+	if (li >= PL.rows.n || li >= L->lines.n || !ui_line_matches(&L->lines.v[li], p->filter))
+		return;
+	int rows = p->r.h - 2;
+	p->sel = vi;
+	p->top = vi - (rows > 2 ? rows / 2 : 0);   /* clamped when drawn */
+	if (p->top < 0)
+		p->top = 0;
+	p->at_bottom = 0;
+}
+
 static void logs_build(struct tui *t, struct ui_lines *L, int width)
 {
 	const struct gw_snapshot *s = tui_snap(t);
+	const char *pat = t->panes[LAYOUT_LOGS].filter;
 	logs_ensure(t);
 	if (PL.ls && s && t->passes != PL.synced_pass) {
 		PL.synced_pass = t->passes;
 		logstream_sync(PL.ls, s, t->o);
 	}
+	gw_vec_clear(&PL.rows);
+	logs_links_prepare(t);
 	if (PL.ls) {
 		logs_build_stream(t, L, width);
-		return;
-	}
-	if (!s) {
+	} else if (!s) {
 		ui_line_new(L);
 		ui_puts(L, UI_DIM, "probing...");
-		return;
+		logs_row(-1, 0, -1, NULL, 0);
+	} else {
+		logs_build_events(t, L, s, width);
 	}
-	logs_build_events(t, L, s, width);
+	PL.nquotes = 0;                          /* they point into t->diag */
+	for (size_t i = 1; pat[0] && i < L->lines.n; i++)   /* line 0: the header */
+		ui_line_highlight(&L->lines.v[i], pat, UI_SEL);
+	if (PL.keep)
+		logs_reselect(t, L);
+}
+
+void pane_logs_keep_selection(struct tui *t)
+{
+	const struct pane *p = &t->panes[LAYOUT_LOGS];
+	PL.keep = 0;
+	if (p->sel < 0 || (size_t)p->sel >= p->vis.n || (size_t)p->vis.v[p->sel] >= PL.rows.n)
+		return;
+	PL.keep_seq = PL.rows.v[p->vis.v[p->sel]].seq;
+	PL.keep = PL.keep_seq != 0;
 }
 
 /* ------------------------------------------------------------ keys */
@@ -362,7 +519,7 @@ static void logs_jump_incident(struct tui *t)
 	logs_hms(start, tm, sizeof tm);
 	/* the first built line at or after the start, then its place among the shown ones */
 	size_t li = 0;
-	while (li < PL.times.n && (PL.times.v[li] < 0 || PL.times.v[li] < start))
+	while (li < PL.rows.n && (PL.rows.v[li].time < 0 || PL.rows.v[li].time < start))
 		li++;
 	int vi = -1;
 	for (size_t k = 0; k < p->vis.n; k++)
@@ -370,7 +527,7 @@ static void logs_jump_incident(struct tui *t)
 			vi = (int)k;
 			break;
 		}
-	if (li >= PL.times.n || vi < 0) {
+	if (li >= PL.rows.n || vi < 0) {
 		tui_set_status(t, "incident since %s: its first lines are filtered out or no longer kept", tm);
 		return;
 	}
@@ -379,6 +536,52 @@ static void logs_jump_incident(struct tui *t)
 	p->at_bottom = 0;
 	p->dirty = 1;
 	tui_set_status(t, "incident since %s: its first error (f or End: follow again)", tm);
+}
+
+/* Enter: from the selected line (else the lowest linked line shown) to
+ * the finding it supports, focused and selected in the findings pane. */
+static void logs_jump_finding(struct tui *t)
+{
+	struct pane *p = &t->panes[LAYOUT_LOGS];
+	int li = -1, rows = p->r.h - 2;
+	if (p->sel >= 0 && (size_t)p->sel < p->vis.n) {
+		li = p->vis.v[p->sel];
+	} else {
+		for (int vi = p->top + rows - 1; vi >= p->top && li < 0; vi--)
+			if (vi >= 0 && (size_t)vi < p->vis.n && (size_t)p->vis.v[vi] < PL.rows.n &&
+			    PL.rows.v[p->vis.v[vi]].finding >= 0)
+				li = p->vis.v[vi];
+	}
+	if (li < 0 || (size_t)li >= PL.rows.n) {
+		tui_set_status(t, "no line marked with a finding in view (n/N or i select a line)");
+		return;
+	}
+	const struct logs_row *r = &PL.rows.v[li];
+	const struct gw_diagnosis *d = &t->diag;
+	if (r->finding < 0) {
+		tui_set_status(t, "this line supports no current finding");
+		return;
+	}
+	/* a probe pass may have replaced the diagnosis since the build */
+	const struct gw_finding *f = NULL;
+	if ((size_t)r->finding < d->findings.n && !strcmp(d->findings.v[r->finding].cause, r->cause))
+		f = &d->findings.v[r->finding];
+	for (size_t i = 0; !f && i < d->findings.n; i++)
+		if (!strcmp(d->findings.v[i].cause, r->cause))
+			f = &d->findings.v[i];
+	if (!f) {
+		tui_set_status(t, "%s is no longer a finding", r->cause);
+		return;
+	}
+	pane_findings_select(t, f);
+	if ((t->zoom && t->zoom != LAYOUT_FINDINGS + 1) || !layout_visible(&t->lay, LAYOUT_FINDINGS)) {
+		t->zoom = LAYOUT_FINDINGS + 1;
+		t->layout_dirty = 1;
+	}
+	t->focus = LAYOUT_FINDINGS;
+	tui_mark_all(t);
+	tui_set_status(t, "finding %s: %s", f->cause,
+	    r->cited ? "its evidence quotes this log line" : "a current line of the kind it cites");
 }
 
 void pane_logs_key(struct tui *t, int key)
@@ -403,6 +606,9 @@ void pane_logs_key(struct tui *t, int key)
 	}
 	case 'i':
 		logs_jump_incident(t);
+		return;
+	case '\r':
+		logs_jump_finding(t);
 		return;
 	case 'f':
 		p->at_bottom = !p->at_bottom;

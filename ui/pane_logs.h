@@ -9,8 +9,14 @@ struct logstream;
 
 /* Keys of the logs pane: 'a' access lines on/off, 'e' severity filter,
  * 'o' one source (cycles) / all, 'i' jump to the current incident's first error,
- * 'f' follow on/off. */
+ * 'f' follow on/off, '\r' (Enter) go to the finding the selected line
+ * (none selected: the lowest marked line in view) supports. */
 void pane_logs_key(struct tui *t, int key);
+
+/* Before the '/' filter changes: remember the selected line, so that it
+ * is selected again (and in view) among the lines the new filter shows,
+ * e.g. all of them: a match seen in its context. */
+void pane_logs_keep_selection(struct tui *t);
 
 /* Add gwtop's own note (an action and its outcome) to the pane, at the
  * current time: shown with source "gwtop" among the log lines, level

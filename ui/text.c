@@ -4,6 +4,7 @@
  * the terminal cannot measure (wcwidth < 0) become U+FFFD / '?'. Lines are
  * cut by display columns when drawn. */
 #include "ui.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -234,6 +235,10 @@ void ui_draw_line(WINDOW *w, int y, int x, int cols, const struct ui_line *ln, a
 			int used;
 			size_t n = ui_fit(ln->text + s->off, s->len, cols - col, &used);
 			attr_t a = ln->role != UI_NORMAL ? lattr : (theme_attr(s->role) | extra);
+			/* a search match on the selected (reversed) line: reverse
+			 * again would hide it; underline + bold keep it apart */
+			if (s->role == UI_SEL && extra && ln->role == UI_NORMAL)
+				a = theme_attr(UI_SEL) | A_UNDERLINE | A_BOLD;
 			wattrset(w, a);
 			waddnstr(w, ln->text + s->off, (int)n);
 			col += used;
@@ -269,4 +274,66 @@ int ui_line_matches(const struct ui_line *ln, const char *pat)
 	if (!pat || !pat[0])
 		return 1;
 	return strcasestr(ln->text, pat) != NULL;
+}
+
+/* Does a code point start at byte o of the safe text s (or does s end there)? */
+static int text_boundary(const char *s, size_t o)
+{
+	return ((unsigned char)s[o] & 0xc0) != 0x80;
+}
+
+/* ln's segments cut again so the nm matches at mo (pl bytes each, in
+ * order, not overlapping) get role hl; adjacent pieces of one role merge.
+ * 0 when that needs more than UI_MAXSEG segments. */
+static int text_recut(const struct ui_line *ln, const size_t *mo, int nm, size_t pl, int hl,
+		      struct ui_seg *out, int *nout)
+{
+	int n = 0, m = 0;
+	for (int i = 0; i < ln->nseg; i++) {
+		size_t off = ln->seg[i].off, end = off + ln->seg[i].len;
+		while (off < end) {
+			while (m < nm && mo[m] + pl <= off)
+				m++;
+			int in = m < nm && mo[m] <= off;
+			size_t cut = in ? mo[m] + pl : m < nm ? mo[m] : end;
+			int role = in ? hl : ln->seg[i].role;
+			if (cut > end)
+				cut = end;
+			if (n && out[n - 1].role == role && out[n - 1].off + out[n - 1].len == off) {
+				out[n - 1].len += cut - off;
+			} else {
+				if (n == UI_MAXSEG)
+					return 0;
+				out[n++] = (struct ui_seg){ .role = role, .off = off, .len = cut - off };
+			}
+			off = cut;
+		}
+	}
+	*nout = n;
+	return 1;
+}
+
+int ui_line_highlight(struct ui_line *ln, const char *pat, int hl)
+{
+	size_t pl = pat ? strlen(pat) : 0, mo[UI_MAXSEG];
+	int nm = 0, nout = 0;
+	struct ui_seg out[UI_MAXSEG];
+	if (!pl || !ln->text)
+		return 0;
+	for (const char *p = ln->text; nm < UI_MAXSEG && (p = strcasestr(p, pat));) {
+		size_t o = (size_t)(p - ln->text);
+		if (text_boundary(ln->text, o) && text_boundary(ln->text, o + pl)) {
+			mo[nm++] = o;
+			p += pl;
+		} else {
+			p++;
+		}
+	}
+	while (nm > 0 && !text_recut(ln, mo, nm, pl, hl, out, &nout))
+		nm--;                                /* fewer matches until the segments fit */
+	if (nm > 0) {
+		memcpy(ln->seg, out, (size_t)nout * sizeof *out);
+		ln->nseg = nout;
+	}
+	return nm;
 }
