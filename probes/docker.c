@@ -96,27 +96,27 @@ static long long docker_jint(json_t *o, const char *key)
 	return json_integer_value(json_object_get(o, key));
 }
 
-double docker_parse_time(const char *s, const char **end)
+/* RFC 3339 into whole seconds and nanoseconds (digits past the ninth are
+ * read and dropped). 0 on garbage; *end after the parsed text. */
+static int docker_time_parts(const char *s, const char **end, time_t *sec, long *nsec)
 {
 	struct tm tm;
-	double frac = 0;
 	const char *p;
-	time_t t;
+	long ns = 0;
 
-	if (end)
-		*end = s;
+	*end = s;
 	memset(&tm, 0, sizeof tm);
 	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (!p)
 		return 0;
 	if (*p == '.') {
-		double scale = 0.1;
+		long scale = 100000000;
 		for (p++; isdigit((unsigned char)*p); p++) {
-			frac += (*p - '0') * scale;
+			ns += (*p - '0') * scale;
 			scale /= 10;
 		}
 	}
-	t = timegm(&tm);
+	time_t t = timegm(&tm);
 	if (*p == 'Z') {
 		p++;
 	} else if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2])) {
@@ -131,11 +131,45 @@ double docker_parse_time(const char *s, const char **end)
 		}
 		t -= sign * (hh * 3600 + mm * 60);
 	}
-	if (end)
-		*end = p;
+	*end = p;
 	if (tm.tm_year + 1900 < 1971)
 		return 0;   /* "0001-01-01T00:00:00Z": never */
-	return (double)t + frac;
+	*sec = t;
+	*nsec = ns;
+	return 1;
+}
+
+double docker_parse_time(const char *s, const char **end)
+{
+	const char *e;
+	time_t sec;
+	long ns;
+	int ok = docker_time_parts(s, &e, &sec, &ns);
+
+	if (end)
+		*end = e;
+	return ok ? (double)sec + ns / 1e9 : 0;
+}
+
+size_t docker_log_stamp(const char *line, size_t len, int64_t *ns)
+{
+	char tbuf[64];
+	const char *end;
+	time_t sec;
+	long nsec;
+
+	if (len <= 20 || !isdigit((unsigned char)line[0]) || line[4] != '-' || line[10] != 'T')
+		return 0;
+	gw_fmt(tbuf, sizeof tbuf, "%.*s", (int)(len < 63 ? len : 63), line);
+	if (!docker_time_parts(tbuf, &end, &sec, &nsec))
+		return 0;
+	size_t k = (size_t)(end - tbuf);
+	if (*end == ' ')
+		k++;
+	else if (*end || k != len)
+		return 0;
+	*ns = (int64_t)sec * 1000000000 + nsec;
+	return k;
 }
 
 /* "8000/tcp" -> 8000, proto "tcp". */
@@ -484,42 +518,120 @@ static void docker_read_inside(struct gw_container *c)
 
 /* ---------------------------------------------------------------- logs */
 
-static size_t docker_split_text(const char *p, size_t n, int stream,
+/* Bytes [p, p+n) of the current frame (or of the raw stream) into lines.
+ * frame_end: n reaches the end of a frame, whose last line needs no '\n'.
+ * A line wholly inside p goes to fn without a copy; a line split across
+ * feeds is put together in d->line, at most d->cap bytes (the rest is
+ * dropped and d->cut set while fn runs). */
+static size_t docker_demux_text(struct docker_demux *d, const char *p, size_t n, int frame_end,
 				void (*fn)(const char *, size_t, int, void *), void *ud)
 {
 	size_t lines = 0;
 	const char *end = p + n;
+
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (l && p[l - 1] == '\r')
+		const char *line = p;
+		if (d->len || d->cut || !(nl || frame_end)) {
+			size_t room = d->cap - d->len, take = l < room ? l : room;
+			if (take && d->len + take > d->alloc) {
+				size_t want = d->alloc ? 2 * d->alloc : 256;
+				while (want < d->len + take)
+					want *= 2;
+				d->alloc = want < d->cap ? want : d->cap;
+				d->line = gw_xrealloc(d->line, d->alloc);
+			}
+			if (take)
+				memcpy(d->line + d->len, p, take);
+			d->len += take;
+			if (take < l)
+				d->cut = 1;
+			p = nl ? nl + 1 : end;
+			if (!nl && !frame_end)
+				break;              /* the rest comes with the next feed */
+			line = d->line;
+			l = d->len;
+			d->len = 0;
+		} else {
+			p = nl ? nl + 1 : end;
+		}
+		if (l && line[l - 1] == '\r')
 			l--;
 		if (l) {
-			fn(p, l, stream, ud);
+			fn(line, l, d->stream, ud);
 			lines++;
 		}
-		p = nl ? nl + 1 : end;
+		d->cut = 0;
 	}
 	return lines;
+}
+
+void docker_demux_init(struct docker_demux *d, int tty, size_t cap)
+{
+	memset(d, 0, sizeof *d);
+	d->raw = tty;
+	d->cap = cap ? cap : 1;
+}
+
+size_t docker_demux_feed(struct docker_demux *d, const char *buf, size_t len,
+			 void (*fn)(const char *line, size_t len, int stream, void *ud), void *ud)
+{
+	const char *p = buf, *end = buf + len;
+	size_t lines = 0;
+
+	while (p < end) {
+		if (d->raw)
+			return lines + docker_demux_text(d, p, (size_t)(end - p), 0, fn, ud);
+		if (!d->left) {
+			/* a header [stream,0,0,0,len BE32]; anything else: raw from here */
+			while (d->nhdr < 8 && p < end)
+				d->hdr[d->nhdr++] = (unsigned char)*p++;
+			const unsigned char *h = d->hdr;
+			if (h[0] > 2 || (d->nhdr > 1 && h[1]) || (d->nhdr > 2 && h[2]) || (d->nhdr > 3 && h[3])) {
+				d->raw = 1;
+				d->stream = 0;
+				lines += docker_demux_text(d, (const char *)h, d->nhdr, 0, fn, ud);
+				d->nhdr = 0;
+				continue;
+			}
+			if (d->nhdr < 8)
+				break;
+			d->nhdr = 0;
+			d->stream = h[0];
+			d->left = (size_t)h[4] << 24 | (size_t)h[5] << 16 | (size_t)h[6] << 8 | h[7];
+			continue;
+		}
+		size_t n = (size_t)(end - p) < d->left ? (size_t)(end - p) : d->left;
+		d->left -= n;
+		lines += docker_demux_text(d, p, n, !d->left, fn, ud);
+		p += n;
+	}
+	return lines;
+}
+
+size_t docker_demux_end(struct docker_demux *d, void (*fn)(const char *line, size_t len, int stream, void *ud),
+			void *ud)
+{
+	size_t l = d->len;
+	if (l && d->line[l - 1] == '\r')
+		l--;
+	if (l)
+		fn(d->line, l, d->stream, ud);
+	free(d->line);
+	d->line = NULL;
+	d->len = d->alloc = 0;
+	d->cut = 0;
+	return l ? 1 : 0;
 }
 
 size_t docker_logs_split(const char *buf, size_t len, int tty,
 			 void (*fn)(const char *line, size_t len, int stream, void *ud), void *ud)
 {
-	size_t off = 0, lines = 0;
-
-	if (tty)
-		return docker_split_text(buf, len, 0, fn, ud);
-	while (off + 8 <= len) {
-		const unsigned char *h = (const unsigned char *)buf + off;
-		if (h[0] > 2 || h[1] || h[2] || h[3])   /* not a frame header: raw from here */
-			return lines + docker_split_text(buf + off, len - off, 0, fn, ud);
-		size_t n = (size_t)h[4] << 24 | (size_t)h[5] << 16 | (size_t)h[6] << 8 | h[7];
-		size_t avail = len - off - 8;
-		lines += docker_split_text(buf + off + 8, n < avail ? n : avail, h[0], fn, ud);
-		off += 8 + n;
-	}
-	return lines;
+	struct docker_demux d;
+	docker_demux_init(&d, tty, len);
+	size_t lines = docker_demux_feed(&d, buf, len, fn, ud);
+	return lines + docker_demux_end(&d, fn, ud);
 }
 
 struct docker_ingest {
@@ -533,22 +645,17 @@ struct docker_ingest {
 static void docker_ingest_line(const char *line, size_t len, int stream, void *ud)
 {
 	struct docker_ingest *in = ud;
-	const char *end = NULL, *msg = line;
+	const char *msg = line;
 	double ts = 0;
+	int64_t ns;
 	struct gw_log_event ev;
 
 	/* timestamps=1: "2026-11-24T12:10:37.123456789Z message" */
-	if (len > 20 && isdigit((unsigned char)line[0]) && line[4] == '-' && line[10] == 'T') {
-		char tbuf[64];
-		gw_fmt(tbuf, sizeof tbuf, "%.*s", (int)(len < 63 ? len : 63), line);
-		ts = docker_parse_time(tbuf, &end);
-		if (ts > 0 && end && *end == ' ') {
-			msg = line + (end - tbuf) + 1;
-			len -= (size_t)(msg - line);
-		} else if (ts > 0 && end && !*end) {
-			msg = line + len;
-			len = 0;
-		}
+	size_t k = docker_log_stamp(line, len, &ns);
+	if (k) {
+		ts = (double)ns / 1e9;
+		msg = line + k;
+		len -= k;
 	}
 	if (!len)
 		return;
@@ -699,6 +806,39 @@ enum docker_match_how docker_match_target(const struct gw_snapshot *s, const str
 	return m->how;
 }
 
+/* ---------------------------------------------------------------- whose logs */
+
+static int docker_picked(const size_t *out, size_t n, size_t i)
+{
+	for (size_t k = 0; k < n; k++)
+		if (out[k] == i)
+			return 1;
+	return 0;
+}
+
+size_t docker_logs_pick(const struct gw_snapshot *s, double now, size_t *out, size_t max)
+{
+	size_t n = 0;
+
+	/* targeted by nginx first */
+	for (size_t t = 0; t < s->targets.n && n < max; t++) {
+		struct docker_match m;
+		if (docker_match_target(s, &s->targets.v[t], &m) == DOCKER_MATCH_NONE)
+			continue;
+		if (!docker_picked(out, n, (size_t)m.container))
+			out[n++] = (size_t)m.container;
+	}
+	for (size_t i = 0; i < s->containers.n && n < max; i++) {
+		const struct gw_container *c = &s->containers.v[i];
+		int matters = !strcmp(c->state, "restarting") || !strcmp(c->health, "unhealthy") ||
+			c->restarts_rising ||
+			(!strcmp(c->state, "exited") && c->exit_code && c->finished_at > now - 3600);
+		if (matters && !docker_picked(out, n, i))
+			out[n++] = i;
+	}
+	return n;
+}
+
 /* ---------------------------------------------------------------- the prober */
 
 enum { DOCKER_REQ_LIST, DOCKER_REQ_INSPECT, DOCKER_REQ_LOGS };
@@ -725,7 +865,6 @@ struct docker_hist {
 
 struct docker_extra {
 	int tty;
-	int logs;                    /* fetch its logs this pass */
 };
 
 struct docker_prober {
@@ -1068,27 +1207,11 @@ static void docker_after_inspect(struct docker_prober *p)
 		if (!strcmp(c->state, "running"))
 			docker_read_inside(c);
 	}
+	size_t pick[DOCKER_MAX_LOGS];
+	size_t n = docker_logs_pick(s, now, pick, DOCKER_MAX_LOGS);
 	gw_vec_clear(&p->logq);
-	/* targeted by nginx first */
-	for (size_t t = 0; t < s->targets.n; t++) {
-		struct docker_match m;
-		if (docker_match_target(s, &s->targets.v[t], &m) == DOCKER_MATCH_NONE)
-			continue;
-		if (!p->extra.v[m.container].logs && p->logq.n < DOCKER_MAX_LOGS) {
-			p->extra.v[m.container].logs = 1;
-			*(size_t *)gw_vec_push(&p->logq) = (size_t)m.container;
-		}
-	}
-	for (size_t i = 0; i < s->containers.n && p->logq.n < DOCKER_MAX_LOGS; i++) {
-		const struct gw_container *c = &s->containers.v[i];
-		int matters = !strcmp(c->state, "restarting") || !strcmp(c->health, "unhealthy") ||
-			c->restarts_rising ||
-			(!strcmp(c->state, "exited") && c->exit_code && c->finished_at > now - 3600);
-		if (matters && !p->extra.v[i].logs) {
-			p->extra.v[i].logs = 1;
-			*(size_t *)gw_vec_push(&p->logq) = i;
-		}
-	}
+	for (size_t k = 0; k < n; k++)
+		*(size_t *)gw_vec_push(&p->logq) = pick[k];
 	p->phase = DOCKER_PH_LOGS;
 	p->next = 0;
 }

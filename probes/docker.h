@@ -7,6 +7,7 @@
 #define GW_DOCKER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <systemd/sd-event.h>
 
 #include "model.h"
@@ -59,6 +60,43 @@ double docker_parse_time(const char *s, const char **end);
  * goes. Returns the number of lines. */
 size_t docker_logs_split(const char *buf, size_t len, int tty,
 			 void (*fn)(const char *line, size_t len, int stream, void *ud), void *ud);
+
+/* The same split, incremental: for a logs stream (follow=1) that arrives in
+ * pieces cut anywhere, also inside a frame header. Init with tty = Config.Tty
+ * when known (1 raw text), else 0: multiplexed frames, raw from the first
+ * byte that cannot start a frame. A line wholly inside one feed is passed
+ * as is; one split across feeds is put together, at most cap bytes of it
+ * (the rest is dropped; `cut` is set while fn runs). The last line of a
+ * frame needs no '\n'. docker_demux_end passes a line still incomplete
+ * (the stream ended) and frees; init again for another stream. */
+struct docker_demux {
+	int raw;                     /* raw text (tty, or not frames) */
+	unsigned char hdr[8];
+	size_t nhdr;                 /* header bytes had */
+	size_t left;                 /* payload bytes of the current frame still to come */
+	int stream;                  /* of the current frame: 1 stdout, 2 stderr, 0 raw */
+	char *line;                  /* a line split across feeds, owned */
+	size_t len, alloc, cap;
+	int cut;
+};
+void docker_demux_init(struct docker_demux *d, int tty, size_t cap);
+size_t docker_demux_feed(struct docker_demux *d, const char *buf, size_t len,
+			 void (*fn)(const char *line, size_t len, int stream, void *ud), void *ud);
+size_t docker_demux_end(struct docker_demux *d, void (*fn)(const char *line, size_t len, int stream, void *ud),
+			void *ud);
+
+/* The timestamps=1 prefix of a log line ("2026-11-24T12:10:37.123456789Z ";
+ * the engine trims trailing zeros of the fraction): its time in epoch
+ * nanoseconds, exact (two lines compare equal only when the engine stamped
+ * them alike). Returns the bytes to skip (prefix and its blank), 0 when the
+ * line has no such prefix. */
+size_t docker_log_stamp(const char *line, size_t len, int64_t *ns);
+
+/* Which containers' logs matter, most important first, at most max: those
+ * nginx's targets lead to, then restarting, unhealthy, restarts rising,
+ * exited with an error in the last hour. Indices into s->containers into
+ * out. The probe fetches these; the live log stream follows them. Pure. */
+size_t docker_logs_pick(const struct gw_snapshot *s, double now, size_t *out, size_t max);
 
 /* Classify the lines of a logs body (timestamps=1) and append events with
  * source "docker:NAME" to s->events: every classified line plus the last

@@ -6,15 +6,18 @@
  * with tail -F semantics through inotify (rotation by rename: the old file
  * is read to its end, then the new one; copytruncate; deletion and
  * re-creation; a file that does not exist yet), the journal through
- * sd_journal_get_fd(). Nothing blocks and nothing polls in a thread; a
- * 1 s timer re-checks every file as a backstop.
+ * sd_journal_get_fd(), containers through a follow request to the engine's
+ * API (libcurl multi on the loop, see logstream_add_container). Nothing
+ * blocks and nothing polls in a thread; a 1 s timer re-checks every file as
+ * a backstop.
  *
  * Start-up reads each file from its END (at most backfill_bytes), so the
  * first screen costs the same with a 1 GiB log as with an empty one.
  *
  * Times: nginx error.log (local time without a zone, DST resolved against
- * the previous line), the journal (UTC µs), access.log and gunicorn (with a
- * zone) all become epoch seconds. A line without a time takes the time of
+ * the previous line), the journal (UTC µs), the container engine's
+ * RFC 3339 stamps (UTC ns), access.log and gunicorn (with a zone) all
+ * become epoch seconds. A line without a time takes the time of
  * the previous line of its source, else its arrival time.
  *
  * Text is stored raw (NUL bytes become 0x1A so it stays a C string); it
@@ -44,6 +47,7 @@ enum logstream_type {
 	LOGSTREAM_JOURNAL_APP,       /* journal of an app unit */
 	LOGSTREAM_JOURNAL_NGINX,     /* journal of nginx's unit */
 	LOGSTREAM_KERNEL,            /* journal, _TRANSPORT=kernel */
+	LOGSTREAM_CONTAINER,         /* a container's stdout + stderr (Engine API) */
 	LOGSTREAM_MARKER,            /* gwtop's own notes ("error.log rotated") */
 };
 
@@ -69,8 +73,9 @@ struct logstream_line {
 
 struct logstream_source {
 	enum logstream_type type;
-	char tag[GW_NAME];           /* short: "nginx-err", "nginx-acc", "gunicorn.service", "app.log", "kernel" */
-	char name[GW_PATH];          /* path or "unit:NAME" / "kernel" */
+	char tag[GW_NAME];           /* short: "nginx-err", "nginx-acc", "gunicorn.service", "app.log", "kernel",
+	                                a container's name */
+	char name[GW_PATH];          /* path or "unit:NAME" / "kernel" / "container:NAME" */
 	int ok;                      /* reading works (file open / journal open) */
 	char error[GW_TEXT];         /* why not ("No such file or directory: waiting for it") */
 	unsigned long lines;         /* lines taken from it so far */
@@ -104,12 +109,36 @@ int logstream_add_unit(struct logstream *ls, const char *unit, enum logstream_ty
 /* Follow kernel messages (journal _TRANSPORT=kernel). Returns the source index. */
 int logstream_add_kernel(struct logstream *ls);
 
+/* Follow the container NAME of snapshot s (its engine socket, id, state):
+ * GET /containers/{id}/logs?follow=1&stdout=1&stderr=1&timestamps=1, the
+ * last backfill_lines lines first. Source name "container:NAME", tag NAME.
+ * Each line takes the engine's time stamp (stripped from the text) and
+ * logclass_app's level and kind, the journal's app lines' classifier. A
+ * stderr line is not raised to warn: gunicorn, uvicorn and most servers
+ * write their normal lines to stderr.
+ * The engine ends the stream when the container stops. Called again with a
+ * newer snapshot (logstream_sync does that on every pass) it follows again
+ * when the container runs or was (re)started, asking since= the newest line
+ * taken; lines at that very nanosecond are matched by content, so nothing is
+ * shown twice; at most LOGSTREAM_CATCHUP_LINES written while no stream was
+ * open are caught up. A container recreated under the same name (a new id)
+ * is read from its start. An engine that refuses (HTTP error: a log driver
+ * that cannot be read) is asked again only after a new start.
+ * Returns the source index, -1 when s has no engine or no such container or
+ * LOGSTREAM_MAX_CONTAINERS are followed already. */
+#define LOGSTREAM_MAX_CONTAINERS 32
+#define LOGSTREAM_CATCHUP_LINES 1000
+int logstream_add_container(struct logstream *ls, const struct gw_snapshot *s, const char *name);
+
 /* Take the sources a probe pass discovered and the command line's:
  * error_log / access_log paths of the parsed config (not "off", "syslog:",
  * "stderr"), --error-log, --access-log, --app-log FILE|unit:NAME, app log
  * files in s->log_sources (tag "app"), the units of nginx and app-server
- * processes, --unit, the kernel. Only adds: sources never go away.
- * s and o may each be NULL. */
+ * processes, --unit, the kernel, and when an engine answered the containers
+ * whose logs matter (docker_logs_pick: nginx's targets lead to them, or
+ * they restart / are unhealthy / exited with an error), plus every
+ * container followed before (logstream_add_container). Only adds: sources
+ * never go away. s and o may each be NULL. */
 void logstream_sync(struct logstream *ls, const struct gw_snapshot *s, const struct gw_options *o);
 
 /* Called (from the loop) whenever lines were added or dropped. */
@@ -127,6 +156,9 @@ size_t logstream_find_time(const struct logstream *ls, double t);
 uint64_t logstream_generation(const struct logstream *ls);
 
 size_t logstream_nsources(const struct logstream *ls);
+/* Index of the source named name ("container:app", "unit:x.service", a
+ * path), -1 none. */
+int logstream_find_source(const struct logstream *ls, const char *name);
 const struct logstream_source *logstream_source(const struct logstream *ls, size_t idx);
 /* Show / hide a source in views that honour it (the pane's filter). */
 void logstream_source_hide(struct logstream *ls, size_t idx, int hidden);

@@ -6,7 +6,11 @@
 # `r` asks "Restart container app-lo? (docker restart app-lo) [y/N]", `n`
 # changes nothing, `y` restarts it through the engine API (State.StartedAt
 # and State.Pid change, read with curl on the socket) and the outcome shows
-# on the status line; and that --read-only refuses `r`.
+# on the status line; and that --read-only refuses `r`. The logs pane shows
+# the container's own log lines tagged with its name: the line it printed at
+# start, the new one after the restart (the follow stream went on), and
+# live the access line of a request made a moment before (from inside the
+# container: app-lo answers only there).
 #
 # Uses the same engine and image helpers as run.sh (engine.sh, image.sh).
 # Everything it creates (tmux server, nginx, containers, dockerd, docker0,
@@ -203,4 +207,28 @@ check "y: State.Pid changes ($pid0 -> $(inspect app-lo State.Pid))" [ "$(inspect
 echo "# RestartCount $rc0 -> $(inspect app-lo RestartCount) (docker restart does not count as a policy restart)"
 check "the status line says the container was restarted" see 'restarted container app-lo: pid [0-9]+ -> [0-9]+, running' 15
 check "the container is running again" [ "$(inspect app-lo State.Status)" = running ]
+check "the dashboard is still running" [ ! -s "$L/exit" ]
+
+# ---------------------------------------------------------------- its log in the logs pane
+# server.py prints "listening on HOST:PORT" to stderr at start, and an access
+# line per request; the logs pane, zoomed and filtered, must show them tagged
+# app-lo (time, tag, level, text)
+# lines_seen REGEX N: at least N screen lines match
+lines_seen() { [ "$(screen | grep -Ec -- "$1")" -ge "$2" ]; }
+logs_filter() { keys /; keys -l "$1"; keys Enter; }
+keys 5
+logs_filter 'listening on'
+check "logs pane: app-lo's start line, tagged with its name" \
+	see '[0-9]{2}:[0-9]{2}:[0-9]{2} app-lo +info +listening on 127\.0\.0\.1:8000' 15
+if wait_for 20 lines_seen 'app-lo +info +listening on 127\.0\.0\.1:8000' 2; then
+	ok "logs pane: the line again after the restart (the stream followed it), once each"
+else
+	notok "logs pane: the line again after the restart"; screen | sed 's/^/#   /'
+fi
+check "logs pane: no line shown twice" [ "$(screen | grep -Ec 'app-lo +info +listening on 127')" = 2 ]
+live=gwtop-live-$$-$RANDOM
+logs_filter "$live"
+dk exec app-lo python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/$live').read()"
+check "logs pane: a request made now, live in app-lo's log" \
+	see "app-lo +info +.*\"GET /$live HTTP/1\.[01]\" 200" 15
 check "the dashboard is still running" [ ! -s "$L/exit" ]
