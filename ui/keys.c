@@ -219,6 +219,7 @@ const struct ui_key ui_keys[] = {
 	{ 'i', "i", "logs: jump to the first error of the current incident", 0, k_logs },
 	{ 'e', "e", "logs: severity filter (all, warn+, error+)", 0, k_logs },
 	{ 'o', "o", "logs: show one source (cycles) / all", 0, k_logs },
+	{ 'L', "L", "logs: only the selected process's container / unit", 0, k_logs },
 	{ 'a', "a", "logs: show / hide access-log lines", 0, k_logs },
 	{ '\r', "Enter", "logs: go to the finding a marked line supports (selected, else lowest shown)", 0, k_logs },
 };

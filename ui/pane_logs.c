@@ -604,6 +604,27 @@ void pane_logs_key(struct tui *t, int key)
 		tui_set_status(t, "logs: %s", src ? src->name : "every source");
 		break;
 	}
+	case 'L': {     /* the selected process's container / unit alone */
+		char name[GW_NAME + 16];
+		const struct gw_snapshot *s = tui_snap(t);
+		if (tui_act_selected_source(t, name, sizeof name) < 0) {
+			tui_set_status(t, "logs: select a process of a container or unit in the processes pane first");
+			return;
+		}
+		logs_ensure(t);
+		int k = PL.ls ? logstream_find_source(PL.ls, name) : -1;
+		if (k < 0 && PL.ls && s && !strncmp(name, "container:", 10))
+			k = logstream_add_container(PL.ls, s, name + 10);
+		if (k < 0 && PL.ls && !strncmp(name, "unit:", 5))
+			k = logstream_add_unit(PL.ls, name + 5, LOGSTREAM_JOURNAL_APP);
+		if (k < 0) {
+			tui_set_status(t, "logs: no log stream for %s", name);
+			return;
+		}
+		PL.only_src = k;
+		tui_set_status(t, "logs: %s alone (o: every source)", name);
+		break;
+	}
 	case 'i':
 		logs_jump_incident(t);
 		return;

@@ -256,6 +256,28 @@ static int act_container(struct tui *t, const struct gw_snapshot *s)
 	return -1;
 }
 
+/* The log source of the process selected in the processes pane: its
+ * container's ("container:NAME") or its unit's ("unit:NAME"). 0, or -1 when
+ * nothing is selected or the process has neither. */
+int tui_act_selected_source(struct tui *t, char *buf, size_t size)
+{
+	const struct gw_snapshot *s = tui_snap(t);
+	const struct pane *p = &t->panes[LAYOUT_PROCS];
+	if (!s || p->sel < 0 || (size_t)p->sel >= p->vis.n)
+		return -1;
+	const struct gw_proc *pr = act_proc_at(t, s, p->vis.v[p->sel]);
+	if (!pr)
+		return -1;
+	int ci = act_container_of(s, pr);
+	if (ci >= 0)
+		gw_fmt(buf, size, "container:%s", s->containers.v[ci].name);
+	else if (pr->unit[0])
+		gw_fmt(buf, size, "unit:%s", pr->unit);
+	else
+		return -1;
+	return 0;
+}
+
 /* The unit `r` / `s` act on: the selected process's in the processes pane,
  * else the app unit on the path. NULL (and a status) when the selected
  * process runs in a unit that is not a service (a scope, a session). */

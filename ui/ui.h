@@ -228,6 +228,8 @@ void tui_act_draw(struct tui *t);                 /* the dialog, above everythin
 void tui_act_pass_done(struct tui *t);            /* follow-up after restart/start */
 /* The footer's job text ("restarting gunicorn.service... 2 s"), "" none. */
 void tui_act_footer(const struct tui *t, char *buf, size_t size);
+/* "container:NAME" / "unit:NAME" of the selected process; -1 none */
+int tui_act_selected_source(struct tui *t, char *buf, size_t size);
 
 /* pane_procs.c: the unit of the process on pane line li ("" none). */
 const char *procs_unit_at(const struct tui *t, int li);

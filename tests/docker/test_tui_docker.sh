@@ -232,3 +232,16 @@ dk exec app-lo python3 -c "import urllib.request as u; u.urlopen('http://127.0.0
 check "logs pane: a request made now, live in app-lo's log" \
 	see "app-lo +info +.*\"GET /$live HTTP/1\.[01]\" 200" 15
 check "the dashboard is still running" [ ! -s "$L/exit" ]
+
+# ---------------------------------------------------------------- L: the selected container's log alone
+keys / Enter                        # clear the logs filter
+keys 5                              # unzoom
+keys 3                              # zoom (and focus) the processes pane
+keys /; keys -l 'server.py'; keys Enter
+keys n
+check "the container's process selected in the processes pane" see 'match 1 of [0-9]+ for "server.py"' 5
+keys 3
+keys L
+check "L: the logs pane shows the selected process's container alone" see 'logs: container:app-lo alone' 5
+check "L: the logs header names the source" see 'src app-lo' 5
+check "the dashboard is still running" [ ! -s "$L/exit" ]
