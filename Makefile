@@ -47,7 +47,17 @@ $(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $^ $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
-unit: $(TEST_BINS)
+# lsdrive: the log stream outside the TUI (tests/logs, bench/logbench.sh)
+$(OBJDIR)/tests/lsdrive: tests/logs/lsdrive.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+# the drivers tests/systemd/run.sh runs inside its systemd box
+$(OBJDIR)/tests/%drv: tests/systemd/%drv.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+unit: $(TEST_BINS) $(OBJDIR)/tests/lsdrive $(OBJDIR)/tests/actdrv $(OBJDIR)/tests/unitsdrv
 
 # The whole suite: unit tests + real-stack integration (real nginx, gunicorn).
 # Installs what it needs first (idempotent), so it works on a fresh Debian 12.

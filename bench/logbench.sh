@@ -31,11 +31,9 @@ trap 'exit 130' INT TERM
 
 now_ms() { date +%s%3N; }
 
-echo "== building tests/logs/lsdrive (-O2)"
-# shellcheck disable=SC2046  # pkg-config output is flags, split on purpose
-gcc -std=gnu11 -O2 -g -D_GNU_SOURCE -Isrc -Iprobes -o "$W/lsdrive" tests/logs/lsdrive.c \
-	src/logstream.c probes/accesslog.c probes/logclass.c src/sanitize.c src/util.c src/model.c \
-	$(pkg-config --cflags --libs libsystemd)
+echo "== building tests/logs/lsdrive (-O2, the project's objects)"
+make -s build/rel/tests/lsdrive >/dev/null
+cp build/rel/tests/lsdrive "$W/lsdrive"
 
 echo "== writing a $MIB MiB error.log of real nginx line shapes (recent local times)"
 /usr/bin/python3 - "$W/big.log" "$MIB" <<'EOF'

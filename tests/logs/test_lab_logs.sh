@@ -45,11 +45,14 @@ ok() { N=$((N + 1)); echo "ok $N - $1"; }
 notok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $1"; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
 
-# shellcheck disable=SC2046  # pkg-config output is flags, split on purpose
-gcc -std=gnu11 -O2 -g -D_GNU_SOURCE -I"$ROOT/src" -I"$ROOT/probes" -o "$OUT/lsdrive" \
-	"$ROOT/tests/logs/lsdrive.c" "$ROOT/src/logstream.c" "$ROOT/probes/accesslog.c" \
-	"$ROOT/probes/logclass.c" "$ROOT/src/sanitize.c" "$ROOT/src/util.c" "$ROOT/src/model.c" \
-	$(pkg-config --cflags --libs libsystemd) || { notok "build lsdrive"; exit 1; }
+# lsdrive is built by `make unit` (with the same flags as gwtop: ASan under
+# SANITIZE=1); build it here when run alone
+LSDRIVE=$ROOT/${OBJDIR:-build/rel}/tests/lsdrive
+if [ ! -x "$LSDRIVE" ]; then
+	make -s -C "$ROOT" "${OBJDIR:-build/rel}/tests/lsdrive" $([ "${OBJDIR:-}" = build/san ] && echo SANITIZE=1) >/dev/null ||
+		{ notok "build lsdrive"; exit 1; }
+fi
+cp "$LSDRIVE" "$OUT/lsdrive"
 
 # lab_up NAME FAULT -> sources DIR/lab.env into the environment
 lab_up() {
