@@ -480,9 +480,26 @@ static int logclass_nginx_time(const char *p, double *t)
 	return 1;
 }
 
-int logclass_nginx_error(const char *line, size_t len, struct gw_log_event *ev)
+/* full: also line, detail, request and upstream (the diagnosis quotes
+ * them); without: kind, level, time, pid and err only (the live stream
+ * keeps the raw text itself). */
+static int logclass_nginx(const char *line, size_t len, struct gw_log_event *ev, int full)
 {
-	struct span s = logclass_begin_lean(line, len, ev);
+	struct span s;
+	if (full) {
+		s = logclass_begin_lean(line, len, ev);
+	} else {
+		ev->time = 0;
+		ev->err = 0;
+		ev->pid = 0;
+		ev->source[0] = ev->upstream[0] = ev->request[0] = ev->detail[0] = ev->line[0] = '\0';
+		ev->kind = GW_LOG_OTHER;
+		ev->level = GW_LV_INFO;
+		if (!line) len = 0;
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		s = (struct span){ line ? line : "", len };
+	}
 	const char *p = s.p, *end = s.p + s.n;
 	enum gw_level level;
 	double t = 0;
@@ -517,8 +534,11 @@ int logclass_nginx_error(const char *line, size_t len, struct gw_log_event *ev)
 	/* the message up to the context nginx appends (", client: ...") */
 	struct lc_head h;
 	logclass_head(p, end, &h);
-	logclass_copy(ev->detail, sizeof ev->detail, p, (size_t)(h.end - p));
 	ev->err = h.err;
+	ev->kind = logclass_nginx_kind(&h, ev->level);
+	if (!full)
+		return 1;
+	logclass_copy(ev->detail, sizeof ev->detail, p, (size_t)(h.end - p));
 	if (h.end < end) {
 		/* request: comes before upstream: (ngx_http_log_error_handler);
 		 * search upstream: after the request's value, which the client
@@ -527,8 +547,17 @@ int logclass_nginx_error(const char *line, size_t len, struct gw_log_event *ev)
 						   ev->request, sizeof ev->request);
 		logclass_field(after, end, LOGCLASS_LIT(", upstream: \""), ev->upstream, sizeof ev->upstream);
 	}
-	ev->kind = logclass_nginx_kind(&h, ev->level);
 	return 1;
+}
+
+int logclass_nginx_error(const char *line, size_t len, struct gw_log_event *ev)
+{
+	return logclass_nginx(line, len, ev, 1);
+}
+
+int logclass_nginx_error_kind(const char *line, size_t len, struct gw_log_event *ev)
+{
+	return logclass_nginx(line, len, ev, 0);
 }
 
 /* ---------------------------------------------------------------- app */

@@ -23,6 +23,10 @@
  * Returns 1 if the line has the error.log layout (kind may still be
  * GW_LOG_OTHER: a [notice] line), 0 otherwise (ev->kind = GW_LOG_OTHER). */
 int logclass_nginx_error(const char *line, size_t len, struct gw_log_event *ev);
+/* The same classification (same return, kind, level, time, pid, err) for
+ * the live stream, which keeps the raw line itself: line, detail, request
+ * and upstream are left "" (not copied, not searched). */
+int logclass_nginx_error_kind(const char *line, size_t len, struct gw_log_event *ev);
 
 /* A gunicorn ("[2026-11-24 12:01:02 +0000] [1234] [ERROR] ..."), uvicorn
  * ("ERROR:    ...") or Python ("Traceback ...", "XError: msg") line.

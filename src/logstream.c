@@ -391,7 +391,7 @@ static void ls_ingest(struct logstream *ls, struct ls_batch *b, size_t si, const
 	switch (s->pub.type) {
 	case LOGSTREAM_NGINX_ERROR:
 	case LOGSTREAM_JOURNAL_NGINX:
-		known = logclass_nginx_error(raw, len, ev);
+		known = logclass_nginx_error_kind(raw, len, ev);
 		if (known && ev->time && s->pub.type == LOGSTREAM_NGINX_ERROR)
 			ev->time = ls_local_fix(s, raw, len, ev->time);
 		break;

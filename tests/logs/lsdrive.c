@@ -7,7 +7,7 @@
  *       sanitized); at exit the ring in stream order as "RING<TAB>..." lines.
  *       TYPE: err, acc, app. Prints "READY" once the start-up read is in.
  *   lsdrive first PATH         time to the first screen of an error.log (ms)
- *   lsdrive classify PATH      classify every line of PATH (logclass_nginx_error):
+ *   lsdrive classify PATH      classify every line of PATH (logclass_nginx_error_kind):
  *                              lines, errors, seconds, MiB/s
  *   lsdrive ingest PATH DIR MiB  append MiB of PATH to a followed file in DIR, 32 MiB
  *                              steps: the live path (read, split, classify, ring)
@@ -160,7 +160,7 @@ static int cmd_classify(const char *path)
 		bytes += (size_t)n;
 		char *p = buf, *end = buf + have, *nl;
 		while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
-			logclass_nginx_error(p, (size_t)(nl - p), ev);
+			logclass_nginx_error_kind(p, (size_t)(nl - p), ev);
 			lines++;
 			if (ev->level >= GW_LV_ERROR) errors++;
 			p = nl + 1;
