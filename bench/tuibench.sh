@@ -2,7 +2,8 @@
 # tuibench.sh — the dashboard's cost next to htop and btop, in one run, on the
 # real lab (tests/lab/lab.sh healthy).  Prints figures; asserts nothing.
 #
-#  1. idle CPU over BENCH_SECS (30) s in 120x40 tmux panes, all at once:
+#  1. idle CPU over BENCH_SECS (30) s in 120x40 tmux panes, all at once
+#     (on-CPU time from schedstat, ns, see cpu_us below):
 #     gwtop --interval 1 vs htop -d 10 (both refresh every second), and
 #     gwtop at its default interval (2 s) vs btop (default update 2000 ms)
 #  2. peak RSS (VmHWM) of each at the end of that window
@@ -42,7 +43,19 @@ command -v tmux >/dev/null || { echo "tuibench: tmux missing (apt-get install tm
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
 mib()   { awk -v k="$1" 'BEGIN { if (k > 0) printf "%.1f MiB", k / 1024; else print "n/a" }'; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# CPU time in microseconds. utime+stime count in clock ticks (10 ms): over
+# 30 s an idle process is a dozen ticks, too coarse for a ratio. The
+# scheduler's own on-CPU time (/proc/PID/task/*/schedstat, ns) is exact;
+# it is used when the process has one thread at the start (a thread that
+# exits in the window would take its time along), else the ticks.
+cpu_us_ticks() { awk -v hz="$HZ" '{ printf "%d", ($14 + $15) * 1000000 / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_us_sched() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d", s / 1000 }'; }
+cpu_mode() {
+	local n
+	n=$(find "/proc/$1/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+	if [ "$n" = 1 ] && [ -r "/proc/$1/schedstat" ]; then echo sched; else echo ticks; fi
+}
+cpu_us() { if [ "$2" = sched ]; then cpu_us_sched "$1"; else cpu_us_ticks "$1"; fi; }
 hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # start NAME CMD... — CMD exec'd as the pane's process (pane_pid is CMD)
@@ -79,12 +92,16 @@ else
 	start gw2 "$GW" $GWARGS
 fi
 sleep 3   # start-up (first probe pass, htop's first scan) is not idle
-declare -A PID C0 CPU HWM
-for n in "${names[@]}"; do PID[$n]=$(pane_pid "$n"); C0[$n]=$(cpu_ticks "${PID[$n]}"); done
+declare -A PID C0 CPU HWM MODE
+for n in "${names[@]}"; do
+	PID[$n]=$(pane_pid "$n")
+	MODE[$n]=$(cpu_mode "${PID[$n]}")
+	C0[$n]=$(cpu_us "${PID[$n]}" "${MODE[$n]}")
+done
 echo "idle window: ${SECS} s, 120x40 tmux panes, all side by side ..."
 sleep "$SECS"
 for n in "${names[@]}"; do
-	CPU[$n]=$(( ($(cpu_ticks "${PID[$n]}") - C0[$n]) * 1000 / HZ ))
+	CPU[$n]=$(( ($(cpu_us "${PID[$n]}" "${MODE[$n]}") - C0[$n]) / 1000 ))
 	HWM[$n]=$(hwm_kib "${PID[$n]}")
 done
 tmux -L "$SOCK" kill-server 2>/dev/null || true

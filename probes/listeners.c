@@ -163,7 +163,99 @@ struct listeners_ino {
 struct listeners_owner {
 	size_t idx;
 	pid_t pid;
+	int fd;                      /* where pid holds it */
 };
+
+/* Owner cache. The /proc/PID/fd walk costs a readlink per open fd on the
+ * host: it was the most expensive part of a probe pass. Between walks a
+ * listener's owner is re-checked with one readlink of the fd it was found
+ * on. The walk runs again when a listener inode is not in the cache (a new
+ * socket), when a cached owner no longer holds that fd (exited, closed it,
+ * pid reused), and every LISTENERS_RESCAN seconds at most, for what a
+ * check cannot see: a new holder winning the owner rule while the old one
+ * still holds the socket (fd passing), a socket we could not attribute
+ * (another user's, without root) gaining a visible holder. */
+#define LISTENERS_RESCAN 30.0
+
+struct listeners_cached {
+	unsigned long inode;
+	pid_t pid;                   /* 0: no holder seen */
+	int fd;
+};
+
+static GW_VEC(struct listeners_cached) listeners_cache;    /* sorted by inode */
+static double listeners_cache_mono;  /* when the last walk ran, 0 never */
+static size_t listeners_cache_denied;
+
+static int listeners_cached_cmp(const void *a, const void *b)
+{
+	unsigned long x = ((const struct listeners_cached *)a)->inode;
+	unsigned long y = ((const struct listeners_cached *)b)->inode;
+	return (x > y) - (x < y);
+}
+
+/* Is the link (from readlink of /proc/PID/fd/N) socket inode? */
+static int listeners_link_is(const char *link, ssize_t r, unsigned long inode)
+{
+	char buf[64];
+	if (r < 9 || r >= (ssize_t)sizeof buf || memcmp(link, "socket:[", 8)) return 0;
+	memcpy(buf, link, (size_t)r);
+	buf[r] = '\0';
+	return strtoul(buf + 8, NULL, 10) == inode;
+}
+
+static int listeners_cached_by_pid(const void *a, const void *b)
+{
+	const struct listeners_cached *x = *(const struct listeners_cached *const *)a;
+	const struct listeners_cached *y = *(const struct listeners_cached *const *)b;
+	if (x->pid != y->pid) return (x->pid > y->pid) - (x->pid < y->pid);
+	return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+/* Fill every listener's pid from the cache. 0 when an inode is missing or
+ * an owner fails its check: the caller walks /proc then. Each owner's fd
+ * is checked with one readlink, through /proc/PID/fd opened once when
+ * that pid owns several listeners (a path walk less per readlink). */
+static int listeners_owners_cached(struct gw_snapshot *s)
+{
+	if (!listeners_cache_mono || gw_mono() - listeners_cache_mono >= LISTENERS_RESCAN)
+		return 0;
+	const struct listeners_cached **chk = gw_xcalloc(s->listeners.n + 1, sizeof *chk);
+	size_t k = 0;
+	int ok = 1;
+	for (size_t i = 0; i < s->listeners.n && ok; i++) {
+		struct listeners_cached key = { .inode = s->listeners.v[i].inode }, *c;
+		c = listeners_cache.n ? bsearch(&key, listeners_cache.v, listeners_cache.n,
+						sizeof key, listeners_cached_cmp) : NULL;
+		if (!c) ok = 0;
+		else if ((s->listeners.v[i].pid = c->pid)) chk[k++] = c;
+	}
+	if (ok && k > 1) qsort(chk, k, sizeof *chk, listeners_cached_by_pid);
+	for (size_t g = 0, e; ok && g < k; g = e) {
+		char path[64], link[64], name[16];
+		int dfd = -1;
+		for (e = g + 1; e < k && chk[e]->pid == chk[g]->pid; e++)
+			;
+		if (e - g >= 3) {
+			snprintf(path, sizeof path, "/proc/%d/fd", (int)chk[g]->pid);
+			dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		}
+		for (size_t j = g; j < e && ok; j++) {
+			ssize_t r;
+			if (dfd >= 0) {
+				snprintf(name, sizeof name, "%d", chk[j]->fd);
+				r = readlinkat(dfd, name, link, sizeof link);
+			} else {
+				snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)chk[j]->pid, chk[j]->fd);
+				r = readlink(path, link, sizeof link);
+			}
+			ok = listeners_link_is(link, r, chk[j]->inode);
+		}
+		if (dfd >= 0) close(dfd);
+	}
+	free(chk);
+	return ok;
+}
 
 static int listeners_ino_cmp(const void *a, const void *b)
 {
@@ -211,8 +303,9 @@ static pid_t listeners_ppid_of(const struct gw_snapshot *s, pid_t pid)
 
 /* Match every listener inode against /proc/PID/fd. Several processes share
  * a listener (a master and its forked workers): the owner is the one whose
- * parent does not hold it too (the master), lowest pid on ties. */
-static void listeners_owners(struct gw_snapshot *s)
+ * parent does not hold it too (the master), lowest pid on ties. The result
+ * goes to the owner cache. */
+static void listeners_owners_walk(struct gw_snapshot *s)
 {
 	size_t n = s->listeners.n, denied = 0;
 	GW_VEC(struct listeners_owner) own = { 0 };
@@ -220,6 +313,9 @@ static void listeners_owners(struct gw_snapshot *s)
 	DIR *proc;
 	struct dirent *de;
 
+	gw_vec_clear(&listeners_cache);
+	listeners_cache_mono = gw_mono();
+	listeners_cache_denied = 0;
 	if (!n) return;
 	inos = gw_xcalloc(n, sizeof *inos);
 	for (size_t i = 0; i < n; i++) {
@@ -228,11 +324,18 @@ static void listeners_owners(struct gw_snapshot *s)
 	}
 	qsort(inos, n, sizeof *inos, listeners_ino_cmp);
 
-	if (!(proc = opendir("/proc"))) { free(inos); return; }
+	if (!(proc = opendir("/proc"))) {
+		free(inos);
+		listeners_cache_mono = 0;
+		return;
+	}
 	while ((de = readdir(proc))) {
 		char path[64], link[64];
 		if (de->d_name[0] < '1' || de->d_name[0] > '9') continue;
 		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+		int pi = procs_find(s, pid);
+		if (pi >= 0 && (pid == 2 || s->procs.v[pi].ppid == 2))
+			continue;                /* a kernel thread has no fd table to look at */
 		snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
 		int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0) {
@@ -256,38 +359,65 @@ static void listeners_owners(struct gw_snapshot *s)
 				struct listeners_owner *o = gw_vec_push(&own);
 				o->idx = hit->idx;
 				o->pid = pid;
+				o->fd = (int)strtol(fe->d_name, NULL, 10);
 			}
 		}
 		closedir(fdd);
 	}
 	closedir(proc);
 
+	/* the cache gets every listener: its owner and the fd to check it by */
+	for (size_t i = 0; i < n; i++) {
+		struct listeners_cached *c = gw_vec_push(&listeners_cache);
+		c->inode = s->listeners.v[i].inode;
+		c->fd = -1;
+	}
 	/* group holders per listener; in each group the owner is the holder
 	 * whose parent is not a holder too (a master, not its forked workers) */
 	if (own.n > 1) qsort(own.v, own.n, sizeof *own.v, listeners_owner_cmp);
 	for (size_t g = 0, e; g < own.n; g = e) {
 		struct gw_listener *l = &s->listeners.v[own.v[g].idx];
+		size_t best = g;
 		for (e = g + 1; e < own.n && own.v[e].idx == own.v[g].idx; e++)
 			;
-		if (e - g == 1) { l->pid = own.v[g].pid; continue; }
-		for (size_t i = g; i < e; i++) {
+		for (size_t i = g; i < e && e - g > 1; i++) {
 			pid_t parent = listeners_ppid_of(s, own.v[i].pid);
 			int parent_holds = 0;
 			for (size_t j = g; j < e && !parent_holds; j++)
 				parent_holds = parent && own.v[j].pid == parent;
-			if (!parent_holds && (!l->pid || own.v[i].pid < l->pid)) l->pid = own.v[i].pid;
+			if (!parent_holds && (!l->pid || own.v[i].pid < l->pid)) {
+				l->pid = own.v[i].pid;
+				best = i;
+			}
+		}
+		if (e - g == 1) l->pid = own.v[g].pid;
+		if (l->pid) {
+			listeners_cache.v[own.v[g].idx].pid = l->pid;
+			listeners_cache.v[own.v[g].idx].fd = own.v[best].fd;
 		}
 	}
-	for (size_t i = 0; i < n; i++) {
+	if (listeners_cache.n > 1)
+		qsort(listeners_cache.v, listeners_cache.n, sizeof *listeners_cache.v, listeners_cached_cmp);
+	listeners_cache_denied = denied;
+	gw_vec_free(&own);
+	free(inos);
+}
+
+static void listeners_owners(struct gw_snapshot *s)
+{
+	if (!s->listeners.n) return;
+	if (!listeners_owners_cached(s)) {
+		for (size_t i = 0; i < s->listeners.n; i++) s->listeners.v[i].pid = 0;
+		listeners_owners_walk(s);
+	}
+	for (size_t i = 0; i < s->listeners.n; i++) {
 		struct gw_listener *l = &s->listeners.v[i];
 		int pi = l->pid ? procs_find(s, l->pid) : -1;
 		if (pi >= 0) GW_COPY(l->comm, s->procs.v[pi].comm);
 		else if (l->pid) listeners_comm(l->pid, l->comm, sizeof l->comm);
 	}
-	if (denied && geteuid() != 0)
+	if (listeners_cache_denied && geteuid() != 0)
 		snapshot_note(s, "listeners", "owner processes of other users' sockets need root (run gwtop with sudo)");
-	gw_vec_free(&own);
-	free(inos);
 }
 
 int listeners_refresh(struct gw_snapshot *s)

@@ -151,8 +151,9 @@ static void logread_finish(struct logread_pass *p)
 	}
 }
 
+/* *capped: more than LOGREAD_MAX_EVENTS events were found (the oldest dropped). */
 static size_t logread_run(struct gw_snapshot *s, const char *source, int kind,
-			  const char *buf, size_t len, double since, int *appended)
+			  const char *buf, size_t len, double since, int *appended, int *capped)
 {
 	struct logread_pass *p = gw_xcalloc(1, sizeof *p);   /* holds two events: keep off the stack */
 	size_t before = s->events.n;
@@ -163,6 +164,7 @@ static size_t logread_run(struct gw_snapshot *s, const char *source, int kind,
 	size_t lines = logread_lines(p, buf, len);
 	logread_finish(p);
 	*appended = (int)(s->events.n - before);
+	if (capped) *capped = p->total > LOGREAD_MAX_EVENTS;
 	free(p->ring);
 	free(p);
 	return lines;
@@ -172,7 +174,7 @@ int logread_buffer(struct gw_snapshot *s, const char *source, int kind,
 		   const char *buf, size_t len, double since)
 {
 	int appended = 0;
-	logread_run(s, source, kind, buf, len, since, &appended);
+	logread_run(s, source, kind, buf, len, since, &appended, NULL);
 	return appended;
 }
 
@@ -233,8 +235,8 @@ static void logread_skip_old(const char **bp, size_t *lenp, double since)
 	*bp = lo;
 }
 
-int logread_follow(struct gw_snapshot *s, const char *path, const char *tag, int kind,
-		   size_t max_bytes, double since, const struct gw_log_source *prev)
+static int logread_follow_(struct gw_snapshot *s, const char *path, const char *tag, int kind,
+			   size_t max_bytes, double since, const struct gw_log_source *prev, int *capped)
 {
 	struct gw_log_source *src = gw_vec_push(&s->log_sources);
 	GW_COPY(src->path, path);
@@ -303,15 +305,158 @@ int logread_follow(struct gw_snapshot *s, const char *path, const char *tag, int
 	char source[GW_NAME];
 	gw_fmt(source, sizeof source, "%s:%s", tag ? tag : "log", path);
 	int appended = 0;
-	src->lines_read = logread_run(s, source, kind, b, blen, since, &appended);
+	src->lines_read = logread_run(s, source, kind, b, blen, since, &appended, capped);
 	src->offset = start + (off_t)got;
 	src->readable = 1;
 	free(buf);
 	return appended;
 }
 
+int logread_follow(struct gw_snapshot *s, const char *path, const char *tag, int kind,
+		   size_t max_bytes, double since, const struct gw_log_source *prev)
+{
+	return logread_follow_(s, path, tag, kind, max_bytes, since, prev, NULL);
+}
+
 int logread_tail(struct gw_snapshot *s, const char *path, const char *tag, int kind,
 		 size_t max_bytes, double since)
 {
-	return logread_follow(s, path, tag, kind, max_bytes, since, NULL);
+	return logread_follow_(s, path, tag, kind, max_bytes, since, NULL, NULL);
+}
+
+/* ---------------------------------------------------------------- cache */
+
+/* A file whose ctime is this close to the read may change again without
+ * its stat() moving (timestamps are as coarse as a jiffy, or a second on
+ * some filesystems): it is read again until it is older (git's "racily
+ * clean" rule). */
+#define LOGREAD_RACY 2.0
+
+/* One file's last read. */
+struct logread_cached {
+	char path[GW_PATH], tag[GW_NAME];
+	int kind;
+	size_t max_bytes;
+	int used;                    /* asked for since the last sweep */
+	/* stat() before that read */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	mode_t mode;
+	struct timespec mtime, ctime;
+	double at;                   /* gw_now() just before that stat() */
+	double since;                /* the read kept events with time >= since (or 0) */
+	struct gw_log_source src;
+	struct gw_log_event *ev;     /* owned */
+	size_t nev;
+};
+
+struct logread_cache {
+	GW_VEC(struct logread_cached) v;
+	unsigned reads;              /* files really read so far */
+};
+
+unsigned logread_cache_reads(const struct logread_cache *c)
+{
+	return c->reads;
+}
+
+struct logread_cache *logread_cache_new(void)
+{
+	return gw_xcalloc(1, sizeof(struct logread_cache));
+}
+
+void logread_cache_free(struct logread_cache *c)
+{
+	if (!c) return;
+	for (size_t i = 0; i < c->v.n; i++) free(c->v.v[i].ev);
+	gw_vec_free(&c->v);
+	free(c);
+}
+
+void logread_cache_sweep(struct logread_cache *c)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < c->v.n; i++) {
+		if (!c->v.v[i].used) {
+			free(c->v.v[i].ev);
+			continue;
+		}
+		c->v.v[i].used = 0;
+		c->v.v[k++] = c->v.v[i];
+	}
+	c->v.n = k;
+}
+
+static int logread_same_file(const struct logread_cached *e, const struct stat *st)
+{
+	return e->dev == st->st_dev && e->ino == st->st_ino && e->size == st->st_size &&
+	       e->mode == st->st_mode &&
+	       e->mtime.tv_sec == st->st_mtim.tv_sec && e->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+	       e->ctime.tv_sec == st->st_ctim.tv_sec && e->ctime.tv_nsec == st->st_ctim.tv_nsec &&
+	       (double)st->st_ctim.tv_sec + st->st_ctim.tv_nsec / 1e9 < e->at - LOGREAD_RACY;
+}
+
+int logread_tail_cached(struct logread_cache *c, struct gw_snapshot *s, const char *path, const char *tag,
+			int kind, size_t max_bytes, double since)
+{
+	struct logread_cached *e = NULL;
+	struct stat st;
+	if (!tag) tag = "";
+	for (size_t i = 0; i < c->v.n && !e; i++) {
+		struct logread_cached *x = &c->v.v[i];
+		if (x->kind == kind && x->max_bytes == max_bytes && !strcmp(x->path, path) && !strcmp(x->tag, tag))
+			e = x;
+	}
+	double at = gw_now();
+	int have_st = stat(path, &st) == 0;
+	if (e && have_st && e->src.readable && since >= e->since && logread_same_file(e, &st)) {
+		/* unchanged: the same events, less those the window has left behind */
+		int appended = 0;
+		e->used = 1;
+		*(struct gw_log_source *)gw_vec_push(&s->log_sources) = e->src;
+		for (size_t i = 0; i < e->nev; i++) {
+			if (e->ev[i].time != 0 && e->ev[i].time < since) continue;
+			*(struct gw_log_event *)gw_vec_push(&s->events) = e->ev[i];
+			appended++;
+		}
+		return appended;
+	}
+	size_t before = s->events.n;
+	int capped = 0;
+	c->reads++;
+	int n = logread_follow_(s, path, tag, kind, max_bytes, since, NULL, &capped);
+	const struct gw_log_source *src = &s->log_sources.v[s->log_sources.n - 1];
+	if (strlen(path) >= sizeof e->path || strlen(tag) >= sizeof e->tag) return n;   /* cannot key it */
+	if (!e) {
+		e = gw_vec_push(&c->v);
+		GW_COPY(e->path, path);
+		GW_COPY(e->tag, tag);
+		e->kind = kind;
+		e->max_bytes = max_bytes;
+	}
+	e->used = 1;
+	free(e->ev);
+	e->ev = NULL;
+	e->nev = 0;
+	/* only a complete read of a file that was there can stand for the next ones */
+	e->src = *src;
+	if (n < 0 || capped || !have_st) {
+		e->src.readable = 0;
+		return n;
+	}
+	e->dev = st.st_dev;
+	e->ino = st.st_ino;
+	e->size = st.st_size;
+	e->mode = st.st_mode;
+	e->mtime = st.st_mtim;
+	e->ctime = st.st_ctim;
+	e->at = at;
+	e->since = since;
+	e->nev = s->events.n - before;
+	if (e->nev) {
+		e->ev = gw_xmalloc(e->nev * sizeof *e->ev);
+		memcpy(e->ev, s->events.v + before, e->nev * sizeof *e->ev);
+	}
+	return n;
 }

@@ -40,6 +40,27 @@ int logread_tail(struct gw_snapshot *s, const char *path, const char *tag, int k
 int logread_follow(struct gw_snapshot *s, const char *path, const char *tag, int kind,
 		   size_t max_bytes, double since, const struct gw_log_source *prev);
 
+/* The dashboard reads the same tails every tick. A cache keeps, per (path,
+ * tag, kind, max_bytes), the events of the last read with the stat() the
+ * file had before it (device, inode, size, mode, mtime and ctime in ns).
+ * While that signature holds (and is older than a couple of seconds: a
+ * timestamp is coarse), the file is not read again: the cached events
+ * are filtered against the new `since` instead (the window moves with
+ * time; events are never re-dated). A read that hit LOGREAD_MAX_EVENTS or
+ * failed is not reused. `since` must not go back for a hit. Entries not
+ * asked for between two logread_cache_sweep calls are dropped there. */
+struct logread_cache;
+struct logread_cache *logread_cache_new(void);
+void logread_cache_free(struct logread_cache *c);
+void logread_cache_sweep(struct logread_cache *c);
+
+/* logread_tail through the cache: the same events and gw_log_source as
+ * logread_tail (lines_read is that of the read the events came from). */
+int logread_tail_cached(struct logread_cache *c, struct gw_snapshot *s, const char *path, const char *tag,
+			int kind, size_t max_bytes, double since);
+/* How many times the cache really read a file (for tests). */
+unsigned logread_cache_reads(const struct logread_cache *c);
+
 /* Classify the lines of an in-memory buffer (e.g. journal messages joined
  * by '\n') and append events as logread_tail does, with the given source
  * name. Returns the number of events appended. */

@@ -206,7 +206,192 @@ struct np {
 	int files_capped;
 	int fatal;                   /* stop parsing */
 	GW_VEC(unsigned char) pass_noport;   /* parallel to c->passes */
+	struct nginx_conf_cache *deps;       /* records what the parse read (NULL: nothing) */
 };
+
+/* ---------------------------------------------------------------- cache
+ *
+ * What a parse depended on: every path it tried to open, with the stat()
+ * signature it had (or the errno), and every include glob with what it
+ * matched. If all of them are unchanged, a new parse would read the same
+ * bytes and produce the same result. ctime is in the signature because it
+ * moves on every write and chmod/chown, even when a tool restores mtime.
+ * A timestamp is only as fine as the filesystem's clock (a jiffy; a second
+ * on some): a file whose ctime is within NP_RACY seconds of the parse may
+ * change again without its signature moving, so it is not trusted (like
+ * git's "racily clean" entries): the next call parses again. */
+#define NP_RACY 2.0
+
+struct np_dep {
+	char *path;                  /* file path or glob pattern (owned) */
+	int is_glob;
+	int glob_rc;                 /* glob: its return code */
+	char *matches;               /* glob: the matches, '\n'-joined (owned) */
+	char *dir;                   /* glob: its directory, when only the last component has
+					wildcards (owned); the signature below is then the dir's */
+	/* stat() signature of the file (or the glob's dir) */
+	int err;                     /* errno, 0 ok */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	mode_t mode;
+	struct timespec mtime, ctime;
+	double at;                   /* gw_now() when the signature was taken (or just before) */
+};
+
+struct nginx_conf_cache {
+	int valid;
+	char conf_path[GW_PATH], prefix[GW_PATH];
+	int rc;                      /* what nginx_conf_parse returned */
+	double parsed_at;            /* gw_now() when that parse began */
+	unsigned parses;             /* real parses so far */
+	struct gw_nginx_conf conf;   /* the result (conf_source not used) */
+	GW_VEC(struct np_dep) deps;
+};
+
+static void np_dep_stat(struct np_dep *d, const struct stat *st, int err)
+{
+	d->err = err;
+	if (err) return;
+	d->dev = st->st_dev;
+	d->ino = st->st_ino;
+	d->size = st->st_size;
+	d->mode = st->st_mode;
+	d->mtime = st->st_mtim;
+	d->ctime = st->st_ctim;
+}
+
+/* Record a file the parser opened (st from fstat) or failed to open
+ * (st NULL: its stat() result is recorded instead). */
+static void np_dep_file(struct np *p, const char *path, const struct stat *st)
+{
+	if (!p->deps) return;
+	struct np_dep *d = gw_vec_push(&p->deps->deps);
+	struct stat sb;
+	d->path = gw_xstrdup(path);
+	d->at = p->deps->parsed_at;
+	if (st) np_dep_stat(d, st, 0);
+	else np_dep_stat(d, &sb, stat(path, &sb) < 0 ? errno : 0);
+}
+
+static char *np_glob_joined(const glob_t *g)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < g->gl_pathc; i++) len += strlen(g->gl_pathv[i]) + 1;
+	char *out = gw_xmalloc(len);
+	out[0] = '\0';
+	for (size_t i = 0, o = 0; i < g->gl_pathc; i++) {
+		size_t n = strlen(g->gl_pathv[i]);
+		memcpy(out + o, g->gl_pathv[i], n);
+		o += n;
+		out[o++] = '\n';
+		out[o] = '\0';
+	}
+	return out;
+}
+
+/* A glob's matches change only with its directory's entries when all the
+ * wildcards are in the last component (conf.d/NAME.conf with a star for
+ * NAME): the directory's signature then stands in for running glob again. */
+static void np_dep_glob(struct np *p, const char *pattern, int rc, const glob_t *g)
+{
+	if (!p->deps) return;
+	struct np_dep *d = gw_vec_push(&p->deps->deps);
+	const char *slash = strrchr(pattern, '/');
+	d->path = gw_xstrdup(pattern);
+	d->is_glob = 1;
+	d->glob_rc = rc;
+	d->matches = np_glob_joined(g);
+	d->at = p->deps->parsed_at;
+	size_t n = slash ? (size_t)(slash - pattern) : 0;
+	int wild = !slash;
+	for (size_t i = 0; i < n && !wild; i++) wild = strchr("*?[", pattern[i]) != NULL;
+	if (!wild) {
+		struct stat sb;
+		d->dir = gw_xstrdup(n ? pattern : "/");
+		d->dir[n ? n : 1] = '\0';
+		np_dep_stat(d, &sb, stat(d->dir, &sb) < 0 ? errno : 0);
+	}
+}
+
+/* Does d (a file, or a glob's directory at path) still have its signature,
+ * one old enough to trust (see NP_RACY)? */
+static int np_dep_same(const struct np_dep *d, const char *path)
+{
+	struct stat sb;
+	struct np_dep now;
+	memset(&now, 0, sizeof now);
+	np_dep_stat(&now, &sb, stat(path, &sb) < 0 ? errno : 0);
+	if (now.err != d->err) return 0;
+	if (now.err) return 1;
+	return now.dev == d->dev && now.ino == d->ino && now.size == d->size && now.mode == d->mode &&
+	       now.mtime.tv_sec == d->mtime.tv_sec && now.mtime.tv_nsec == d->mtime.tv_nsec &&
+	       now.ctime.tv_sec == d->ctime.tv_sec && now.ctime.tv_nsec == d->ctime.tv_nsec &&
+	       (double)now.ctime.tv_sec + now.ctime.tv_nsec / 1e9 < d->at - NP_RACY;
+}
+
+/* Is every dependency as it was? A glob whose directory changed is run
+ * again; same matches: it still holds (and the directory's new signature
+ * is kept, so the next call need not glob). */
+static int np_deps_unchanged(struct nginx_conf_cache *cc)
+{
+	for (size_t i = 0; i < cc->deps.n; i++) {
+		struct np_dep *d = &cc->deps.v[i];
+		if (!d->is_glob) {
+			if (!np_dep_same(d, d->path)) return 0;
+			continue;
+		}
+		if (d->dir && np_dep_same(d, d->dir))
+			continue;
+		glob_t g;
+		struct stat sb;
+		double at = gw_now();
+		int err = d->dir ? (stat(d->dir, &sb) < 0 ? errno : 0) : 0;
+		memset(&g, 0, sizeof g);
+		int rc = glob(d->path, 0, NULL, &g);
+		char *m = np_glob_joined(&g);
+		int same = rc == d->glob_rc && !strcmp(m, d->matches);
+		free(m);
+		globfree(&g);
+		if (!same) return 0;
+		if (d->dir) {
+			np_dep_stat(d, &sb, err);
+			d->at = at;
+		}
+	}
+	return 1;
+}
+
+static void np_deps_free(struct nginx_conf_cache *cc)
+{
+	for (size_t i = 0; i < cc->deps.n; i++) {
+		free(cc->deps.v[i].path);
+		free(cc->deps.v[i].matches);
+		free(cc->deps.v[i].dir);
+	}
+	gw_vec_free(&cc->deps);
+}
+
+/* A deep copy of src's tables into dst (dst's own are not freed). */
+#define NP_VEC_DUP(dst, src) do { \
+	(dst).n = (dst).cap = (src).n; \
+	(dst).v = (src).n ? gw_xmalloc((src).n * sizeof *(src).v) : NULL; \
+	if ((src).n) memcpy((dst).v, (src).v, (src).n * sizeof *(src).v); \
+} while (0)
+
+static void np_conf_copy(struct gw_nginx_conf *dst, const struct gw_nginx_conf *src)
+{
+	*dst = *src;
+	NP_VEC_DUP(dst->warnings, src->warnings);
+	NP_VEC_DUP(dst->files, src->files);
+	NP_VEC_DUP(dst->listens, src->listens);
+	NP_VEC_DUP(dst->passes, src->passes);
+	NP_VEC_DUP(dst->upstreams, src->upstreams);
+	for (size_t i = 0; i < src->upstreams.n; i++)
+		NP_VEC_DUP(dst->upstreams.v[i].servers, src->upstreams.v[i].servers);
+	NP_VEC_DUP(dst->settings, src->settings);
+	NP_VEC_DUP(dst->logs, src->logs);
+}
 
 /* A non-fatal problem at file:line (the include site). */
 static void np_warn(struct np *p, const char *file, int line, const char *fmt, ...)
@@ -732,6 +917,7 @@ static void np_parse_file(struct np *p, const char *path, const char *from_file,
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		int e = errno;
 		if (fd >= 0) close(fd);
+		np_dep_file(p, path, NULL);
 		if (!from_file)
 			np_error(p, 1, path, 0, "open() \"%s\" failed (%d: %s)", path, e, strerror(e));
 		else if (e == ENOENT && !glob)
@@ -740,6 +926,7 @@ static void np_parse_file(struct np *p, const char *path, const char *from_file,
 			np_warn(p, from_file, from_line, "cannot read %s included at %s:%d: %s", path, from_file, from_line, strerror(e));
 		return;
 	}
+	np_dep_file(p, path, &st);
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		const char *why = S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file";
@@ -836,6 +1023,7 @@ static void np_include(struct np *p, const char *file, int line, const char *arg
 	glob_t g;
 	memset(&g, 0, sizeof g);
 	int r = glob(path, 0, NULL, &g);
+	np_dep_glob(p, path, r, &g);
 	if (r == 0) {
 		for (size_t i = 0; i < g.gl_pathc && !p->fatal; i++)
 			np_parse_file(p, g.gl_pathv[i], file, line, 1);
@@ -847,20 +1035,56 @@ static void np_include(struct np *p, const char *file, int line, const char *arg
 }
 
 /* After the whole config is read: name -> upstream{} block, default ports. */
+/* Upstream blocks by name: sorted once (case-insensitively, as nginx
+ * matches them), then found by binary search. Includes can multiply blocks
+ * and passes (a file with N of each included N times): a linear search per
+ * pass was quadratic (40,950 of each: 17 s). Equal names keep their order,
+ * so the first block of a name is the one found, as before. */
+struct np_upref {
+	const char *name;
+	size_t i;
+};
+
+static int np_upref_cmp(const void *a, const void *b)
+{
+	const struct np_upref *x = a, *y = b;
+	int r = strcasecmp(x->name, y->name);
+	return r ? r : (x->i > y->i) - (x->i < y->i);
+}
+
+static struct np_upref *np_up_index(const struct gw_nginx_conf *c)
+{
+	struct np_upref *ix = gw_xmalloc((c->upstreams.n ? c->upstreams.n : 1) * sizeof *ix);
+	for (size_t u = 0; u < c->upstreams.n; u++) ix[u] = (struct np_upref){ c->upstreams.v[u].name, u };
+	qsort(ix, c->upstreams.n, sizeof *ix, np_upref_cmp);
+	return ix;
+}
+
+/* The first upstream{} called name, NULL when there is none. */
+static const struct gw_conf_upstream *np_up_find(const struct gw_nginx_conf *c, const struct np_upref *ix,
+						 const char *name)
+{
+	size_t lo = 0, hi = c->upstreams.n;
+	while (lo < hi) {                    /* the first entry >= name */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcasecmp(ix[mid].name, name) < 0) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo < c->upstreams.n && !strcasecmp(ix[lo].name, name) ? &c->upstreams.v[ix[lo].i] : NULL;
+}
+
 static void np_finish(struct np *p)
 {
 	struct gw_nginx_conf *c = p->c;
 	while (p->stack.n) np_block_close(p);
+	struct np_upref *ups = np_up_index(c);
 	for (size_t i = 0; i < c->passes.n; i++) {
 		struct gw_conf_pass *ps = &c->passes.v[i];
 		int noport = i < p->pass_noport.n && p->pass_noport.v[i];
 		if (!noport || (ps->addr.kind != GW_ADDR_INET && ps->addr.kind != GW_ADDR_INET6 &&
 				ps->addr.kind != GW_ADDR_HOST))
 			continue;
-		int is_up = 0;
-		for (size_t u = 0; u < c->upstreams.n && !is_up; u++)
-			if (!strcasecmp(c->upstreams.v[u].name, ps->addr.host)) is_up = 1;
-		if (is_up) {
+		if (np_up_find(c, ups, ps->addr.host)) {
 			ps->addr.kind = GW_ADDR_UPSTREAM;
 			continue;
 		}
@@ -869,9 +1093,11 @@ static void np_finish(struct np *p)
 			else if (ps->scheme[0]) ps->addr.port = 80;
 		}
 	}
+	free(ups);
 }
 
-int nginx_conf_parse(struct gw_nginx_conf *c, const char *conf_path, const char *prefix)
+static int np_parse(struct gw_nginx_conf *c, const char *conf_path, const char *prefix,
+		    struct nginx_conf_cache *deps)
 {
 	struct np p;
 	char source[sizeof c->conf_source];
@@ -880,6 +1106,7 @@ int nginx_conf_parse(struct gw_nginx_conf *c, const char *conf_path, const char 
 	GW_COPY(c->conf_source, source);
 	memset(&p, 0, sizeof p);
 	p.c = c;
+	p.deps = deps;
 	c->parsed = 1;
 	c->ok = 1;
 	c->error[0] = '\0';
@@ -902,6 +1129,57 @@ int nginx_conf_parse(struct gw_nginx_conf *c, const char *conf_path, const char 
 	return c->ok ? 0 : -1;
 }
 
+int nginx_conf_parse(struct gw_nginx_conf *c, const char *conf_path, const char *prefix)
+{
+	return np_parse(c, conf_path, prefix, NULL);
+}
+
+struct nginx_conf_cache *nginx_conf_cache_new(void)
+{
+	return gw_xcalloc(1, sizeof(struct nginx_conf_cache));
+}
+
+unsigned nginx_conf_cache_parses(const struct nginx_conf_cache *cc)
+{
+	return cc->parses;
+}
+
+void nginx_conf_cache_free(struct nginx_conf_cache *cc)
+{
+	if (!cc) return;
+	np_deps_free(cc);
+	nginx_conf_free(&cc->conf);
+	free(cc);
+}
+
+int nginx_conf_parse_cached(struct nginx_conf_cache *cc, struct gw_nginx_conf *c,
+			    const char *conf_path, const char *prefix)
+{
+	if (!prefix) prefix = "";
+	if (cc->valid && !strcmp(cc->conf_path, conf_path) && !strcmp(cc->prefix, prefix) &&
+	    np_deps_unchanged(cc)) {
+		char source[sizeof c->conf_source];
+		GW_COPY(source, c->conf_source);
+		nginx_conf_free(c);
+		np_conf_copy(c, &cc->conf);
+		GW_COPY(c->conf_source, source);
+		return cc->rc;
+	}
+	cc->valid = 0;
+	np_deps_free(cc);
+	nginx_conf_free(&cc->conf);
+	cc->parsed_at = gw_now();
+	cc->parses++;
+	int rc = np_parse(c, conf_path, prefix, cc);
+	np_conf_copy(&cc->conf, c);
+	GW_COPY(cc->conf_path, conf_path);
+	GW_COPY(cc->prefix, prefix);
+	cc->rc = rc;
+	/* a path too long to keep cannot be compared: no caching then */
+	cc->valid = strlen(conf_path) < sizeof cc->conf_path && strlen(prefix) < sizeof cc->prefix;
+	return rc;
+}
+
 /* ---------------------------------------------------------------- targets */
 
 static int np_addr_eq(const struct gw_addr *a, const struct gw_addr *b)
@@ -911,13 +1189,34 @@ static int np_addr_eq(const struct gw_addr *a, const struct gw_addr *b)
 	return a->port == b->port && !strcasecmp(a->host, b->host);
 }
 
-static void np_add_target(struct gw_snapshot *s, const struct gw_conf_pass *ps,
+/* The targets added so far, by endpoint: open addressing on a hash of what
+ * np_addr_eq compares, so merging stays linear (a scan per pass was
+ * quadratic: 20,000 distinct proxy_pass took 4 s). slot: target index + 1,
+ * 0 = free; at most half full. */
+struct np_tset {
+	size_t *slot;
+	size_t mask;
+};
+
+static size_t np_addr_hash(const struct gw_addr *a)
+{
+	uint64_t h = 14695981039346656037ull ^ (uint64_t)a->kind;
+	int is_unix = a->kind == GW_ADDR_UNIX;
+	for (const char *p = is_unix ? a->path : a->host; *p; p++)
+		h = (h ^ (unsigned char)(is_unix ? *p : tolower((unsigned char)*p))) * 1099511628211ull;
+	if (!is_unix) h = (h ^ (uint64_t)(unsigned)a->port) * 1099511628211ull;
+	return (size_t)h;
+}
+
+static void np_add_target(struct gw_snapshot *s, struct np_tset *set, const struct gw_conf_pass *ps,
 			  const struct gw_addr *addr, const struct gw_conf_upstream *up,
 			  const struct gw_conf_upstream_server *sv)
 {
-	for (size_t i = 0; i < s->targets.n; i++)
-		if (np_addr_eq(&s->targets.v[i].addr, addr)) return;
+	size_t h = np_addr_hash(addr) & set->mask;
+	for (; set->slot[h]; h = (h + 1) & set->mask)
+		if (np_addr_eq(&s->targets.v[set->slot[h] - 1].addr, addr)) return;
 	struct gw_target *t = gw_vec_push(&s->targets);
+	set->slot[h] = s->targets.n;
 	t->addr = *addr;
 	gw_addr_str(addr, t->display, sizeof t->display);
 	GW_COPY(t->directive, ps->directive);
@@ -941,6 +1240,11 @@ void nginx_conf_build_targets(struct gw_snapshot *s)
 {
 	struct gw_nginx_conf *c = &s->conf;
 	gw_vec_clear(&s->targets);
+	size_t most = c->passes.n, cap = 16;          /* targets there can be at most */
+	for (size_t u = 0; u < c->upstreams.n; u++) most += c->upstreams.v[u].servers.n;
+	while (cap < 2 * most) cap *= 2;
+	struct np_tset set = { gw_xcalloc(cap, sizeof *set.slot), cap - 1 };
+	struct np_upref *ups = np_up_index(c);
 	for (size_t i = 0; i < c->passes.n; i++) {
 		const struct gw_conf_pass *ps = &c->passes.v[i];
 		switch (ps->addr.kind) {
@@ -948,22 +1252,21 @@ void nginx_conf_build_targets(struct gw_snapshot *s)
 			snapshot_note(s, "nginx-conf", "%s %s at %s:%d uses variables: target not statically known",
 				      ps->directive, ps->arg, ps->loc.file, ps->loc.line);
 			break;
-		case GW_ADDR_UPSTREAM:
-			for (size_t u = 0; u < c->upstreams.n; u++) {
-				const struct gw_conf_upstream *up = &c->upstreams.v[u];
-				if (strcasecmp(up->name, ps->addr.host)) continue;
-				for (size_t k = 0; k < up->servers.n; k++)
-					np_add_target(s, ps, &up->servers.v[k].addr, up, &up->servers.v[k]);
-				break;
-			}
+		case GW_ADDR_UPSTREAM: {
+			const struct gw_conf_upstream *up = np_up_find(c, ups, ps->addr.host);
+			for (size_t k = 0; up && k < up->servers.n; k++)
+				np_add_target(s, &set, ps, &up->servers.v[k].addr, up, &up->servers.v[k]);
 			break;
+		}
 		case GW_ADDR_INET: case GW_ADDR_INET6: case GW_ADDR_HOST: case GW_ADDR_UNIX:
-			np_add_target(s, ps, &ps->addr, NULL, NULL);
+			np_add_target(s, &set, ps, &ps->addr, NULL, NULL);
 			break;
 		default:
 			break;
 		}
 	}
+	free(ups);
+	free(set.slot);
 }
 
 /* ---------------------------------------------------------------- locating */

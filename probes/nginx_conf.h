@@ -39,6 +39,26 @@ int nginx_conf_locate(const struct gw_snapshot *s, const char *override,
  * Returns 0 when c->ok, -1 otherwise. Does not touch c->conf_source. */
 int nginx_conf_parse(struct gw_nginx_conf *c, const char *conf_path, const char *prefix);
 
+/* The dashboard parses the same config every tick: a cache re-parses only
+ * when it changed. It remembers every path the last parse opened or failed
+ * to open (its stat(): device, inode, size, mode, mtime and ctime in ns, or
+ * the errno) and every include glob with its matches; a new file matching
+ * a glob, an edited / replaced / chmod'ed include, a missing include that
+ * appears: each makes the next call parse again, as does a file changed
+ * less than two seconds before the parse (timestamps are coarse). */
+struct nginx_conf_cache;
+struct nginx_conf_cache *nginx_conf_cache_new(void);
+void nginx_conf_cache_free(struct nginx_conf_cache *cc);
+
+/* nginx_conf_parse through the cache: same conf_path and prefix as the
+ * cached parse and nothing it read changed -> c gets a copy of the cached
+ * result (files are only stat()ed, globs re-run); else a real parse, which
+ * is cached. Returns what nginx_conf_parse returns. */
+int nginx_conf_parse_cached(struct nginx_conf_cache *cc, struct gw_nginx_conf *c,
+			    const char *conf_path, const char *prefix);
+/* How many real parses the cache made (for tests: unchanged = no parse). */
+unsigned nginx_conf_cache_parses(const struct nginx_conf_cache *cc);
+
 /* Rebuild s->targets from s->conf: one target per direct pass, one per
  * server of a referenced upstream{} block, identical endpoints merged
  * (the first pass wins). Passes with $variables are skipped with a note. */

@@ -4,9 +4,29 @@
  * Also derives the running nginx (master, workers, last reload, worker
  * identity) and config staleness from the table.
  *
- * Cost: one /proc walk per tick reading stat + cmdline (+ status only for
- * nginx workers); /proc/PID/cgroup is read once per process lifetime and
- * cached in procs_state keyed by (pid, start ticks). */
+ * Cost. procs_state keeps every process as the last refresh saw it
+ * (procs_rec), and a refresh reads again only what may have changed:
+ *   - processes with a role in the request path: every tick, stat +
+ *     cmdline (cpu%, rss and state are shown for them; gunicorn and
+ *     postgres retitle themselves without an exec);
+ *   - new pids, and pids the kernel's process connector named since the
+ *     last tick: fork, exec, comm change, uid/gid change, exit (and their
+ *     children: an exit gives them a new parent);
+ *   - every other process is taken from procs_rec as it was (not even a
+ *     readdir of /proc: fork and exit events name new and gone pids; a
+ *     zombie is re-read each tick, its reaping sends no event). What no
+ *     event reports (cpu time, rss of a process no pane shows) may be up
+ *     to PROCS_FULL_EVERY old.
+ * Without the connector (not root, a container, ENOBUFS after a burst of
+ * events), and every PROCS_FULL_EVERY seconds, the refresh reads
+ * /proc/PID/stat of every process instead (libproc2 also stats the
+ * directory: euid/egid); then the cmdline is read again only when comm or
+ * the stack address changed (an exec), at a zombie, or for a watched one
+ * (there also every python: an exec from python to python keeps the comm,
+ * and the stack address when ASLR is off).
+ * Reads by pid go through libproc2's select, which also reads
+ * /proc/PID/status (and /proc/uptime once). /proc/PID/cgroup is read once
+ * per process lifetime; status again for nginx workers (their groups). */
 #include "procs.h"
 
 #include <errno.h>
@@ -15,15 +35,26 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
 #include <libproc2/pids.h>
 
+#define PROCS_FULL_EVERY 60.0        /* seconds between full reads of every process */
+#define PROCS_SELECT_MAX 255         /* FILL_ID_MAX of libproc2's readproc.h: pids per select */
+
+/* Items of a process; the walk over every process leaves out the last
+ * (the cmdline): it reads /proc/PID/stat only. (No item from status: a
+ * select by pid reads status for the tgid, but a status item makes it read
+ * the file a second time.) */
 enum {
-	I_PID, I_PPID, I_EUID, I_EGID, I_EUSER, I_STATE, I_CMD, I_CMDLINE_V,
-	I_RSS, I_TICS_ALL, I_TICS_BEGAN, I_MAX
+	I_PID, I_PPID, I_EUID, I_EGID, I_EUSER, I_STATE, I_CMD, I_RSS,
+	I_TICS_ALL, I_TICS_BEGAN, I_STACK, I_CMDLINE_V, I_MAX
 };
 
 static enum pids_item procs_items[I_MAX] = {
@@ -34,27 +65,48 @@ static enum pids_item procs_items[I_MAX] = {
 	[I_EUSER] = PIDS_ID_EUSER,
 	[I_STATE] = PIDS_STATE,
 	[I_CMD] = PIDS_CMD,
-	[I_CMDLINE_V] = PIDS_CMDLINE_V,
 	[I_RSS] = PIDS_RSS,
 	[I_TICS_ALL] = PIDS_TICS_ALL,
 	[I_TICS_BEGAN] = PIDS_TICS_BEGAN,
+	[I_STACK] = PIDS_ADDR_STACK_START,   /* new on every exec (ASLR); 0 when not ours to see */
+	[I_CMDLINE_V] = PIDS_CMDLINE_V,
 };
 
-/* What the previous tick knew about one process. */
-struct procs_prev {
-	pid_t pid;
+/* One process as the last refresh saw it: all a gw_proc holds but the
+ * role (classified every tick) and the groups (read every tick for nginx
+ * workers). Strings are owned (most command lines are short or empty). */
+struct procs_rec {
+	pid_t pid, ppid;
+	uid_t uid;
+	gid_t gid;
+	char user[32];
+	char state;
+	char comm[64];
+	unsigned long rss_kb;
 	unsigned long long began;    /* start ticks: tells a reused pid apart */
 	unsigned long long ticks;    /* utime + stime */
-	char cgroup[GW_PATH];
+	double when;                 /* gw_mono() of the read ticks and cpu_pct come from */
+	double cpu_pct;
+	unsigned long stack;         /* start of the stack: changes on exec */
+	int watch;                   /* read every tick (see top) */
+	int fresh;                   /* read this tick */
+	int have_cmdline;            /* cmdline read along with stat */
+	char *cmdline;
+	char *cgroup;
 	char unit[GW_NAME];
 };
 
 struct procs_state {
-	struct pids_info *info;
-	GW_VEC(struct procs_prev) prev;  /* sorted by pid */
-	double prev_mono;                /* when prev was taken, 0 never */
+	struct pids_info *info;          /* stat items: the walk over every process */
+	struct pids_info *sel_info;      /* stat items + cmdline: select by pid */
+	GW_VEC(struct procs_rec) prev;   /* sorted by pid */
+	double full_mono;                /* when every process was last read */
 	long hertz;
 	long page_kb;
+	int cn_fd;                       /* process connector, -1 none */
+	int cn_tried;
+	int cn_lost;                     /* events were lost: read everything */
+	GW_VEC(pid_t) dirty;             /* tgids named by events since the last refresh */
 };
 
 struct procs_state *procs_state_new(void)
@@ -64,14 +116,27 @@ struct procs_state *procs_state_new(void)
 	if (st->hertz <= 0) st->hertz = 100;
 	st->page_kb = sysconf(_SC_PAGESIZE) / 1024;
 	if (st->page_kb <= 0) st->page_kb = 4;
+	st->cn_fd = -1;
 	return st;
+}
+
+static void procs_recs_free(struct procs_rec *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].cmdline);
+		free(v[i].cgroup);
+	}
 }
 
 void procs_state_free(struct procs_state *st)
 {
 	if (!st) return;
 	if (st->info) procps_pids_unref(&st->info);
+	if (st->sel_info) procps_pids_unref(&st->sel_info);
+	if (st->cn_fd >= 0) close(st->cn_fd);
+	procs_recs_free(st->prev.v, st->prev.n);
 	gw_vec_free(&st->prev);
+	gw_vec_free(&st->dirty);
 	free(st);
 }
 
@@ -242,27 +307,135 @@ static void procs_read_groups(struct gw_proc *p)
 	free(buf);
 }
 
+/* ---------------------------------------------------------------- process connector */
+
+/* Subscribe to the kernel's process events (NETLINK_CONNECTOR, CN_IDX_PROC).
+ * Needs CAP_NET_ADMIN in the initial namespaces; inside a container the
+ * subscription is accepted but no event ever comes, so the kernel's
+ * acknowledgement (a PROC_EVENT_NONE with err 0, queued before send()
+ * returns) must be seen, else the connector counts as absent. */
+static int procs_cn_open(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+	if (fd < 0) return -1;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
+	int rcv = 1 << 20;                   /* room for bursts of fork/exec/exit between ticks */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+	struct {
+		struct nlmsghdr h;
+		struct cn_msg cn;
+		enum proc_cn_mcast_op op;
+	} __attribute__((packed)) req;
+	memset(&req, 0, sizeof req);
+	req.h.nlmsg_len = sizeof req;
+	req.h.nlmsg_type = NLMSG_DONE;
+	req.h.nlmsg_pid = 0;
+	req.cn.id.idx = CN_IDX_PROC;
+	req.cn.id.val = CN_VAL_PROC;
+	req.cn.len = sizeof req.op;
+	req.op = PROC_CN_MCAST_LISTEN;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || send(fd, &req, sizeof req, 0) < 0) {
+		close(fd);
+		return -1;
+	}
+	char buf[4096] __attribute__((aligned(8)));
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n < (ssize_t)(sizeof(struct nlmsghdr) + sizeof(struct cn_msg) + sizeof(struct proc_event)))
+			break;
+		struct proc_event ev;        /* copied: it sits 4-byte aligned after cn_msg */
+		memcpy(&ev, buf + sizeof(struct nlmsghdr) + sizeof(struct cn_msg), sizeof ev);
+		if (ev.what == PROC_EVENT_NONE)
+			return ev.event_data.ack.err == 0 ? fd : (close(fd), -1);
+	}
+	close(fd);
+	return -1;
+}
+
+static void procs_dirty_add(struct procs_state *st, pid_t pid)
+{
+	*(pid_t *)gw_vec_push(&st->dirty) = pid;
+}
+
+static int procs_pid_cmp(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int procs_dirty_has(const struct procs_state *st, pid_t pid)
+{
+	return st->dirty.n && bsearch(&pid, st->dirty.v, st->dirty.n, sizeof pid, procs_pid_cmp);
+}
+
+/* Take every queued event: the tgids they name go to st->dirty (sorted).
+ * Returns 0, or -1 when there is no usable connector or events were lost. */
+static int procs_cn_drain(struct procs_state *st)
+{
+	if (!st->cn_tried) {
+		st->cn_tried = 1;
+		st->cn_fd = procs_cn_open();
+		st->cn_lost = 1;                 /* nothing known yet: read everything once */
+	}
+	if (st->cn_fd < 0) return -1;
+	char buf[4096] __attribute__((aligned(8)));
+	for (;;) {
+		ssize_t n = recv(st->cn_fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR) continue;
+			if (errno == ENOBUFS) { st->cn_lost = 1; continue; }   /* overflowed: go on draining */
+			break;                                                  /* EAGAIN: all taken */
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			const struct cn_msg *cn = NLMSG_DATA(h);
+			struct proc_event ev;    /* copied: it sits 4-byte aligned after cn_msg */
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof *cn + sizeof ev) ||
+			    cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
+				continue;
+			memcpy(&ev, cn->data, sizeof ev);
+			switch (ev.what) {
+			case PROC_EVENT_FORK:        /* a new process; a new thread changes nothing shown */
+				if (ev.event_data.fork.child_pid == ev.event_data.fork.child_tgid)
+					procs_dirty_add(st, ev.event_data.fork.child_tgid);
+				break;
+			case PROC_EVENT_EXEC:
+				procs_dirty_add(st, ev.event_data.exec.process_tgid);
+				break;
+			case PROC_EVENT_UID:
+			case PROC_EVENT_GID:
+				procs_dirty_add(st, ev.event_data.id.process_tgid);
+				break;
+			case PROC_EVENT_COMM:        /* a thread's rename is not the process's */
+				if (ev.event_data.comm.process_pid == ev.event_data.comm.process_tgid)
+					procs_dirty_add(st, ev.event_data.comm.process_tgid);
+				break;
+			case PROC_EVENT_EXIT:
+				if (ev.event_data.exit.process_pid == ev.event_data.exit.process_tgid)
+					procs_dirty_add(st, ev.event_data.exit.process_tgid);
+				break;
+			default:
+				break;
+			}
+		}
+	}
+	if (st->dirty.n > 1) qsort(st->dirty.v, st->dirty.n, sizeof *st->dirty.v, procs_pid_cmp);
+	return st->cn_lost ? -1 : 0;
+}
+
 /* ---------------------------------------------------------------- refresh */
 
-static int procs_prev_cmp(const void *a, const void *b)
+static int procs_rec_cmp(const void *a, const void *b)
 {
-	pid_t x = ((const struct procs_prev *)a)->pid, y = ((const struct procs_prev *)b)->pid;
+	pid_t x = ((const struct procs_rec *)a)->pid, y = ((const struct procs_rec *)b)->pid;
 	return (x > y) - (x < y);
 }
 
-static const struct procs_prev *procs_prev_find(const struct procs_state *st, pid_t pid,
-						 unsigned long long began)
+/* The previous record of pid (any start time), NULL none. */
+static struct procs_rec *procs_prev_of(struct procs_state *st, pid_t pid)
 {
-	struct procs_prev key = { .pid = pid };
-	const struct procs_prev *p = st->prev.n ?
-		bsearch(&key, st->prev.v, st->prev.n, sizeof key, procs_prev_cmp) : NULL;
-	return p && p->began == began ? p : NULL;
-}
-
-static int procs_cmp_pid(const void *a, const void *b)
-{
-	pid_t x = ((const struct gw_proc *)a)->pid, y = ((const struct gw_proc *)b)->pid;
-	return (x > y) - (x < y);
+	struct procs_rec key = { .pid = pid };
+	return st->prev.n ? bsearch(&key, st->prev.v, st->prev.n, sizeof key, procs_rec_cmp) : NULL;
 }
 
 int procs_find(const struct gw_snapshot *s, pid_t pid)
@@ -287,77 +460,187 @@ static void procs_join_argv(char **v, char *out, size_t size)
 		gw_append(out, size, "%s%s", i ? " " : "", v[i]);
 }
 
+/* Fill a new (zeroed) record from one libproc2 stack (with_cmdline: the
+ * handle had that item). PIDS_VAL only indexes the stack: its info
+ * argument is unused. */
+static void procs_rec_fill(struct procs_state *st, struct procs_rec *r, struct pids_stack *k, int with_cmdline)
+{
+	const char *user = PIDS_VAL(I_EUSER, str, k, NULL);
+	const char *comm = PIDS_VAL(I_CMD, str, k, NULL);
+	r->pid = PIDS_VAL(I_PID, s_int, k, NULL);
+	r->ppid = PIDS_VAL(I_PPID, s_int, k, NULL);
+	r->uid = PIDS_VAL(I_EUID, u_int, k, NULL);
+	r->gid = PIDS_VAL(I_EGID, u_int, k, NULL);
+	GW_COPY(r->user, user ? user : "");
+	r->state = PIDS_VAL(I_STATE, s_ch, k, NULL);
+	GW_COPY(r->comm, comm ? comm : "");
+	r->rss_kb = PIDS_VAL(I_RSS, ul_int, k, NULL) * (unsigned long)st->page_kb;
+	r->ticks = PIDS_VAL(I_TICS_ALL, ull_int, k, NULL);
+	r->began = PIDS_VAL(I_TICS_BEGAN, ull_int, k, NULL);
+	r->stack = PIDS_VAL(I_STACK, ul_int, k, NULL);
+	r->fresh = 1;
+	if (with_cmdline) {
+		char line[GW_LINE];
+		procs_join_argv(PIDS_VAL(I_CMDLINE_V, strv, k, NULL), line, sizeof line);
+		r->cmdline = line[0] ? gw_xstrdup(line) : NULL;
+		r->have_cmdline = 1;
+	}
+}
+
+/* Read stat + cmdline of the pids with libproc2 selects into new records
+ * appended to out. A pid gone in between is simply not appended. */
+static void procs_select(struct procs_state *st, const unsigned *pids, size_t n, void *out_vec)
+{
+	GW_VEC(struct procs_rec) *out = out_vec;
+	if (!n) return;
+	if (!st->sel_info && procps_pids_new(&st->sel_info, procs_items, I_MAX) < 0) {
+		st->sel_info = NULL;
+		return;
+	}
+	for (size_t at = 0; at < n; at += PROCS_SELECT_MAX) {
+		int chunk = (int)(n - at < PROCS_SELECT_MAX ? n - at : PROCS_SELECT_MAX);
+		struct pids_fetch *f = procps_pids_select(st->sel_info, (unsigned *)pids + at, chunk, PIDS_SELECT_PID);
+		if (!f) continue;
+		for (int i = 0; i < f->counts->total; i++)
+			procs_rec_fill(st, gw_vec_push(out), f->stacks[i], 1);
+	}
+}
+
 int procs_refresh(struct gw_snapshot *s, struct procs_state *st)
 {
 	struct timespec bt;
 	double now = gw_now(), mono = gw_mono(), boot;
-	GW_VEC(struct procs_prev) next = { 0 };
+	GW_VEC(struct procs_rec) next = { 0 };
+	GW_VEC(unsigned) want = { 0 };
 
-	if (!st->info && procps_pids_new(&st->info, procs_items, I_MAX) < 0) {
-		st->info = NULL;
-		snapshot_note(s, "procs", "libproc2: cannot open the process table");
-		return -1;
-	}
 	clock_gettime(CLOCK_BOOTTIME, &bt);
 	boot = now - (bt.tv_sec + bt.tv_nsec / 1e9);
 
-	struct pids_fetch *f = procps_pids_reap(st->info, PIDS_FETCH_TASKS_ONLY);
-	if (!f) {
-		snapshot_note(s, "procs", "libproc2: reading /proc failed: %s", strerror(errno));
-		return -1;
-	}
-	gw_vec_clear(&s->procs);
-	double dt = st->prev_mono > 0 ? mono - st->prev_mono : 0;
-	for (int i = 0; i < f->counts->total; i++) {
-		struct pids_stack *k = f->stacks[i];
-		struct gw_proc *p = gw_vec_push(&s->procs);
-		const char *user;
-
-		p->pid = PIDS_VAL(I_PID, s_int, k, st->info);
-		p->ppid = PIDS_VAL(I_PPID, s_int, k, st->info);
-		p->uid = PIDS_VAL(I_EUID, u_int, k, st->info);
-		p->gid = PIDS_VAL(I_EGID, u_int, k, st->info);
-		user = PIDS_VAL(I_EUSER, str, k, st->info);
-		GW_COPY(p->user, user ? user : "");
-		p->state = PIDS_VAL(I_STATE, s_ch, k, st->info);
-		GW_COPY(p->comm, PIDS_VAL(I_CMD, str, k, st->info) ? PIDS_VAL(I_CMD, str, k, st->info) : "");
-		procs_join_argv(PIDS_VAL(I_CMDLINE_V, strv, k, st->info), p->cmdline, sizeof p->cmdline);
-		p->rss_kb = PIDS_VAL(I_RSS, ul_int, k, st->info) * (unsigned long)st->page_kb;
-		p->cpu_ticks = PIDS_VAL(I_TICS_ALL, ull_int, k, st->info);
-		unsigned long long began = PIDS_VAL(I_TICS_BEGAN, ull_int, k, st->info);
-		p->start_time = boot + (double)began / (double)st->hertz;
-
-		const struct procs_prev *old = procs_prev_find(st, p->pid, began);
-		if (old && dt > 0 && p->cpu_ticks >= old->ticks)
-			p->cpu_pct = (double)(p->cpu_ticks - old->ticks) / (double)st->hertz / dt * 100.0;
-		if (old) {
-			GW_COPY(p->cgroup, old->cgroup);
-			GW_COPY(p->unit, old->unit);
-		} else if (p->ppid != 2 && p->pid != 2) {     /* kernel threads: no cgroup of interest */
-			procs_read_cgroup(p->pid, p->cgroup, sizeof p->cgroup);
-			procs_unit_from_cgroup(p->cgroup, p->unit, sizeof p->unit);
+	int full = procs_cn_drain(st) < 0 || !st->full_mono || mono - st->full_mono >= PROCS_FULL_EVERY;
+	if (full) {
+		/* Every process. Without the connector this is every tick: stat
+		 * only, cmdlines below for those that need one. Else (the first
+		 * pass, the periodic one, after lost events) stat + cmdline in one
+		 * go, and the stat-only handle is never needed (its memory saved). */
+		int with_cmdline = st->cn_fd >= 0 || !st->prev.n;
+		struct pids_info **info = with_cmdline ? &st->sel_info : &st->info;
+		struct pids_fetch *f = NULL;
+		if (!*info && procps_pids_new(info, procs_items, with_cmdline ? I_MAX : I_MAX - 1) < 0) {
+			*info = NULL;
+			snapshot_note(s, "procs", "libproc2: cannot open the process table");
+		} else if (!(f = procps_pids_reap(*info, PIDS_FETCH_TASKS_ONLY))) {
+			snapshot_note(s, "procs", "libproc2: reading /proc failed: %s", strerror(errno));
 		}
-		struct procs_prev *n = gw_vec_push(&next);
-		n->pid = p->pid;
-		n->began = began;
-		n->ticks = p->cpu_ticks;
-		GW_COPY(n->cgroup, p->cgroup);
-		GW_COPY(n->unit, p->unit);
+		if (!f) {
+			gw_vec_clear(&st->dirty);
+			return -1;
+		}
+		for (int i = 0; i < f->counts->total; i++)
+			procs_rec_fill(st, gw_vec_push(&next), f->stacks[i], with_cmdline);
+		st->full_mono = mono;
+		st->cn_lost = 0;
+	} else {
+		/* The events name every process that appeared (fork), went
+		 * (exit) or changed: the others are kept as they were, without
+		 * even a readdir of /proc. */
+		for (size_t i = 0; i < st->prev.n; i++) {
+			struct procs_rec *old = &st->prev.v[i];
+			if (old->watch || procs_dirty_has(st, old->pid) || procs_dirty_has(st, old->ppid)) {
+				*(unsigned *)gw_vec_push(&want) = (unsigned)old->pid;
+				continue;
+			}
+			struct procs_rec *r = gw_vec_push(&next);
+			*r = *old;                   /* its strings move along */
+			r->fresh = 0;
+			old->cmdline = old->cgroup = NULL;
+		}
+		for (size_t i = 0; i < st->dirty.n; i++)     /* new ones (sorted: once each) */
+			if ((i == 0 || st->dirty.v[i] != st->dirty.v[i - 1]) && !procs_prev_of(st, st->dirty.v[i]))
+				*(unsigned *)gw_vec_push(&want) = (unsigned)st->dirty.v[i];
+		procs_select(st, want.v, want.n, &next);
+		gw_vec_clear(&want);
 	}
+	gw_vec_clear(&st->dirty);
+	if (next.n > 1) qsort(next.v, next.n, sizeof *next.v, procs_rec_cmp);
 
-	if (s->procs.n)                      /* qsort(NULL, 0) is UB (nonnull) */
-		qsort(s->procs.v, s->procs.n, sizeof *s->procs.v, procs_cmp_pid);
-	if (next.n)
-		qsort(next.v, next.n, sizeof *next.v, procs_prev_cmp);
-	gw_vec_free(&st->prev);
-	st->prev.v = next.v;
-	st->prev.n = next.n;
-	st->prev.cap = next.cap;
-	st->prev_mono = mono;
+	/* what the records read now inherit from their last read */
+	for (size_t i = 0; i < next.n; i++) {
+		struct procs_rec *r = &next.v[i];
+		if (!r->fresh) continue;
+		r->when = mono;
+		struct procs_rec *old = procs_prev_of(st, r->pid);
+		if (old && old->began != r->began) old = NULL;     /* a new process under a reused pid */
+		/* over the time since that read: a kept record may be many ticks old */
+		double dt = old ? mono - old->when : 0;
+		if (old && dt > 0 && r->ticks >= old->ticks)
+			r->cpu_pct = (double)(r->ticks - old->ticks) / (double)st->hertz / dt * 100.0;
+		if (old) {
+			r->cgroup = old->cgroup;
+			old->cgroup = NULL;
+			GW_COPY(r->unit, old->unit);
+		} else if (r->ppid != 2 && r->pid != 2) {     /* kernel threads: no cgroup of interest */
+			char cg[GW_PATH];
+			procs_read_cgroup(r->pid, cg, sizeof cg);
+			procs_unit_from_cgroup(cg, r->unit, sizeof r->unit);
+			r->cgroup = cg[0] ? gw_xstrdup(cg) : NULL;
+		}
+		if (r->have_cmdline) continue;
+		/* stat only (the full walk): the cmdline stays unless it may have changed */
+		if (old && !old->watch && old->stack == r->stack && (old->state == 'Z') == (r->state == 'Z') &&
+		    !strcmp(old->comm, r->comm)) {
+			r->cmdline = old->cmdline;
+			old->cmdline = NULL;
+		} else {
+			*(unsigned *)gw_vec_push(&want) = (unsigned)r->pid;
+		}
+	}
+	if (want.n) {
+		/* fresher records for those: stat again, with the cmdline */
+		size_t before = next.n;
+		procs_select(st, want.v, want.n, &next);
+		for (size_t i = before; i < next.n; i++) {
+			struct procs_rec key = next.v[i];
+			struct procs_rec *r = bsearch(&key, next.v, before, sizeof key, procs_rec_cmp);
+			if (!r || r->began != key.began) {
+				procs_recs_free(&next.v[i], 1);
+				continue;
+			}
+			/* keep what was derived above (cpu%, cgroup, unit); take the new cmdline */
+			free(r->cmdline);
+			r->cmdline = key.cmdline;
+			free(key.cgroup);
+		}
+		next.n = before;
+	}
+	gw_vec_free(&want);
+
+	gw_vec_clear(&s->procs);
+	if (s->procs.cap < next.n) {         /* exactly: a gw_proc is big and this is per snapshot */
+		s->procs.v = gw_xrealloc(s->procs.v, next.n * sizeof *s->procs.v);
+		s->procs.cap = next.n;
+	}
+	for (size_t i = 0; i < next.n; i++) {
+		const struct procs_rec *r = &next.v[i];
+		struct gw_proc *p = gw_vec_push(&s->procs);
+		p->pid = r->pid;
+		p->ppid = r->ppid;
+		p->uid = r->uid;
+		p->gid = r->gid;
+		GW_COPY(p->user, r->user);
+		p->state = r->state;
+		GW_COPY(p->comm, r->comm);
+		GW_COPY(p->cmdline, r->cmdline ? r->cmdline : "");
+		p->rss_kb = r->rss_kb;
+		p->start_time = boot + (double)r->began / (double)st->hertz;
+		p->cpu_pct = r->cpu_pct;
+		p->cpu_ticks = r->ticks;
+		GW_COPY(p->cgroup, r->cgroup ? r->cgroup : "");
+		GW_COPY(p->unit, r->unit);
+	}
 
 	/* roles: first alone, then again knowing the parent's first-pass role
 	 * (gunicorn/uvicorn workers are children of their master) */
-	enum gw_role *base = gw_xcalloc(s->procs.n, sizeof *base);
+	enum gw_role *base = gw_xcalloc(s->procs.n ? s->procs.n : 1, sizeof *base);
 	for (size_t i = 0; i < s->procs.n; i++)
 		base[i] = procs_classify(s->procs.v[i].cmdline, s->procs.v[i].comm, GW_ROLE_OTHER);
 	for (size_t i = 0; i < s->procs.n; i++) {
@@ -365,10 +648,20 @@ int procs_refresh(struct gw_snapshot *s, struct procs_state *st)
 		int pi = procs_find(s, p->ppid);
 		enum gw_role pr = pi >= 0 ? base[pi] : GW_ROLE_OTHER;
 		p->role = pr == GW_ROLE_OTHER ? base[i] : procs_classify(p->cmdline, p->comm, pr);
-		if (p->role == GW_ROLE_NGINX_WORKER)
+		if (p->role == GW_ROLE_NGINX_WORKER)     /* sockperm needs the worker's groups */
 			procs_read_groups(p);
+		/* a zombie too: its reaping sends no event, only a read shows it
+		 * gone; and without the connector a python (see top) */
+		next.v[i].watch = p->role != GW_ROLE_OTHER || p->state == 'Z' ||
+				  (st->cn_fd < 0 && procs_is_python(p->comm));
 	}
 	free(base);
+
+	procs_recs_free(st->prev.v, st->prev.n);
+	gw_vec_free(&st->prev);
+	st->prev.v = next.v;
+	st->prev.n = next.n;
+	st->prev.cap = next.cap;
 	return 0;
 }
 
@@ -412,18 +705,23 @@ void procs_nginx_runtime(struct gw_snapshot *s)
 	struct gw_nginx_runtime *n = &s->nginx;
 	const struct gw_proc *master = NULL, *first = NULL;
 
+	char b[PATH_MAX];
+	int have_b = -1;                 /* realpath of our config: once, when needed */
+
 	memset(n, 0, sizeof *n);
 	/* The master that runs THIS config: its -c names it. A master without
 	 * -c runs the compiled-in default and may be ours; a master whose -c
 	 * names another file is another nginx, never ours. */
 	for (size_t i = 0; i < s->procs.n; i++) {
 		const struct gw_proc *p = &s->procs.v[i];
-		char conf[GW_PATH], a[PATH_MAX], b[PATH_MAX];
+		char conf[GW_PATH], a[PATH_MAX];
 		if (p->role != GW_ROLE_NGINX_MASTER) continue;
 		procs_master_conf(p->cmdline, conf, sizeof conf);
 		if (!s->conf.conf_path[0]) { master = p; break; }
+		if (conf[0] && strcmp(conf, s->conf.conf_path) && have_b < 0)
+			have_b = realpath(s->conf.conf_path, b) != NULL;
 		if (!strcmp(conf, s->conf.conf_path) ||
-		    (conf[0] && realpath(conf, a) && realpath(s->conf.conf_path, b) && !strcmp(a, b)) ||
+		    (conf[0] && have_b > 0 && realpath(conf, a) && !strcmp(a, b)) ||
 		    (!conf[0] && !strcmp(s->conf.conf_path, "/etc/nginx/nginx.conf"))) {
 			master = p;
 			break;

@@ -3,10 +3,16 @@
  * Order matters: processes first (they locate the running nginx and its
  * config), then the config (targets, log paths, worker user), then listeners
  * and permissions (they need the targets), then the log tails, then the two
- * asynchronous probes: HTTP to every target and `nginx -t`. */
+ * asynchronous probes: HTTP to every target and `nginx -t`.
+ *
+ * The dashboard repeats a pass every tick on a host that mostly did not
+ * change: the config is re-parsed only when a file of it changed and a log
+ * tail is re-read only when its file changed (caches below, see
+ * nginx_conf.h and logread.h); the HTTP probes run every tick. */
 #include "gather.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +48,8 @@ struct gather {
 	sd_event *e;
 	const struct gw_options *o;
 	struct procs_state *ps;
+	struct nginx_conf_cache *conf_cache;
+	struct logread_cache *log_cache;
 	struct upstream_prober *up;
 	struct units_prober *units;  /* NULL when not built in */
 	struct docker_prober *docker;
@@ -58,9 +66,18 @@ struct gather {
 struct gather *gather_new(sd_event *e, const struct gw_options *o)
 {
 	struct gather *g = gw_xcalloc(1, sizeof *g);
+	/* Every pass allocates a snapshot of the same size as the last one
+	 * (the process table alone is some 200 KiB) and frees the older one.
+	 * glibc's defaults would mmap such a table afresh each time (its
+	 * dynamic threshold only grows past sizes already freed) or trim the
+	 * freed heap: a few dozen page faults per tick. Keep it in the heap. */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	mallopt(M_TRIM_THRESHOLD, 4 << 20);
 	g->e = sd_event_ref(e);
 	g->o = o;
 	g->ps = procs_state_new();
+	g->conf_cache = nginx_conf_cache_new();
+	g->log_cache = logread_cache_new();
 	g->up = upstream_prober_new(e);
 	if (units_prober_new) g->units = units_prober_new(e);
 	if (docker_prober_new) g->docker = docker_prober_new(e);
@@ -75,6 +92,8 @@ void gather_free(struct gather *g)
 	if (g->units) units_prober_free(g->units);
 	if (g->docker) docker_prober_free(g->docker);
 	procs_state_free(g->ps);
+	nginx_conf_cache_free(g->conf_cache);
+	logread_cache_free(g->log_cache);
 	sd_event_unref(g->e);
 	free(g);
 }
@@ -139,7 +158,7 @@ static int seen_path(const struct gw_snapshot *s, const char *path)
 
 /* App log files named on an app server's command line (gunicorn
  * --error-logfile / --log-file). */
-static void app_logs_from_cmdlines(struct gw_snapshot *s, double since)
+static void app_logs_from_cmdlines(struct gather *g, struct gw_snapshot *s, double since)
 {
 	for (size_t i = 0; i < s->procs.n; i++) {
 		const struct gw_proc *p = &s->procs.v[i];
@@ -154,7 +173,7 @@ static void app_logs_from_cmdlines(struct gw_snapshot *s, double since)
 			else if (gw_starts_with(tok, "--error-logfile=")) val = tok + 16;
 			else if (gw_starts_with(tok, "--log-file=")) val = tok + 11;
 			if (val && val[0] == '/' && !seen_path(s, val))
-				logread_tail(s, val, "app", LOGREAD_APP, LOG_TAIL_BYTES, since);
+				logread_tail_cached(g->log_cache, s, val, "app", LOGREAD_APP, LOG_TAIL_BYTES, since);
 		}
 	}
 }
@@ -167,25 +186,30 @@ static void read_logs(struct gather *g, struct gw_snapshot *s)
 
 	if (o->error_logs.n) {
 		for (size_t i = 0; i < o->error_logs.n; i++)
-			logread_tail(s, o->error_logs.v[i], "nginx-error", LOGREAD_NGINX_ERROR, LOG_TAIL_BYTES, since);
+			logread_tail_cached(g->log_cache, s, o->error_logs.v[i], "nginx-error", LOGREAD_NGINX_ERROR,
+					    LOG_TAIL_BYTES, since);
 	} else {
 		for (size_t i = 0; i < s->conf.logs.n; i++) {
 			const struct gw_conf_log *l = &s->conf.logs.v[i];
 			if (l->is_access || !path_is_file_log(l->path) || seen_path(s, l->path)) continue;
-			logread_tail(s, l->path, "nginx-error", LOGREAD_NGINX_ERROR, LOG_TAIL_BYTES, since);
+			logread_tail_cached(g->log_cache, s, l->path, "nginx-error", LOGREAD_NGINX_ERROR,
+					    LOG_TAIL_BYTES, since);
 		}
 		if (!s->log_sources.n && s->conf.parsed) {
 			const char *def = "/var/log/nginx/error.log";   /* Debian's compiled-in default */
 			if (access(def, F_OK) == 0)
-				logread_tail(s, def, "nginx-error", LOGREAD_NGINX_ERROR, LOG_TAIL_BYTES, since);
+				logread_tail_cached(g->log_cache, s, def, "nginx-error", LOGREAD_NGINX_ERROR,
+						    LOG_TAIL_BYTES, since);
 		}
 	}
 	for (size_t i = 0; i < o->app_logs.n; i++) {
 		const char *a = o->app_logs.v[i];
 		if (gw_starts_with(a, "unit:")) continue;   /* read by the journal probe (main adds it to --unit) */
-		if (!seen_path(s, a)) logread_tail(s, a, "app", LOGREAD_APP, LOG_TAIL_BYTES, since);
+		if (!seen_path(s, a))
+			logread_tail_cached(g->log_cache, s, a, "app", LOGREAD_APP, LOG_TAIL_BYTES, since);
 	}
-	app_logs_from_cmdlines(s, since);
+	app_logs_from_cmdlines(g, s, since);
+	logread_cache_sweep(g->log_cache);
 	for (size_t i = 0; i < s->log_sources.n; i++) {
 		const struct gw_log_source *ls = &s->log_sources.v[i];
 		if (!ls->readable)
@@ -261,7 +285,7 @@ int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapsh
 		gw_fmt(s->unknown_reason, sizeof s->unknown_reason, "--nginx-conf %s: %s", conf, strerror(errno));
 		GW_COPY(s->conf.conf_path, conf);
 	} else {
-		nginx_conf_parse(&s->conf, conf, prefix);
+		nginx_conf_parse_cached(g->conf_cache, &s->conf, conf, prefix);
 		GW_COPY(s->conf.conf_source, source);
 		if (!s->conf.ok && !s->conf.files.n) {
 			s->unknown = 1;

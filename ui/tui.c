@@ -181,7 +181,8 @@ static void tui_start_pass(struct tui *t)
 	snapshot_init(&t->snap[fill]);
 	t->running = 1;
 	t->pass_started = gw_mono();
-	t->hdr_dirty = 1;
+	/* no header redraw for "probing": a pass is usually in within
+	 * milliseconds; one that takes longer shows it at the next 1 s tick */
 	if (gather_start(t->g, &t->snap[fill], tui_snap(t), tui_pass_done, t) < 0) {
 		t->running = 0;
 		snapshot_free(&t->snap[fill]);
@@ -457,8 +458,10 @@ static void tui_apply_layout(struct tui *t)
 static void tui_draw(struct tui *t)
 {
 	int drew = 0;
-	if (t->layout_dirty)
+	if (t->layout_dirty) {
 		tui_apply_layout(t);
+		drew = 1;
+	}
 	if (t->lay.too_small) {
 		werase(stdscr);
 		mvwaddnstr(stdscr, t->rows / 2 - 1, 0, "terminal too small", t->cols);
@@ -503,12 +506,20 @@ static void tui_draw(struct tui *t)
 		tui_draw_footer(t);
 		drew = 1;
 	}
-	if (t->ov != OV_NONE && (t->ov_dirty || drew || !t->ovw))
+	if (t->ov != OV_NONE && (t->ov_dirty || drew || !t->ovw)) {
 		overlay_draw(t);
-	if (t->confirming && (t->ov_dirty || drew || !t->cfw))
+		drew = 1;
+	}
+	if (t->confirming && (t->ov_dirty || drew || !t->cfw)) {
 		tui_act_draw(t);
+		drew = 1;
+	}
 	t->ov_dirty = 0;
-	doupdate();
+	/* This runs after every event (each curl socket event, timer, key):
+	 * doupdate with nothing queued still costs four syscalls (SIGTSTP
+	 * handler swap, typeahead poll), so only when something was drawn. */
+	if (drew)
+		doupdate();
 }
 
 /* ------------------------------------------------------------ event sources */
