@@ -49,7 +49,8 @@ check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi
 # SANITIZE=1); build it here when run alone
 LSDRIVE=$ROOT/${OBJDIR:-build/rel}/tests/lsdrive
 if [ ! -x "$LSDRIVE" ]; then
-	make -s -C "$ROOT" "${OBJDIR:-build/rel}/tests/lsdrive" $([ "${OBJDIR:-}" = build/san ] && echo SANITIZE=1) >/dev/null ||
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$ROOT" "${OBJDIR:-build/rel}/tests/lsdrive" \
+		SANITIZE="$([ "${OBJDIR:-}" = build/san ] && echo 1 || echo 0)" >/dev/null ||
 		{ notok "build lsdrive"; exit 1; }
 fi
 cp "$LSDRIVE" "$OUT/lsdrive"

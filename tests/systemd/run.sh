@@ -26,7 +26,8 @@ trap 'exit 130' INT TERM
 cp "$GWTOP" "$T/gwtop"
 # the drivers, linked with the project's objects (plain build: they run
 # inside the box, where a sanitizer's leak report would only be noise)
-make -s -C "$ROOT" build/rel/tests/actdrv build/rel/tests/unitsdrv >/dev/null ||
+# (not the caller's make flags: under `make test SANITIZE=1` they say build/san)
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$ROOT" SANITIZE=0 build/rel/tests/actdrv build/rel/tests/unitsdrv >/dev/null ||
 	{ echo "Bail out! cannot build actdrv / unitsdrv"; exit 1; }
 cp "$ROOT/build/rel/tests/actdrv" "$ROOT/build/rel/tests/unitsdrv" "$T/"
 
