@@ -1,13 +1,22 @@
-/* fuzz_logclass.c — libFuzzer target for the pure log classifiers
- * (probes/logclass.c): nginx error.log, gunicorn/uvicorn/Python app lines,
- * kernel OOM lines. The input is one line of any bytes (not
+/* fuzz_logclass.c — libFuzzer target for the pure log classifiers:
+ * nginx error.log, gunicorn/uvicorn/Python app lines, kernel OOM lines
+ * (probes/logclass.c), nginx access.log lines and 5xx counting
+ * (probes/accesslog.c), systemd's messages about a unit
+ * (journal_classify_manager) and the secret masking applied to journal
+ * lines (db_mask_text). The input is one line of any bytes (not
  * NUL-terminated: it is copied to an exact-size heap buffer so ASan sees
- * any read past its end). Properties: no crash/UB; kind in range; every
- * string field NUL-terminated; the return value agrees with the kind. */
+ * any read past its end); for the access.log counters it is also split
+ * into lines. Properties: no crash/UB; kind in range; every string field
+ * NUL-terminated; the return value agrees with the kind; a parsed access
+ * line has a time and a status in 100..599; the per-minute sums and the
+ * 5xx burst agree with each other. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "accesslog.h"
+#include "db.h"
+#include "journal.h"
 #include "logclass.h"
 
 #define FZ_TERMINATED(a) do { if (!memchr((a), '\0', sizeof(a))) abort(); } while (0)
@@ -22,6 +31,46 @@ static void fz_check(const struct gw_log_event *ev)
 	FZ_TERMINATED(ev->request);
 	FZ_TERMINATED(ev->detail);
 	FZ_TERMINATED(ev->line);
+}
+
+static void fz_access_one(const char *line, size_t len, struct accesslog_stats *st, double *newest)
+{
+	struct accesslog_entry e;
+	memset(&e, 0xA5, sizeof e);
+	int r = accesslog_parse(line, len, &e);
+	FZ_TERMINATED(e.method);
+	if (!r) return;
+	if (!e.time || e.time != e.time || e.status < 100 || e.status > 599) abort();
+	accesslog_stats_add(st, e.time, e.status);
+	if (e.time > *newest) *newest = e.time;
+}
+
+/* Every line of the input into the counters, then the 5xx sums and burst. */
+static void fz_access(const char *buf, size_t size)
+{
+	static struct accesslog_stats st;
+	double newest = 0;
+	memset(&st, 0, sizeof st);
+	fz_access_one(buf, size, &st, &newest);   /* the whole input as one line */
+	memset(&st, 0, sizeof st);
+	newest = 0;
+	for (const char *p = buf, *end = buf + size; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		fz_access_one(p, n, &st, &newest);
+		p += n + 1;
+	}
+	if (!newest) return;
+	struct accesslog_minute sum;
+	accesslog_stats_sum(&st, newest, ACCESSLOG_MINUTES, &sum);
+	if (sum.n5xx > sum.total || sum.n502 + sum.n503 + sum.n504 > sum.n5xx) abort();
+	double start, last;
+	unsigned count;
+	if (accesslog_burst(&st, newest, 3600, &start, &last, &count)) {
+		if (!count || count > sum.n5xx || start > last || last > newest) abort();
+	} else if (sum.n5xx) {
+		abort();                     /* a 5xx in the last hour is a current burst */
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -46,6 +95,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_check(&ev);
 	if (r && ev.kind != GW_LOG_OOM_KILL) abort();
 
+	memset(&ev, 0xA5, sizeof ev);
+	r = journal_classify_manager(line, size, &ev);
+	fz_check(&ev);
+	if (r < 0 || r > 2 || (r == 1) != (ev.kind == GW_LOG_APP_CONFIG)) abort();
+	if (r) {                             /* as journal_unit_events keeps it */
+		db_mask_text(ev.line, sizeof ev.line);
+		db_mask_text(ev.detail, sizeof ev.detail);
+		fz_check(&ev);
+	}
+
+	fz_access(line, size);
 	free(line);
 	return 0;
 }

@@ -168,6 +168,8 @@ size_t docker_log_stamp(const char *line, size_t len, int64_t *ns)
 		k++;
 	else if (*end || k != len)
 		return 0;
+	if (sec < 0 || sec > INT64_MAX / 1000000000 - 1)   /* year > 2262: not a stamp we can hold */
+		return 0;
 	*ns = (int64_t)sec * 1000000000 + nsec;
 	return k;
 }
