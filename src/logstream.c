@@ -819,9 +819,11 @@ static void ls_jentry(struct logstream *ls, struct ls_batch *b, int backfill)
 	if (sd_journal_get_realtime_usec(ls->j, &usec) < 0) return;
 	int si = ls_jsource(ls);
 	if (si < 0) return;
-	/* after a match change, entries of sources already followed up to
-	 * j_last_usec were taken before */
-	if (usec <= ls->j_last_usec && (size_t)si < ls->j_matched_n && ls->j_matched[si]) return;
+	/* the walk after a match change passes entries of sources already
+	 * followed up to j_last_usec: taken before. Live reading only moves
+	 * forward, so an entry stamped at or before the newest (the same
+	 * microsecond, a clock stepped back) is new there. */
+	if (backfill && usec <= ls->j_last_usec && (size_t)si < ls->j_matched_n && ls->j_matched[si]) return;
 	const char *msg, *pr;
 	size_t mlen, plen;
 	if (!ls_jfield(ls->j, "MESSAGE", &msg, &mlen)) {

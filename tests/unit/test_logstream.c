@@ -590,6 +590,16 @@ static void test_journal_follow(void **state)
 		assert_int_equal(count_lines(ls, -1, want), 1);
 	}
 	assert_ordered(ls);
+
+	/* live entries stamped at the newest line's time, and before it (a
+	 * clock stepped back): each arrives once */
+	exp[0] = '\0';
+	entry(exp, sizeof exp, now - 4, "_SYSTEMD_UNIT=app.service\nPRIORITY=6\n", "same stamp id=7");
+	entry(exp, sizeof exp, now - 9, "_SYSTEMD_UNIT=app.service\nPRIORITY=6\n", "clock stepped back id=8");
+	journal_write(dir, exp);
+	assert_int_equal(pump(ls, sa, "id=8", 1), 1);
+	assert_int_equal(count_lines(ls, -1, "id=7"), 1);
+	assert_int_equal(count_lines(ls, -1, "id=8"), 1);
 	logstream_free(ls);
 }
 
