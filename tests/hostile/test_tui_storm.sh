@@ -72,8 +72,10 @@ quit_check() {
 	"${TM[@]}" send-keys -t s q
 	local _
 	for _ in $(seq 50); do [ -s "$OUT/exit" ] && break; sleep 0.1; done
-	[ "$(cat "$OUT/exit" 2>/dev/null)" = 0 ]
-	t_result "$1: q quits with exit code 0 (got '$(cat "$OUT/exit" 2>/dev/null)')" $?
+	local rc got
+	got=$(cat "$OUT/exit" 2>/dev/null)
+	[ "$got" = 0 ]; rc=$?     # ($? after a $(...) in t_result's message would be that command's)
+	t_result "$1: q quits with exit code 0 (got '$got')" "$rc"
 }
 
 # --- 1. SIGWINCH storm ---------------------------------------------------
