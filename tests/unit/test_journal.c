@@ -25,8 +25,8 @@
 #include <systemd/sd-messages.h>
 
 #include "journal.h"
+#include "journal_remote.h"
 
-#define REMOTE "/lib/systemd/systemd-journal-remote"
 
 static char tmp[256];
 
@@ -53,25 +53,13 @@ static int teardown(void **state)
 static void journal_write(const char *export)
 {
 	char out[600], in[600];
-	snprintf(out, sizeof out, "--output=%s/j.journal", tmp);
+	snprintf(out, sizeof out, "%s/j.journal", tmp);
 	snprintf(in, sizeof in, "%s/in.export", tmp);
 	FILE *f = fopen(in, "w");
 	assert_non_null(f);
 	fputs(export, f);
 	fclose(f);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fd = open(in, O_RDONLY);
-		int dn = open("/dev/null", O_WRONLY);
-		dup2(fd, 0);
-		dup2(dn, 2);
-		execl(REMOTE, "systemd-journal-remote", out, "-", (char *)NULL);
-		_exit(127);
-	}
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	jr_write(in, out);
 	unlink(in);
 }
 
@@ -80,16 +68,8 @@ static double now;
 /* entry: one export record at now + dt */
 static void entry(char *buf, size_t size, double dt, const char *fields, const char *msg)
 {
-	char bid[64] = "";
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
-	if (f) {
-		if (fgets(bid, sizeof bid, f)) {
-			char *o = bid;
-			for (char *c = bid; *c; c++) if (*c != '-' && *c != '\n') *o++ = *c;
-			*o = '\0';
-		}
-		fclose(f);
-	}
+	char bid[64];
+	jr_boot_id(bid, sizeof bid);
 	snprintf(buf + strlen(buf), size - strlen(buf), "__REALTIME_TIMESTAMP=%llu\n_BOOT_ID=%s\n%sMESSAGE=%s\n\n",
 		 (unsigned long long)((now + dt) * 1e6), bid, fields, msg);
 }
@@ -111,7 +91,7 @@ static size_t count(const struct gw_snapshot *s, const char *needle)
 static void test_stop_noise_dropped(void **state)
 {
 	(void)state;
-	if (access(REMOTE, X_OK) != 0) skip();
+	if (access(JR_REMOTE, X_OK) != 0) skip();
 	static char exp[16384];
 	exp[0] = '\0';
 	now = (double)time(NULL) - 60;

@@ -31,8 +31,9 @@
 #include <unistd.h>
 
 #include "logstream.h"
+#include "journal_remote.h"
 
-#define JREMOTE "/lib/systemd/systemd-journal-remote"
+
 
 static char tmp[256], jdir[512];
 static sd_event *ev;
@@ -71,18 +72,10 @@ static int teardown(void **state)
  * appends to it). */
 static void jwrite(const char *file, int from, int to)
 {
-	char bid[64] = "", exp[512], tmpf[600];
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
-	if (f) {
-		if (fgets(bid, sizeof bid, f)) {
-			char *o = bid;
-			for (char *c = bid; *c; c++) if (*c != '-' && *c != '\n') *o++ = *c;
-			*o = '\0';
-		}
-		fclose(f);
-	}
+	char bid[64], exp[512], tmpf[600];
+	jr_boot_id(bid, sizeof bid);
 	snprintf(tmpf, sizeof tmpf, "%s/batch.export", tmp);
-	f = fopen(tmpf, "w");
+	FILE *f = fopen(tmpf, "w");
 	assert_non_null(f);
 	for (int i = from; i < to; i++) {
 		snprintf(exp, sizeof exp,
@@ -92,21 +85,7 @@ static void jwrite(const char *file, int from, int to)
 		fputs(exp, f);
 	}
 	fclose(f);
-	char out[700];
-	snprintf(out, sizeof out, "--output=%s", file);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int in = open(tmpf, O_RDONLY);
-		int dn = open("/dev/null", O_WRONLY);
-		dup2(in, 0);
-		dup2(dn, 2);
-		execl(JREMOTE, "systemd-journal-remote", out, "-", (char *)NULL);
-		_exit(127);
-	}
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	jr_write(tmpf, file);
 	unlink(tmpf);
 }
 
@@ -171,7 +150,7 @@ static struct logstream *follow(int *src)
 static void test_rotate_and_vacuum(void **state)
 {
 	(void)state;
-	if (access(JREMOTE, X_OK) != 0) skip();
+	if (access(JR_REMOTE, X_OK) != 0) skip();
 	char active[600], archived[600];
 	jpath(active, sizeof active, "j.journal");
 	jpath(archived, sizeof archived, "j@0000000000000001-0000000000000001.journal");
@@ -236,7 +215,7 @@ static void test_rotate_and_vacuum(void **state)
 static void test_rotate_often(void **state)
 {
 	(void)state;
-	if (access(JREMOTE, X_OK) != 0) skip();
+	if (access(JR_REMOTE, X_OK) != 0) skip();
 	char active[600], archived[600];
 	jpath(active, sizeof active, "j.journal");
 	jwrite(active, 0, 1);
@@ -268,7 +247,7 @@ static void test_rotate_often(void **state)
 static void test_truncated_under_reader(void **state)
 {
 	(void)state;
-	if (access(JREMOTE, X_OK) != 0) skip();
+	if (access(JR_REMOTE, X_OK) != 0) skip();
 	char active[600], second[600];
 	jpath(active, sizeof active, "j.journal");
 	jpath(second, sizeof second, "second.journal");

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "logstream.h"
+#include "journal_remote.h"
 #include "sanitize.h"
 
 static char tmp[256];
@@ -484,40 +485,20 @@ static void test_ring_cap(void **state)
 static void journal_write(const char *dir, const char *export)
 {
 	char out[600], tmpf[600];
-	snprintf(out, sizeof out, "--output=%s/j.journal", dir);
+	snprintf(out, sizeof out, "%s/j.journal", dir);
 	snprintf(tmpf, sizeof tmpf, "%s.export", dir);
 	FILE *f = fopen(tmpf, "w");
 	assert_non_null(f);
 	fputs(export, f);
 	fclose(f);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int in = open(tmpf, O_RDONLY);
-		int dn = open("/dev/null", O_WRONLY);
-		dup2(in, 0);
-		dup2(dn, 2);
-		execl("/lib/systemd/systemd-journal-remote", "systemd-journal-remote", out, "-", (char *)NULL);
-		_exit(127);
-	}
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	jr_write(tmpf, out);
 	unlink(tmpf);
 }
 
 static void entry(char *buf, size_t size, double t, const char *fields, const char *msg)
 {
-	char bid[64] = "";
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
-	if (f) {
-		if (fgets(bid, sizeof bid, f)) {
-			char *o = bid;
-			for (char *c = bid; *c; c++) if (*c != '-' && *c != '\n') *o++ = *c;
-			*o = '\0';
-		}
-		fclose(f);
-	}
+	char bid[64];
+	jr_boot_id(bid, sizeof bid);
 	snprintf(buf + strlen(buf), size - strlen(buf),
 		 "__REALTIME_TIMESTAMP=%llu\n_BOOT_ID=%s\n%sMESSAGE=%s\n\n",
 		 (unsigned long long)(t * 1e6), bid, fields, msg);
