@@ -362,6 +362,54 @@ static int np_deps_unchanged(struct nginx_conf_cache *cc)
 	return 1;
 }
 
+/* A file included N times (a conf.d glob from several server blocks, an
+ * include fan-out up to the file cap) was recorded N times: keep the first
+ * record of each path, in order, so the check per tick is one stat() per
+ * distinct file. Sorting indices by path keeps it n log n. */
+static const struct np_dep *np_dedupe_base;
+
+static int np_dep_idx_cmp(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const struct np_dep *x = &np_dedupe_base[i], *y = &np_dedupe_base[j];
+	if (x->is_glob != y->is_glob) return x->is_glob - y->is_glob;
+	int c = strcmp(x->path, y->path);
+	if (c) return c;
+	return i < j ? -1 : i > j;
+}
+
+static void np_deps_dedupe(struct nginx_conf_cache *cc)
+{
+	size_t n = cc->deps.n;
+	if (n < 2) return;
+	size_t *idx = gw_xmalloc(n * sizeof *idx);
+	unsigned char *drop = gw_xcalloc(n, 1);
+	for (size_t i = 0; i < n; i++) idx[i] = i;
+	np_dedupe_base = cc->deps.v;
+	qsort(idx, n, sizeof *idx, np_dep_idx_cmp);
+	for (size_t k = 1; k < n; k++) {
+		const struct np_dep *x = &cc->deps.v[idx[k - 1]], *y = &cc->deps.v[idx[k]];
+		if (x->is_glob == y->is_glob && !strcmp(x->path, y->path)) {
+			drop[idx[k]] = 1;
+			idx[k] = idx[k - 1];         /* the first of the run stays the reference */
+		}
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct np_dep *d = &cc->deps.v[i];
+		if (drop[i]) {
+			free(d->path);
+			free(d->matches);
+			free(d->dir);
+			continue;
+		}
+		cc->deps.v[o++] = *d;
+	}
+	cc->deps.n = o;
+	free(idx);
+	free(drop);
+}
+
 static void np_deps_free(struct nginx_conf_cache *cc)
 {
 	for (size_t i = 0; i < cc->deps.n; i++) {
@@ -1144,6 +1192,11 @@ unsigned nginx_conf_cache_parses(const struct nginx_conf_cache *cc)
 	return cc->parses;
 }
 
+size_t nginx_conf_cache_ndeps(const struct nginx_conf_cache *cc)
+{
+	return cc->deps.n;
+}
+
 void nginx_conf_cache_free(struct nginx_conf_cache *cc)
 {
 	if (!cc) return;
@@ -1171,6 +1224,7 @@ int nginx_conf_parse_cached(struct nginx_conf_cache *cc, struct gw_nginx_conf *c
 	cc->parsed_at = gw_now();
 	cc->parses++;
 	int rc = np_parse(c, conf_path, prefix, cc);
+	np_deps_dedupe(cc);
 	np_conf_copy(&cc->conf, c);
 	GW_COPY(cc->conf_path, conf_path);
 	GW_COPY(cc->prefix, prefix);

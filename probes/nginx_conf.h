@@ -11,7 +11,10 @@
 #include "model.h"
 
 #define NGINX_CONF_MAX_FILE   (16u * 1024 * 1024)   /* bigger file: error */
-#define NGINX_CONF_MAX_FILES  4096                  /* included files: more -> warning */
+/* included files: more -> warning (the fuzz target builds with a lower cap) */
+#ifndef NGINX_CONF_MAX_FILES
+#define NGINX_CONF_MAX_FILES  4096
+#endif
 #define NGINX_CONF_MAX_DEPTH  32                    /* include nesting: deeper -> warning */
 
 /* Find the config nginx uses. Order: override (--nginx-conf) -> the running
@@ -58,6 +61,9 @@ int nginx_conf_parse_cached(struct nginx_conf_cache *cc, struct gw_nginx_conf *c
 			    const char *conf_path, const char *prefix);
 /* How many real parses the cache made (for tests: unchanged = no parse). */
 unsigned nginx_conf_cache_parses(const struct nginx_conf_cache *cc);
+/* How many files and globs the cached parse depends on, each counted once
+ * however often it was included (each costs a stat() per tick). */
+size_t nginx_conf_cache_ndeps(const struct nginx_conf_cache *cc);
 
 /* Rebuild s->targets from s->conf: one target per direct pass, one per
  * server of a referenced upstream{} block, identical endpoints merged

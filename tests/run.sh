@@ -25,6 +25,7 @@ passed=0
 failed=0
 skipped=0
 failures=()
+failing_checks=()   # the FAIL / not ok lines of failed tests, repeated at the end
 
 LOGDIR=$(mktemp -d /tmp/gwtop-run.XXXXXX)
 trap 'rm -rf -- "$LOGDIR"' EXIT
@@ -52,6 +53,10 @@ record() {
 			printf 'FAIL  %-40s %3ss (exit %s)\n' "$name" "$secs" "$rc"
 		fi
 		head -n 400 "$log" | sed 's/^/      /'
+		local line
+		while IFS= read -r line; do
+			failing_checks+=("$name: $line")
+		done < <(grep -aE '^(FAIL|not ok|\[  FAILED  \]|\[  ERROR   \])' "$log" | head -n 20)
 		;;
 	esac
 }
@@ -118,6 +123,9 @@ fi
 
 if [ "$failed" -gt 0 ]; then
 	echo "failed: ${failures[*]}"
+	for c in "${failing_checks[@]}"; do
+		printf '  %s\n' "$c"
+	done
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

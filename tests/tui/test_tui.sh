@@ -34,7 +34,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 ok()   { PASSES=$((PASSES + 1)); echo "ok   - $*"; }
-bad()  { FAILS=$((FAILS + 1)); echo "FAIL - $*"; }
+# a failed check shows the screen it looked at (the CI log is all we get)
+bad()  {
+	FAILS=$((FAILS + 1)); echo "FAIL - $*"
+	[ -n "${LAST:-}" ] && tmux -u -L "$SOCK" capture-pane -p -t "$LAST" 2>/dev/null | sed "s/^/#   $LAST| /"
+	return 0
+}
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
 [ -x "$GWTOP" ] || { echo "no gwtop binary at $GWTOP (run make)"; exit 1; }
@@ -54,6 +59,7 @@ keys()   { tmux -L "$SOCK" send-keys -t "$1" "${@:2}"; }
 # wait_for NAME REGEX [SECONDS]: poll the screen until grep -E matches
 wait_for() {
 	local i n=$(( ${3:-10} * 20 ))
+	LAST=$1
 	for ((i = 0; i < n; i++)); do
 		cap "$1" | grep -Eq -- "$2" && return 0
 		sleep 0.05
@@ -62,6 +68,7 @@ wait_for() {
 }
 wait_gone() {
 	local i n=$(( ${3:-5} * 20 ))
+	LAST=$1
 	for ((i = 0; i < n; i++)); do
 		cap "$1" | grep -Eq -- "$2" || return 0
 		sleep 0.05
@@ -70,6 +77,7 @@ wait_gone() {
 }
 wait_exit() {
 	local i
+	LAST=$1
 	for ((i = 0; i < 100; i++)); do
 		[ -s "$TMP/$1.exit" ] && return 0
 		sleep 0.05

@@ -338,6 +338,40 @@ static void test_conf_cache_invalidates(void **state)
 	nginx_conf_cache_free(cc);
 }
 
+/* The same snippet included from 200 server blocks is one dependency (one
+ * stat per tick, not 200), and an edit of it is still seen. */
+static void test_conf_cache_dedupes_includes(void **state)
+{
+	(void)state;
+	char conf[128], snip[128];
+	snprintf(conf, sizeof conf, "%s/many.conf", dir);
+	snprintf(snip, sizeof snip, "%s/proxy_params", dir);
+	FILE *f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f, "events {}\nhttp {\n");
+	for (int i = 0; i < 200; i++)
+		fprintf(f, "  server { listen %d; location / { include proxy_params; proxy_pass http://127.0.0.1:%d; } }\n",
+			10000 + i, 20000 + i);
+	fprintf(f, "}\n");
+	assert_int_equal(fclose(f), 0);
+	put(snip, "proxy_read_timeout 30s;\n");
+	settle();
+
+	struct nginx_conf_cache *cc = nginx_conf_cache_new();
+	struct gw_nginx_conf c;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(parse_both(cc, &c, conf), 0);
+	assert_int_equal(c.passes.n, 200);
+	assert_int_equal(nginx_conf_cache_ndeps(cc), 2);      /* many.conf, proxy_params */
+	assert_int_equal(parse_both(cc, &c, conf), 0);
+	assert_int_equal(nginx_conf_cache_parses(cc), 1);
+	put(snip, "proxy_read_timeout 31s;\n");                   /* same size: ctime moved */
+	assert_int_equal(parse_both(cc, &c, conf), 0);
+	assert_int_equal(nginx_conf_cache_parses(cc), 2);
+	nginx_conf_free(&c);
+	nginx_conf_cache_free(cc);
+}
+
 /* ---------------------------------------------------------------- log tails */
 
 /* An nginx error.log line at epoch t (local time, as nginx writes it). */
@@ -504,6 +538,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_procs_exec_same_pid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conf_cache_invalidates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conf_cache_dedupes_includes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listener_owner_moves, setup, teardown),
 	};
