@@ -30,11 +30,13 @@
 #include "procs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -450,6 +452,16 @@ int procs_find(const struct gw_snapshot *s, pid_t pid)
 	return -1;
 }
 
+/* A retitled process (setproctitle) leaves its argv area NUL-padded: the
+ * empty arguments would show as trailing blanks. Both ways of reading a
+ * cmdline (libproc2's vector, the raw read) end up the same. */
+static void procs_trim_title(char *line)
+{
+	size_t n = strlen(line);
+	while (n > 0 && line[n - 1] == ' ') n--;
+	line[n] = '\0';
+}
+
 static void procs_join_argv(char **v, char *out, size_t size)
 {
 	out[0] = '\0';
@@ -458,6 +470,7 @@ static void procs_join_argv(char **v, char *out, size_t size)
 	if (v[0] && !strcmp(v[0], "-") && !v[1]) return;
 	for (size_t i = 0; v[i]; i++)
 		gw_append(out, size, "%s%s", i ? " " : "", v[i]);
+	procs_trim_title(out);
 }
 
 /* Fill a new (zeroed) record from one libproc2 stack (with_cmdline: the
@@ -485,6 +498,76 @@ static void procs_rec_fill(struct procs_state *st, struct procs_rec *r, struct p
 		r->cmdline = line[0] ? gw_xstrdup(line) : NULL;
 		r->have_cmdline = 1;
 	}
+}
+
+/* Read a small /proc file into buf (NUL-terminated); its length or -1. */
+static ssize_t procs_read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) return -1;
+	ssize_t n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0) return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* The per-tick read of a watched process that no event named: its
+ * /proc/PID/stat and cmdline read directly (two opens; libproc2's select
+ * also reads status and /proc/uptime). Appends a record made from old
+ * with the new numbers and cmdline, or returns -1 when the process is gone
+ * or is no longer the one old describes (another start time, an exec: new
+ * stack or comm) -- then the caller reads it the full way. old keeps its
+ * cgroup for the inheritance step. */
+static int procs_quick(struct procs_state *st, const struct procs_rec *old, void *out_vec)
+{
+	GW_VEC(struct procs_rec) *out = out_vec;
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)old->pid);
+	if (procs_read_small(path, buf, sizeof buf) <= 0) return -1;
+	char *open_paren = strchr(buf, '('), *close_paren = strrchr(buf, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren) return -1;
+	size_t clen = (size_t)(close_paren - open_paren - 1);
+	if (clen >= sizeof old->comm || strncmp(old->comm, open_paren + 1, clen) || old->comm[clen]) return -1;
+	/* after "(comm) ": field 3 (state) is f[0]; utime 14, stime 15,
+	 * starttime 22, rss 24, startstack 28 */
+	unsigned long long f[26];
+	char state = 0;
+	const char *q = close_paren + 1;
+	int k = 0;
+	while (*q == ' ') q++;
+	state = *q;
+	while (*q && *q != ' ') q++;
+	for (k = 1; k < 26 && *q; k++) {
+		char *end;
+		f[k] = strtoull(q, &end, 10);
+		if (end == q) return -1;
+		q = end;
+	}
+	if (k < 26 || !state) return -1;
+	unsigned long long began = f[19], stack = f[25];
+	if (began != old->began || stack != old->stack) return -1;
+
+	char line[GW_LINE];
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)old->pid);
+	ssize_t n = procs_read_small(path, line, sizeof line);
+	if (n < 0) return -1;
+	for (ssize_t i = 0; i < n; i++)
+		if (line[i] == '\0') line[i] = ' ';
+	line[n] = '\0';
+	procs_trim_title(line);
+
+	struct procs_rec *r = gw_vec_push(out);
+	*r = *old;
+	r->ppid = (pid_t)f[1];
+	r->state = state;
+	r->ticks = f[11] + f[12];
+	r->rss_kb = (unsigned long)f[21] * (unsigned long)st->page_kb;
+	r->cmdline = line[0] ? gw_xstrdup(line) : NULL;
+	r->cgroup = NULL;
+	r->fresh = 1;
+	r->have_cmdline = 1;
+	return 0;
 }
 
 /* Read stat + cmdline of the pids with libproc2 selects into new records
@@ -545,7 +628,10 @@ int procs_refresh(struct gw_snapshot *s, struct procs_state *st)
 		 * even a readdir of /proc. */
 		for (size_t i = 0; i < st->prev.n; i++) {
 			struct procs_rec *old = &st->prev.v[i];
-			if (old->watch || procs_dirty_has(st, old->pid) || procs_dirty_has(st, old->ppid)) {
+			int dirty = procs_dirty_has(st, old->pid) || procs_dirty_has(st, old->ppid);
+			if (old->watch && !dirty && procs_quick(st, old, &next) == 0)
+				continue;
+			if (old->watch || dirty) {
 				*(unsigned *)gw_vec_push(&want) = (unsigned)old->pid;
 				continue;
 			}

@@ -62,10 +62,20 @@ alive() { [ -n "$1" ] && [ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/st
 wait_screen "^ ✓ OK +healthy" 20
 t_result "dashboard up and healthy before the storm (pid ${GW_PID:-?})" $?
 
-h_bg "$OUT/forkstorm" 10000 10 >"$OUT/storm.out"
-STORM=$H_PID
+# one generator per CPU, 10,000/s in all: a single one tops out near the
+# machine's fork rate for one core, and gwtop competes for it
+GEN=$(nproc 2>/dev/null || echo 1)
+[ "$GEN" -ge 1 ] || GEN=1
+[ "$GEN" -le 4 ] || GEN=4
+STORMS=()
+for g in $(seq 1 "$GEN"); do
+	h_bg "$OUT/forkstorm" $((10000 / GEN)) 10 >"$OUT/storm.$g.out"
+	STORMS+=("$H_PID")
+done
+cpu0=$(awk '{print $14 + $15}' "/proc/$GW_PID/stat" 2>/dev/null || echo 0)
+storming() { local p; for p in "${STORMS[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
 runs=0 bad=0 dirty=0
-while kill -0 "$STORM" 2>/dev/null; do
+while storming; do
 	it_gwtop --check --json "${ARGS[@]}"
 	runs=$((runs + 1))
 	cause=$(jget verdict.cause)
@@ -80,9 +90,15 @@ while kill -0 "$STORM" 2>/dev/null; do
 	fi
 	alive "$GW_PID" || break
 done
-wait "$STORM" 2>/dev/null
-read -r forks secs rate peak <"$OUT/storm.out" || true
-echo "# fork storm: ${forks:-?} processes in ${secs:-?} s = ${rate:-?}/s (at most ${peak:-?} alive at once)"
+for p in "${STORMS[@]}"; do wait "$p" 2>/dev/null; done
+cpu1=$(awk '{print $14 + $15}' "/proc/$GW_PID/stat" 2>/dev/null || echo 0)
+forks=0 rate=0 secs=0 peak=0
+for g in $(seq 1 "$GEN"); do
+	read -r f s r p <"$OUT/storm.$g.out" || continue
+	forks=$((forks + f)); rate=$((rate + ${r%.*})); peak=$((peak + p)); secs=$s
+done
+echo "# fork storm: $forks processes in $secs s = $rate/s from $GEN generators (at most $peak alive at once);" \
+	"the dashboard used $(( (cpu1 - cpu0) * 1000 / $(getconf CLK_TCK) )) ms CPU meanwhile"
 [ "${forks:-0}" -gt 1000 ]
 t_result "the storm ran: ${forks:-0} processes started" $?
 [ "$runs" -ge 2 ] && [ "$bad" = 0 ]

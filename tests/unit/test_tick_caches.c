@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -249,6 +250,90 @@ static int parse_both(struct nginx_conf_cache *cc, struct gw_nginx_conf *c, cons
 static void settle(void)
 {
 	usleep(2200000);
+}
+
+/* Write title over this process's argv area (/proc/self/stat's arg_start
+ * and arg_end), as setproctitle does: /proc/PID/cmdline shows it. */
+static int retitle(const char *title)
+{
+	char st[1024];
+	ssize_t n = read_small("/proc/self/stat", st, sizeof st);
+	char *q = n > 0 ? strrchr(st, ')') : NULL, *save = NULL;
+	unsigned long long v[60] = { 0 };
+	int k = 3;                          /* the fields after "(comm)" are 3, 4, ... */
+	for (char *tok = q ? strtok_r(q + 1, " ", &save) : NULL; tok && k < 60;
+	     tok = strtok_r(NULL, " ", &save), k++)
+		v[k] = strtoull(tok, NULL, 10);
+	char *a = (char *)(uintptr_t)v[48], *e = (char *)(uintptr_t)v[49];
+	size_t len = (size_t)(e - a), tl = strlen(title);
+	if (!a || e <= a || tl >= len) return -1;
+	memset(a, 0, len);
+	memcpy(a, title, tl);
+	return 0;
+}
+
+/* A watched process (an app server) is read every tick without an event:
+ * gunicorn retitles itself by writing over its argv (no exec, no event),
+ * and its cpu time moves. The child takes a gunicorn master's title, then
+ * on a byte from the pipe another one, and burns ~0.3 s of cpu. */
+static void test_procs_watched_retitle(void **state)
+{
+	(void)state;
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char x;
+		close(pfd[1]);
+		prctl(PR_SET_NAME, "gunicorn", 0, 0, 0);
+		if (retitle("gunicorn: master [app]") < 0) _exit(2);
+		if (read(pfd[0], &x, 1) != 1) _exit(1);
+		if (retitle("gunicorn: master [retitled]") < 0) _exit(2);
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do clock_gettime(CLOCK_MONOTONIC, &t1);
+		while ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < 300000000L);
+		pause();
+		_exit(0);
+	}
+	kids[nkids++] = pid;
+	close(pfd[0]);
+	char path[64], comm[64];
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+	char cl[128];
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	for (int k = 0; k < 100; k++) {
+		if (read_small(path, cl, sizeof cl) > 0 && !strncmp(cl, "gunicorn: master", 16)) break;
+		usleep(10000);
+	}
+	(void)comm;
+
+	struct gw_snapshot s;
+	struct procs_state *st = procs_state_new();
+	snapshot_init(&s);
+	for (int tick = 0; tick < 3; tick++) {
+		assert_int_equal(procs_refresh(&s, st), 0);
+		const struct gw_proc *p = proc_of(&s, pid);
+		assert_non_null(p);
+		assert_string_equal(p->comm, "gunicorn");
+		assert_string_equal(p->cmdline, "gunicorn: master [app]");
+		assert_int_equal(p->role, GW_ROLE_GUNICORN_MASTER);
+		usleep(50000);
+	}
+	unsigned long long ticks0 = proc_of(&s, pid)->cpu_ticks;
+	assert_int_equal(write(pfd[1], "x", 1), 1);
+	close(pfd[1]);
+	usleep(600000);                           /* the retitle, then 0.3 s of cpu */
+	assert_int_equal(procs_refresh(&s, st), 0);
+	const struct gw_proc *p = proc_of(&s, pid);
+	assert_non_null(p);
+	assert_string_equal(p->cmdline, "gunicorn: master [retitled]");
+	assert_true(p->cpu_ticks > ticks0);
+	assert_true(p->cpu_pct > 5.0);
+	assert_true(p->rss_kb > 0);
+	snapshot_free(&s);
+	procs_state_free(st);
 }
 
 static void test_conf_cache_invalidates(void **state)
@@ -537,6 +622,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_procs_exec_same_pid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_procs_watched_retitle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conf_cache_invalidates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conf_cache_dedupes_includes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_cache, setup, teardown),
