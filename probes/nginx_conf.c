@@ -204,6 +204,7 @@ struct np {
 	int nincl;
 	size_t nfiles;
 	int files_capped;
+	unsigned capped;             /* tables that hit NGINX_CONF_MAX_ITEMS (np_room's bits) */
 	int fatal;                   /* stop parsing */
 	GW_VEC(unsigned char) pass_noport;   /* parallel to c->passes */
 	struct nginx_conf_cache *deps;       /* records what the parse read (NULL: nothing) */
@@ -688,8 +689,22 @@ static void np_context(struct np *p, char *out, size_t size)
 	gw_fmt(out, size, "main");
 }
 
+/* Room for one more entry in a table of n (see NGINX_CONF_MAX_ITEMS)? The
+ * first refusal per table is a warning naming where it happened. */
+static int np_room(struct np *p, size_t n, unsigned bit, const char *what, const char *file, int line)
+{
+	if (n < NGINX_CONF_MAX_ITEMS) return 1;
+	if (!(p->capped & bit)) {
+		p->capped |= bit;
+		np_warn(p, file, line, "more than %d %s in the config (includes multiply them): %s:%d and later ones ignored",
+			NGINX_CONF_MAX_ITEMS, what, file, line);
+	}
+	return 0;
+}
+
 static void np_do_pass(struct np *p, const char *file, int line, int argc, char **argv)
 {
+	if (!np_room(p, p->c->passes.n, 1, "*_pass directives", file, line)) return;
 	struct gw_conf_pass *ps = gw_vec_push(&p->c->passes);
 	unsigned char *np = gw_vec_push(&p->pass_noport);
 	GW_COPY(ps->directive, argv[0]);
@@ -725,6 +740,7 @@ static void np_do_listen(struct np *p, const char *file, int line, int argc, cha
 {
 	struct np_frame *srv = np_find(p, K_SERVER);
 	if (!srv || argc < 2) return;
+	if (!np_room(p, p->c->listens.n, 2, "listen directives", file, line)) return;
 	struct gw_conf_listen *l = gw_vec_push(&p->c->listens);
 	GW_COPY(l->raw, argv[1]);
 	np_loc(&l->loc, file, line);
@@ -742,6 +758,7 @@ static void np_do_upstream_server(struct np *p, struct np_frame *f, const char *
 {
 	if (argc < 2 || f->up_idx >= p->c->upstreams.n) return;
 	struct gw_conf_upstream *up = &p->c->upstreams.v[f->up_idx];
+	if (!np_room(p, up->servers.n, 32, "servers in one upstream block", file, line)) return;
 	struct gw_conf_upstream_server *sv = gw_vec_push(&up->servers);
 	GW_COPY(sv->raw, argv[1]);
 	np_loc(&sv->loc, file, line);
@@ -757,6 +774,7 @@ static void np_do_upstream_server(struct np *p, struct np_frame *f, const char *
 static void np_do_log(struct np *p, const char *file, int line, int argc, char **argv)
 {
 	if (argc < 2) return;
+	if (!np_room(p, p->c->logs.n, 4, "log directives", file, line)) return;
 	struct gw_conf_log *lg = gw_vec_push(&p->c->logs);
 	lg->is_access = !strcmp(argv[0], "access_log");
 	np_loc(&lg->loc, file, line);
@@ -772,6 +790,7 @@ static void np_do_log(struct np *p, const char *file, int line, int argc, char *
 static void np_do_setting(struct np *p, const char *file, int line, int argc, char **argv, int is_size)
 {
 	if (argc < 2) return;
+	if (!np_room(p, p->c->settings.n, 8, "timeout and size settings", file, line)) return;
 	struct gw_conf_setting *st = gw_vec_push(&p->c->settings);
 	GW_COPY(st->directive, argv[0]);
 	GW_COPY(st->value, argv[1]);
@@ -843,12 +862,17 @@ static void np_block_open(struct np *p, const char *file, int line, int argc, ch
 	} else if (!strcmp(name, "upstream")) {
 		f->kind = K_UPSTREAM;
 		f->up_idx = p->c->upstreams.n;
-		struct gw_conf_upstream *up = gw_vec_push(&p->c->upstreams);
-		if (argc >= 2) {
-			GW_COPY(up->name, argv[1]);
-			GW_COPY(f->arg, argv[1]);
+		if (!np_room(p, p->c->upstreams.n, 16, "upstream blocks", file, line)) {
+			f->up_idx = SIZE_MAX;        /* its servers go nowhere */
+			if (argc >= 2) GW_COPY(f->arg, argv[1]);
+		} else {
+			struct gw_conf_upstream *up = gw_vec_push(&p->c->upstreams);
+			if (argc >= 2) {
+				GW_COPY(up->name, argv[1]);
+				GW_COPY(f->arg, argv[1]);
+			}
+			np_loc(&up->loc, file, line);
 		}
-		np_loc(&up->loc, file, line);
 	} else if (!strcmp(name, "map") || !strcmp(name, "types") || !strcmp(name, "geo") ||
 		   !strcmp(name, "split_clients") || !strcmp(name, "charset_map") ||
 		   !strcmp(name, "match")) {

@@ -15,6 +15,10 @@
 #ifndef NGINX_CONF_MAX_FILES
 #define NGINX_CONF_MAX_FILES  4096
 #endif
+/* entries per table (proxy_pass, listen, settings, logs, upstream servers):
+ * includes multiply them (a file of 40 servers reached 4096 times was 780
+ * MB; 190 MB at 20,000); beyond it a warning and the later ones are ignored */
+#define NGINX_CONF_MAX_ITEMS  10000
 #define NGINX_CONF_MAX_DEPTH  32                    /* include nesting: deeper -> warning */
 
 /* Find the config nginx uses. Order: override (--nginx-conf) -> the running

@@ -79,6 +79,36 @@ mkdir -p "$d/many"
 printf '%s\n include many/*.conf;\n server { listen 127.0.0.1:1; location / { proxy_pass http://127.0.0.1:9; } }\n}\n' "$HEAD" >"$d/nginx.conf"
 conf_case glob-10000-files "$d" "4096|many/"
 
+# an include fan-out: each level includes the next twice, 4096 copies of a
+# file of 40 servers (163,840 of each directive). gwtop keeps 10,000 per
+# table and says so; `nginx -t` itself is left out (/bin/true: real nginx
+# takes ~10 s and ~1 GB on this, gwtop waits for it).
+d=$(mk fanout)
+printf '%s
+ include l1.conf;
+ include l1.conf;
+}
+' "$HEAD" >"$d/nginx.conf"
+for i in $(seq 1 11); do printf 'include l%d.conf;\ninclude l%d.conf;\n' $((i + 1)) $((i + 1)) >"$d/l$i.conf"; done
+"$PY" -c '
+import sys
+print("".join("server { listen 127.0.0.1:%d; location /%d { proxy_pass http://127.0.0.1:%d; proxy_read_timeout 5s; } }\n"
+              % (20000 + i, i, 30000 + i) for i in range(40)))' >"$d/l12.conf"
+start=$(date +%s%N)
+RSS_KB=$("$PY" -c '
+import resource, subprocess, sys
+with open(sys.argv[1], "w") as out:
+    subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, timeout=60)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$OUT/fanout.json" \
+	"$GWTOP" --check --json --nginx-bin /bin/true --nginx-conf "$d/nginx.conf")
+ms=$((($(date +%s%N) - start) / 1000000))
+t_result "include fan-out: finished in ${ms} ms (< 10 s)" "$([ "$ms" -lt 10000 ]; echo $?)"
+t_result "include fan-out: peak RSS ${RSS_KB:-?} KiB (< 256 MiB)" "$([ "${RSS_KB:-999999}" -lt 262144 ]; echo $?)"
+t_check "include fan-out: valid JSON" "${BC[@]}" json "$OUT/fanout.json"
+t_check "include fan-out: says the proxy_pass table is capped" "${BC[@]}" grep "$OUT/fanout.json" "more than 10000 *_pass directives"
+t_check "include fan-out: says the file cap was reached" "${BC[@]}" grep "$OUT/fanout.json" "more than 4096 config files"
+rm -f "$d"/*.conf
+
 d=$(mk huge)
 "$PY" -c '
 import sys
