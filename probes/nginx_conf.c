@@ -364,41 +364,26 @@ static int np_deps_unchanged(struct nginx_conf_cache *cc)
 }
 
 /* A file included N times (a conf.d glob from several server blocks, an
- * include fan-out up to the file cap) was recorded N times: keep the first
- * record of each path, in order, so the check per tick is one stat() per
- * distinct file. Sorting indices by path keeps it n log n. */
-static const struct np_dep *np_dedupe_base;
-
-static int np_dep_idx_cmp(const void *a, const void *b)
+ * include fan-out up to the file cap) was recorded N times. The check
+ * does not care about order: sort by path and keep one record of each, so
+ * it costs one stat() per distinct file. (Two records of one path differ
+ * only if the file changed during the parse; its ctime is then within
+ * NP_RACY of the parse and the next check parses again either way.) */
+static int np_dep_cmp(const void *a, const void *b)
 {
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	const struct np_dep *x = &np_dedupe_base[i], *y = &np_dedupe_base[j];
+	const struct np_dep *x = a, *y = b;
 	if (x->is_glob != y->is_glob) return x->is_glob - y->is_glob;
-	int c = strcmp(x->path, y->path);
-	if (c) return c;
-	return i < j ? -1 : i > j;
+	return strcmp(x->path, y->path);
 }
 
 static void np_deps_dedupe(struct nginx_conf_cache *cc)
 {
-	size_t n = cc->deps.n;
-	if (n < 2) return;
-	size_t *idx = gw_xmalloc(n * sizeof *idx);
-	unsigned char *drop = gw_xcalloc(n, 1);
-	for (size_t i = 0; i < n; i++) idx[i] = i;
-	np_dedupe_base = cc->deps.v;
-	qsort(idx, n, sizeof *idx, np_dep_idx_cmp);
-	for (size_t k = 1; k < n; k++) {
-		const struct np_dep *x = &cc->deps.v[idx[k - 1]], *y = &cc->deps.v[idx[k]];
-		if (x->is_glob == y->is_glob && !strcmp(x->path, y->path)) {
-			drop[idx[k]] = 1;
-			idx[k] = idx[k - 1];         /* the first of the run stays the reference */
-		}
-	}
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
+	if (cc->deps.n < 2) return;
+	qsort(cc->deps.v, cc->deps.n, sizeof *cc->deps.v, np_dep_cmp);
+	size_t o = 1;
+	for (size_t i = 1; i < cc->deps.n; i++) {
 		struct np_dep *d = &cc->deps.v[i];
-		if (drop[i]) {
+		if (!np_dep_cmp(d, &cc->deps.v[o - 1])) {
 			free(d->path);
 			free(d->matches);
 			free(d->dir);
@@ -407,8 +392,6 @@ static void np_deps_dedupe(struct nginx_conf_cache *cc)
 		cc->deps.v[o++] = *d;
 	}
 	cc->deps.n = o;
-	free(idx);
-	free(drop);
 }
 
 static void np_deps_free(struct nginx_conf_cache *cc)

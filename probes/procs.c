@@ -529,15 +529,14 @@ static int procs_quick(struct procs_state *st, const struct procs_rec *old, void
 	if (!open_paren || !close_paren || close_paren < open_paren) return -1;
 	size_t clen = (size_t)(close_paren - open_paren - 1);
 	if (clen >= sizeof old->comm || strncmp(old->comm, open_paren + 1, clen) || old->comm[clen]) return -1;
-	/* after "(comm) ": field 3 (state) is f[0]; utime 14, stime 15,
-	 * starttime 22, rss 24, startstack 28 */
+	/* after "(comm) " comes field 3, the state; then f[k] is field 3 + k:
+	 * ppid 4, utime 14, stime 15, starttime 22, rss 24, startstack 28 */
 	unsigned long long f[26];
-	char state = 0;
 	const char *q = close_paren + 1;
-	int k = 0;
 	while (*q == ' ') q++;
-	state = *q;
+	char state = *q;
 	while (*q && *q != ' ') q++;
+	int k;
 	for (k = 1; k < 26 && *q; k++) {
 		char *end;
 		f[k] = strtoull(q, &end, 10);
