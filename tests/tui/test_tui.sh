@@ -57,23 +57,25 @@ cap()    { tmux -u -L "$SOCK" capture-pane -p -t "$1" 2>/dev/null; }
 cap_e()  { tmux -u -L "$SOCK" capture-pane -p -e -t "$1" 2>/dev/null; }
 keys()   { tmux -L "$SOCK" send-keys -t "$1" "${@:2}"; }
 # wait_for NAME REGEX [SECONDS]: poll the screen until grep -E matches
+# (on the clock, not a count of polls: a fast machine polls faster)
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 wait_for() {
-	local i n=$(( ${3:-10} * 20 ))
+	local end=$(( $(now_ms) + ${3:-10} * 1000 ))
 	LAST=$1
-	for ((i = 0; i < n; i++)); do
+	while :; do
 		cap "$1" | grep -Eq -- "$2" && return 0
+		[ "$(now_ms)" -lt "$end" ] || return 1
 		sleep 0.05
 	done
-	return 1
 }
 wait_gone() {
-	local i n=$(( ${3:-5} * 20 ))
+	local end=$(( $(now_ms) + ${3:-5} * 1000 ))
 	LAST=$1
-	for ((i = 0; i < n; i++)); do
+	while :; do
 		cap "$1" | grep -Eq -- "$2" || return 0
+		[ "$(now_ms)" -lt "$end" ] || return 1
 		sleep 0.05
 	done
-	return 1
 }
 wait_exit() {
 	local i
@@ -141,6 +143,9 @@ wait_gone main "test is successful" 2
 keys main / c o n n e c t Enter
 check "/ filters the logs pane" wait_for main "Logs \([^)]*\) filter \"connect\"" 2
 keys main / Enter
+# "filter cleared" holds the footer for 4 s; resize once the key hints are
+# back, so the check below can tell a redrawn footer from a stale one
+wait_for main "^F1Help" 8
 
 # resize: redraw at the new size without leftovers
 tmux -L "$SOCK" resize-window -t main -x 80 -y 24

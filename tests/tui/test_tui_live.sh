@@ -49,23 +49,25 @@ cap()   { tmux -u -L "$SOCK" capture-pane -p -t "$S" 2>/dev/null; }
 cap_e() { tmux -u -L "$SOCK" capture-pane -p -e -t "$S" 2>/dev/null; }
 keys()  { tmux -L "$SOCK" send-keys -t "$S" "$@"; }
 fmt()   { tmux -L "$SOCK" display-message -p -t "$S" "$1"; }
-wait_for() {   # wait_for REGEX [SECONDS]
-	local i n=$(( ${2:-10} * 20 ))
-	for ((i = 0; i < n; i++)); do
-		cap | grep -Eq -- "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-wait_gone() {
-	local i n=$(( ${2:-5} * 20 ))
-	for ((i = 0; i < n; i++)); do
-		cap | grep -Eq -- "$1" || return 0
-		sleep 0.05
-	done
-	return 1
-}
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# both waits run on the clock (not a count of polls: a fast machine polls
+# faster), and look once more after the deadline
+wait_for() {   # wait_for REGEX [SECONDS]
+	local end=$(( $(now_ms) + ${2:-10} * 1000 ))
+	while :; do
+		cap | grep -Eq -- "$1" && return 0
+		[ "$(now_ms)" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+wait_gone() {   # wait_gone REGEX [SECONDS]
+	local end=$(( $(now_ms) + ${2:-5} * 1000 ))
+	while :; do
+		cap | grep -Eq -- "$1" || return 0
+		[ "$(now_ms)" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
 alive() {   # the process exists and is not a zombie
 	local st
 	st=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
@@ -165,10 +167,13 @@ ok "5 again restores the layout" wait_for "3 Processes" 2
 # ------------------------------------------------------------------ resize
 keys ' '
 wait_for "PAUSED" 2
+# the footer shows "updates paused ..." for 4 s; the resizes start once the
+# key hints are back, so that each can be told from a stale footer
+wait_for "^F1Help" 8
 resize_ok() {   # resize_ok COLS ROWS — screen settled, equal to a full redraw
 	local cols=$1 rows=$2 a b t
 	tmux -L "$SOCK" resize-window -t "$S" -x "$cols" -y "$rows"
-	wait_for "^F1Help" 3 || return 1
+	wait_for "^F1Help" 3 || { echo "# ${cols}x${rows}: no footer (F1Help) 3 s after the resize:"; cap | diag; return 1; }
 	sleep 0.6
 	a=$(cap)
 	keys C-l
