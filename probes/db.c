@@ -305,8 +305,19 @@ int db_url_parse(const char *url, struct gw_db_target *t)
 
 /* ------------------------------------------------------------ environment */
 
+static int db_key_is_url(const char *k);
+
+/* Only what db_env_targets looks up is kept: a process environment has
+ * dozens of other variables, and this runs every tick. */
+static int db_key_wanted(const char *k)
+{
+	return db_key_is_url(k) || gw_ends_with(k, "HOST") || gw_ends_with(k, "PORT") ||
+	       gw_ends_with(k, "ENGINE");
+}
+
 void db_env_set(struct db_env *e, const char *key, const char *val, const char *origin)
 {
+	if (!db_key_wanted(key)) return;
 	struct db_env_var *v = NULL;
 	for (size_t i = 0; i < e->vars.n; i++)
 		if (!strcmp(e->vars.v[i].key, key)) v = &e->vars.v[i];

@@ -420,9 +420,15 @@ static void listeners_owners(struct gw_snapshot *s)
 		snapshot_note(s, "listeners", "owner processes of other users' sockets need root (run gwtop with sudo)");
 }
 
+/* The sock_diag socket stays open between ticks (three syscalls fewer
+ * each); a dump that failed part-way may leave messages queued, so the
+ * socket is closed then and the next refresh opens a fresh one. */
+static int listeners_nl_fd = -1;
+
 int listeners_refresh(struct gw_snapshot *s)
 {
-	int fd = listeners_nl_open();
+	if (listeners_nl_fd < 0) listeners_nl_fd = listeners_nl_open();
+	int fd = listeners_nl_fd;
 	gw_vec_clear(&s->listeners);
 	if (fd < 0) {
 		snapshot_note(s, "listeners", "netlink sock_diag unavailable: %s", strerror(errno));
@@ -434,8 +440,9 @@ int listeners_refresh(struct gw_snapshot *s)
 	    listeners_dump_unix(fd, s) < 0) {
 		snapshot_note(s, "listeners", "netlink sock_diag dump failed: %s", strerror(errno));
 		rc = -1;
+		close(fd);
+		listeners_nl_fd = -1;
 	}
-	close(fd);
 	listeners_owners(s);
 	return rc;
 }

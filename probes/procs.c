@@ -26,7 +26,8 @@
  * and the stack address when ASLR is off).
  * Reads by pid go through libproc2's select, which also reads
  * /proc/PID/status (and /proc/uptime once). /proc/PID/cgroup is read once
- * per process lifetime; status again for nginx workers (their groups). */
+ * per process lifetime; status again for nginx workers (their groups) when
+ * their record is read from scratch. */
 #include "procs.h"
 
 #include <errno.h>
@@ -48,6 +49,8 @@
 #include <libproc2/pids.h>
 
 #define PROCS_FULL_EVERY 60.0        /* seconds between full reads of every process */
+#define PROCS_TITLE_SETTLE 10.0      /* a watched process this young: cmdline every tick */
+#define PROCS_TITLE_RECHECK 5.0      /* else its cmdline at most this old */
 #define PROCS_SELECT_MAX 255         /* FILL_ID_MAX of libproc2's readproc.h: pids per select */
 
 /* Items of a process; the walk over every process leaves out the last
@@ -75,8 +78,10 @@ static enum pids_item procs_items[I_MAX] = {
 };
 
 /* One process as the last refresh saw it: all a gw_proc holds but the
- * role (classified every tick) and the groups (read every tick for nginx
- * workers). Strings are owned (most command lines are short or empty). */
+ * role (classified every tick). The groups of nginx workers are read once
+ * per record read from scratch (setgroups sends no event, but a worker's
+ * initgroups comes before its setuid, which does). Strings are owned (most
+ * command lines are short or empty). */
 struct procs_rec {
 	pid_t pid, ppid;
 	uid_t uid;
@@ -93,6 +98,10 @@ struct procs_rec {
 	int watch;                   /* read every tick (see top) */
 	int fresh;                   /* read this tick */
 	int have_cmdline;            /* cmdline read along with stat */
+	double cmdline_when;         /* gw_mono() of the last cmdline read (procs_quick) */
+	int groups_known;            /* ngroups/groups read for this record */
+	int ngroups;
+	gid_t groups[32];
 	char *cmdline;
 	char *cgroup;
 	char unit[GW_NAME];
@@ -108,6 +117,7 @@ struct procs_state {
 	int cn_fd;                       /* process connector, -1 none */
 	int cn_tried;
 	int cn_lost;                     /* events were lost: read everything */
+	double title_settle, title_recheck;   /* PROCS_TITLE_*, see procs_quick */
 	GW_VEC(pid_t) dirty;             /* tgids named by events since the last refresh */
 };
 
@@ -119,7 +129,15 @@ struct procs_state *procs_state_new(void)
 	st->page_kb = sysconf(_SC_PAGESIZE) / 1024;
 	if (st->page_kb <= 0) st->page_kb = 4;
 	st->cn_fd = -1;
+	st->title_settle = PROCS_TITLE_SETTLE;
+	st->title_recheck = PROCS_TITLE_RECHECK;
 	return st;
+}
+
+void procs_title_timing(struct procs_state *st, double settle, double recheck)
+{
+	st->title_settle = settle;
+	st->title_recheck = recheck;
 }
 
 static void procs_recs_free(struct procs_rec *v, size_t n)
@@ -513,13 +531,14 @@ static ssize_t procs_read_small(const char *path, char *buf, size_t size)
 }
 
 /* The per-tick read of a watched process that no event named: its
- * /proc/PID/stat and cmdline read directly (two opens; libproc2's select
- * also reads status and /proc/uptime). Appends a record made from old
- * with the new numbers and cmdline, or returns -1 when the process is gone
+ * /proc/PID/stat and (see below when) cmdline read directly (libproc2's
+ * select also reads status and /proc/uptime). Appends a record made from
+ * old with the new numbers and cmdline, or returns -1 when the process is gone
  * or is no longer the one old describes (another start time, an exec: new
  * stack or comm) -- then the caller reads it the full way. old keeps its
  * cgroup for the inheritance step. */
-static int procs_quick(struct procs_state *st, const struct procs_rec *old, void *out_vec)
+static int procs_quick(struct procs_state *st, struct procs_rec *old, double uptime, double mono,
+		       void *out_vec)
 {
 	GW_VEC(struct procs_rec) *out = out_vec;
 	char path[64], buf[1024];
@@ -547,14 +566,24 @@ static int procs_quick(struct procs_state *st, const struct procs_rec *old, void
 	unsigned long long began = f[19], stack = f[25];
 	if (began != old->began || stack != old->stack) return -1;
 
+	/* The title: an exec shows in the stack address, a rename by prctl
+	 * sends an event; what is left is a process rewriting its argv
+	 * (setproctitle: gunicorn and uvicorn do it once, just after they
+	 * start). So the cmdline is read again every tick while the process is
+	 * young, else every PROCS_TITLE_RECHECK seconds (tests set both lower). */
 	char line[GW_LINE];
-	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)old->pid);
-	ssize_t n = procs_read_small(path, line, sizeof line);
-	if (n < 0) return -1;
-	for (ssize_t i = 0; i < n; i++)
-		if (line[i] == '\0') line[i] = ' ';
-	line[n] = '\0';
-	procs_trim_title(line);
+	double age = uptime - (double)began / (double)st->hertz;
+	int reread = !old->cmdline_when || age < st->title_settle ||
+		     mono - old->cmdline_when >= st->title_recheck;
+	if (reread) {
+		snprintf(path, sizeof path, "/proc/%d/cmdline", (int)old->pid);
+		ssize_t n = procs_read_small(path, line, sizeof line);
+		if (n < 0) return -1;
+		for (ssize_t i = 0; i < n; i++)
+			if (line[i] == '\0') line[i] = ' ';
+		line[n] = '\0';
+		procs_trim_title(line);
+	}
 
 	struct procs_rec *r = gw_vec_push(out);
 	*r = *old;
@@ -562,7 +591,12 @@ static int procs_quick(struct procs_state *st, const struct procs_rec *old, void
 	r->state = state;
 	r->ticks = f[11] + f[12];
 	r->rss_kb = (unsigned long)f[21] * (unsigned long)st->page_kb;
-	r->cmdline = line[0] ? gw_xstrdup(line) : NULL;
+	if (reread) {
+		r->cmdline = line[0] ? gw_xstrdup(line) : NULL;
+		r->cmdline_when = mono;
+	} else {
+		old->cmdline = NULL;         /* moves along */
+	}
 	r->cgroup = NULL;
 	r->fresh = 1;
 	r->have_cmdline = 1;
@@ -597,6 +631,7 @@ int procs_refresh(struct gw_snapshot *s, struct procs_state *st)
 
 	clock_gettime(CLOCK_BOOTTIME, &bt);
 	boot = now - (bt.tv_sec + bt.tv_nsec / 1e9);
+	double uptime = bt.tv_sec + bt.tv_nsec / 1e9;
 
 	int full = procs_cn_drain(st) < 0 || !st->full_mono || mono - st->full_mono >= PROCS_FULL_EVERY;
 	if (full) {
@@ -628,7 +663,7 @@ int procs_refresh(struct gw_snapshot *s, struct procs_state *st)
 		for (size_t i = 0; i < st->prev.n; i++) {
 			struct procs_rec *old = &st->prev.v[i];
 			int dirty = procs_dirty_has(st, old->pid) || procs_dirty_has(st, old->ppid);
-			if (old->watch && !dirty && procs_quick(st, old, &next) == 0)
+			if (old->watch && !dirty && procs_quick(st, old, uptime, mono, &next) == 0)
 				continue;
 			if (old->watch || dirty) {
 				*(unsigned *)gw_vec_push(&want) = (unsigned)old->pid;
@@ -669,7 +704,10 @@ int procs_refresh(struct gw_snapshot *s, struct procs_state *st)
 			procs_unit_from_cgroup(cg, r->unit, sizeof r->unit);
 			r->cgroup = cg[0] ? gw_xstrdup(cg) : NULL;
 		}
-		if (r->have_cmdline) continue;
+		if (r->have_cmdline) {
+			if (!r->cmdline_when) r->cmdline_when = mono;
+			continue;
+		}
 		/* stat only (the full walk): the cmdline stays unless it may have changed */
 		if (old && !old->watch && old->stack == r->stack && (old->state == 'Z') == (r->state == 'Z') &&
 		    !strcmp(old->comm, r->comm)) {
@@ -693,6 +731,7 @@ int procs_refresh(struct gw_snapshot *s, struct procs_state *st)
 			/* keep what was derived above (cpu%, cgroup, unit); take the new cmdline */
 			free(r->cmdline);
 			r->cmdline = key.cmdline;
+			r->cmdline_when = mono;
 			free(key.cgroup);
 		}
 		next.n = before;
@@ -733,8 +772,18 @@ int procs_refresh(struct gw_snapshot *s, struct procs_state *st)
 		int pi = procs_find(s, p->ppid);
 		enum gw_role pr = pi >= 0 ? base[pi] : GW_ROLE_OTHER;
 		p->role = pr == GW_ROLE_OTHER ? base[i] : procs_classify(p->cmdline, p->comm, pr);
-		if (p->role == GW_ROLE_NGINX_WORKER)     /* sockperm needs the worker's groups */
-			procs_read_groups(p);
+		if (p->role == GW_ROLE_NGINX_WORKER) {   /* sockperm needs the worker's groups */
+			struct procs_rec *r = &next.v[i];
+			if (!r->groups_known) {
+				procs_read_groups(p);
+				r->ngroups = p->ngroups;
+				memcpy(r->groups, p->groups, sizeof r->groups);
+				r->groups_known = 1;
+			} else {
+				p->ngroups = r->ngroups;
+				memcpy(p->groups, r->groups, sizeof p->groups);
+			}
+		}
 		/* a zombie too: its reaping sends no event, only a read shows it
 		 * gone; and without the connector a python (see top) */
 		next.v[i].watch = p->role != GW_ROLE_OTHER || p->state == 'Z' ||

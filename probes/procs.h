@@ -18,6 +18,11 @@ void procs_state_free(struct procs_state *st);
  * nginx workers. */
 int procs_refresh(struct gw_snapshot *s, struct procs_state *st);
 
+/* A watched process's cmdline is read every tick while it is younger than
+ * settle seconds, else when the last read is recheck seconds old (10 and 5
+ * by default; tests shorten them). */
+void procs_title_timing(struct procs_state *st, double settle, double recheck);
+
 /* Fill s->nginx from s->procs: the master (the one whose -c matches
  * s->conf.conf_path when known), its workers, last reload time and the
  * worker identity (from a running worker, else from s->conf.user). */

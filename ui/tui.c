@@ -160,6 +160,13 @@ static void tui_pass_done(void *ud)
 	t->running = 0;
 	t->passes++;
 	tui_rebuild_all(t, 0);
+	/* the header now says "0 s ago": the age tick comes 1.25 s after the
+	 * last pass, so at --interval 1 the next pass redraws the header
+	 * before the age would (one header redraw a second instead of two) */
+	if (t->tick) {
+		sd_event_source_set_time_relative(t->tick, 1250000);
+		sd_event_source_set_enabled(t->tick, SD_EVENT_ONESHOT);
+	}
 	if (t->ov == OV_PAGER || t->ov == OV_TOUR) {
 		if (t->ovw) {
 			delwin(t->ovw);
@@ -516,8 +523,8 @@ static void tui_draw(struct tui *t)
 	}
 	t->ov_dirty = 0;
 	/* This runs after every event (each curl socket event, timer, key):
-	 * doupdate with nothing queued still costs four syscalls (SIGTSTP
-	 * handler swap, typeahead poll), so only when something was drawn. */
+	 * doupdate with nothing queued still costs syscalls (the SIGTSTP
+	 * handler swap), so only when something was drawn. */
 	if (drew)
 		doupdate();
 }
@@ -704,6 +711,7 @@ int tui_run(sd_event *e, const struct gw_options *o)
 	cbreak();
 	noecho();
 	nonl();
+	typeahead(-1);                   /* no poll of stdin inside each doupdate: keys come via the loop */
 	curs_set(0);
 	theme_init(o->no_color);
 	ui_text_init(theme_ascii());

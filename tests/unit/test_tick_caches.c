@@ -336,6 +336,60 @@ static void test_procs_watched_retitle(void **state)
 	procs_state_free(st);
 }
 
+/* Past its first seconds a watched process's cmdline is not read every
+ * tick: setproctitle happens once, at start. A retitle later shows within
+ * the recheck time (shortened here: 0.3 s young, 3 s recheck), not at the
+ * next tick; the numbers from stat still move every tick. */
+static void test_procs_title_recheck(void **state)
+{
+	(void)state;
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char x;
+		close(pfd[1]);
+		prctl(PR_SET_NAME, "gunicorn", 0, 0, 0);
+		if (retitle("gunicorn: master [first]") < 0) _exit(2);
+		if (read(pfd[0], &x, 1) != 1) _exit(1);
+		if (retitle("gunicorn: master [later]") < 0) _exit(2);
+		pause();
+		_exit(0);
+	}
+	kids[nkids++] = pid;
+	close(pfd[0]);
+	char path[64], cl[128];
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	for (int k = 0; k < 100; k++) {
+		if (read_small(path, cl, sizeof cl) > 0 && !strncmp(cl, "gunicorn: master", 16)) break;
+		usleep(10000);
+	}
+
+	struct gw_snapshot s;
+	struct procs_state *st = procs_state_new();
+	procs_title_timing(st, 0.3, 3.0);
+	snapshot_init(&s);
+	assert_int_equal(procs_refresh(&s, st), 0);       /* young: read */
+	assert_string_equal(proc_of(&s, pid)->cmdline, "gunicorn: master [first]");
+	usleep(500000);                                    /* no longer young */
+	assert_int_equal(write(pfd[1], "x", 1), 1);
+	close(pfd[1]);
+	for (int k = 0; k < 100; k++) {                    /* the child has retitled */
+		if (read_small(path, cl, sizeof cl) > 0 && strstr(cl, "[later]")) break;
+		usleep(10000);
+	}
+	assert_int_equal(procs_refresh(&s, st), 0);       /* ~0.6 s after the read: kept */
+	assert_non_null(proc_of(&s, pid));
+	assert_string_equal(proc_of(&s, pid)->cmdline, "gunicorn: master [first]");
+	assert_int_equal(proc_of(&s, pid)->role, GW_ROLE_GUNICORN_MASTER);
+	usleep(2700000);                                   /* past the 3 s recheck */
+	assert_int_equal(procs_refresh(&s, st), 0);
+	assert_string_equal(proc_of(&s, pid)->cmdline, "gunicorn: master [later]");
+	snapshot_free(&s);
+	procs_state_free(st);
+}
+
 static void test_conf_cache_invalidates(void **state)
 {
 	(void)state;
@@ -623,6 +677,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_procs_exec_same_pid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_procs_watched_retitle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_procs_title_recheck, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conf_cache_invalidates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conf_cache_dedupes_includes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_cache, setup, teardown),
