@@ -272,13 +272,12 @@ static int retitle(const char *title)
 	return 0;
 }
 
-/* A watched process (an app server) is read every tick without an event:
- * gunicorn retitles itself by writing over its argv (no exec, no event),
- * and its cpu time moves. The child takes a gunicorn master's title, then
- * on a byte from the pipe another one, and burns ~0.3 s of cpu. */
-static void test_procs_watched_retitle(void **state)
+/* A child that looks like a gunicorn master: comm "gunicorn", title
+ * first; on a byte written to *wfd it retitles itself later (argv
+ * overwritten: no exec, no event) and burns burn_ms of cpu. Returns once
+ * the first title shows in /proc. */
+static pid_t titled_child(const char *first, const char *later, long burn_ms, int *wfd)
 {
-	(void)state;
 	int pfd[2];
 	assert_int_equal(pipe(pfd), 0);
 	pid_t pid = fork();
@@ -287,27 +286,37 @@ static void test_procs_watched_retitle(void **state)
 		char x;
 		close(pfd[1]);
 		prctl(PR_SET_NAME, "gunicorn", 0, 0, 0);
-		if (retitle("gunicorn: master [app]") < 0) _exit(2);
+		if (retitle(first) < 0) _exit(2);
 		if (read(pfd[0], &x, 1) != 1) _exit(1);
-		if (retitle("gunicorn: master [retitled]") < 0) _exit(2);
+		if (retitle(later) < 0) _exit(2);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		do clock_gettime(CLOCK_MONOTONIC, &t1);
-		while ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < 300000000L);
+		while ((t1.tv_sec - t0.tv_sec) * 1000L + (t1.tv_nsec - t0.tv_nsec) / 1000000L < burn_ms);
 		pause();
 		_exit(0);
 	}
 	kids[nkids++] = pid;
 	close(pfd[0]);
-	char path[64], comm[64];
-	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
-	char cl[128];
+	*wfd = pfd[1];
+	char path[64], cl[128];
 	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
 	for (int k = 0; k < 100; k++) {
-		if (read_small(path, cl, sizeof cl) > 0 && !strncmp(cl, "gunicorn: master", 16)) break;
+		if (read_small(path, cl, sizeof cl) > 0 && !strcmp(cl, first)) break;
 		usleep(10000);
 	}
-	(void)comm;
+	return pid;
+}
+
+/* A watched process (an app server) is read every tick without an event:
+ * gunicorn retitles itself by writing over its argv (no exec, no event),
+ * and its cpu time moves. The child takes a gunicorn master's title, then
+ * on a byte from the pipe another one, and burns ~0.3 s of cpu. */
+static void test_procs_watched_retitle(void **state)
+{
+	(void)state;
+	int wfd;
+	pid_t pid = titled_child("gunicorn: master [app]", "gunicorn: master [retitled]", 300, &wfd);
 
 	struct gw_snapshot s;
 	struct procs_state *st = procs_state_new();
@@ -322,8 +331,8 @@ static void test_procs_watched_retitle(void **state)
 		usleep(50000);
 	}
 	unsigned long long ticks0 = proc_of(&s, pid)->cpu_ticks;
-	assert_int_equal(write(pfd[1], "x", 1), 1);
-	close(pfd[1]);
+	assert_int_equal(write(wfd, "x", 1), 1);
+	close(wfd);
 	usleep(600000);                           /* the retitle, then 0.3 s of cpu */
 	assert_int_equal(procs_refresh(&s, st), 0);
 	const struct gw_proc *p = proc_of(&s, pid);
@@ -343,28 +352,10 @@ static void test_procs_watched_retitle(void **state)
 static void test_procs_title_recheck(void **state)
 {
 	(void)state;
-	int pfd[2];
-	assert_int_equal(pipe(pfd), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char x;
-		close(pfd[1]);
-		prctl(PR_SET_NAME, "gunicorn", 0, 0, 0);
-		if (retitle("gunicorn: master [first]") < 0) _exit(2);
-		if (read(pfd[0], &x, 1) != 1) _exit(1);
-		if (retitle("gunicorn: master [later]") < 0) _exit(2);
-		pause();
-		_exit(0);
-	}
-	kids[nkids++] = pid;
-	close(pfd[0]);
+	int wfd;
+	pid_t pid = titled_child("gunicorn: master [first]", "gunicorn: master [later]", 0, &wfd);
 	char path[64], cl[128];
 	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
-	for (int k = 0; k < 100; k++) {
-		if (read_small(path, cl, sizeof cl) > 0 && !strncmp(cl, "gunicorn: master", 16)) break;
-		usleep(10000);
-	}
 
 	struct gw_snapshot s;
 	struct procs_state *st = procs_state_new();
@@ -373,8 +364,8 @@ static void test_procs_title_recheck(void **state)
 	assert_int_equal(procs_refresh(&s, st), 0);       /* young: read */
 	assert_string_equal(proc_of(&s, pid)->cmdline, "gunicorn: master [first]");
 	usleep(500000);                                    /* no longer young */
-	assert_int_equal(write(pfd[1], "x", 1), 1);
-	close(pfd[1]);
+	assert_int_equal(write(wfd, "x", 1), 1);
+	close(wfd);
 	for (int k = 0; k < 100; k++) {                    /* the child has retitled */
 		if (read_small(path, cl, sizeof cl) > 0 && strstr(cl, "[later]")) break;
 		usleep(10000);
