@@ -305,7 +305,11 @@ int db_url_parse(const char *url, struct gw_db_target *t)
 
 /* ------------------------------------------------------------ environment */
 
-static int db_key_is_url(const char *k);
+static int db_key_is_url(const char *k)
+{
+	return gw_ends_with(k, "URL") || gw_ends_with(k, "URI") || gw_ends_with(k, "DSN") ||
+	       gw_ends_with(k, "_URLS") || !strcmp(k, "DATABASE");
+}
 
 /* Only what db_env_targets looks up is kept: a process environment has
  * dozens of other variables, and this runs every tick. */
@@ -377,12 +381,6 @@ static int db_push(struct gw_snapshot *s, const struct gw_db_target *t)
 		if (db_addr_eq(&s->dbs.v[i].addr, &t->addr)) return 0;
 	*(struct gw_db_target *)gw_vec_push(&s->dbs) = *t;
 	return 1;
-}
-
-static int db_key_is_url(const char *k)
-{
-	return gw_ends_with(k, "URL") || gw_ends_with(k, "URI") || gw_ends_with(k, "DSN") ||
-	       gw_ends_with(k, "_URLS") || !strcmp(k, "DATABASE");
 }
 
 /* HOST/PORT pairs: prefix, kind (NULL = guess from *_ENGINE), default port. */

@@ -630,8 +630,8 @@ int procs_refresh(struct gw_snapshot *s, struct procs_state *st)
 	GW_VEC(unsigned) want = { 0 };
 
 	clock_gettime(CLOCK_BOOTTIME, &bt);
-	boot = now - (bt.tv_sec + bt.tv_nsec / 1e9);
 	double uptime = bt.tv_sec + bt.tv_nsec / 1e9;
+	boot = now - uptime;
 
 	int full = procs_cn_drain(st) < 0 || !st->full_mono || mono - st->full_mono >= PROCS_FULL_EVERY;
 	if (full) {
