@@ -93,12 +93,14 @@ for t in "${TARGETS[@]}"; do
 	rc=0
 	if [ "$SECS" = 0 ]; then limit=(-runs=0); else limit=(-max_total_time="$SECS"); fi
 	# entropic_scale_per_exec_time: spend the time on fast inputs (an
-	# nginx_conf input with include fan-out costs 100x a plain one)
+	# nginx_conf input with include fan-out costs 100x a plain one);
+	# reload=0: no re-read of the output corpus every few seconds (there
+	# are no parallel jobs to pick inputs up from; 23k files cost 7%)
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	"$OUT/fuzz_$t" "${dict[@]}" "${limit[@]}" -timeout="$(timeout_of "$t")" \
 		-rss_limit_mb=2048 -max_len="$(maxlen "$t")" -print_final_stats=1 \
-		-entropic_scale_per_exec_time=1 \
+		-entropic_scale_per_exec_time=1 -reload=0 \
 		-artifact_prefix="$OUT/artifacts/${t}-" \
 		"$OUT/corpus/$t" "fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

@@ -12,7 +12,11 @@
 
 void gw_vec_grow_(void **v, size_t *cap, size_t elem)
 {
-	size_t ncap = *cap ? *cap * 2 : 16;
+	/* first block about 8 KiB (2..16 elements): the diagnosis' findings
+	 * are 10 KiB each and usually one or two; 16 of them (170 KiB) went to
+	 * mmap and back on every pass */
+	size_t first = 8192 / (elem ? elem : 1);
+	size_t ncap = *cap ? *cap * 2 : first < 2 ? 2 : first > 16 ? 16 : first;
 	*v = gw_xrealloc(*v, ncap * elem);
 	*cap = ncap;
 }
