@@ -633,6 +633,10 @@ int procs_refresh(struct gw_snapshot *s, struct procs_state *st)
 	double uptime = bt.tv_sec + bt.tv_nsec / 1e9;
 	boot = now - uptime;
 
+	/* about as many records as last time: one allocation, not a doubling series */
+	next.cap = st->prev.n + 16;
+	next.v = gw_xmalloc(next.cap * sizeof *next.v);
+
 	int full = procs_cn_drain(st) < 0 || !st->full_mono || mono - st->full_mono >= PROCS_FULL_EVERY;
 	if (full) {
 		/* Every process. Without the connector this is every tick: stat
@@ -650,6 +654,7 @@ int procs_refresh(struct gw_snapshot *s, struct procs_state *st)
 		}
 		if (!f) {
 			gw_vec_clear(&st->dirty);
+			gw_vec_free(&next);
 			return -1;
 		}
 		for (int i = 0; i < f->counts->total; i++)

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <grp.h>
+#include <math.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,12 +81,23 @@ struct units_call {
 	int service_iface;
 };
 
+/* An app server's environment as read from /proc/PID/environ: fixed at
+ * exec, so read once per process (pid, start time and command line). */
+struct units_penv {
+	pid_t pid;
+	double start;
+	char cmdline[GW_LINE];
+	int seen;                    /* in this pass (else dropped at its end) */
+	struct db_env env;
+};
+
 struct units_prober {
 	sd_event *e;
 	sd_bus *bus;
 	struct db_probe *db;
 	GW_VEC(struct units_hist) hist;
 	GW_VEC(struct units_disc) disc;
+	GW_VEC(struct units_penv) penv;
 
 	/* the pass in flight */
 	int busy;
@@ -549,6 +561,8 @@ void units_prober_free(struct units_prober *p)
 	if (p->bus) sd_bus_flush_close_unref(p->bus);
 	gw_vec_free(&p->hist);
 	gw_vec_free(&p->disc);
+	for (size_t i = 0; i < p->penv.n; i++) db_env_free(&p->penv.v[i].env);
+	gw_vec_free(&p->penv);
 	sd_event_unref(p->e);
 	free(p);
 }
@@ -1065,6 +1079,55 @@ void units_fill_problems(struct gw_unit *u)
 	}
 }
 
+
+/* The environment of an app server process without systemd: from the
+ * cache while it is the same process, else read (NULL: unreadable). */
+static const struct db_env *units_proc_env(struct units_prober *p, const struct gw_proc *pr)
+{
+	struct units_penv *c = NULL;
+	for (size_t i = 0; i < p->penv.n && !c; i++)
+		if (p->penv.v[i].pid == pr->pid) c = &p->penv.v[i];
+	/* start_time is derived from the boot time each pass: equal to a few ms */
+	if (c && (fabs(c->start - pr->start_time) > 1.0 || strcmp(c->cmdline, pr->cmdline))) {
+		db_env_free(&c->env);
+		memset(&c->env, 0, sizeof c->env);
+		c->start = 0;
+	}
+	if (!c) {
+		c = gw_vec_push(&p->penv);
+		c->pid = pr->pid;
+	}
+	c->seen = 1;
+	if (!c->start) {
+		char path[64], origin[GW_TEXT];
+		size_t len;
+		gw_fmt(path, sizeof path, "/proc/%d/environ", (int)pr->pid);
+		char *t = gw_read_file(path, 1 << 20, &len);
+		if (!t) return NULL;        /* not cached: read again next pass */
+		gw_fmt(origin, sizeof origin, "the environment of %s pid %d", pr->comm, (int)pr->pid);
+		db_env_load(&c->env, t, len, '\0', origin);
+		free(t);
+		c->start = pr->start_time;
+		GW_COPY(c->cmdline, pr->cmdline);
+	}
+	return &c->env;
+}
+
+/* Drop the cached environments of processes not seen in this pass. */
+static void units_penv_sweep(struct units_prober *p)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < p->penv.n; i++) {
+		if (p->penv.v[i].seen) {
+			p->penv.v[i].seen = 0;
+			p->penv.v[k++] = p->penv.v[i];
+		} else {
+			db_env_free(&p->penv.v[i].env);
+		}
+	}
+	p->penv.n = k;
+}
+
 static void units_stage_after(struct units_prober *p)
 {
 	struct gw_snapshot *s = p->s;
@@ -1094,18 +1157,14 @@ static void units_stage_after(struct units_prober *p)
 		/* no systemd: the app servers' own environment (root, or same user) */
 		for (size_t i = 0; i < s->procs.n; i++) {
 			const struct gw_proc *pr = &s->procs.v[i];
-			char path[64], origin[GW_TEXT];
-			size_t len;
 			if (pr->role != GW_ROLE_GUNICORN_MASTER && pr->role != GW_ROLE_UVICORN_MASTER &&
 			    pr->role != GW_ROLE_APP_SERVER)
 				continue;
-			gw_fmt(path, sizeof path, "/proc/%d/environ", (int)pr->pid);
-			char *t = gw_read_file(path, 1 << 20, &len);
-			if (!t) continue;
-			gw_fmt(origin, sizeof origin, "the environment of %s pid %d", pr->comm, (int)pr->pid);
-			db_env_load(&env, t, len, '\0', origin);
-			free(t);
+			const struct db_env *pe = units_proc_env(p, pr);
+			for (size_t k = 0; pe && k < pe->vars.n; k++)
+				db_env_set(&env, pe->vars.v[k].key, pe->vars.v[k].val, pe->vars.v[k].origin);
 		}
+		units_penv_sweep(p);
 	}
 	db_env_targets(&env, s);
 	db_env_free(&env);

@@ -15,7 +15,8 @@
  *    API, each on its own curlev (one transfer: cancelling it cancels
  *    nothing else), the bytes demultiplexed as they come (docker_demux);
  *  - a 1 s backstop timer re-checks everything (directories that do not
- *    exist yet, filesystems without inotify).
+ *    exist yet, filesystems without inotify); the dashboard runs those
+ *    checks from its probe timer instead (logstream_backstop).
  * Ownership: the stream owns every line's text, the readers' fds, the
  * journal and the follow requests; callers get const pointers valid until
  * the loop runs again. */
@@ -130,6 +131,7 @@ struct logstream {
 
 	int ifd;                     /* inotify, -1 unavailable */
 	sd_event_source *ino_src, *timer, *defer;
+	uint64_t polled;             /* CLOCK_MONOTONIC usec of the last ls_poll_all */
 
 	/* journal */
 	sd_journal *j;
@@ -675,6 +677,8 @@ static int ls_read_more(struct logstream *ls, struct ls_file *f, struct ls_reade
 		r->plen = 0;
 		r->cut = 1;                        /* drop up to the next '\n' */
 	}
+	/* nothing new in a regular file (size 0 may be a /proc-like file: read) */
+	if (S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size == r->off) return 0;
 	off_t budget = LS_READ_BUDGET;
 	int got_any = 0;
 	char *buf = NULL;
@@ -1186,6 +1190,7 @@ static void ls_ctr_sync_all(struct logstream *ls, const struct gw_snapshot *s)
 static void ls_poll_all(struct logstream *ls)
 {
 	uint64_t g = ls->gen;
+	if (sd_event_now(ls->e, CLOCK_MONOTONIC, &ls->polled) < 0) ls->polled = 0;
 	for (size_t i = 0; i < ls->files.n; i++)
 		if (ls->files.v[i]->bf_to > ls->files.v[i]->bf_from) ls_backfill_rest(ls, ls->files.v[i]);
 	for (size_t i = 0; i < ls->files.n; i++) ls_check_file(ls, ls->files.v[i]);
@@ -1528,6 +1533,14 @@ int logstream_incident(const struct logstream *ls, double now, double recent, do
 }
 
 void logstream_poll(struct logstream *ls) { ls_poll_all(ls); }
+
+void logstream_backstop(struct logstream *ls)
+{
+	uint64_t now;
+	if (!ls->timer || sd_event_now(ls->e, CLOCK_MONOTONIC, &now) < 0) return;
+	if (now - ls->polled >= LS_BACKSTOP_USEC / 4) ls_poll_all(ls);
+	sd_event_source_set_time(ls->timer, now + LS_BACKSTOP_USEC * 3 / 2);
+}
 
 size_t logstream_memory(const struct logstream *ls)
 {

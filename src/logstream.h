@@ -176,6 +176,11 @@ int logstream_incident(const struct logstream *ls, double now, double recent, do
  * themselves; for tests and after a resume). */
 void logstream_poll(struct logstream *ls);
 
+/* The dashboard's probe timer fired: do the backstop's checks now (unless
+ * they ran in the last quarter second) and push the backstop timer 1.5 s
+ * out, so at a 1 s probe interval the loop wakes once a second, not twice. */
+void logstream_backstop(struct logstream *ls);
+
 /* Bytes held by the ring (lines + text) and the ring's line cap. */
 size_t logstream_memory(const struct logstream *ls);
 size_t logstream_cap(const struct logstream *ls);

@@ -1,8 +1,8 @@
 /* tui.c — the dashboard's life: terminal set-up, the sd-event sources
  * (stdin, the probe timer, a 1 s tick for the age text, SIGWINCH, SIGINT,
  * SIGTERM), the two snapshots (shown / being filled, swapped when a pass is
- * done), and coalesced drawing: events only set dirty flags; a post source
- * draws once per loop iteration (per-pane windows, wnoutrefresh, one
+ * done), and coalesced drawing: events only set dirty flags; the loop
+ * draws after each dispatch (per-pane windows, wnoutrefresh, one
  * doupdate). An idle screen redraws nothing but the header's age text. */
 #include "tui.h"
 #include "ui.h"
@@ -21,6 +21,8 @@
 
 #include "diagnose.h"
 #include "gather.h"
+#include "logstream.h"
+#include "pane_logs.h"
 #include "report.h"
 
 static const struct pane_class *const tui_classes[LAYOUT_NPANES] = {
@@ -531,15 +533,6 @@ static void tui_draw(struct tui *t)
 
 /* ------------------------------------------------------------ event sources */
 
-static int tui_on_post(sd_event_source *src, void *ud)
-{
-	(void)src;
-	struct tui *t = ud;
-	if (!t->quit)
-		tui_draw(t);
-	return 0;
-}
-
 static int tui_on_input(sd_event_source *src, int fd, uint32_t revents, void *ud)
 {
 	(void)src; (void)fd;
@@ -566,6 +559,8 @@ static int tui_on_timer(sd_event_source *src, uint64_t usec, void *ud)
 	struct tui *t = ud;
 	if (!t->paused)
 		tui_start_pass(t);
+	if (pane_logs_stream())
+		logstream_backstop(pane_logs_stream());
 	sd_event_source_set_time_relative(src, tui_interval_usec(t));
 	sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
 	return 0;
@@ -645,7 +640,7 @@ static void tui_fatal_handlers(void)
 static void tui_cleanup(struct tui *t)
 {
 	sd_event_source **srcs[] = { &t->timer, &t->tick, &t->io, &t->sig_winch,
-		&t->sig_int, &t->sig_term, &t->sig_hup, &t->post };
+		&t->sig_int, &t->sig_term, &t->sig_hup };
 	for (size_t i = 0; i < sizeof srcs / sizeof *srcs; i++)
 		*srcs[i] = sd_event_source_disable_unref(*srcs[i]);
 	tui_act_free(t);
@@ -745,19 +740,25 @@ int tui_run(sd_event *e, const struct gw_options *o)
 		    10000, tui_on_timer, t);
 	if (r >= 0)
 		r = sd_event_add_time_relative(e, &t->tick, CLOCK_MONOTONIC, 1000000, 50000, tui_on_tick, t);
-	if (r >= 0)
-		r = sd_event_add_post(e, &t->post, tui_on_post, t);
 	if (r < 0) {
 		tui_cleanup(t);
 		fprintf(stderr, "gwtop: event loop set-up failed: %s\n", strerror(-r));
 		return 1;
 	}
-	/* post sources are one-shot by default in sd-event: keep it on */
-	sd_event_source_set_enabled(t->post, SD_EVENT_ON);
-
 	tui_start_pass(t);
 	tui_draw(t);
-	r = sd_event_loop(e);
+	/* The loop by hand, drawing after each dispatch (sd_event_run
+	 * dispatches one source per call). Not a post source: that is one more
+	 * loop iteration (epoll_wait, timer re-arm) after every event. */
+	while (sd_event_get_state(e) != SD_EVENT_FINISHED) {
+		r = sd_event_run(e, UINT64_MAX);
+		if (r < 0)
+			break;
+		if (!t->quit)
+			tui_draw(t);
+	}
+	if (r >= 0 && sd_event_get_exit_code(e, &r) < 0)
+		r = 0;
 	tui_cleanup(t);
 	if (r < 0) {
 		fprintf(stderr, "gwtop: event loop: %s\n", strerror(-r));

@@ -169,7 +169,7 @@ struct tui {
 	int hdr_dirty, ftr_dirty, ov_dirty, layout_dirty, full_redraw;
 	char last_age[32];               /* header age text last drawn */
 
-	sd_event_source *timer, *tick, *io, *sig_winch, *sig_int, *sig_term, *sig_hup, *post;
+	sd_event_source *timer, *tick, *io, *sig_winch, *sig_int, *sig_term, *sig_hup;
 	int probe_again;                 /* start another pass when the running one ends */
 
 	/* actions (tui_act.c): the y/N dialog, the job in flight, the follow-up */
