@@ -9,7 +9,9 @@
  *   - log tails: an append, a rotation, and an unchanged file whose events
  *     age out of the window, each give what an uncached read gives;
  *   - listeners: the cached owner exits, its child keeps the socket: the
- *     child is the owner.
+ *     child is the owner;
+ *   - an app server's environment (no systemd): read once per process, read
+ *     again when the same pid execs with another environment.
  * Every process started here is killed by pid in the teardown. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,6 +38,7 @@
 #include "logread.h"
 #include "nginx_conf.h"
 #include "procs.h"
+#include "units.h"
 
 static char dir[64];
 static pid_t kids[4];
@@ -663,6 +666,91 @@ static void test_listener_owner_moves(void **state)
 	snapshot_free(&s);
 }
 
+
+/* ---------------------------------------------------------------- app environment */
+
+static void units_done(void *ud)
+{
+	*(int *)ud = 1;
+}
+
+/* One units pass over a snapshot that holds pid as a gunicorn master; the
+ * db target found in its environment (display), "" for none. */
+static void env_pass(sd_event *e, struct units_prober *p, pid_t pid, char *display, size_t size)
+{
+	struct gw_snapshot s;
+	struct gw_options o;
+	char path[64], buf[512];
+	int done = 0;
+	snapshot_init(&s);
+	memset(&o, 0, sizeof o);
+	struct gw_proc *pr = gw_vec_push(&s.procs);
+	pr->pid = pid;
+	pr->role = GW_ROLE_GUNICORN_MASTER;
+	GW_COPY(pr->comm, "python3");
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	int n = read_small(path, buf, sizeof buf);
+	assert_true(n > 0);
+	for (int i = 0; i < n; i++)
+		if (!buf[i]) buf[i] = ' ';
+	GW_COPY(pr->cmdline, buf);
+	pr->start_time = 1.7e9;
+	assert_int_equal(units_probe_start(p, &s, &o, units_done, &done), 0);
+	while (!done) assert_true(sd_event_run(e, UINT64_MAX) >= 0);
+	display[0] = '\0';
+	for (size_t i = 0; i < s.dbs.n; i++)
+		if (strstr(s.dbs.v[i].source, "the environment of")) gw_strlcpy(display, s.dbs.v[i].display, size);
+	snapshot_free(&s);
+}
+
+/* A shell with DATABASE_URL=a waits on a pipe, then execs env + sleep with
+ * DATABASE_URL=b: same pid and start time, another environment. */
+static void test_app_env_per_process(void **state)
+{
+	(void)state;
+	if (access("/run/systemd/system", F_OK) == 0)
+		skip();                      /* with systemd the units' environment is used instead */
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[0], 0);
+		close(fds[1]);
+		char *envp[] = { "DATABASE_URL=postgresql://app:pw@127.0.0.1:1/a", "PATH=/usr/bin:/bin", NULL };
+		execle("/bin/sh", "sh", "-c",
+		       "read x; exec env -i DATABASE_URL=postgresql://app:pw@127.0.0.1:2/b sleep 60", (char *)NULL, envp);
+		_exit(127);
+	}
+	kids[nkids++] = pid;
+	close(fds[0]);
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	for (int i = 0; i < 200 && !(read_small(path, buf, sizeof buf) > 0 && !strcmp(buf, "sh")); i++)
+		usleep(10000);
+
+	sd_event *e = NULL;
+	assert_int_equal(sd_event_new(&e), 0);
+	struct units_prober *p = units_prober_new(e);
+	assert_non_null(p);
+	char d[GW_TEXT];
+	env_pass(e, p, pid, d, sizeof d);
+	assert_non_null(strstr(d, "127.0.0.1:1/a"));
+	assert_null(strstr(d, "pw"));                  /* masked */
+	env_pass(e, p, pid, d, sizeof d);              /* the same process: the same answer */
+	assert_non_null(strstr(d, "127.0.0.1:1/a"));
+
+	assert_int_equal(write(fds[1], "go\n", 3), 3);
+	for (int i = 0; i < 200 && !(read_small(path, buf, sizeof buf) > 0 && !strcmp(buf, "sleep")); i++)
+		usleep(10000);
+	assert_string_equal(buf, "sleep");
+	env_pass(e, p, pid, d, sizeof d);              /* exec'd: the new environment */
+	assert_non_null(strstr(d, "127.0.0.1:2/b"));
+	close(fds[1]);
+	units_prober_free(p);
+	sd_event_unref(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -673,6 +761,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_conf_cache_dedupes_includes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listener_owner_moves, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_app_env_per_process, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
