@@ -703,6 +703,13 @@ int tui_run(sd_event *e, const struct gw_options *o)
 		gather_free(t->g);
 		return 1;
 	}
+	/* ncurses 6.4 flushes its output after every cursor movement until
+	 * the screen has been through endwin() once (mvcur() treats it as a
+	 * low-level terminfo caller): a doupdate that changes five places is
+	 * five write(2)s, and five wake-ups of the terminal.  One endwin() +
+	 * refresh() here, before anything is drawn, and a frame is one write. */
+	endwin();
+	refresh();
 	cbreak();
 	noecho();
 	nonl();
