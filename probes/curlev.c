@@ -5,6 +5,7 @@
  * -> one oneshot time source. Both event callbacks call
  * curl_multi_socket_action and then reap finished transfers. Every transfer
  * is on a list so that cancel can drop them all. */
+#include <dlfcn.h>
 #include "curlev.h"
 
 #include <stdlib.h>
@@ -171,11 +172,33 @@ static int curlev_timerfn(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
+/* Debian's libcurl links libssh2, whose libssh2_init(0), called from
+ * curl_global_init, loads and registers every OpenSSL engine: 1.5 MiB of
+ * libcrypto touched for a protocol gwtop never speaks (it asks curl for
+ * http and https only, and https goes through GnuTLS).  libssh2_init
+ * counts its callers and sets the crypto up only on the first call unless
+ * told not to: calling it first with LIBSSH2_INIT_NO_CRYPTO (1) leaves
+ * OpenSSL alone.  Looked up at run time: the symbol is there only when
+ * libcurl brought libssh2 in, and gwtop has no other business with it. */
+#define GW_LIBSSH2_INIT_NO_CRYPTO 0x0001
+
+static CURLcode curlev_global_init(void)
+{
+	static int done;
+	if (!done) {
+		int (*ssh2_init)(int) = (int (*)(int))dlsym(RTLD_DEFAULT, "libssh2_init");
+		if (ssh2_init)
+			ssh2_init(GW_LIBSSH2_INIT_NO_CRYPTO);
+		done = 1;
+	}
+	return curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 struct curlev *curlev_new(sd_event *e)
 {
 	struct curlev *cv;
 
-	if (!e || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (!e || curlev_global_init() != CURLE_OK)
 		return NULL;
 	cv = gw_xcalloc(1, sizeof *cv);
 	cv->e = sd_event_ref(e);

@@ -1,11 +1,11 @@
 #!/bin/sh
 # Install build + test dependencies (Debian 12). Idempotent; uses sudo when not root.
 set -eu
-PKGS="build-essential pkg-config libncurses-dev libcurl4-openssl-dev libsystemd-dev
+PKGS="build-essential pkg-config libncurses-dev libcurl4-gnutls-dev libsystemd-dev
 libproc2-dev libjansson-dev libcmocka-dev nginx-light gunicorn python3-flask
 python3-uvicorn tmux curl procps iproute2 systemd systemd-container dbus
 systemd-journal-remote prometheus prometheus-node-exporter openssh-server
-openssh-client pssh debhelper devscripts lintian fakeroot bash-completion
+openssh-client openssl pssh debhelper devscripts lintian fakeroot bash-completion
 docker.io podman lnav shellcheck clang libclang-rt-14-dev cppcheck clang-tidy
 htop btop"
 SUDO=""

@@ -432,9 +432,12 @@ static void probe_command(struct gw_finding *f, const struct gw_target *t)
 		else diag_command(f, "ss -ltnp 'sport = :%d'", t->addr.port);
 		return;
 	}
-	if (t->addr.kind == GW_ADDR_UNIX) diag_command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' --unix-socket %s http://localhost/", shq(t->addr.path, q, sizeof q));
-	else if (t->addr.kind == GW_ADDR_INET6) diag_command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' http://[%s]:%d/", t->addr.host, t->addr.port);
-	else diag_command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' http://%s:%d/", t->addr.host, t->addr.port);
+	/* https: -k, as nginx does not verify an upstream's certificate by default */
+	int tls = !strcmp(t->scheme, "https");
+	const char *sch = tls ? "https" : "http", *k = tls ? "-k " : "";
+	if (t->addr.kind == GW_ADDR_UNIX) diag_command(f, "curl -sS %s-o /dev/null -w '%%{http_code}\\n' --unix-socket %s %s://localhost/", k, shq(t->addr.path, q, sizeof q), sch);
+	else if (t->addr.kind == GW_ADDR_INET6) diag_command(f, "curl -sS %s-o /dev/null -w '%%{http_code}\\n' %s://[%s]:%d/", k, sch, t->addr.host, t->addr.port);
+	else diag_command(f, "curl -sS %s-o /dev/null -w '%%{http_code}\\n' %s://%s:%d/", k, sch, t->addr.host, t->addr.port);
 }
 
 static void nginx_events_evidence(struct diag_ctx *c, struct gw_finding *f, const struct gw_target *t,

@@ -28,8 +28,8 @@ t_check "the source tree has no debian build leftovers" \
 # control fields
 t_check "Package: gwtop, Version: $VERSION" sh -c \
 	"dpkg-deb -f '$DEB' Package Version | tr '\n' ' ' | grep -qx 'Package: gwtop Version: $VERSION '"
-t_check "shlibs: depends on libcurl4, libjansson4, libproc2-0, libsystemd0" sh -c \
-	"dpkg-deb -f '$DEB' Depends | grep -q libcurl4 && dpkg-deb -f '$DEB' Depends | grep -q libjansson4 &&
+t_check "shlibs: depends on libcurl3-gnutls, libjansson4, libproc2-0, libsystemd0" sh -c \
+	"dpkg-deb -f '$DEB' Depends | grep -q libcurl3-gnutls && dpkg-deb -f '$DEB' Depends | grep -q libjansson4 &&
 	 dpkg-deb -f '$DEB' Depends | grep -q libproc2-0 && dpkg-deb -f '$DEB' Depends | grep -q libsystemd0"
 
 R=$OUT/root

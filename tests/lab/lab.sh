@@ -33,7 +33,7 @@ MARKER=.gwtop-lab
 FAULTS=(healthy app_down port_mismatch ip_family socket_missing
 	socket_permission_mode socket_permission_dir worker_timeout read_timeout
 	boot_failure config_stale config_invalid fastcgi_down upstream_partial
-	nginx_down)
+	nginx_down healthy_tls)
 
 # State of the lab being built or torn down (also saved in lab.env).
 DIR=""
@@ -213,7 +213,7 @@ gunicorn_wait_ready() {
 app_direct() {
 	case $APP_BIND in
 	unix:*) curl -s -o /dev/null -w '%{http_code}' --max-time 2 --unix-socket "${APP_BIND#unix:}" "http://localhost$1" 2>/dev/null || true ;;
-	*) curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$APP_BIND$1" 2>/dev/null || true ;;
+	*) curl -s -o /dev/null -w '%{http_code}' --max-time 2 -k "${TARGET%%://*}://$APP_BIND$1" 2>/dev/null || true ;;
 	esac
 }
 
@@ -328,6 +328,19 @@ fault_setup() {
 	healthy)
 		conf_site
 		tcp_app
+		nginx_start
+		expect_http 200 / 3
+		;;
+	healthy_tls)
+		# gunicorn serves TLS (a throw-away self-signed certificate);
+		# nginx proxies with proxy_pass https:// and does not verify it,
+		# which is nginx's default (proxy_ssl_verify off).
+		TARGET=https://127.0.0.1:$APP_PORT
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+			-keyout "$DIR/tls.key" -out "$DIR/tls.crt" -subj /CN=127.0.0.1 -days 2 \
+			>"$DIR/openssl.log" 2>&1 || die "openssl could not make a certificate: $(tail -n 3 "$DIR/openssl.log")"
+		conf_site
+		tcp_app --certfile "$DIR/tls.crt" --keyfile "$DIR/tls.key"
 		nginx_start
 		expect_http 200 / 3
 		;;
