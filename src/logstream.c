@@ -682,13 +682,21 @@ static int ls_read_more(struct logstream *ls, struct ls_file *f, struct ls_reade
 	off_t budget = LS_READ_BUDGET;
 	int got_any = 0;
 	char *buf = NULL;
+	/* a few new lines (the usual case) need a few KiB, not a whole chunk:
+	 * sized from what stat says is there, plus room for what came since */
+	size_t len = LS_CHUNK;
+	if (S_ISREG(st.st_mode)) {
+		off_t left = st.st_size - r->off;   /* <= 0: size 0 (a /proc-like file) */
+		if (left < (off_t)(LS_CHUNK / 2))
+			len = (left > 0 ? (size_t)left : 0) + 4096;
+	}
 	for (;;) {
 		if (budget <= 0) {
 			*more = 1;
 			break;
 		}
-		if (!buf) buf = gw_xmalloc(LS_CHUNK);
-		ssize_t n = pread(r->fd, buf, LS_CHUNK, r->off);
+		if (!buf) buf = gw_xmalloc(len);
+		ssize_t n = pread(r->fd, buf, len, r->off);
 		if (n < 0 && errno == EINTR) continue;
 		if (n <= 0) break;
 		ls_feed(ls, b, f->src, r, buf, (size_t)n, 0);
