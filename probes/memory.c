@@ -45,25 +45,25 @@ void memory_parse_psi(const char *text, struct gw_memory *m)
 		m->psi_full10 = strtod(p + 6, NULL);
 }
 
+/* Both files are read every tick: their fds stay open (one pread each). */
+static int memory_psi_fd = -1, memory_info_fd = -1;
+
 int memory_refresh(struct gw_snapshot *s)
 {
 	struct gw_memory *m = &s->mem;
-	char *buf;
+	char buf[8192];                  /* meminfo is ~1.5 KiB; the fields we use come first */
 
 	m->ok = 0;
 	m->total_kb = m->available_kb = m->swap_total_kb = m->swap_free_kb = 0;
 	m->psi_some10 = m->psi_full10 = -1;
 
-	if ((buf = gw_read_file("/proc/pressure/memory", 4096, NULL))) {
+	if (gw_pread_kept(&memory_psi_fd, "/proc/pressure/memory", buf, sizeof buf) >= 0)
 		memory_parse_psi(buf, m);
-		free(buf);
-	}
-	if (!(buf = gw_read_file("/proc/meminfo", 65536, NULL))) {
+	if (gw_pread_kept(&memory_info_fd, "/proc/meminfo", buf, sizeof buf) < 0) {
 		snapshot_note(s, "memory", "cannot read /proc/meminfo: %s", strerror(errno));
 		return -1;
 	}
 	int rc = memory_parse_meminfo(buf, m);
-	free(buf);
 	if (rc < 0) {
 		snapshot_note(s, "memory", "/proc/meminfo has no MemTotal");
 		return -1;

@@ -1480,10 +1480,8 @@ int nginx_conf_locate(const struct gw_snapshot *s, const char *override, const c
 	if (override && override[0]) {
 		gw_strlcpy(conf, override, conf_sz);
 		gw_strlcpy(source, "--nginx-conf", source_sz);
-		int fd = open(override, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		if (fd < 0) return -1;
-		close(fd);
-		return 0;
+		/* readable? (every tick: one system call, not an open and a close) */
+		return faccessat(AT_FDCWD, override, R_OK, AT_EACCESS) < 0 ? -1 : 0;
 	}
 	if (m_conf[0]) {
 		np_full_path(tmp, sizeof tmp, prefix, m_conf);

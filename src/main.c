@@ -407,7 +407,9 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((rc = sd_event_default(&e)) < 0) {
+	/* a loop of our own, not sd_event_default(): the default one checks
+	 * it runs in its thread with a gettid() on every iteration */
+	if ((rc = sd_event_new(&e)) < 0) {
 		fprintf(stderr, "gwtop: cannot create the event loop: %s\n", strerror(-rc));
 		options_free(&o);
 		config_file_free();

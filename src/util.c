@@ -121,6 +121,25 @@ void gw_time_str(double t, char *buf, size_t size)
 		gw_fmt(buf, size, "%.0f", t);
 }
 
+ssize_t gw_pread_kept(int *fd, const char *path, char *buf, size_t n)
+{
+	ssize_t r;
+	if (n < 1) { errno = EINVAL; return -1; }
+	if (*fd < 0 && (*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+		return -1;
+	do r = pread(*fd, buf, n - 1, 0);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		int e = errno;
+		close(*fd);
+		*fd = -1;
+		errno = e;
+		return -1;
+	}
+	buf[r] = '\0';
+	return r;
+}
+
 char *gw_read_file(const char *path, size_t max, size_t *len_out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);

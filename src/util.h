@@ -4,6 +4,7 @@
 #define GW_UTIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -46,5 +47,11 @@ void gw_time_str(double t, char *buf, size_t size);
 /* Read a whole small file (procfs, config) into a malloc'd NUL-terminated
  * buffer; at most max bytes. Returns NULL and sets errno on failure. */
 char *gw_read_file(const char *path, size_t max, size_t *len_out);
+/* A small file read again and again (/proc/meminfo every tick): the fd is
+ * kept in *fd (-1 at first; opened here, O_CLOEXEC) and each call is one
+ * pread at offset 0 into buf (NUL-terminated, at most n-1 bytes) instead
+ * of an open, reads and a close.  Length read, or -1 with errno (the fd is
+ * then closed and the next call opens the file again). */
+ssize_t gw_pread_kept(int *fd, const char *path, char *buf, size_t n);
 
 #endif

@@ -5,9 +5,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "memory.h"
+#include "util.h"
 
 static void test_refresh_real(void **state)
 {
@@ -61,11 +66,80 @@ static void test_parse_fixture(void **state)
 	assert_int_equal(memory_parse_meminfo("nothing here\n", &g), -1);
 }
 
+static unsigned long vmrss_kb(const char *status)
+{
+	const char *p = strstr(status, "VmRSS:");
+	return p ? strtoul(p + 6, NULL, 10) : 0;
+}
+
+/* The kept-fd reader the memory probe uses every tick: each pread at 0 of
+ * a /proc file is a fresh look (not the text of the first read); a file
+ * rewritten in place shows its new text; a dead fd is dropped and the next
+ * call opens the path again. */
+static void test_pread_kept(void **state)
+{
+	(void)state;
+	char buf[8192];
+	int fd = -1;
+
+	/* /proc: VmRSS of this process grows between two reads of the same fd */
+	assert_true(gw_pread_kept(&fd, "/proc/self/status", buf, sizeof buf) > 0);
+	assert_true(fd >= 0);
+	int first_fd = fd;
+	unsigned long before = vmrss_kb(buf);
+	assert_true(before > 0);
+	size_t big = 32u << 20;
+	char *mem = malloc(big);
+	assert_non_null(mem);
+	memset(mem, 1, big);                       /* touched: resident */
+	assert_true(gw_pread_kept(&fd, "/proc/self/status", buf, sizeof buf) > 0);
+	assert_int_equal(fd, first_fd);            /* the same fd, not reopened */
+	assert_true(vmrss_kb(buf) >= before + 16 * 1024);
+	free(mem);
+	close(fd);
+
+	/* a regular file rewritten in place; then its fd closed behind our back */
+	char path[] = "/tmp/gwtop-test-kept.XXXXXX";
+	int w = mkstemp(path);
+	assert_true(w >= 0);
+	assert_int_equal(write(w, "one\n", 4), 4);
+	fd = -1;
+	assert_int_equal(gw_pread_kept(&fd, path, buf, sizeof buf), 4);
+	assert_string_equal(buf, "one\n");
+	assert_int_equal(pwrite(w, "two!\n", 5, 0), 5);
+	assert_int_equal(gw_pread_kept(&fd, path, buf, sizeof buf), 5);
+	assert_string_equal(buf, "two!\n");
+	/* at most n-1 bytes, NUL-terminated */
+	assert_int_equal(gw_pread_kept(&fd, path, buf, 3), 2);
+	assert_string_equal(buf, "tw");
+	close(fd);                                 /* stale: EBADF */
+	assert_int_equal(gw_pread_kept(&fd, path, buf, sizeof buf), -1);
+	assert_int_equal(fd, -1);
+	assert_int_equal(gw_pread_kept(&fd, path, buf, sizeof buf), 5);
+	assert_true(fd >= 0);
+	close(fd);
+	close(w);
+	unlink(path);
+	fd = -1;
+	assert_int_equal(gw_pread_kept(&fd, path, buf, sizeof buf), -1);   /* gone */
+	assert_int_equal(fd, -1);
+
+	/* the probe itself, twice (its fds kept between the calls) */
+	struct gw_snapshot s;
+	for (int i = 0; i < 2; i++) {
+		snapshot_init(&s);
+		assert_int_equal(memory_refresh(&s), 0);
+		assert_true(s.mem.ok && s.mem.total_kb > 0 && s.mem.available_kb <= s.mem.total_kb);
+		snapshot_free(&s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refresh_real),
 		cmocka_unit_test(test_parse_fixture),
+		cmocka_unit_test(test_pread_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
