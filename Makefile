@@ -43,9 +43,9 @@ $(OBJDIR)/gwtop: $(MAIN_OBJ) $(LIB_OBJS)
 gwtop: $(OBJDIR)/gwtop FORCE
 	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 
-$(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS)
+$(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $^ $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $(filter %.c %.o,$^) $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 # lsdrive: the log stream outside the TUI (tests/logs, bench/logbench.sh)
 $(OBJDIR)/tests/lsdrive: tests/logs/lsdrive.c $(LIB_OBJS)

@@ -114,30 +114,7 @@ running=$(dk ps -q | wc -l)
 echo "containers: $running running ($(((t1 - t0) / 1000000)) ms to start $NC)"
 
 N=$L/nginx
-mkdir -p "$N/tmp"
-chmod 755 "$N"
-cat >"$N/nginx.conf" <<EOF
-user nobody nogroup;
-worker_processes 1;
-pid $N/nginx.pid;
-error_log $N/error.log;
-events { worker_connections 64; }
-http {
-    access_log $N/access.log;
-    client_body_temp_path $N/tmp/body;
-    proxy_temp_path $N/tmp/proxy;
-    fastcgi_temp_path $N/tmp/fastcgi;
-    uwsgi_temp_path $N/tmp/uwsgi;
-    scgi_temp_path $N/tmp/scgi;
-    server {
-        listen 127.0.0.1:$((P + 1));
-        location / { proxy_pass http://127.0.0.1:$P; }
-    }
-}
-EOF
-"$NGINX" -c "$N/nginx.conf" -p "$N/" 2>"$N/start.err" || { cat "$N/start.err"; exit 1; }
-for _ in $(seq 1 50); do [ -s "$N/nginx.pid" ] && break; sleep 0.1; done
-NGINX_PID=$(cat "$N/nginx.pid")
+proxy_nginx_up "$N" $((P + 1)) "127.0.0.1:$P" || { cat "$N/start.err"; exit 1; }
 for _ in $(seq 1 50); do
 	[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$((P + 1))/")" = 200 ] && break
 	sleep 0.2

@@ -1013,14 +1013,10 @@ static size_t docker_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 	struct docker_req *r = ud;
 	size_t n = size * nmemb;
 
-	if (r->len + n > r->max) {
+	if (!gw_buf_append(&r->buf, &r->len, r->max, ptr, n)) {
 		r->overflow = 1;
 		return 0;
 	}
-	r->buf = gw_xrealloc(r->buf, r->len + n + 1);
-	memcpy(r->buf + r->len, ptr, n);
-	r->len += n;
-	r->buf[r->len] = '\0';
 	return n;
 }
 

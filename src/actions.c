@@ -450,12 +450,7 @@ static size_t act_on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	struct actions *a = ud;
 	size_t n = size * nmemb;
-	if (a->blen + n > ACT_BODY_MAX) return 0;
-	a->body = gw_xrealloc(a->body, a->blen + n + 1);
-	memcpy(a->body + a->blen, ptr, n);
-	a->blen += n;
-	a->body[a->blen] = '\0';
-	return n;
+	return gw_buf_append(&a->body, &a->blen, ACT_BODY_MAX, ptr, n) ? n : 0;
 }
 
 static void act_on_engine(CURL *easy, CURLcode res, void *ud);

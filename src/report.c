@@ -47,7 +47,7 @@ const char *report_status_name(const struct gw_diagnosis *d)
 
 /* The finding to headline, NULL when healthy or unknown. Falls back to the
  * first warn/crit finding if diagnose left no verdict on a non-ok status. */
-static const struct gw_finding *report_verdict(const struct gw_diagnosis *d)
+const struct gw_finding *report_verdict(const struct gw_diagnosis *d)
 {
 	if (d->unknown)
 		return NULL;

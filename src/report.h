@@ -23,6 +23,10 @@ void report_prometheus(FILE *out, const struct gw_snapshot *s, const struct gw_d
 
 /* 0 ok, 1 warn, 2 crit, 3 unknown (d->unknown wins). */
 int report_exit_code(const struct gw_diagnosis *d);
+
+/* The finding every output leads with: the verdict, else the first
+ * warn/crit finding; NULL when healthy or unknown. */
+const struct gw_finding *report_verdict(const struct gw_diagnosis *d);
 /* "ok", "warn", "crit", "unknown" — the JSON "status". */
 const char *report_status_name(const struct gw_diagnosis *d);
 

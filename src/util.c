@@ -121,6 +121,17 @@ void gw_time_str(double t, char *buf, size_t size)
 		gw_fmt(buf, size, "%.0f", t);
 }
 
+int gw_buf_append(char **buf, size_t *len, size_t max, const void *p, size_t n)
+{
+	if (*len + n > max || *len + n < *len)
+		return 0;
+	*buf = gw_xrealloc(*buf, *len + n + 1);
+	memcpy(*buf + *len, p, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+	return 1;
+}
+
 ssize_t gw_pread_kept(int *fd, const char *path, char *buf, size_t n)
 {
 	ssize_t r;

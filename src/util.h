@@ -54,4 +54,9 @@ char *gw_read_file(const char *path, size_t max, size_t *len_out);
  * then closed and the next call opens the file again). */
 ssize_t gw_pread_kept(int *fd, const char *path, char *buf, size_t n);
 
+/* Append n bytes to a growing NUL-terminated buffer (*buf, *len; *buf may
+ * start NULL), as a curl write callback does with a response body. 0 (and
+ * nothing appended) when the result would exceed max bytes, else 1. */
+int gw_buf_append(char **buf, size_t *len, size_t max, const void *p, size_t n);
+
 #endif

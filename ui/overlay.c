@@ -4,6 +4,7 @@
  * request path hop by hop (what is checked, what was found, the manual
  * command) and ends on the healthy-stack checklist. */
 #include "ui.h"
+#include "pane_findings.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -256,16 +257,7 @@ static void overlay_tour(struct tui *t, struct ui_lines *L, int width)
 		ui_puts(L, theme_role_sev(f->severity), theme_marker_sev(f->severity));
 		ui_putf(L, UI_BOLD, " %s: ", f->cause ? f->cause : "?");
 		ui_wrap(L, UI_NORMAL, f->summary, sizeof f->summary, width, 6);
-		for (int k = 0; k < f->nevidence && k < GW_MAX_EVIDENCE; k++) {
-			ui_line_new(L);
-			ui_puts(L, UI_DIM, "      evidence: ");
-			ui_wrap(L, UI_NORMAL, f->evidence[k], sizeof f->evidence[k], width, 16);
-		}
-		for (int k = 0; k < f->nfix && k < GW_MAX_FIX; k++) {
-			ui_line_new(L);
-			ui_puts(L, UI_OK, "      fix: ");
-			ui_wrap(L, UI_NORMAL, f->fix[k], sizeof f->fix[k], width, 11);
-		}
+		pane_findings_details(L, f, width, 6);
 		ncmd += f->ncommands;
 	}
 	ui_line_new(L);

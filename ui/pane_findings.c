@@ -10,6 +10,20 @@
 #include <stdio.h>
 #include <string.h>
 
+void pane_findings_details(struct ui_lines *L, const struct gw_finding *f, int width, int indent)
+{
+	for (int i = 0; i < f->nevidence && i < GW_MAX_EVIDENCE; i++) {
+		ui_line_new(L);
+		ui_putf(L, UI_DIM, "%*sevidence: ", indent, "");
+		ui_wrap(L, UI_NORMAL, f->evidence[i], sizeof f->evidence[i], width, indent + 10);
+	}
+	for (int i = 0; i < f->nfix && i < GW_MAX_FIX; i++) {
+		ui_line_new(L);
+		ui_putf(L, UI_OK, "%*sfix: ", indent, "");
+		ui_wrap(L, UI_NORMAL, f->fix[i], sizeof f->fix[i], width, indent + 5);
+	}
+}
+
 static struct {
 	int active;
 	int scroll;                      /* put it at the top at the next build */
@@ -53,16 +67,7 @@ static void findings_one(struct ui_lines *L, const struct gw_finding *f, int ver
 	ui_putf(L, verdict ? UI_BOLD : role, " %s%s", verdict ? "VERDICT " : "", f->cause ? f->cause : "?");
 	ui_putf(L, UI_DIM, " (%s, %s): ", gw_hop_id(f->hop), gw_severity_name(f->severity));
 	ui_wrap(L, verdict ? UI_BOLD : UI_NORMAL, f->summary, sizeof f->summary, width, 2);
-	for (int i = 0; i < f->nevidence && i < GW_MAX_EVIDENCE; i++) {
-		ui_line_new(L);
-		ui_puts(L, UI_DIM, "  evidence: ");
-		ui_wrap(L, UI_NORMAL, f->evidence[i], sizeof f->evidence[i], width, 12);
-	}
-	for (int i = 0; i < f->nfix && i < GW_MAX_FIX; i++) {
-		ui_line_new(L);
-		ui_puts(L, UI_OK, "  fix: ");
-		ui_wrap(L, UI_NORMAL, f->fix[i], sizeof f->fix[i], width, 7);
-	}
+	pane_findings_details(L, f, width, 2);
 	for (int i = 0; i < f->ncommands && i < GW_MAX_FIX; i++) {
 		ui_line_new(L);
 		ui_puts(L, UI_DIM, "  $ ");

@@ -40,16 +40,7 @@ const struct gw_snapshot *tui_snap(const struct tui *t)
 /* Same choice as the --check text: the verdict, else the first warn/crit. */
 const struct gw_finding *tui_verdict(const struct tui *t)
 {
-	const struct gw_diagnosis *d = &t->diag;
-	if (!t->have || d->unknown)
-		return NULL;
-	if (d->verdict >= 0 && (size_t)d->verdict < d->findings.n)
-		return &d->findings.v[d->verdict];
-	if (d->status >= GW_SEV_WARN)
-		for (size_t i = 0; i < d->findings.n; i++)
-			if (d->findings.v[i].severity >= GW_SEV_WARN)
-				return &d->findings.v[i];
-	return NULL;
+	return t->have ? report_verdict(&t->diag) : NULL;
 }
 
 void tui_mark_all(struct tui *t)

@@ -15,6 +15,11 @@
 #
 #   podman_up L / podman_down L   the same with `podman system service` as the
 #                   second engine (section 3b of the doc; conmon, netavark).
+#
+#   proxy_nginx_up N LISTEN_PORT TARGET   a real nginx under N (created)
+#                   proxying 127.0.0.1:LISTEN_PORT to TARGET (host:port);
+#                   sets NGINX_PID and CONF; 1 (N/start.err says why) if
+#                   it did not start.  Stop it by NGINX_PID.
 
 ENGINE_SOCK=""
 
@@ -188,4 +193,38 @@ podman_down() {
 	[ "${PRE_D_var_lib_containers:-1}" = 1 ] || rm -rf /var/lib/containers
 	unset CONTAINERS_CONF CONTAINERS_STORAGE_CONF
 	return 0
+}
+
+proxy_nginx_up() {
+	local N=$1 listen=$2 target=$3
+	mkdir -p "$N/tmp"
+	chmod 755 "$N"
+	cat >"$N/nginx.conf" <<EOF
+user nobody nogroup;
+worker_processes 1;
+pid $N/nginx.pid;
+error_log $N/error.log;
+events { worker_connections 64; }
+http {
+    access_log $N/access.log;
+    client_body_temp_path $N/tmp/body;
+    proxy_temp_path $N/tmp/proxy;
+    fastcgi_temp_path $N/tmp/fastcgi;
+    uwsgi_temp_path $N/tmp/uwsgi;
+    scgi_temp_path $N/tmp/scgi;
+    server {
+        listen 127.0.0.1:$listen;
+        server_name _;
+        location / {
+            proxy_pass http://$target;
+        }
+    }
+}
+EOF
+	CONF=$N/nginx.conf
+	NGINX_PID=""
+	"${NGINX:-/usr/sbin/nginx}" -c "$CONF" -p "$N/" 2>"$N/start.err" || return 1
+	for _ in $(seq 1 50); do [ -s "$N/nginx.pid" ] && break; sleep 0.1; done
+	NGINX_PID=$(cat "$N/nginx.pid" 2>/dev/null)
+	[ -n "$NGINX_PID" ]
 }

@@ -115,34 +115,8 @@ free_base() {
 nginx_start() {
 	local N=$L/nginx
 	rm -rf "$N"
-	mkdir -p "$N/tmp"
-	chmod 755 "$L" "$N"
-	cat >"$N/nginx.conf" <<EOF
-user nobody nogroup;
-worker_processes 1;
-pid $N/nginx.pid;
-error_log $N/error.log;
-events { worker_connections 64; }
-http {
-    access_log $N/access.log;
-    client_body_temp_path $N/tmp/body;
-    proxy_temp_path $N/tmp/proxy;
-    fastcgi_temp_path $N/tmp/fastcgi;
-    uwsgi_temp_path $N/tmp/uwsgi;
-    scgi_temp_path $N/tmp/scgi;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        server_name _;
-        location / {
-            proxy_pass http://$1;
-        }
-    }
-}
-EOF
-	CONF=$N/nginx.conf
-	"$NGINX" -c "$CONF" -p "$N/" 2>"$N/start.err" || { sed 's/^/# /' "$N/start.err"; return 1; }
-	for _ in $(seq 1 50); do [ -s "$N/nginx.pid" ] && break; sleep 0.1; done
-	NGINX_PID=$(cat "$N/nginx.pid")
+	chmod 755 "$L"
+	proxy_nginx_up "$N" "$NGINX_PORT" "$1" || { sed 's/^/# /' "$N/start.err"; return 1; }
 	# a few requests, so that error.log holds what nginx saw
 	for _ in 1 2 3; do curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$NGINX_PORT/" ; done
 	return 0

@@ -144,30 +144,7 @@ dk run -d --name app-lo -p "127.0.0.1:$P:8000" gwtop-app python3 /app/server.py 
 check "app-lo healthy by its own check" wait_for 40 is_health app-lo healthy
 
 Ng=$L/nginx
-mkdir -p "$Ng/tmp"
-chmod 755 "$Ng"
-cat >"$Ng/nginx.conf" <<EOF
-user nobody nogroup;
-worker_processes 1;
-pid $Ng/nginx.pid;
-error_log $Ng/error.log;
-events { worker_connections 64; }
-http {
-    access_log $Ng/access.log;
-    client_body_temp_path $Ng/tmp/body;
-    proxy_temp_path $Ng/tmp/proxy;
-    fastcgi_temp_path $Ng/tmp/fastcgi;
-    uwsgi_temp_path $Ng/tmp/uwsgi;
-    scgi_temp_path $Ng/tmp/scgi;
-    server {
-        listen 127.0.0.1:$((P + 1));
-        location / { proxy_pass http://127.0.0.1:$P; }
-    }
-}
-EOF
-"$NGINX" -c "$Ng/nginx.conf" -p "$Ng/" 2>"$Ng/start.err" || { sed 's/^/# /' "$Ng/start.err"; notok "nginx up"; exit 1; }
-for _ in $(seq 1 50); do [ -s "$Ng/nginx.pid" ] && break; sleep 0.1; done
-NGINX_PID=$(cat "$Ng/nginx.pid")
+proxy_nginx_up "$Ng" $((P + 1)) "127.0.0.1:$P" || { sed 's/^/# /' "$Ng/start.err"; notok "nginx up"; exit 1; }
 for _ in 1 2 3; do curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$((P + 1))/"; done
 ok "nginx on 127.0.0.1:$((P + 1)) -> 127.0.0.1:$P (app-lo)"
 

@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "ticker.h"
+
 #include "nginx_test.h"
 
 #define NGINX "/usr/sbin/nginx"
@@ -116,37 +118,6 @@ struct run {
 static void on_done(void *ud)
 {
 	((struct run *)ud)->calls++;
-}
-
-struct ticker {
-	sd_event_source *src;
-	uint64_t next;
-	int ticks;
-	double worst_late_ms;
-};
-
-static int ticker_cb(sd_event_source *s, uint64_t usec, void *ud)
-{
-	struct ticker *tk = ud;
-	uint64_t now;
-	(void)usec;
-	sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &now);
-	if (now > tk->next && (now - tk->next) / 1000.0 > tk->worst_late_ms)
-		tk->worst_late_ms = (now - tk->next) / 1000.0;
-	tk->ticks++;
-	tk->next += 50000;
-	sd_event_source_set_time(s, tk->next);
-	return 0;
-}
-
-static void ticker_start(sd_event *e, struct ticker *tk)
-{
-	uint64_t now;
-	memset(tk, 0, sizeof *tk);
-	assert_true(sd_event_now(e, CLOCK_MONOTONIC, &now) >= 0);
-	tk->next = now + 50000;
-	assert_true(sd_event_add_time(e, &tk->src, CLOCK_MONOTONIC, tk->next, 1000, ticker_cb, tk) >= 0);
-	assert_true(sd_event_source_set_enabled(tk->src, SD_EVENT_ON) >= 0);
 }
 
 static double run_loop(sd_event *e, struct run *r, double max_s)
