@@ -263,20 +263,6 @@ static int listeners_ino_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static pid_t listeners_ppid(pid_t pid)
-{
-	char path[64], *buf, *p;
-	int ppid = 0;
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	if (!(buf = gw_read_file(path, 4096, NULL))) return 0;
-	if ((p = strrchr(buf, ')')) && p[1] == ' ' && p[2] && p[3] == ' ') {
-		long v = strtol(p + 4, NULL, 10);       /* "comm) S PPID ..." */
-		ppid = v > 0 && v <= INT_MAX ? (int)v : 0;
-	}
-	free(buf);
-	return ppid;
-}
-
 static void listeners_comm(pid_t pid, char *out, size_t size)
 {
 	char path[64], *buf;
@@ -298,7 +284,7 @@ static int listeners_owner_cmp(const void *a, const void *b)
 static pid_t listeners_ppid_of(const struct gw_snapshot *s, pid_t pid)
 {
 	int i = procs_find(s, pid);
-	return i >= 0 ? s->procs.v[i].ppid : listeners_ppid(pid);
+	return i >= 0 ? s->procs.v[i].ppid : gw_proc_ppid(pid);
 }
 
 /* Match every listener inode against /proc/PID/fd. Several processes share

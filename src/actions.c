@@ -270,22 +270,12 @@ static int act_workers(pid_t master, pid_t *out, int max)
 		char path[300];
 		size_t len;
 		if (!isdigit((unsigned char)de->d_name[0])) continue;
-		gw_fmt(path, sizeof path, "/proc/%s/stat", de->d_name);
-		char *st = gw_read_file(path, 4096, &len);
-		if (!st) continue;
-		const char *rp = strrchr(st, ')');
-		long ppid = 0;
-		const char *q = rp ? rp + 1 : NULL;   /* ") S PPID ...": skip the state */
-		char *e = NULL;
-		while (q && isspace((unsigned char)*q)) q++;
-		if (q && *q) ppid = strtol(q + 1, &e, 10);
-		if (q && *q && e != q + 1 && ppid == master) {
-			gw_fmt(path, sizeof path, "/proc/%s/cmdline", de->d_name);
-			char *cl = gw_read_file(path, 4096, &len);
-			if (cl && !strstr(cl, "shutting down") && strstr(cl, "worker process")) out[n++] = gw_atoi(de->d_name);
-			free(cl);
-		}
-		free(st);
+		pid_t pid = gw_atoi(de->d_name);
+		if (pid <= 0 || gw_proc_ppid(pid) != master) continue;
+		gw_fmt(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+		char *cl = gw_read_file(path, 4096, &len);
+		if (cl && !strstr(cl, "shutting down") && strstr(cl, "worker process")) out[n++] = pid;
+		free(cl);
 	}
 	closedir(d);
 	for (int i = 1; i < n; i++)

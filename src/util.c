@@ -121,6 +121,23 @@ void gw_time_str(double t, char *buf, size_t size)
 		gw_fmt(buf, size, "%.0f", t);
 }
 
+pid_t gw_proc_ppid(pid_t pid)
+{
+	char path[64], buf[1024];
+	long v = 0;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0) return 0;
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');              /* "comm) S PPID ..." */
+	if (p && p[1] == ' ' && p[2] && p[3] == ' ')
+		v = strtol(p + 4, NULL, 10);
+	return v > 0 && v <= INT_MAX ? (pid_t)v : 0;
+}
+
 int gw_buf_append(char **buf, size_t *len, size_t max, const void *p, size_t n)
 {
 	if (*len + n > max || *len + n < *len)

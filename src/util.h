@@ -59,4 +59,8 @@ ssize_t gw_pread_kept(int *fd, const char *path, char *buf, size_t n);
  * nothing appended) when the result would exceed max bytes, else 1. */
 int gw_buf_append(char **buf, size_t *len, size_t max, const void *p, size_t n);
 
+/* The parent of pid from /proc/PID/stat (field 4, after the "(comm)"
+ * that may itself hold spaces and parentheses); 0 if unknown or gone. */
+pid_t gw_proc_ppid(pid_t pid);
+
 #endif

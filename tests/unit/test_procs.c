@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "procs.h"
+#include "util.h"
 
 static char dir[64];
 static pid_t child;
@@ -396,12 +398,46 @@ static void test_unit_from_cgroup(void **state)
 	assert_string_equal(u, "");
 }
 
+/* gw_proc_ppid: the parent from /proc/PID/stat, also when the process
+ * named itself with spaces and parentheses; 0 for a pid that is gone. */
+static void test_proc_ppid(void **state)
+{
+	(void)state;
+	assert_int_equal(gw_proc_ppid(getpid()), getppid());
+	int go[2];
+	assert_int_equal(pipe(go), 0);
+	pid_t c = fork();
+	assert_true(c >= 0);
+	if (c == 0) {
+		char x;
+		prctl(PR_SET_NAME, "a) S 1 (b) c");
+		close(go[1]);
+		(void)!read(go[0], &x, 1);      /* until the parent closes */
+		_exit(0);
+	}
+	close(go[0]);
+	char comm[64] = "";
+	for (int i = 0; i < 200 && !strstr(comm, "a) S 1"); i++) {   /* the rename has happened */
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/comm", (int)c);
+		FILE *f = fopen(path, "r");
+		if (f) { if (!fgets(comm, sizeof comm, f)) comm[0] = '\0'; fclose(f); }
+		usleep(5000);
+	}
+	assert_non_null(strstr(comm, "a) S 1 (b) c"));
+	assert_int_equal(gw_proc_ppid(c), getpid());
+	close(go[1]);
+	assert_int_equal(waitpid(c, NULL, 0), c);
+	assert_int_equal(gw_proc_ppid(c), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_unit_from_cgroup),
 		cmocka_unit_test(test_nginx_not_running),
+		cmocka_unit_test(test_proc_ppid),
 		cmocka_unit_test_setup_teardown(test_python_child, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gunicorn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nginx, setup, teardown),
