@@ -6,7 +6,9 @@
 #     (on-CPU time from schedstat, ns, see cpu_us below):
 #     gwtop --interval 1 vs htop -d 10 (both refresh every second), and
 #     gwtop at its default interval (2 s) vs btop (default update 2000 ms)
-#  2. peak RSS (VmHWM) of each at the end of that window
+#  2. peak RSS (VmHWM) of each at the end of that window, and of
+#     bench/rssfloor.c beside them: gwtop's libraries started the way gwtop
+#     starts them, without any gwtop code (what the RSS target leaves)
 #  3. keypress-to-screen latency while an upstream hangs: a python server
 #     on 127.0.0.1 accepts and never answers (--upstream, --timeout 8, so a
 #     probe is always in flight); press `?` and poll capture-pane every 5 ms
@@ -91,6 +93,15 @@ else
 	names+=(gw2)
 	start gw2 "$GW" $GWARGS
 fi
+# the libraries' floor (not in the CPU table: it sleeps)
+FLOOR=""
+read -r -a PKGFLAGS <<<"$(pkg-config --cflags --libs ncursesw libcurl libsystemd libproc2 jansson)"
+if cc -O2 -o "$W/rssfloor" bench/rssfloor.c "${PKGFLAGS[@]}" 2>"$W/rssfloor.err"; then
+	start floor "$W/rssfloor"
+	FLOOR=floor
+else
+	echo "(bench/rssfloor.c did not build: $(head -c 200 "$W/rssfloor.err"))"
+fi
 sleep 3   # start-up (first probe pass, htop's first scan) is not idle
 declare -A PID C0 CPU HWM MODE
 for n in "${names[@]}"; do
@@ -104,6 +115,8 @@ for n in "${names[@]}"; do
 	CPU[$n]=$(( ($(cpu_us "${PID[$n]}" "${MODE[$n]}") - C0[$n]) / 1000 ))
 	HWM[$n]=$(hwm_kib "${PID[$n]}")
 done
+FLOOR_KIB=0
+[ -z "$FLOOR" ] || FLOOR_KIB=$(hwm_kib "$(pane_pid floor)")
 tmux -L "$SOCK" kill-server 2>/dev/null || true
 
 echo
@@ -119,6 +132,8 @@ echo "idle CPU  gwtop --interval 1 / htop -d 10:   $(ratio "${CPU[gw1]}" "${CPU[
 [ -n "${PID[btop]:-}" ] &&
 	echo "idle CPU  gwtop default / btop default:      $(ratio "${CPU[gw2]}" "${CPU[btop]}")   (target < 1x)"
 echo "peak RSS  gwtop --interval 1: $(mib "${HWM[gw1]}") vs htop $(mib "${HWM[htop]}")   (target <= 10 MiB)"
+[ -z "$FLOOR" ] ||
+	echo "          its libraries alone, started as gwtop starts them (bench/rssfloor.c): $(mib "$FLOOR_KIB")"
 
 # ------------------------------------------------------------------ key latency, upstream hanging
 "$PY" -c 'import socket,time

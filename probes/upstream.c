@@ -225,6 +225,11 @@ static void upstream_job_result(struct upstream_job *j, CURLcode res)
 	t->http_ok = !t->not_http && code > 0;
 	switch (res) {
 	case CURLE_COULDNT_CONNECT:
+		/* ECONNRESET while connecting: the handshake was done (by a
+		 * listener's kernel) and the peer then reset it: something
+		 * listens and accepted, as when the reset comes a moment later */
+		t->reachable = oserr == ECONNRESET;
+		break;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
 		t->reachable = 0;
@@ -252,10 +257,21 @@ static void upstream_job_result(struct upstream_job *j, CURLcode res)
 	ok = res == CURLE_OK || (res == CURLE_WRITE_ERROR && j->body_seen && code > 0);
 	if (ok)
 		t->error[0] = '\0';
-	else if (j->errbuf[0])
-		GW_COPY(t->error, j->errbuf);
 	else
-		GW_COPY(t->error, curl_easy_strerror(res));
+		upstream_error_text(t->error, sizeof t->error, res, oserr, j->errbuf);
+}
+
+void upstream_error_text(char *out, size_t size, int res, long oserr, const char *errbuf)
+{
+	char reset[64];
+	gw_fmt(reset, sizeof reset, "getpeername() failed with errno %d", ENOTCONN);
+	if (!strncmp(errbuf, reset, strlen(reset)) || (res == CURLE_COULDNT_CONNECT && oserr == ECONNRESET))
+		gw_fmt(out, size, "%s: connection reset by the peer as soon as it was accepted (curl: %s)",
+		       curl_easy_strerror((CURLcode)res), errbuf);
+	else if (errbuf[0])
+		gw_strlcpy(out, errbuf, size);
+	else
+		gw_strlcpy(out, curl_easy_strerror((CURLcode)res), size);
 }
 
 /* The pass is complete: done runs from a defer source, never from inside

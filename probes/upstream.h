@@ -44,4 +44,15 @@ int upstream_probe_running(const struct upstream_prober *p);
  * Exposed for tests. */
 const char *upstream_host_header(const char *server_name);
 
+/* The error text of a failed transfer: curl's message (errbuf, "" if
+ * none) or, without one, its code's text. A peer that resets the
+ * connection as soon as it is accepted shows, depending on when the RST
+ * lands, as a recv failure (curl says "reset"), a connect failure with
+ * oserr ECONNRESET (curl says "Couldn't connect to server"), or a
+ * getpeername() failing with ENOTCONN right after the connect (logged
+ * without failing, and curl keeps a transfer's first message): the last
+ * two are said as the reset they are. Exposed for tests. res is a
+ * CURLcode, oserr CURLINFO_OS_ERRNO. */
+void upstream_error_text(char *out, size_t size, int res, long oserr, const char *errbuf);
+
 #endif

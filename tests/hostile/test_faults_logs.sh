@@ -84,9 +84,15 @@ t_result "fifo via the config: finished in ${H_MS} ms (< 15 s: nginx -t limit + 
 t_check "fifo via the config: valid JSON" "${BC[@]}" json "$GW_OUT"
 t_check "fifo via the config: the note names the FIFO" "${BC[@]}" grep "$GW_OUT" "is a FIFO"
 t_check "fifo via the config: nginx -t's hang is reported" "${BC[@]}" grep "$GW_OUT" "timed out"
-t_todo "fifo via the config: a hung nginx -t is not called an invalid config" \
-	"$(! grep -q '"nginx_config_invalid"' "$GW_OUT"; echo $?)" \
-	"diagnose: nginx -t exit -1 + 'timed out' -> nginx_config_invalid"
+# nginx -t did not pass, so the cause is nginx_config_invalid (the contract:
+# "nginx -t fails"), but a warning that says it hangs, not a crit verdict
+# about a config error
+t_check "fifo via the config: nginx_config_invalid says nginx -t hangs" \
+	"$PY" "$JCHECK" mentions "$GW_OUT" nginx_config_invalid "did not finish: it hangs"
+t_result "fifo via the config: the hung nginx -t is not a crit finding" \
+	"$("$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(any(f["cause"] == "nginx_config_invalid" and f["severity"] == "crit" for f in d["findings"]))' "$GW_OUT"; echo $?)"
 rm -f "$ERROR_LOG"
 : >"$ERROR_LOG"
 
@@ -96,6 +102,5 @@ t_result "--nginx-bin /nonexistent: finished in ${H_MS} ms, exit $GW_RC (1..3)" 
 	"$([ "$H_MS" -lt 8000 ] && [ "$GW_RC" -ge 1 ] && [ "$GW_RC" -le 3 ]; echo $?)"
 t_check "--nginx-bin /nonexistent: valid JSON" "${BC[@]}" json "$GW_OUT"
 t_check "--nginx-bin /nonexistent: the output names the missing binary" "${BC[@]}" grep "$GW_OUT" "/nonexistent/nginx"
-t_todo "--nginx-bin /nonexistent: not blamed on the config (no nginx_config_invalid)" \
-	"$(! grep -q '"nginx_config_invalid"' "$GW_OUT"; echo $?)" \
-	"diagnose: nginx -t exit 127 (cannot execute) -> nginx_config_invalid"
+t_result "--nginx-bin /nonexistent: not blamed on the config (no nginx_config_invalid)" \
+	"$(! grep -q '"nginx_config_invalid"' "$GW_OUT"; echo $?)"
