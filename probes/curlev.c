@@ -5,9 +5,9 @@
  * -> one oneshot time source. Both event callbacks call
  * curl_multi_socket_action and then reap finished transfers. Every transfer
  * is on a list so that cancel can drop them all. */
-#include <dlfcn.h>
 #include "curlev.h"
 
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 

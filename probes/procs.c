@@ -518,18 +518,6 @@ static void procs_rec_fill(struct procs_state *st, struct procs_rec *r, struct p
 	}
 }
 
-/* Read a small /proc file into buf (NUL-terminated); its length or -1. */
-static ssize_t procs_read_small(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) return -1;
-	ssize_t n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0) return -1;
-	buf[n] = '\0';
-	return n;
-}
-
 /* The per-tick read of a watched process that no event named: its
  * /proc/PID/stat and (see below when) cmdline read directly (libproc2's
  * select also reads status and /proc/uptime). Appends a record made from
@@ -543,7 +531,7 @@ static int procs_quick(struct procs_state *st, struct procs_rec *old, double upt
 	GW_VEC(struct procs_rec) *out = out_vec;
 	char path[64], buf[1024];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)old->pid);
-	if (procs_read_small(path, buf, sizeof buf) <= 0) return -1;
+	if (gw_read_small(path, buf, sizeof buf) <= 0) return -1;
 	char *open_paren = strchr(buf, '('), *close_paren = strrchr(buf, ')');
 	if (!open_paren || !close_paren || close_paren < open_paren) return -1;
 	size_t clen = (size_t)(close_paren - open_paren - 1);
@@ -577,7 +565,7 @@ static int procs_quick(struct procs_state *st, struct procs_rec *old, double upt
 		     mono - old->cmdline_when >= st->title_recheck;
 	if (reread) {
 		snprintf(path, sizeof path, "/proc/%d/cmdline", (int)old->pid);
-		ssize_t n = procs_read_small(path, line, sizeof line);
+		ssize_t n = gw_read_small(path, line, sizeof line);
 		if (n < 0) return -1;
 		for (ssize_t i = 0; i < n; i++)
 			if (line[i] == '\0') line[i] = ' ';

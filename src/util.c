@@ -121,17 +121,25 @@ void gw_time_str(double t, char *buf, size_t size)
 		gw_fmt(buf, size, "%.0f", t);
 }
 
+ssize_t gw_read_small(const char *path, char *buf, size_t size)
+{
+	if (size < 1) { errno = EINVAL; return -1; }
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) return -1;
+	ssize_t n = read(fd, buf, size - 1);
+	int e = errno;
+	close(fd);
+	if (n < 0) { errno = e; return -1; }
+	buf[n] = '\0';
+	return n;
+}
+
 pid_t gw_proc_ppid(pid_t pid)
 {
 	char path[64], buf[1024];
 	long v = 0;
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0) return 0;
-	buf[n] = '\0';
+	if (gw_read_small(path, buf, sizeof buf) <= 0) return 0;
 	const char *p = strrchr(buf, ')');              /* "comm) S PPID ..." */
 	if (p && p[1] == ' ' && p[2] && p[3] == ' ')
 		v = strtol(p + 4, NULL, 10);

@@ -47,6 +47,9 @@ void gw_time_str(double t, char *buf, size_t size);
 /* Read a whole small file (procfs, config) into a malloc'd NUL-terminated
  * buffer; at most max bytes. Returns NULL and sets errno on failure. */
 char *gw_read_file(const char *path, size_t max, size_t *len_out);
+/* A small file (/proc/PID/stat) read with one read(2) into buf,
+ * NUL-terminated, at most size-1 bytes: its length, or -1 with errno. */
+ssize_t gw_read_small(const char *path, char *buf, size_t size);
 /* A small file read again and again (/proc/meminfo every tick): the fd is
  * kept in *fd (-1 at first; opened here, O_CLOEXEC) and each call is one
  * pread at offset 0 into buf (NUL-terminated, at most n-1 bytes) instead
