@@ -46,7 +46,7 @@ After=network.target
 [Service]
 WorkingDirectory=/srv/app
 RuntimeDirectory=gunicorn
-ExecStart=/usr/bin/python3 /usr/bin/gunicorn --workers 2 --bind unix:/run/gunicorn/gunicorn.sock --umask 007 --group www-data app:app
+ExecStart=/usr/bin/python3 /usr/bin/gunicorn --workers 2 --graceful-timeout 5 --bind unix:/run/gunicorn/gunicorn.sock --umask 007 --group www-data app:app
 Restart=on-failure
 UNIT
 rm -f "$R"/etc/nginx/sites-enabled/*
