@@ -993,18 +993,25 @@ static void docker_finish(struct docker_prober *p, const char *err)
 		docker_defer_cb(NULL, p);   /* cannot happen short of ENOMEM; do not hang the pass */
 }
 
-static int docker_deadline_cb(sd_event_source *src, uint64_t usec, void *ud)
+/* The pass deadline: drop what is in flight and end with one message,
+ * whichever of the pass timer or a request's own curl timeout (set to the
+ * same instant) fires first. */
+static void docker_deadline_hit(struct docker_prober *p)
 {
-	struct docker_prober *p = ud;
 	static const char *const what[] = { "", "the container list", "container inspects", "container logs" };
 	char err[GW_TEXT];
 
-	(void)src;
-	(void)usec;
 	gw_fmt(err, sizeof err, "the engine at %s did not answer within %.1f s (%s)", p->sock, p->timeout,
 	       what[p->phase]);
 	docker_drop_all(p);
 	docker_finish(p, err);
+}
+
+static int docker_deadline_cb(sd_event_source *src, uint64_t usec, void *ud)
+{
+	(void)src;
+	(void)usec;
+	docker_deadline_hit(ud);
 	return 0;
 }
 
@@ -1113,6 +1120,13 @@ static void docker_req_done(CURL *easy, CURLcode res, void *ud)
 	p->inflight--;
 	if (p->phase == DOCKER_PH_IDLE) {
 		docker_req_free(r);
+		return;
+	}
+	/* each request's CURLOPT_TIMEOUT ends at the pass deadline: curl may
+	 * see it a moment before the pass timer does (issue 20) */
+	if (res == CURLE_OPERATION_TIMEDOUT && gw_mono() >= p->deadline_at - 0.05) {
+		docker_req_free(r);
+		docker_deadline_hit(p);
 		return;
 	}
 	int failed = docker_req_failed(easy, res, r, why, sizeof why);
