@@ -206,11 +206,29 @@ void diag_event_evidence(struct gw_finding *f, const struct gw_log_event *e)
 }
 
 /* The listeners owned by app-ish processes (not nginx), for mismatch rules. */
+/* A container engine's listener stands for an app only as a container's
+ * published host port. The engine's own sockets (dockerd's docker.sock, a
+ * TCP API port) are not an app's (issue 20: dockerd's API socket was named
+ * as where the app listens). With the engine's container list, its ports
+ * decide; without it, a docker-proxy / conmon / rootlessport TCP listener
+ * is a published port by construction, a dockerd one cannot be told. */
+static int listener_is_published(const struct gw_snapshot *s, const struct gw_listener *l,
+				 const struct gw_proc *p)
+{
+	if (l->family == AF_UNIX) return 0;
+	for (size_t i = 0; i < s->containers.n; i++)
+		for (int k = 0; k < s->containers.v[i].nports && k < 16; k++)
+			if (s->containers.v[i].ports[k].host_port == l->port) return 1;
+	if (s->docker_available) return 0;
+	return strcmp(p->comm, "dockerd") != 0;
+}
+
 static int listener_is_app(const struct gw_snapshot *s, const struct gw_listener *l)
 {
 	const struct gw_proc *p;
 	if (!l->pid) return 0;
 	p = diag_proc_by_pid(s, l->pid);
+	if (p && p->role == GW_ROLE_DOCKER_PROXY) return listener_is_published(s, l, p);
 	return p && diag_role_is_app(p->role);
 }
 

@@ -62,6 +62,26 @@ it_require_root() {
 	[ "$(id -u)" = 0 ] || it_skip "needs root (nginx workers run as nobody)"
 }
 
+# it_bin_for_user USER FILE — print a path of FILE that USER can execute:
+# FILE itself when USER reaches it, else a copy in $OUT/as-USER ($OUT is made
+# searchable, not listable, for it; removed with $OUT). A clone under a 0700
+# directory (/root on Debian) is out of other users' reach: running ./gwtop
+# as them would exit 126 and look like gwtop's failure. Exit 1 (nothing
+# printed) when no reachable copy can be made: the caller skips, saying so.
+it_bin_for_user() {
+	local user=$1 f=$2 d
+	command -v setpriv >/dev/null || return 1
+	local as=(setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups)
+	if "${as[@]}" test -x "$f" 2>/dev/null; then
+		echo "$f"
+		return 0
+	fi
+	d=$OUT/as-$user
+	mkdir -p "$d" && cp "$f" "$d/" && chmod o+x "$OUT" && chmod 755 "$d" "$d/$(basename "$f")" || return 1
+	"${as[@]}" test -x "$d/$(basename "$f")" 2>/dev/null || return 1
+	echo "$d/$(basename "$f")"
+}
+
 # t_result NAME STATUS — record one check.
 t_result() {
 	T_N=$((T_N + 1))

@@ -249,6 +249,90 @@ static void test_port_mismatch_from_cmdline_without_root(void **st)
 	snap_free(s);
 }
 
+static struct gw_proc *add_engine_proc(struct gw_snapshot *s, pid_t pid, pid_t ppid, const char *comm)
+{
+	struct gw_proc *p = gw_vec_push(&s->procs);
+	p->pid = pid; p->ppid = ppid; p->role = GW_ROLE_DOCKER_PROXY;
+	p->start_time = NOW - 600;
+	GW_COPY(p->comm, comm);
+	GW_COPY(p->cmdline, comm);
+	return p;
+}
+
+static int has_cause(const struct gw_diagnosis *d, const char *cause)
+{
+	for (size_t i = 0; i < d->findings.n; i++)
+		if (!strcmp(d->findings.v[i].cause, cause)) return 1;
+	return 0;
+}
+
+/* Issue 20: with only the Docker engine left (the engine too slow to list
+ * its containers), dockerd's own API socket — its role is docker-proxy's —
+ * was named as where the app listens: "port_mismatch ... the app listens on
+ * unix:/var/tmp/gwtop-docker.XXXX/dockerd/docker.sock (docker-proxy pid N)". */
+static void test_engine_socket_is_not_the_app(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	add_engine_proc(s, 300, 1, "dockerd");
+	add_engine_proc(s, 310, 1, "containerd")->role = GW_ROLE_OTHER;
+	add_listener(s, AF_UNIX, "", 0, "/var/tmp/gwtop-docker.Ab12/dockerd/docker.sock", 300);
+	add_listener(s, AF_UNIX, "", 0, "/var/tmp/gwtop-docker.Ab12/dockerd/exec/containerd/containerd.sock", 310);
+	add_listener(s, AF_INET, "127.0.0.1", 2375, "", 300);   /* dockerd -H tcp:// */
+	GW_COPY(s->docker_error, "the engine at /var/tmp/gwtop-docker.Ab12/slow.sock did not answer within 2.0 s");
+	struct gw_target *t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 40200);
+	t->err = ECONNREFUSED;
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "upstream_down");
+	assert_false(has_cause(&d, "port_mismatch"));
+	diagnosis_free(&d);
+
+	/* a unix target: socket_missing, not dockerd's socket */
+	t->addr.kind = GW_ADDR_UNIX;
+	GW_COPY(t->addr.path, "/run/app/app.sock");
+	t->err = ENOENT; t->perm_checked = 1;
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "socket_missing");
+	assert_false(has_cause(&d, "port_mismatch"));
+	diagnosis_free(&d);
+
+	/* a docker-proxy's TCP listener is a published port: still the app's */
+	t->addr.kind = GW_ADDR_INET;
+	t->addr.path[0] = '\0';
+	t->err = ECONNREFUSED; t->perm_checked = 0;
+	add_engine_proc(s, 320, 300, "docker-proxy");
+	add_listener(s, AF_INET, "127.0.0.1", 40210, "", 320);
+	run(s, &d);
+	const struct gw_finding *f = diagnosis_verdict(&d);
+	assert_string_equal(f->cause, "port_mismatch");
+	assert_true(has_evidence(f, "127.0.0.1:40210"));
+	assert_false(has_evidence(f, "docker.sock"));
+	diagnosis_free(&d);
+
+	/* the engine answered and no container publishes 40210: a leftover
+	 * docker-proxy is no app either */
+	s->docker_available = 1;
+	s->docker_error[0] = '\0';
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "upstream_down");
+	diagnosis_free(&d);
+
+	/* ... and with a container publishing it, it is */
+	struct gw_container *c = gw_vec_push(&s->containers);
+	GW_COPY(c->name, "app-b1");
+	GW_COPY(c->state, "running");
+	c->nports = 1;
+	c->ports[0].container_port = 8000;
+	c->ports[0].host_port = 40210;
+	GW_COPY(c->ports[0].host_ip, "127.0.0.1");
+	GW_COPY(c->ports[0].proto, "tcp");
+	run(s, &d);
+	assert_true(has_cause(&d, "port_mismatch") || has_cause(&d, "container_port_mismatch"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
 static void test_ip_family(void **st)
 {
 	(void)st;
@@ -641,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_upstream_down),
 		cmocka_unit_test(test_port_mismatch),
 		cmocka_unit_test(test_port_mismatch_from_cmdline_without_root),
+		cmocka_unit_test(test_engine_socket_is_not_the_app),
 		cmocka_unit_test(test_ip_family),
 		cmocka_unit_test(test_socket_missing),
 		cmocka_unit_test(test_socket_path_mismatch),
