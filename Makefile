@@ -66,6 +66,15 @@ test:
 	$(MAKE) gwtop unit
 	OBJDIR=$(OBJDIR) tests/run.sh
 
+# The suite N times, each on a fresh clone of HEAD; a table test x failures.
+# STRESS=1: with stress-ng --cpu $(nproc) beside it. PATTERN: part of it.
+N       ?= 5
+STRESS  ?= 0
+PATTERN ?=
+test-repeat:
+	scripts/deps.sh
+	N=$(N) STRESS=$(STRESS) SANITIZE=$(SANITIZE) tests/repeat.sh $(PATTERN)
+
 demo:
 	scripts/deps.sh
 	$(MAKE) gwtop
@@ -127,4 +136,4 @@ clean:
 	rm -rf build gwtop
 
 FORCE:
-.PHONY: all test unit demo bench deps install deb clean FORCE fuzz soak lint hostile screenshots
+.PHONY: all test test-repeat unit demo bench deps install deb clean FORCE fuzz soak lint hostile screenshots

@@ -39,6 +39,27 @@ engine_prestate() {
 	} >"$1/prestate"
 }
 
+# engine_until SECONDS CMD... — run CMD until it succeeds or a clock
+# deadline passes (a count of polls stretches with a busy machine: each
+# poll runs curl or kill and takes longer). Return 1 at the deadline.
+engine_until() {
+	local end=$(($(date +%s%N) / 1000000 + ${1%.*} * 1000))
+	shift
+	while :; do
+		"$@" && return 0
+		[ $(($(date +%s%N) / 1000000)) -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+engine_gone() { ! kill -0 "$1" 2>/dev/null; }
+engine_pinged() {   # engine_pinged SOCK PID: 0 when up, 2 when its process died
+	if [ -S "$1" ] && curl -sf --max-time 2 --unix-socket "$1" http://d/_ping >/dev/null 2>&1; then return 0; fi
+	kill -0 "$2" 2>/dev/null || return 2
+	return 1
+}
+# engine_pids_gone L: nothing whose command line names L is left
+engine_pids_gone() { [ -z "$(engine_pids_naming "$1")" ]; }
+
 engine_up() {
 	local L=$1
 	mkdir -p "$L/dockerd"
@@ -47,13 +68,8 @@ engine_up() {
 	setsid dockerd --data-root "$L/dockerd/data" --exec-root "$L/dockerd/exec" \
 		--pidfile "$L/dockerd/dockerd.pid" -H "unix://$ENGINE_SOCK" >"$L/dockerd.log" 2>&1 </dev/null &
 	echo $! >"$L/dockerd.spid"
-	for _ in $(seq 1 100); do
-		if [ -S "$ENGINE_SOCK" ] && curl -sf --max-time 2 --unix-socket "$ENGINE_SOCK" http://d/_ping >/dev/null 2>&1; then
-			return 0
-		fi
-		kill -0 "$(cat "$L/dockerd.spid")" 2>/dev/null || break
-		sleep 0.2
-	done
+	engine_until 30 eval 'engine_pinged "$ENGINE_SOCK" "$(cat "$L/dockerd.spid")"; [ $? != 1 ]' &&
+		engine_pinged "$ENGINE_SOCK" "$(cat "$L/dockerd.spid")" && return 0
 	echo "# dockerd did not come up:"
 	tail -n 20 "$L/dockerd.log" | sed 's/^/#   /'
 	return 1
@@ -103,12 +119,11 @@ engine_down() {
 	pid=$(cat "$L/dockerd/dockerd.pid" 2>/dev/null || cat "$L/dockerd.spid" 2>/dev/null)
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid"
-		for _ in $(seq 1 75); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+		engine_until 15 engine_gone "$pid" || kill -KILL "$pid"
 	fi
 	for pid in $(engine_pids_naming "$L"); do kill -TERM "$pid" 2>/dev/null; done
-	sleep 0.3
-	for pid in $(engine_pids_naming "$L"); do kill -KILL "$pid" 2>/dev/null; done
+	engine_until 5 engine_pids_gone "$L" ||
+		for pid in $(engine_pids_naming "$L"); do kill -KILL "$pid" 2>/dev/null; done
 	# mounts under L (deepest first)
 	awk -v l="$L" 'index($2, l) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null
@@ -148,13 +163,8 @@ podman_up() {
 	ENGINE_SOCK=$L/podman.sock
 	setsid podman system service --time=0 "unix://$ENGINE_SOCK" >"$L/service.log" 2>&1 </dev/null &
 	echo $! >"$L/service.pid"
-	for _ in $(seq 1 100); do
-		if [ -S "$ENGINE_SOCK" ] && curl -sf --max-time 2 --unix-socket "$ENGINE_SOCK" http://d/_ping >/dev/null 2>&1; then
-			return 0
-		fi
-		kill -0 "$(cat "$L/service.pid")" 2>/dev/null || break
-		sleep 0.2
-	done
+	engine_until 30 eval 'engine_pinged "$ENGINE_SOCK" "$(cat "$L/service.pid")"; [ $? != 1 ]' &&
+		engine_pinged "$ENGINE_SOCK" "$(cat "$L/service.pid")" && return 0
 	echo "# podman system service did not come up:"
 	tail -n 20 "$L/service.log" | sed 's/^/#   /'
 	return 1
@@ -170,12 +180,11 @@ podman_down() {
 	pid=$(cat "$L/service.pid" 2>/dev/null)
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid"
-		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+		engine_until 10 engine_gone "$pid" || kill -KILL "$pid"
 	fi
 	for pid in $(engine_pids_naming "$L"); do kill -TERM "$pid" 2>/dev/null; done
-	sleep 0.3
-	for pid in $(engine_pids_naming "$L"); do kill -KILL "$pid" 2>/dev/null; done
+	engine_until 5 engine_pids_gone "$L" ||
+		for pid in $(engine_pids_naming "$L"); do kill -KILL "$pid" 2>/dev/null; done
 	awk -v l="$L" 'index($2, l) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null
 	done
@@ -224,7 +233,7 @@ EOF
 	CONF=$N/nginx.conf
 	NGINX_PID=""
 	"${NGINX:-/usr/sbin/nginx}" -c "$CONF" -p "$N/" 2>"$N/start.err" || return 1
-	for _ in $(seq 1 50); do [ -s "$N/nginx.pid" ] && break; sleep 0.1; done
+	engine_until 10 test -s "$N/nginx.pid"
 	NGINX_PID=$(cat "$N/nginx.pid" 2>/dev/null)
 	[ -n "$NGINX_PID" ]
 }

@@ -125,8 +125,8 @@ nginx_start() {
 nginx_stop() {
 	[ -n "$NGINX_PID" ] || return 0
 	kill -QUIT "$NGINX_PID" 2>/dev/null
-	for _ in $(seq 1 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$NGINX_PID" 2>/dev/null && kill -KILL "$NGINX_PID" 2>/dev/null
+	engine_until 5 engine_gone "$NGINX_PID" || kill -KILL "$NGINX_PID" 2>/dev/null
+	engine_until 5 engine_gone "$NGINX_PID"
 	NGINX_PID=""
 }
 
@@ -149,12 +149,15 @@ print("" if d is None else d)' "$2" 2>/dev/null
 # podman schedules no health checks here (no systemd): run one per look
 health_tick() { [ "$ENGINE" != podman ] || podman healthcheck run "$1" >/dev/null 2>&1; }
 
-# wait_for SECONDS CMD... — until CMD succeeds
-wait_for() {
-	local n=$(( $1 * 5 ))
-	shift
-	for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.2; done
-	return 1
+# wait_for SECONDS CMD... — until CMD succeeds, on a clock deadline
+wait_for() { engine_until "$@"; }
+# t_left_nothing PORT... — the scenario's end: nothing listens on its ports
+# any more (its containers' docker-proxy gone, its nginx gone), so nothing
+# of it is alive in the next scenario
+nothing_on() { local p; for p in "$@"; do ss -Htln "sport = :$p" | grep -q . && return 1; done; return 0; }
+t_left_nothing() {
+	wait_for 20 nothing_on "$@"
+	t_result "$SC: nothing of it left (no listener on ${*})" $?
 }
 http_ok() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://127.0.0.1:$1/")" = 200 ]; }
 is_health() { health_tick "$1"; [ "$(inspect "$1" State.Health.Status)" = "$2" ]; }
@@ -198,6 +201,7 @@ sc_healthy() {
 	t_rc 0
 	nginx_stop
 	dk_rm app-ok
+	t_left_nothing "$B" "$NGINX_PORT"
 }
 
 sc_loopback() {
@@ -219,6 +223,7 @@ sc_loopback() {
 	t_mentions container_loopback_bind 'healthy by its own check' "the healthy-inside trap"
 	nginx_stop
 	dk_rm app-lo
+	t_left_nothing "$((B + 10))" "$NGINX_PORT"
 }
 
 sc_host_port() {
@@ -235,6 +240,7 @@ sc_host_port() {
 	t_mentions container_port_mismatch 'app-b1' "the container"
 	nginx_stop
 	dk_rm app-b1
+	t_left_nothing "$((B + 21))" "$NGINX_PORT"
 }
 
 sc_container_port() {
@@ -250,6 +256,7 @@ sc_container_port() {
 	t_mentions container_port_mismatch "-p 127\\.0\\.0\\.1:$((B + 30)):8000" "the fix"
 	nginx_stop
 	dk_rm app-b2
+	t_left_nothing "$((B + 30))" "$NGINX_PORT"
 }
 
 sc_crash_loop() {
@@ -271,6 +278,7 @@ sc_crash_loop() {
 	t_mentions app_crash_loop 'docker:app-crash' "the container log as source"
 	nginx_stop
 	dk_rm app-crash
+	t_left_nothing "$((B + 40))" "$NGINX_PORT"
 }
 
 sc_unhealthy() {
@@ -289,6 +297,7 @@ sc_unhealthy() {
 	t_mentions container_unhealthy 'still answers' "that nginx's target answers"
 	nginx_stop
 	dk_rm app-sick
+	t_left_nothing "$((B + 50))" "$NGINX_PORT"
 }
 
 sc_exited() {
@@ -306,6 +315,7 @@ sc_exited() {
 	t_mentions upstream_down 'docker start app-exit' "the fix"
 	nginx_stop
 	dk_rm app-exit
+	t_left_nothing "$((B + 60))" "$NGINX_PORT"
 }
 
 sc_dead_engine() {
@@ -315,8 +325,12 @@ sc_dead_engine() {
 	gw --docker-socket "$L/dead.sock"
 	t_note 'dead\.sock.*(refused|connect)'
 	t_no_cause 'container_'
+	# dockerd's own API socket is no app listener (issue 20)
+	t_no_cause 'port_mismatch|ip_family_mismatch'
 	awk -v s="$GW_SECS" 'BEGIN { exit !(s < 20) }'; t_result "$SC: gwtop did not hang (${GW_SECS}s)" $?
 	nginx_stop
+	rm -f "$L/dead.sock"
+	t_left_nothing "$NGINX_PORT"
 }
 
 sc_slow_engine() {
@@ -330,9 +344,13 @@ while True: c.append(s.accept()[0])' "$L/slow.sock" &
 	nginx_start "127.0.0.1:$B" || return
 	gw --docker-socket "$L/slow.sock" --timeout 2
 	t_note 'did not answer within'
+	t_no_cause 'port_mismatch|ip_family_mismatch'
 	awk -v s="$GW_SECS" 'BEGIN { exit !(s < 20) }'; t_result "$SC: gwtop returned (${GW_SECS}s)" $?
 	nginx_stop
-	kill "$SLOW_PID" 2>/dev/null; wait "$SLOW_PID" 2>/dev/null; SLOW_PID=""
+	kill "$SLOW_PID" 2>/dev/null; wait "$SLOW_PID" 2>/dev/null
+	! kill -0 "$SLOW_PID" 2>/dev/null; t_result "$SC: the slow engine (pid $SLOW_PID) is gone" $?
+	SLOW_PID=""
+	t_left_nothing "$NGINX_PORT"
 }
 
 # ---------------------------------------------------------------- main
