@@ -60,6 +60,9 @@ engine_pinged() {   # engine_pinged SOCK PID: 0 when up, 2 when its process died
 # engine_pids_gone L: nothing whose command line names L is left
 engine_pids_gone() { [ -z "$(engine_pids_naming "$1")" ]; }
 
+# shellcheck source=tests/portlock.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../portlock.sh"
+
 engine_up() {
 	local L=$1
 	mkdir -p "$L/dockerd"

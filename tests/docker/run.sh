@@ -49,6 +49,7 @@ finish() {
 	local rc=$?
 	trap - EXIT INT TERM
 	nginx_stop
+	portlock_release
 	[ -z "$SLOW_PID" ] || { kill "$SLOW_PID" 2>/dev/null; wait "$SLOW_PID" 2>/dev/null; }
 	if [ -n "$L" ] && [ -d "$L" ]; then
 		if [ "$ENGINE" = podman ]; then podman_down "$L"; else engine_down "$L"; fi
@@ -101,15 +102,6 @@ EOF
 
 # ---------------------------------------------------------------- nginx
 
-free_base() {
-	# a block of 100 free loopback ports
-	local b
-	for _ in $(seq 1 50); do
-		b=$(( (RANDOM % 300) * 100 + 20000 ))
-		ss -Htln "sport >= :$b and sport <= :$((b + 99))" | grep -q . || { echo "$b"; return; }
-	done
-	echo 20000
-}
 
 # nginx_start TARGET_HOST:PORT
 nginx_start() {
@@ -386,7 +378,9 @@ else
 fi
 t_result "image $IMG built FROM scratch" $? || sed 's/^/# /' "$L/image.log" | tail -20
 rm -f "$L/img/rootfs.tar"
-B=$(free_base)
+# a block of 100 free loopback ports, locked as the lab locks its own
+portlock_claim 100 || { t_result "a free block of 100 loopback ports" 1; exit 1; }
+B=$PL_BASE
 NGINX_PORT=$((B + 80))
 echo "# engine $ENGINE; ports $B..$((B + 99)), nginx on 127.0.0.1:$NGINX_PORT"
 

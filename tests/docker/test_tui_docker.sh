@@ -43,6 +43,7 @@ command -v docker >/dev/null || { echo "1..0 # SKIP no docker CLI"; exit 77; }
 finish() {
 	local rc=$?
 	trap - EXIT INT TERM
+	portlock_release
 	tmux -L "$TSOCK" kill-server 2>/dev/null
 	if [ -n "$NGINX_PID" ]; then
 		kill -QUIT "$NGINX_PID" 2>/dev/null
@@ -134,10 +135,7 @@ rm -f "$L/img/rootfs.tar"
 
 # a free loopback port pair
 P=""
-for _ in $(seq 1 50); do
-	b=$(((RANDOM % 300) * 100 + 20000))
-	ss -Htln "sport >= :$b and sport <= :$((b + 9))" | grep -q . || { P=$b; break; }
-done
+portlock_claim 12 && P=$PL_BASE
 [ -n "$P" ] || { notok "a free port"; exit 1; }
 
 dk run -d --name app-lo -p "127.0.0.1:$P:8000" gwtop-app python3 /app/server.py 127.0.0.1 8000 >/dev/null

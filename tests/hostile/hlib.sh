@@ -30,6 +30,19 @@ h_bg() {
 	H_PIDS+=("$H_PID")
 }
 
+# h_within SECONDS CMD... — CMD until it succeeds, on a clock deadline (not
+# a count of polls: each poll forks tmux or pgrep, slower on a busy machine;
+# never a fixed sleep before an assertion); one last try at the deadline.
+h_within() {
+	local end=$(( ${EPOCHREALTIME/./} / 1000 + ${1%.*} * 1000 ))
+	shift
+	while [ $(( ${EPOCHREALTIME/./} / 1000 )) -lt "$end" ]; do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
 # h_kill PID — stop one helper now.
 h_kill() {
 	kill "$1" 2>/dev/null

@@ -25,7 +25,7 @@ tui_stop() {
 	p=$("${TM[@]}" display-message -p '#{pid}' 2>/dev/null)
 	"${TM[@]}" kill-server 2>/dev/null
 	[ -n "$p" ] || return 0
-	for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
+	h_within 5 eval '! kill -0 "$p" 2>/dev/null'
 	return 0
 }
 trap 'rc=$?; tui_stop; (exit $rc); h_finish' EXIT
@@ -44,20 +44,10 @@ ARGS=(--nginx-conf "$CONF" --timeout 1)
 	"env TERM=xterm-256color LANG=C.UTF-8 '$GWTOP' ${ARGS[*]} --interval 1; echo \$? > '$OUT/exit'; sleep 600"
 pane=$("${TM[@]}" display-message -p -t s '#{pane_pid}')
 GW_PID=""
-for _ in $(seq 50); do
-	GW_PID=$(pgrep -P "$pane" -x gwtop | head -1)
-	[ -n "$GW_PID" ] && break
-	sleep 0.1
-done
+h_within 10 eval 'GW_PID=$(pgrep -P "$pane" -x gwtop | head -1); [ -n "$GW_PID" ]'
 screen() { "${TM[@]}" capture-pane -p -t s 2>/dev/null; }
-wait_screen() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		screen | grep -qE -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+on_screen() { screen | grep -qE -- "$1"; }
+wait_screen() { h_within "$2" on_screen "$1"; }
 alive() { [ -n "$1" ] && [ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]; }
 wait_screen "^ ✓ OK +healthy" 20
 t_result "dashboard up and healthy before the storm (pid ${GW_PID:-?})" $?
@@ -114,7 +104,7 @@ t_result "the dashboard survived the storm" $?
 wait_screen "^ ✓ OK +healthy" 15
 t_result "the dashboard still shows the healthy header" $?
 "${TM[@]}" send-keys -t s q
-for _ in $(seq 50); do [ -s "$OUT/exit" ] && break; sleep 0.1; done
+h_within 10 test -s "$OUT/exit"
 code=$(cat "$OUT/exit" 2>/dev/null)
 [ "$code" = 0 ]
 t_result "q quits the dashboard with exit code 0 (got '$code')" $?

@@ -30,7 +30,8 @@ time.sleep(60)
 ' "$APP_PORT" "$LONG" $'\e[2J\e[H') &
 FAKE_PID=$!
 H_PIDS+=("$FAKE_PID")
-sleep 1
+# until the fake has renamed itself and listens (a clock deadline, no fixed sleep)
+h_within 10 eval 'grep -q $'"'"'\e'"'"' "/proc/$FAKE_PID/comm" 2>/dev/null && ss -Htln "sport = :$APP_PORT" | grep -q .'
 t_check "the fake process's comm holds ESC" grep -q $'\e' "/proc/$FAKE_PID/comm"
 
 it_gwtop --check --timeout 1 --nginx-conf "$CONF"

@@ -26,16 +26,18 @@ it_lab_up app_down
 RAW=$OUT/raw.bytes
 : >"$RAW"
 tmux -L "$SOCK" -f /dev/null new-session -d -x 200 -y 50 -s h \
-	"env TERM=xterm-256color LANG=C.UTF-8 $GWTOP --nginx-conf $CONF --app-log $APP_LOG --timeout 1 --interval 1; sleep 2"
+	"env TERM=xterm-256color LANG=C.UTF-8 $GWTOP --nginx-conf $CONF --app-log $APP_LOG --timeout 1 --interval 1; echo \$? > $OUT/exit; sleep 2"
 tmux -L "$SOCK" pipe-pane -o -t h "cat >> $RAW"
 tmux -L "$SOCK" set-option -t h -g set-titles off >/dev/null 2>&1
-sleep 4
+# the dashboard drew its panes; then the zoomed logs pane shows the
+# hostile lines (clock deadlines, not fixed sleeps: a busy machine is slower)
+h_within 20 eval 'tmux -L "$SOCK" capture-pane -p -t h | grep -q "5 Logs"'
 tmux -L "$SOCK" send-keys -t h 5        # zoom the logs pane
-sleep 3
-tmux -L "$SOCK" capture-pane -p -t h >"$OUT/screen.txt"
+h_within 15 eval 'tmux -L "$SOCK" capture-pane -p -t h >"$OUT/screen.txt"; grep -q "$MARK" "$OUT/screen.txt"'
 title=$(tmux -L "$SOCK" display-message -p -t h '#{pane_title}')
 tmux -L "$SOCK" send-keys -t h q
-sleep 1
+# gwtop has exited (the pane then sleeps 2 s): its last bytes are in $RAW
+h_within 10 test -s "$OUT/exit"
 
 t_check "the terminal stream was captured ($(wc -c <"$RAW") bytes)" test -s "$RAW"
 t_check "the logs pane shows the hostile line (sanitized)" grep -q "$MARK" "$OUT/screen.txt"

@@ -25,7 +25,7 @@ tui_stop() {
 	p=$("${TM[@]}" display-message -p '#{pid}' 2>/dev/null)
 	"${TM[@]}" kill-server 2>/dev/null
 	[ -n "$p" ] || return 0
-	for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
+	h_within 5 eval '! kill -0 "$p" 2>/dev/null'
 	return 0
 }
 trap 'rc=$?; tui_stop; (exit $rc); h_finish' EXIT
@@ -43,24 +43,14 @@ tui_start() {
 	local pane _
 	pane=$("${TM[@]}" display-message -p -t s '#{pane_pid}')
 	GW_PID=""
-	for _ in $(seq 50); do
-		GW_PID=$(pgrep -P "$pane" -x gwtop | head -1)
-		[ -n "$GW_PID" ] && break
-		sleep 0.1
-	done
+	h_within 10 eval 'GW_PID=$(pgrep -P "$pane" -x gwtop | head -1); [ -n "$GW_PID" ]'
 }
 
 screen() { "${TM[@]}" capture-pane -p -t s 2>/dev/null; }
 
 # wait_screen REGEX SECONDS — until the pane shows REGEX
-wait_screen() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		screen | grep -qE -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+on_screen() { screen | grep -qE -- "$1"; }
+wait_screen() { h_within "$2" on_screen "$1"; }
 
 # cpu_ticks PID — utime+stime of PID in clock ticks
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -71,7 +61,7 @@ alive() { [ -n "$1" ] && [ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/st
 quit_check() {
 	"${TM[@]}" send-keys -t s q
 	local _
-	for _ in $(seq 50); do [ -s "$OUT/exit" ] && break; sleep 0.1; done
+	h_within 10 test -s "$OUT/exit"
 	local rc got
 	got=$(cat "$OUT/exit" 2>/dev/null)
 	[ "$got" = 0 ]; rc=$?     # ($? after a $(...) in t_result's message would be that command's)
@@ -116,12 +106,14 @@ t_result "CPU returns to idle after the storm (${cpu_pct}% < 30%)" $?
 wait_screen 'Help' 10
 t_result "keys respond after the storm (? opens Help)" $?
 "${TM[@]}" send-keys -t s Escape
-sleep 1.5
-screen >"$OUT/after-storm.txt"
-width=$("$PY" -c 'import sys; print(max(len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")))' "$OUT/after-storm.txt")
-lines=$(wc -l <"$OUT/after-storm.txt")
-[ "$lines" = 30 ] && [ "$width" -le 100 ] && [ "$width" -ge 90 ] &&
-	grep -q 'Request path' "$OUT/after-storm.txt" && grep -q 'F1Help' "$OUT/after-storm.txt"
+redrawn() {   # the help closed, the screen drawn for 100x30
+	screen >"$OUT/after-storm.txt"
+	width=$("$PY" -c 'import sys; print(max(len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")))' "$OUT/after-storm.txt")
+	lines=$(wc -l <"$OUT/after-storm.txt")
+	[ "$lines" = 30 ] && [ "$width" -le 100 ] && [ "$width" -ge 90 ] &&
+		grep -q 'Request path' "$OUT/after-storm.txt" && grep -q 'F1Help' "$OUT/after-storm.txt"
+}
+h_within 10 redrawn
 t_result "screen redrawn for 100x30 after the storm (lines $lines, widest $width)" $?
 if [ "$T_FAILED" -gt 0 ]; then sed 's/^/#   /' "$OUT/after-storm.txt"; fi
 quit_check "after the storm"

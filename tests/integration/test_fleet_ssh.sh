@@ -25,7 +25,9 @@ sshd_stop() {
 }
 
 it_init
-trap 'rc=$?; sshd_stop; (exit $rc); t_finish' EXIT
+# shellcheck source=tests/portlock.sh
+. "$ROOT/tests/portlock.sh"
+trap 'rc=$?; sshd_stop; portlock_release; (exit $rc); t_finish' EXIT
 it_require_root
 it_require_gwtop
 [ -x "$SSHD" ] || it_skip "no $SSHD (apt-get install openssh-server)"
@@ -43,7 +45,9 @@ it_lab_up app_down
 
 # sshd on a free high loopback port (retry on a collision)
 for _ in 1 2 3 4 5; do
-	PORT=$((20000 + RANDOM % 20000))
+	portlock_release
+	portlock_claim 4 || continue      # the lab's lock: no lab picks it meanwhile
+	PORT=$PL_BASE
 	cat >"$S/sshd_config" <<EOF
 Port $PORT
 ListenAddress 127.0.0.1

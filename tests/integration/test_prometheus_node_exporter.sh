@@ -18,7 +18,9 @@ ne_stop() {
 }
 
 it_init
-trap 'rc=$?; ne_stop; (exit $rc); t_finish' EXIT
+# shellcheck source=tests/portlock.sh
+. "$ROOT/tests/portlock.sh"
+trap 'rc=$?; ne_stop; portlock_release; (exit $rc); t_finish' EXIT
 it_require_root
 it_require_gwtop
 [ -x "$NODE_EXPORTER" ] || it_skip "no $NODE_EXPORTER (apt-get install prometheus-node-exporter)"
@@ -52,7 +54,9 @@ t_result "promtool check metrics accepts the file" "$rc"
 
 # 2. a real node_exporter serves it (retry on a port collision)
 for _ in 1 2 3 4 5; do
-	PORT=$((20000 + RANDOM % 20000))
+	portlock_release
+	portlock_claim 4 || continue      # the lab's lock: no lab picks it meanwhile
+	PORT=$PL_BASE
 	"$NODE_EXPORTER" --web.listen-address="127.0.0.1:$PORT" \
 		--collector.disable-defaults --collector.textfile \
 		--collector.textfile.directory="$TEXTDIR" >"$OUT/ne.log" 2>&1 &

@@ -121,15 +121,22 @@ gunicorn_is_ours() {
 		grep -qxF -- "GWTOP_LAB=$DIR"
 }
 
-# wait_gone PID SECONDS
-wait_gone() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		alive "$1" || return 0
+# until_ok SECONDS CMD... — CMD until it succeeds, on a clock deadline (not
+# a count of polls, which stretch with a busy machine: each poll runs curl
+# or awk); one last try at the deadline
+until_ok() {
+	local end=$(( ${EPOCHREALTIME/./} / 1000 + $1 * 1000 ))
+	shift
+	while [ $(( ${EPOCHREALTIME/./} / 1000 )) -lt "$end" ]; do
+		"$@" && return 0
 		sleep 0.1
 	done
-	! alive "$1"
+	"$@"
 }
+not_alive() { ! alive "$1"; }
+
+# wait_gone PID SECONDS
+wait_gone() { until_ok "$2" not_alive "$1"; }
 
 # stop_pid PID SIGNAL CHILD_PREFIX — signal one process we started, wait for
 # it; if it hangs, SIGKILL it and those of its children whose cmdline starts
@@ -150,22 +157,17 @@ stop_pid() {
 	done
 	# the daemon was orphaned to PID 1: give it a moment to reap the zombie,
 	# so a gwtop run right after does not see a ghost process
-	for ((k = 0; k < 50; k++)); do
-		[ -e "/proc/$pid" ] || break
-		sleep 0.1
-	done
+	until_ok 5 test ! -e "/proc/$pid" || true
 }
 
 nginx_start() {
 	local i
 	"$NGINX" -c "$DIR/nginx.conf" -p "$DIR/" || die "nginx did not start (see $DIR/logs/error.log)"
-	for ((i = 0; i < 50; i++)); do
+	nginx_up() {
 		NGINX_PID=$(cat "$DIR/nginx.pid" 2>/dev/null || true)
-		if nginx_is_ours "$NGINX_PID" && (exec 3<>"/dev/tcp/127.0.0.1/$NGINX_PORT") 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-	done
+		nginx_is_ours "$NGINX_PID" && (exec 3<>"/dev/tcp/127.0.0.1/$NGINX_PORT") 2>/dev/null
+	}
+	until_ok 10 nginx_up && return 0
 	die "nginx started but is not listening on 127.0.0.1:$NGINX_PORT"
 }
 
@@ -199,13 +201,11 @@ gunicorn_start() {
 
 # gunicorn_wait_ready URL_OR_SOCKET — wait until the app answers 200 directly.
 gunicorn_wait_ready() {
-	local i code
-	for ((i = 0; i < 150; i++)); do
+	ready() {
 		gunicorn_is_ours "$GUNICORN_PID" || die "gunicorn exited at start: $(tail -n 5 "$DIR/app.log" 2>/dev/null)"
-		code=$(app_direct /health)
-		[ "$code" = 200 ] && return 0
-		sleep 0.1
-	done
+		[ "$(app_direct /health)" = 200 ]
+	}
+	until_ok 20 ready && return 0
 	die "gunicorn is running but does not answer on $APP_BIND"
 }
 
@@ -294,22 +294,15 @@ expect_http() {
 
 # expect_log FILE FIXED_STRING — the line must show up (within 5 s).
 expect_log() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		grep -qF -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
+	until_ok 5 grep -qF -- "$2" "$1" 2>/dev/null && return 0
 	die "expected '$2' in $1; last lines: $(tail -n 5 "$1" 2>/dev/null)"
 }
 
 # wait_app_idle — after slow requests, wait until gunicorn answers directly
 # again, so the lab is left in a steady state.
 wait_app_idle() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[ "$(app_direct /health)" = 200 ] && return 0
-		sleep 0.1
-	done
+	idle() { [ "$(app_direct /health)" = 200 ]; }
+	until_ok 20 idle && return 0
 	die "gunicorn did not become idle again"
 }
 

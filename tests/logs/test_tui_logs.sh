@@ -40,24 +40,25 @@ check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi
 
 screen() { tmux -L "$SOCK" capture-pane -p -J; }
 screen_e() { tmux -L "$SOCK" capture-pane -p -e; }
+# within SECONDS CMD...: CMD until it succeeds, on a clock deadline (not a
+# count of polls, nor a fixed sleep before looking); one last try at the end
+within() {
+	local end=$(( ${EPOCHREALTIME/./} / 1000 + $1 * 1000 ))
+	shift
+	while [ $(( ${EPOCHREALTIME/./} / 1000 )) -lt "$end" ]; do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+on_screen() { screen | grep -Eq -- "$1"; }
+off_screen() { ! screen | grep -Eq -- "$1"; }
 # wait_for REGEX [SECONDS]: until the screen matches
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-10} * 10; i++)); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_for() { within "${2:-10}" on_screen "$1"; }
 # wait_gone REGEX [SECONDS]: until the screen does not match
-wait_gone() {
-	local i
-	for ((i = 0; i < ${2:-10} * 10; i++)); do
-		screen | grep -Eq -- "$1" || return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_gone() { within "${2:-10}" off_screen "$1"; }
+# gwtop_gone: its tmux session (gwtop is the session's command) has ended
+gwtop_gone() { ! tmux -L "$SOCK" has-session 2>/dev/null; }
 # count REGEX: matching screen lines
 count() { screen | grep -Ec -- "$1"; }
 # the pane's HH:MM:SS column never goes back
@@ -85,7 +86,7 @@ mv "$ERROR_LOG" "$ERROR_LOG.1"
 mv "$ACCESS_LOG" "$ACCESS_LOG.1"
 curl -s -o /dev/null "$base/tui/B1"                       # still written to the renamed files
 kill -USR1 "$NGINX_PID"
-sleep 0.5
+within 10 test -e "$ERROR_LOG" -a -e "$ACCESS_LOG"                # nginx reopened: new files
 for i in 2 3; do curl -s -o /dev/null "$base/tui/B$i"; done
 check "after rotation by rename + reopen, new requests show up" wait_for 'nginx-acc .*GET /tui/B3 ' 10
 for id in A1 A2 A3 B1 B2 B3; do
@@ -189,20 +190,17 @@ for i in $(seq 1 40); do curl -s -o /dev/null "$base/tui/C$i"; done
 wait_for 'nginx-acc .*GET /tui/C40 ' 10 || notok "the C requests showed up"
 tmux -L "$SOCK" send-keys / t u i / c Enter
 check "/ filters: the title shows it" wait_for 'Logs \([^)]*\) filter "tui/c"' 5
-sleep 0.3
-check "/ highlights exactly the text, any case (background 46 on \"tui/C\", nothing else)" hl_exactly 'tui/c' 20
+check "/ highlights exactly the text, any case (background 46 on \"tui/C\", nothing else)" within 5 hl_exactly 'tui/c' 20
 tmux -L "$SOCK" send-keys n
 wait_for 'match 1 of [0-9]+ for "tui/c"' 5
 M=$(screen | sed -n 's/.*match 1 of \([0-9]*\) for "tui\/c".*/\1/p' | head -1)
 check "n: match 1 of ${M:-?} (40 requests: error.log + access.log lines)" [ "${M:-0}" -ge 80 ]
-sleep 0.3
-check "... selected and scrolled into view: the /tui/C1 line" sel_is '/tui/C1 '
+check "... selected and scrolled into view: the /tui/C1 line" within 5 sel_is '/tui/C1 '
 tmux -L "$SOCK" send-keys n
 check "n again: match 2 of $M" wait_for "match 2 of $M for \"tui/c\"" 5
 tmux -L "$SOCK" send-keys N N
 check "N twice: wraps to match $M of $M" wait_for "match $M of $M for \"tui/c\"" 5
-sleep 0.3
-check "... the /tui/C40 line, scrolled into view" sel_is '/tui/C40 '
+check "... the /tui/C40 line, scrolled into view" within 5 sel_is '/tui/C40 '
 check "the selected line keeps its match apart: highlight still exactly \"tui/C\"" hl_exactly 'tui/c' 20
 
 # the verdict names the cause; every refused line in the pane carries it
@@ -211,33 +209,35 @@ check "the verdict is a cause a refused connect() supports (${CAUSE:-none})" \
 	grep -qxE 'upstream_down|port_mismatch|ip_family_mismatch' <<<"$CAUSE"
 tmux -L "$SOCK" send-keys / c o n n e c t '(' ')' Space f a i l e d Enter
 wait_for 'filter "connect\(\) failed"' 5
-sleep 3                                                     # a probe pass has seen /tui/C40 too
-refused=$(count '^[0-9:]{8} nginx-err .*connect\(\) failed \(111')
-marked=$(count "^[0-9:]{8} nginx-err +error +» $CAUSE .*connect\(\) failed \(111")
+# until a probe pass has seen /tui/C40 too: every refused line marked
+all_marked() {
+	refused=$(count '^[0-9:]{8} nginx-err .*connect\(\) failed \(111')
+	marked=$(count "^[0-9:]{8} nginx-err +error +» $CAUSE .*connect\(\) failed \(111")
+	[ "$refused" -ge 40 ] && [ "$marked" = "$refused" ]
+}
+within 10 all_marked
 check "refused lines marked \"» $CAUSE\" ($marked of $refused)" test "$refused" -ge 40 -a "$marked" = "$refused"
 tmux -L "$SOCK" send-keys N
 wait_for 'match [0-9]+ of [0-9]+ for "connect\(\) failed"' 5
-sleep 0.3
+within 5 sel_is '/tui/C40 ' >/dev/null     # the selection has moved (checked below)
 conn=$(selected | grep -o '\*[0-9]* connect() failed' | head -1)
 check "N selects the newest refused line (${conn:-none})" sel_is '/tui/C40 '
 tmux -L "$SOCK" send-keys Enter
 check "Enter: the findings pane is focused" wait_for '^>2 Findings' 5
 check "... the status says its evidence quotes this log line" wait_for "finding $CAUSE: its evidence quotes this log line" 5
-sleep 0.3
-check "... the verdict $CAUSE is the selected line" row_reversed "VERDICT $CAUSE"
+check "... the verdict $CAUSE is the selected line" within 5 row_reversed "VERDICT $CAUSE"
 check "... its evidence is the same line ($conn)" evidence_has "$conn"
 tmux -L "$SOCK" send-keys 5
 wait_for '^>5 Logs' 5
 tmux -L "$SOCK" send-keys / Enter
 check "/ + Enter clears the filter" wait_gone 'filter "connect' 5
-sleep 0.5
-check "... the selected line stays selected, now among all lines ($conn)" sel_is "$conn"
+check "... the selected line stays selected, now among all lines ($conn)" within 5 sel_is "$conn"
 check "... and its neighbours are back (access lines)" wait_for 'nginx-acc .*GET /tui/C40 ' 5
 tmux -L "$SOCK" send-keys '?'
 check "help lists Enter: go to the finding" wait_for 'Enter +logs: go to the finding' 5
 tmux -L "$SOCK" send-keys Escape
 tmux -L "$SOCK" send-keys q
-sleep 0.5
+within 10 gwtop_gone
 check "gwtop wrote nothing to stderr" [ ! -s "$OUT/gwtop.err" ]
 
 # NO_COLOR: the highlight is reverse video
@@ -247,8 +247,7 @@ wait_for 'Logs' 10 || notok "the NO_COLOR dashboard came up"
 NOCOLOR=1
 tmux -L "$SOCK" send-keys 5 / T U I / c 3 Enter
 check "NO_COLOR: / filters" wait_for 'filter "TUI/c3"' 5
-sleep 0.5
-check "NO_COLOR: the matches are reverse video, exactly \"tui/C3\"" hl_exactly 'tui/c3' 2
+check "NO_COLOR: the matches are reverse video, exactly \"tui/C3\"" within 5 hl_exactly 'tui/c3' 2
 tmux -L "$SOCK" send-keys q
-sleep 0.5
+within 10 gwtop_gone
 check "gwtop (NO_COLOR) wrote nothing to stderr" [ ! -s "$OUT/gwtop.err" ]

@@ -108,7 +108,8 @@ else
 fi
 
 TM send-keys -t a q
-for ((i = 0; i < 50; i++)); do IN test -s /tmp/a.exit && break; sleep 0.1; done
+end=$(( ${EPOCHREALTIME/./} / 1000 + 10000 ))   # a clock deadline, not a count of polls
+until IN test -s /tmp/a.exit || [ $(( ${EPOCHREALTIME/./} / 1000 )) -ge "$end" ]; do sleep 0.1; done
 rc=$(IN cat /tmp/a.exit 2>/dev/null); err=$(IN cat /tmp/a.err 2>/dev/null)
 if [ "$rc" = 0 ] && [ -z "$err" ]; then ok "q quits with 0, nothing on stderr"
 else notok "q quits with 0, nothing on stderr" "rc=$rc $err"; fi

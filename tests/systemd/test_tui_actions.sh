@@ -47,15 +47,21 @@ IN()    { bash "$SDBOX" in "$W" "$@"; }
 TM()     { IN env LANG=C.UTF-8 LC_ALL=C.UTF-8 tmux -u -L t "$@"; }
 screen() { TM capture-pane -p -J -t "$1" 2>/dev/null; }
 keys()   { TM send-keys -t "$@"; }
-# wait_for SESSION REGEX [SECONDS]
-wait_for() {
-	local i
-	for ((i = 0; i < ${3:-10} * 5; i++)); do
-		screen "$1" | grep -Eq -- "$2" && return 0
+# until_ok SECONDS CMD... — CMD until it succeeds, on a clock deadline
+# (not a count of polls: each poll here is an nsenter + tmux, slower on a
+# busy machine); one last try at the deadline
+until_ok() {
+	local end=$(( ${EPOCHREALTIME/./} / 1000 + $1 * 1000 ))
+	shift
+	while [ $(( ${EPOCHREALTIME/./} / 1000 )) -lt "$end" ]; do
+		"$@" && return 0
 		sleep 0.2
 	done
-	return 1
+	"$@"
 }
+on_screen() { screen "$1" | grep -Eq -- "$2"; }
+# wait_for SESSION REGEX [SECONDS]
+wait_for() { until_ok "${3:-10}" on_screen "$1" "$2"; }
 # expect NAME SESSION REGEX [SECONDS]: a TAP line, the screen on failure
 expect() {
 	if wait_for "$2" "$3" "${4:-10}"; then ok "$1"; else notok "$1" "$(screen "$2")"; fi
@@ -68,7 +74,7 @@ start() {
 stop() {   # stop SESSION: q, then exit 0 and nothing on stderr
 	local i
 	keys "$1" q
-	for ((i = 0; i < 50; i++)); do IN test -s "/tmp/$1.exit" && break; sleep 0.1; done
+	until_ok 10 IN test -s "/tmp/$1.exit"
 	local rc err; rc=$(IN cat "/tmp/$1.exit" 2>/dev/null); err=$(IN cat "/tmp/$1.err" 2>/dev/null)
 	if [ "$rc" = 0 ] && [ -z "$err" ]; then ok "$1: q quits with 0, nothing on stderr"
 	else notok "$1: q quits with 0, nothing on stderr" "rc=$rc $err"; fi
@@ -76,6 +82,7 @@ stop() {   # stop SESSION: q, then exit 0 and nothing on stderr
 mainpid() { IN systemctl show -p MainPID --value gunicorn.service; }
 workers() { IN pgrep -P "$(IN systemctl show -p MainPID --value nginx.service)" | sort -n | tr '\n' ' '; }
 http()    { IN curl -s -o /dev/null -w '%{http_code}' --max-time 3 http://127.0.0.1:8080/; }
+http_200() { [ "$(http)" = 200 ]; }
 
 W=$(mktemp -u /var/tmp/sdbox.XXXXXX)
 if ! bash "$SDBOX" up "$W" >/dev/null 2>"$T/boot.err"; then
@@ -139,7 +146,10 @@ expect "Esc cancels" a 'cancelled: nothing was changed' 5
 keys a / Enter                                   # clear the filter (and the selection)
 keys a 3 1 1                                     # restore the layout, focus 1
 
-# R with a broken config: refused, nginx's message shown, old workers keep serving
+# R with a broken config: refused, nginx's message shown, old workers keep
+# serving — once the restarted app answers through nginx (issue 20: a 502
+# from a gunicorn still booting is not what this checks)
+until_ok 20 http_200 || notok "the restarted app answers through nginx" "HTTP $(http)"
 w0=$(workers)
 IN sh -c 'echo "gwtop_broken_directive on;" >> /etc/nginx/sites-enabled/app'
 keys a R
@@ -159,7 +169,7 @@ keys a R
 wait_for a 'Reload nginx\?' 5
 keys a y
 expect "R + y with a good config: reloaded via nginx.service" a "reloaded nginx via nginx\.service \(master [0-9]+\): workers ${w0% } -> " 20
-sleep 0.5
+until_ok 10 eval 'w2=$(workers); [ -n "$w2" ] && [ "$w0" != "$w2" ] && http_200'
 w2=$(workers); code=$(http)
 if [ -n "$w2" ] && [ "$w0" != "$w2" ] && [ "$code" = 200 ]; then ok "worker PIDs changed ($w0-> $w2), HTTP $code"
 else notok "worker PIDs changed" "workers $w0 -> $w2, HTTP $code"; fi
