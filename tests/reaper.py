@@ -6,7 +6,8 @@
 Runs CMD as a child with this process as its "child subreaper"
 (prctl PR_SET_CHILD_SUBREAPER): whatever CMD starts and leaves behind —
 a daemonized nginx, a setsid dockerd, a tmux server, a box's unshare —
-is re-parented here instead of to PID 1. When CMD has exited, the
+is re-parented here instead of to PID 1 (and reaped here at once, as PID 1
+would, while CMD runs). When CMD has exited, the
 leftovers get GRACE seconds (clock deadline, default 5; REAPER_GRACE) to
 end on their own (a trap's asynchronous kill); those still alive then are
 reported, one line each:
@@ -110,7 +111,21 @@ def main():
             pass
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, forward)
-    rc = child.wait()
+    # reap everything while the test runs: its orphans are ours now, and a
+    # zombie left unreaped would look alive to the test (/proc/PID exists)
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            rc = 1
+            break
+        except InterruptedError:
+            continue
+        if pid == child.pid:
+            child.returncode = rc = os.waitstatus_to_exitcode(status)
+            if rc < 0:
+                rc = 128 - rc       # killed by a signal: as a shell says it
+            break
 
     if until(grace, lambda: not alive()):
         return rc

@@ -18,11 +18,7 @@ it_lab_up app_down
 # bad MODE — start badserver MODE on APP_PORT, run gwtop, keep its JSON.
 bad() {
 	h_bg "$PY" "$HERE/badserver.py" "$1" "$APP_PORT"
-	local _
-	for _ in $(seq 50); do
-		ss -ltn "sport = :$APP_PORT" | grep -q LISTEN && break
-		sleep 0.1
-	done
+	it_until 10 eval 'ss -ltn "sport = :$APP_PORT" | grep -q LISTEN'
 	h_timed --check --json --timeout 2 --nginx-conf "$CONF"
 	h_kill "$H_PID"
 	t_result "$1: finished in ${H_MS} ms (< 2 s timeout + 4 s slack)" "$([ "$H_MS" -lt 6000 ]; echo $?)"

@@ -21,16 +21,8 @@ SDIR=""
 NG_STARTED=0
 GPID=""
 # wait_gone PID... — up to 5 s for the processes to be gone
-wait_gone() {
-	local p left
-	for _ in $(seq 50); do
-		left=0
-		for p in "$@"; do [ -e "/proc/$p" ] && left=1; done
-		[ "$left" = 0 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+all_gone() { local p; for p in "$@"; do [ ! -e "/proc/$p" ] || return 1; done; }
+wait_gone() { it_until 5 all_gone "$@"; }
 names_stop() {
 	local pid kids
 	if [ "$NG_STARTED" = 1 ]; then
@@ -68,10 +60,7 @@ mkdir -p "$OUT/logs" "$OUT/tmp"
 	--bind "unix:$SOCKP" --error-logfile "$APP_LOG" --capture-output app:app \
 	</dev/null >>"$OUT/gunicorn.out" 2>&1 &
 GPID=$!
-for _ in $(seq 100); do
-	[ -S "$SOCKP" ] && curl -sf --max-time 1 --unix-socket "$SOCKP" http://x/ >/dev/null 2>&1 && break
-	sleep 0.1
-done
+it_until 20 eval '[ -S "$SOCKP" ] && curl -sf --max-time 1 --unix-socket "$SOCKP" http://x/ >/dev/null 2>&1'
 t_check "gunicorn answers on '$SOCKP'" curl -sf --max-time 2 --unix-socket "$SOCKP" http://x/
 
 cat >"$CONF" <<EOF
@@ -105,11 +94,7 @@ if ! "$NGINX" -c "$CONF" -p "$OUT/" 2>>"$OUT/nginx-t.out"; then
 fi
 NG_STARTED=1
 code=000
-for _ in $(seq 50); do
-	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$PORT/" 2>/dev/null)
-	[ "$code" = 200 ] && break
-	sleep 0.1
-done
+it_until 10 eval 'code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 2 "http://127.0.0.1:$PORT/" 2>/dev/null); [ "$code" = 200 ]'
 [ "$code" = 200 ]
 t_result "nginx answers 200 through the socket (got $code)" $?
 

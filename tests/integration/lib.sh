@@ -62,6 +62,19 @@ it_require_root() {
 	[ "$(id -u)" = 0 ] || it_skip "needs root (nginx workers run as nobody)"
 }
 
+# it_until SECONDS CMD... — CMD until it succeeds, on a clock deadline (not
+# a count of polls: each poll forks, slower on a busy machine; never a fixed
+# sleep before an assertion); one last try at the deadline.
+it_until() {
+	local end=$(( ${EPOCHREALTIME/./} / 1000 + ${1%.*} * 1000 ))
+	shift
+	while [ $(( ${EPOCHREALTIME/./} / 1000 )) -lt "$end" ]; do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
 # it_bin_for_user USER FILE — print a path of FILE that USER can execute:
 # FILE itself when USER reaches it, else a copy in $OUT/as-USER ($OUT is made
 # searchable, not listable, for it; removed with $OUT). A clone under a 0700

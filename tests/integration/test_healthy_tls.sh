@@ -20,7 +20,7 @@ t_json targets.0.http_status 200
 # (nothing listens, and no request went through nginx since) and the
 # equivalent command is an https curl that does not verify (-k).
 kill -INT "$GUNICORN_PID"
-for _ in $(seq 50); do kill -0 "$GUNICORN_PID" 2>/dev/null || break; sleep 0.1; done
+it_until 10 eval '! kill -0 "$GUNICORN_PID" 2>/dev/null'
 it_check_json
 it_expect 2 crit upstream_down
 t_mentions upstream_down "$(re "curl -sS -k -o /dev/null -w '%{http_code}\n' https://127.0.0.1:$APP_PORT/")" "curl -k https://127.0.0.1:$APP_PORT/"

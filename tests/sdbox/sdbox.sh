@@ -16,6 +16,10 @@ set -euo pipefail
 op=$1; W=$(realpath -m "$2"); shift 2
 leader() { pgrep -P "$(cat "$W/pid")" -x systemd | head -n1; }   # the box's PID 1, host view
 alive() { local s; s=$(ps -o stat= -p "$1") || return 1; [[ $s != Z* ]]; }
+# waits run on the wall clock (each poll forks nsenter / curl / ps: a count
+# of polls stretches without bound on a busy machine)
+ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
+before() { [ "$(ms)" -lt "$1" ]; }   # before DEADLINE_MS
 
 case $op in
 up)
@@ -81,17 +85,20 @@ exec systemd-nspawn -q -D "$R" --register=no --keep-unit --link-journal=no \
 INNER
   setsid unshare -m --propagation private bash "$W/boot.sh" "$W" </dev/null >>"$W/log" 2>&1 &
   echo $! > "$W/pid"                      # unshare -> bash -> nspawn exec in turn: one PID
-  for _ in $(seq 300); do L=$(leader || true); [ -n "$L" ] && break; sleep 0.05; done
+  end=$(( $(ms) + 30000 ))
+  while before "$end"; do L=$(leader || true); [ -n "$L" ] && break; sleep 0.05; done
   [ -n "${L:-}" ] || { cat "$W/log" >&2; exit 1; }
   if [ "${SDBOX_WAIT:-http}" = boot ]; then
-    for _ in $(seq 300); do
+    end=$(( $(ms) + 60000 ))
+    while before "$end"; do
       st=$(nsenter -t "$L" -a systemctl is-system-running 2>/dev/null || true)
       case $st in running|degraded) echo "$L"; exit 0 ;; esac
       sleep 0.1
     done
     echo "sdbox: systemd did not finish booting (last: ${st:-?})" >&2; exit 1
   fi
-  for _ in $(seq 300); do                 # up to ~30 s for a 200 through nginx -> gunicorn
+  end=$(( $(ms) + 90000 ))
+  while before "$end"; do                 # up to 90 s for a 200 through nginx -> gunicorn
     c=$(nsenter -t "$L" -a curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1:8080/ || true)
     [ "$c" = 200 ] && { echo "$L"; exit 0; }
     sleep 0.1
@@ -106,14 +113,16 @@ down)
   P=$(cat "$W/pid")
   if alive "$P"; then
     kill -TERM "$P"                       # nspawn powers the box off cleanly
-    for _ in $(seq 100); do alive "$P" || break; sleep 0.1; done
+    end=$(( $(ms) + 15000 ))
+    while alive "$P" && before "$end"; do sleep 0.1; done
     if alive "$P"; then kill -KILL "$P"; fi   # last resort: the PID ns and the mounts die with it
     while alive "$P"; do sleep 0.1; done
   fi
   # The box's processes die with its PID namespace, but may take a moment
   # to leave their cgroups; any left in OUR sdbox.$P cgroups are the box's
   # (a stuck graceful stop): end them by PID, then remove the cgroups.
-  for _ in $(seq 50); do
+  end=$(( $(ms) + 10000 ))
+  while :; do
     left=0
     for h in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified /sys/fs/cgroup; do
       [ -d "$h/sdbox.$P" ] || continue
@@ -124,6 +133,7 @@ down)
       [ ! -d "$h/sdbox.$P" ] || left=1
     done
     [ "$left" = 0 ] && break
+    before "$end" || break
     sleep 0.1
   done
   [ "${left:-0}" = 0 ] || echo "sdbox: cgroups sdbox.$P still busy" >&2

@@ -78,13 +78,13 @@ wait_gone() {
 	done
 }
 wait_exit() {
-	local i
+	local end=$(( $(now_ms) + 10000 ))
 	LAST=$1
-	for ((i = 0; i < 100; i++)); do
+	while :; do
 		[ -s "$TMP/$1.exit" ] && return 0
+		[ "$(now_ms)" -lt "$end" ] || return 1
 		sleep 0.05
 	done
-	return 1
 }
 # nothing on stderr (ASan / UBSan reports, warnings) once NAME has exited
 clean() { [ ! -s "$TMP/$1.err" ] || { sed 's/^/    /' "$TMP/$1.err" | head -20; return 1; }; }
@@ -277,7 +277,8 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
 print(s.getsockname()[1], flush=True)
 time.sleep(600)' > "$TMP/hang.port" &
 HANG_PID=$!
-for _ in $(seq 50); do [ -s "$TMP/hang.port" ] && break; sleep 0.05; done
+end=$(( $(now_ms) + 10000 ))
+until [ -s "$TMP/hang.port" ] || [ "$(now_ms)" -ge "$end" ]; do sleep 0.05; done
 HPORT=$(cat "$TMP/hang.port")
 check "hanging upstream listens on $HPORT" test -n "$HPORT"
 start hang 100 30 -- --nginx-conf "$DOWN_CONF" --upstream "http://127.0.0.1:$HPORT/" --timeout 8 --interval 1

@@ -37,7 +37,8 @@ one() {   # signal
 	tmux -L "$S" kill-server 2>/dev/null || true
 	S=gwsig$$-$sig      # a fresh tmux server per case
 	tmux -L "$S" new-session -d -x 100 -y 30 "$W/run.sh"
-	for _ in $(seq 50); do
+	local end=$(( ${EPOCHREALTIME/./} / 1000 + 10000 ))   # clock deadlines, not poll counts
+	while [ $(( ${EPOCHREALTIME/./} / 1000 )) -lt "$end" ]; do
 		pid=$(pgrep -P "$(tmux -L "$S" list-panes -F '#{pane_pid}' 2>/dev/null | head -n1)" 2>/dev/null | head -n1)
 		[ -n "$pid" ] && tmux -L "$S" capture-pane -p | grep -q "gwtop" && break
 		sleep 0.1
@@ -45,7 +46,8 @@ one() {   # signal
 	[ -n "$pid" ] || { notok "$sig: gwtop did not start"; return; }
 	sleep 0.5
 	kill -"$sig" "$pid"
-	for _ in $(seq 50); do
+	end=$(( ${EPOCHREALTIME/./} / 1000 + 10000 ))
+	while [ $(( ${EPOCHREALTIME/./} / 1000 )) -lt "$end" ]; do
 		out=$(tmux -L "$S" capture-pane -p)
 		grep -q "TTYDONE" <<<"$out" && break
 		sleep 0.1
