@@ -12,6 +12,7 @@
 #   portlock_release       remove this shell's locks (call it on exit)
 
 PL_DIR=/tmp/gwtop-lab-ports
+# shellcheck disable=SC2034  # PL_BASE is for the sourcing test
 PL_BASE=""
 PL_LOCKS=()
 
@@ -35,6 +36,7 @@ portlock_claim() {
 		if [ "${#got[@]}" = $((n / 4)) ] &&
 			! ss -Htln "sport >= :$b and sport <= :$((b + n - 1))" | grep -q .; then
 			PL_LOCKS+=("${got[@]}")
+			# shellcheck disable=SC2034
 			PL_BASE=$b
 			return 0
 		fi

@@ -42,6 +42,7 @@ ARGS=(--nginx-conf "$CONF" --timeout 1)
 # the dashboard, in tmux; its exit code lands in $OUT/exit
 "${TM[@]}" new-session -d -x 120 -y 40 -s s \
 	"env TERM=xterm-256color LANG=C.UTF-8 '$GWTOP' ${ARGS[*]} --interval 1; echo \$? > '$OUT/exit'; sleep 600"
+# shellcheck disable=SC2034  # read by h_within's eval
 pane=$("${TM[@]}" display-message -p -t s '#{pane_pid}')
 GW_PID=""
 h_within 10 eval 'GW_PID=$(pgrep -P "$pane" -x gwtop | head -1); [ -n "$GW_PID" ]'

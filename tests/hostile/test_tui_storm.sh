@@ -41,6 +41,7 @@ tui_start() {
 		"env TERM=xterm-256color LANG=C.UTF-8 '$GWTOP' --nginx-conf '$CONF' --interval 1 --timeout 1; echo \$? > '$OUT/exit'; sleep 600"
 	"${TM[@]}" set-option -g window-size manual >/dev/null 2>&1
 	local pane _
+	# shellcheck disable=SC2034  # read by h_within's eval
 	pane=$("${TM[@]}" display-message -p -t s '#{pane_pid}')
 	GW_PID=""
 	h_within 10 eval 'GW_PID=$(pgrep -P "$pane" -x gwtop | head -1); [ -n "$GW_PID" ]'

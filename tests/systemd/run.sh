@@ -87,6 +87,7 @@ jassert() {
 # satisfies the expression, on a clock deadline (a restarted unit takes
 # its time to fail or to bind; the last answer is what a failure shows)
 jassert_within() {
+	# shellcheck disable=SC2034  # jexpr is read by the eval in until_ok
 	local secs=$1 jexpr=$3
 	until_ok "$secs" eval 'check; jholds "$jexpr"'
 	jassert "$2" "$3"
@@ -206,6 +207,7 @@ if boot; then
 	IN sed -i '/gwtop_broken_directive/d' /etc/nginx/sites-enabled/app
 	out=$(IN "$T/actdrv" reload-nginx /etc/nginx/nginx.conf "$master" nginx.service); rc=$?
 	# the new workers replace the old ones: until they do, on a deadline
+	w2=""
 	until_ok 15 eval 'w2=$(IN pgrep -P "$master" | sort | tr "\n" " "); [ "$w0" != "$w2" ]'
 	until_ok 15 http_200
 	code=$(http_code)

@@ -72,7 +72,6 @@ start() {
 	TM new-session -d -s "$s" -x 120 -y 40 "$T/gwtop --interval 1 $* 2>/tmp/$s.err; echo \$? > /tmp/$s.exit"
 }
 stop() {   # stop SESSION: q, then exit 0 and nothing on stderr
-	local i
 	keys "$1" q
 	until_ok 10 IN test -s "/tmp/$1.exit"
 	local rc err; rc=$(IN cat "/tmp/$1.exit" 2>/dev/null); err=$(IN cat "/tmp/$1.err" 2>/dev/null)
