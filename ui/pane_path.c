@@ -27,8 +27,9 @@ const struct gw_proc *path_target_server(const struct gw_snapshot *s, const stru
 	if (t->listener_idx < 0 || (size_t)t->listener_idx >= s->listeners.n)
 		return NULL;
 	const struct gw_proc *p = path_proc(s, s->listeners.v[t->listener_idx].pid);
-	/* a worker's listener: climb to its master (gunicorn / uvicorn) */
-	for (int hops = 0; p && hops < 8; hops++) {
+	/* a worker's listener: climb to its master (gunicorn / uvicorn); a
+	 * docker-proxy's parent is dockerd, the engine, not the app server */
+	for (int hops = 0; p && p->role != GW_ROLE_DOCKER_PROXY && hops < 8; hops++) {
 		const struct gw_proc *pp = path_proc(s, p->ppid);
 		if (!pp || !path_role_is_app(pp->role))
 			break;
