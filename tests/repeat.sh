@@ -17,8 +17,8 @@
 # SANITIZE=1 builds the clones with the sanitizers (build/san).
 #
 # The report: one line per run (passed/failed/skipped, seconds), then the
-# table of every test that failed at least once (failures / runs, which
-# runs), then each failed run's failing checks (the FAIL / not ok lines
+# table of every test run (failures / runs, in which runs; the failing ones
+# first), then each failed run's failing checks (the FAIL / not ok lines
 # tests/run.sh repeats at its end). The full logs of runs with a failure
 # are kept in a directory named at the end; with no failure it is removed.
 # Exit 0 when every run passed, 1 otherwise.
@@ -109,13 +109,9 @@ echo "== $N run(s)${PATTERN:+ of $PATTERN}, $bad_runs with a failure$LOAD"
 printf '%-42s %9s  %s\n' "test" "failures" "failed in runs"
 any=0
 for name in $(for k in "${!RUNS[@]}"; do printf '%s %s\n' "${FAILS[$k]:-0}" "$k"; done | sort -k1,1nr -k2 | awk '{print $2}'); do
-	if [ "${FAILS[$name]:-0}" -gt 0 ]; then
-		any=1
-		printf '%-42s %5s/%-3s %s\n' "$name" "${FAILS[$name]}" "${RUNS[$name]}" "${WHICH[$name]# }"
-	fi
+	[ "${FAILS[$name]:-0}" = 0 ] || any=1
+	printf '%-42s %5s/%-3s %s\n' "$name" "${FAILS[$name]:-0}" "${RUNS[$name]}" "${WHICH[$name]# }"
 done
-passed_all=$(for k in "${!RUNS[@]}"; do [ "${FAILS[$k]:-0}" -gt 0 ] || echo "$k"; done | wc -l)
-printf '%-42s %9s\n' "($passed_all other tests)" "0"
 
 if [ "$any" = 1 ] || [ "$bad_runs" -gt 0 ]; then
 	echo
