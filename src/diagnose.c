@@ -205,7 +205,6 @@ void diag_event_evidence(struct gw_finding *f, const struct gw_log_event *e)
 	diag_evidence(f, "%s (%s): %.400s", e->source[0] ? e->source : "log", hms, e->line);
 }
 
-/* The listeners owned by app-ish processes (not nginx), for mismatch rules. */
 /* A container engine's listener stands for an app only as a container's
  * published host port. The engine's own sockets (dockerd's docker.sock, a
  * TCP API port) are not an app's (issue 20: dockerd's API socket was named
@@ -223,6 +222,7 @@ static int listener_is_published(const struct gw_snapshot *s, const struct gw_li
 	return strcmp(p->comm, "dockerd") != 0;
 }
 
+/* The listeners owned by app-ish processes (not nginx), for mismatch rules. */
 static int listener_is_app(const struct gw_snapshot *s, const struct gw_listener *l)
 {
 	const struct gw_proc *p;
