@@ -365,6 +365,18 @@ static int run_bench_ticks(sd_event *e, const struct gw_options *o, int n)
 	return 0;
 }
 
+/* The soft limit on open files up to the hard one: a big config has
+ * thousands of targets and log files (upstream probes are capped at 64 in
+ * flight, but logs, sockets and the journal add up). Never fails. */
+static void main_raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct gw_options o = { 0 };
@@ -373,6 +385,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	setlocale(LC_ALL, "");
+	main_raise_nofile();
 	if ((rc = options_parse(argc, argv, &o))) {
 		options_free(&o);
 		config_file_free();
