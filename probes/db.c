@@ -2,6 +2,7 @@
  * probe (see db.h). Secrets: URLs are only ever stored masked (display);
  * the raw environment stays in struct db_env, owned by the caller. */
 #include "db.h"
+#include "sanitize.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -67,112 +68,15 @@ int db_env_parse_line(const char *line, char *key, size_t ks, char *val, size_t 
 
 /* ------------------------------------------------------------ masking */
 
-static int db_secret_param(const char *p, size_t n)
-{
-	static const char *names[] = { "password", "pass", "passwd", "pwd", "secret", "token", "auth" };
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-		if (strlen(names[i]) == n && !strncasecmp(p, names[i], n)) return 1;
-	return 0;
-}
-
-/* Mask one URL starting at u (length n) into out. */
-static void db_mask_span(const char *u, size_t n, char *out, size_t size)
-{
-	const char *end = u + n, *auth, *aend, *at = NULL, *colon;
-	char buf[2048];
-	size_t o = 0;
-	const char *sep = memmem(u, n, "://", 3);
-
-#define PUT(s, len) do { size_t l_ = (len); if (o + l_ >= sizeof buf) l_ = sizeof buf - 1 - o; memcpy(buf + o, (s), l_); o += l_; } while (0)
-	if (!sep) { gw_fmt(out, size, "%.*s", (int)n, u); return; }
-	auth = sep + 3;
-	aend = auth;
-	while (aend < end && *aend != '/' && *aend != '?' && *aend != '#') aend++;
-	for (const char *q = auth; q < aend; q++)
-		if (*q == '@') at = q;
-	PUT(u, (size_t)(auth - u));
-	if (at) {
-		colon = memchr(auth, ':', (size_t)(at - auth));
-		if (colon) {
-			PUT(auth, (size_t)(colon - auth) + 1);
-			PUT("***", 3);
-		} else {
-			PUT(auth, (size_t)(at - auth));
-		}
-		PUT(at, (size_t)(aend - at));
-	} else {
-		PUT(auth, (size_t)(aend - auth));
-	}
-	/* path, then query parameters with secret names masked */
-	const char *q = memchr(aend, '?', (size_t)(end - aend));
-	if (!q) {
-		PUT(aend, (size_t)(end - aend));
-	} else {
-		PUT(aend, (size_t)(q - aend) + 1);
-		const char *p = q + 1;
-		while (p < end) {
-			const char *amp = memchr(p, '&', (size_t)(end - p));
-			const char *pe = amp ? amp : end;
-			const char *eq = memchr(p, '=', (size_t)(pe - p));
-			if (eq && db_secret_param(p, (size_t)(eq - p))) {
-				PUT(p, (size_t)(eq - p) + 1);
-				PUT("***", 3);
-			} else {
-				PUT(p, (size_t)(pe - p));
-			}
-			if (amp) PUT("&", 1);
-			p = amp ? amp + 1 : end;
-		}
-	}
-#undef PUT
-	buf[o] = '\0';
-	gw_strlcpy(out, buf, size);
-}
-
+/* Both are sanitize_mask (sanitize.h), the one masking function. */
 void db_mask_url(const char *url, char *out, size_t size)
 {
-	db_mask_span(url, strlen(url), out, size);
-}
-
-static int db_url_char(char c)
-{
-	return c && !isspace((unsigned char)c) && c != '"' && c != '\'' && c != '<' && c != '>' && c != ',' && c != ')';
+	sanitize_mask(out, size, url, strlen(url));
 }
 
 void db_mask_text(char *text, size_t size)
 {
-	char *out;
-	size_t o = 0, cap;
-	const char *p = text;
-
-	if (!strstr(text, "://") || !size) return;
-	cap = size;
-	out = gw_xmalloc(cap);
-	while (*p && o + 1 < cap) {
-		const char *sep = strstr(p, "://");
-		if (!sep) {
-			o += gw_strlcpy(out + o, p, cap - o);
-			break;
-		}
-		/* the URL starts at the scheme before "://" */
-		const char *s = sep;
-		while (s > p && (isalnum((unsigned char)s[-1]) || s[-1] == '+' || s[-1] == '-' || s[-1] == '.')) s--;
-		const char *e = sep + 3;
-		while (db_url_char(*e)) e++;
-		size_t pre = (size_t)(s - p);
-		if (o + pre >= cap) pre = cap - 1 - o;
-		memcpy(out + o, p, pre);
-		o += pre;
-		char masked[2048];
-		db_mask_span(s, (size_t)(e - s), masked, sizeof masked);
-		o += gw_strlcpy(out + o, masked, cap - o);
-		if (o >= cap) o = cap - 1;
-		p = e;
-	}
-	if (o >= cap) o = cap - 1;
-	out[o] = '\0';
-	memcpy(text, out, o + 1);
-	free(out);
+	sanitize_mask_inplace(text, size);
 }
 
 /* ------------------------------------------------------------ URLs */
@@ -250,11 +154,12 @@ int db_url_parse(const char *url, struct gw_db_target *t)
 	if (!sc) return 0;
 	GW_COPY(t->kind, sc->kind);
 
-	const char *auth = sep + 3, *aend = auth, *at = NULL;
-	while (*aend && *aend != '/' && *aend != '?' && *aend != '#') aend++;
-	for (const char *q = auth; q < aend; q++)
-		if (*q == '@') at = q;
+	/* the user info ends at the LAST '@' (a base64 password holds '/'),
+	 * as sanitize_mask has it; the host then runs to '/', '?' or '#' */
+	const char *auth = sep + 3, *aend, *at = strrchr(auth, '@');
 	const char *hp = at ? at + 1 : auth;
+	aend = hp;
+	while (*aend && *aend != '/' && *aend != '?' && *aend != '#') aend++;
 	size_t hn = (size_t)(aend - hp);
 	const char *comma = memchr(hp, ',', hn);       /* several hosts: the first */
 	if (comma) hn = (size_t)(comma - hp);

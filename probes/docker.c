@@ -28,6 +28,7 @@
 
 #include "curlev.h"
 #include "logclass.h"
+#include "sanitize.h"
 
 #define DOCKER_API          "/v1.41"
 #define DOCKER_PARALLEL     8          /* requests in flight at once */
@@ -667,7 +668,8 @@ static void docker_ingest_line(const char *line, size_t len, int stream, void *u
 	if (stream == 2 && ev.level < GW_LV_WARN && ev.kind == GW_LOG_OTHER)
 		ev.level = GW_LV_INFO;
 	GW_COPY(ev.source, in->source);
-	gw_fmt(in->c->last_log, sizeof in->c->last_log, "%.*s", (int)(len < GW_TEXT - 1 ? len : GW_TEXT - 1), msg);
+	logclass_mask(&ev);
+	sanitize_mask(in->c->last_log, sizeof in->c->last_log, msg, len);
 	in->last = ev;
 	in->have_last = 1;
 	in->last_pushed = 0;

@@ -121,8 +121,7 @@ int journal_unit_events(sd_journal *j, struct gw_snapshot *s, const char *unit, 
 		ev.time = (double)usec / 1e6;
 		if (!ev.pid) ev.pid = gw_atoi(pid);
 		gw_fmt(ev.source, sizeof ev.source, "journal:%s", unit);
-		db_mask_text(ev.line, sizeof ev.line);
-		db_mask_text(ev.detail, sizeof ev.detail);
+		logclass_mask(&ev);
 		*(struct gw_log_event *)gw_vec_push(&found) = ev;
 		if (manager) mark = found.n;
 	}

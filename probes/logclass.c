@@ -8,6 +8,7 @@
  * ("[%Y-%m-%d %H:%M:%S %z] [pid] [LEVEL] msg"), uvicorn ("LEVEL:    msg") and
  * the kernel's mm/oom_kill.c ("%s: Killed process %d (%s) total-vm:..."). */
 #include "logclass.h"
+#include "sanitize.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -775,4 +776,12 @@ int logclass_kernel(const char *line, size_t len, struct gw_log_event *ev)
 	ev->pid = (pid_t)pid;
 	logclass_copy(ev->detail, sizeof ev->detail, p, (size_t)(close - p));
 	return 1;
+}
+
+void logclass_mask(struct gw_log_event *ev)
+{
+	sanitize_mask_inplace(ev->line, sizeof ev->line);
+	sanitize_mask_inplace(ev->detail, sizeof ev->detail);
+	sanitize_mask_inplace(ev->request, sizeof ev->request);
+	sanitize_mask_inplace(ev->upstream, sizeof ev->upstream);
 }

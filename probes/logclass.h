@@ -41,4 +41,9 @@ int logclass_app(const char *line, size_t len, struct gw_log_event *ev);
  * pid = killed pid, detail = process name. Returns 1 for an OOM kill, else 0. */
 int logclass_kernel(const char *line, size_t len, struct gw_log_event *ev);
 
+/* Mask the secrets (sanitize_mask) in ev's strings, in place: every
+ * reader of app / nginx / container / journal lines calls it before it
+ * keeps an event. */
+void logclass_mask(struct gw_log_event *ev);
+
 #endif

@@ -66,6 +66,7 @@ static void logread_push(struct logread_pass *p, const struct gw_log_event *ev)
 	struct gw_log_event *e = &p->ring[p->total % LOGREAD_MAX_EVENTS];
 	*e = *ev;
 	GW_COPY(e->source, p->source);
+	logclass_mask(e);
 	p->total++;
 }
 
@@ -111,6 +112,7 @@ static void logread_line(struct logread_pass *p, const char *line, size_t len)
 	} else if (p->kind == LOGREAD_APP && ev.time) {
 		p->other = ev;
 		GW_COPY(p->other.source, p->source);
+		logclass_mask(&p->other);
 		p->have_other = 1;
 		p->other_seq = p->total;
 	}

@@ -24,6 +24,11 @@
 #define GW_VERSION "0.0.0"
 #endif
 
+/* At most this many transfers at once; the rest wait in order. Each one
+ * holds a socket (and curl a few more fds): 3,000 targets at once under
+ * the common soft limit of 1,024 files failed with EMFILE. */
+#define UPSTREAM_MAX_INFLIGHT 64
+
 /* One target in flight. */
 struct upstream_job {
 	struct upstream_prober *p;
@@ -43,7 +48,9 @@ struct upstream_prober {
 
 	struct upstream_job *jobs;   /* this pass, n entries, owned */
 	size_t njobs;
-	size_t pending;              /* jobs still in flight */
+	size_t next;                 /* first job not started yet (the queue) */
+	double timeout_s;
+	size_t pending;              /* jobs still in flight (<= UPSTREAM_MAX_INFLIGHT) */
 	int running;
 	void (*done)(void *ud);
 	void *ud;
@@ -219,6 +226,13 @@ static void upstream_job_result(struct upstream_job *j, CURLcode res)
 	curl_easy_getinfo(j->easy, CURLINFO_OS_ERRNO, &oserr);
 	curl_easy_getinfo(j->easy, CURLINFO_REQUEST_SIZE, &reqsize);
 
+	if (oserr == EMFILE || oserr == ENFILE || oserr == ENOBUFS || oserr == ENOMEM) {
+		/* our own shortage, not the target's: it was not probed */
+		t->probed = t->reachable = 0;
+		gw_fmt(t->error, sizeof t->error, "not probed: gwtop could not open a socket (%s)",
+		    strerror((int)oserr));
+		return;
+	}
 	t->probed = 1;
 	t->timed_out = res == CURLE_OPERATION_TIMEDOUT;
 	t->http_status = t->not_http ? 0 : code;
@@ -299,6 +313,29 @@ static void upstream_maybe_finish(struct upstream_prober *p)
 		sd_event_source_set_enabled(p->finish, SD_EVENT_ONESHOT);
 }
 
+static void upstream_job_done(CURL *easy, CURLcode res, void *ud);
+
+/* Start queued jobs while fewer than UPSTREAM_MAX_INFLIGHT are in flight.
+ * A job that cannot start is left not probed, with the reason. */
+static void upstream_pump(struct upstream_prober *p)
+{
+	while (p->running && p->pending < UPSTREAM_MAX_INFLIGHT && p->next < p->njobs) {
+		struct upstream_job *j = &p->jobs[p->next++];
+		if (upstream_job_setup(j, p->timeout_s) < 0) {
+			if (j->easy)
+				curl_easy_cleanup(j->easy);
+			j->easy = NULL;
+			continue;
+		}
+		p->pending++;
+		if (curlev_add(p->cv, j->easy, upstream_job_done, j) < 0) {   /* easy is cleaned up */
+			GW_COPY(j->t->error, "not probed: curl_multi_add_handle failed");
+			j->easy = NULL;
+			p->pending--;
+		}
+	}
+}
+
 /* curlev: one transfer finished (the easy handle is cleaned up after). */
 static void upstream_job_done(CURL *easy, CURLcode res, void *ud)
 {
@@ -310,6 +347,7 @@ static void upstream_job_done(CURL *easy, CURLcode res, void *ud)
 	j->easy = NULL;
 	if (p->pending)
 		p->pending--;
+	upstream_pump(p);
 	upstream_maybe_finish(p);
 }
 
@@ -377,6 +415,8 @@ int upstream_probe_start(struct upstream_prober *p, struct gw_target *targets, s
 
 	p->jobs = gw_xcalloc(n ? n : 1, sizeof *p->jobs);
 	p->njobs = n;
+	p->next = 0;
+	p->timeout_s = timeout_s;
 	p->pending = 0;
 	p->done = done;
 	p->ud = ud;
@@ -386,19 +426,9 @@ int upstream_probe_start(struct upstream_prober *p, struct gw_target *targets, s
 		j->p = p;
 		j->t = &targets[i];
 		upstream_reset_result(j->t);
-		if (upstream_job_setup(j, timeout_s) < 0) {
-			if (j->easy)
-				curl_easy_cleanup(j->easy);
-			j->easy = NULL;
-			continue;
-		}
-		p->pending++;
-		if (curlev_add(p->cv, j->easy, upstream_job_done, j) < 0) {   /* easy is cleaned up */
-			GW_COPY(j->t->error, "curl_multi_add_handle failed");
-			j->easy = NULL;
-			p->pending--;
-		}
+		GW_COPY(j->t->error, "not probed: still queued when the pass ended");
 	}
+	upstream_pump(p);
 	/* Even with nothing in flight, done runs from the loop. */
 	upstream_maybe_finish(p);
 	return 0;

@@ -17,7 +17,10 @@ struct upstream_prober *upstream_prober_new(sd_event *e);
 /* Cancels what is in flight (no callback) and frees everything. NULL ok. */
 void upstream_prober_free(struct upstream_prober *p);
 
-/* Probe targets[0..n) concurrently. Fills per target the direct-probe fields
+/* Probe targets[0..n) concurrently, at most 64 transfers at once (the
+ * rest queue, in order). A target gwtop could not probe (no socket: EMFILE,
+ * ENFILE; still queued when the pass was cancelled) stays probed = 0 ("not
+ * probed", never "down") with error saying why. Fills per target the direct-probe fields
  * of struct gw_target (probed, reachable, http_ok, http_status, err,
  * timed_out, connect_ms, total_ms, error, not_http). Targets whose address is
  * not statically known (variables, unresolved upstream names) are skipped:

@@ -27,6 +27,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "audit.h"
 #include "curlev.h"
 #include "nginx_test.h"
 
@@ -72,18 +73,21 @@ struct actions {
 	char *body;                  /* the response being read, owned */
 	size_t blen;
 	char errbuf[CURL_ERROR_SIZE];
+	char audit_err[256];         /* this job's audit records that failed, "" none */
 };
 
 static const char *const act_names[] = { "restart", "start", "reload-nginx", "nginx-test", "restart-container" };
 
 /* ------------------------------------------------------------ audit + finish */
 
-static void act_audit(const struct actions *a, const char *phase, const char *msg)
+/* Journal AND syslog (audit.h); a record either could not take is kept
+ * in audit_err, which the job's outcome shows (the status line). */
+static void act_audit(struct actions *a, const char *phase, const char *msg)
 {
-	sd_journal_send("MESSAGE=gwtop: %s %s: %s", act_names[a->kind], a->unit[0] ? a->unit : "nginx", msg,
-			"SYSLOG_IDENTIFIER=gwtop", "PRIORITY=%d", strcmp(phase, "failed") ? LOG_NOTICE : LOG_WARNING,
-			"GWTOP_ACTION=%s", act_names[a->kind], "GWTOP_UNIT=%s", a->unit, "GWTOP_PHASE=%s", phase,
-			"GWTOP_UID=%d", (int)getuid(), "GWTOP_CONTAINER=%s", a->cid, NULL);
+	char why[256];
+	if (audit_write(strcmp(phase, "failed") ? LOG_NOTICE : LOG_WARNING, act_names[a->kind], a->unit,
+		a->cid, phase, msg, why, sizeof why) < 0 && !a->audit_err[0])
+		GW_COPY(a->audit_err, why);
 }
 
 static void act_reset(struct actions *a)
@@ -112,6 +116,10 @@ static void act_finish(struct actions *a, int ok, const char *fmt, ...)
 	if (vsnprintf(msg, sizeof msg, fmt, ap) < 0) msg[0] = '\0';
 	va_end(ap);
 	act_audit(a, ok ? "done" : "failed", msg);
+	if (a->audit_err[0]) {
+		size_t l = strlen(msg);
+		gw_fmt(msg + l, sizeof msg - l, " [audit not fully written: %s]", a->audit_err);
+	}
 	actions_cb cb = a->cb;
 	void *ud = a->ud;
 	enum actions_kind k = a->kind;
@@ -184,6 +192,7 @@ static int act_begin(struct actions *a, enum actions_kind k, const char *unit, a
 	a->cb = cb;
 	a->ud = ud;
 	GW_COPY(a->unit, unit ? unit : "");
+	a->audit_err[0] = '\0';
 	act_audit(a, "requested", "asked from the dashboard");
 	if (a->read_only && k != ACT_NGINX_TEST) {
 		*ret = act_later(a, 0, "refused: gwtop runs with --read-only (no restarts, no reloads)");

@@ -4,12 +4,17 @@
 #include "config_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "sanitize.h"
 
 #define CONFIG_FILE_MAX (256 * 1024)
 #define CONFIG_FILE_SYS "/etc/gwtop.conf"
@@ -49,6 +54,7 @@ static const struct config_file_key config_file_keys[] = {
 static GW_VEC(char *) config_file_strings;
 static const char *config_file_extra[CONFIG_FILE_NKEYS];
 static unsigned config_file_lists_from_file;
+static int config_file_ignored;          /* files skipped as untrusted (root) */
 
 static const struct config_file_key *config_file_find(const char *name)
 {
@@ -65,6 +71,15 @@ static const char *config_file_keep(const char *s)
 	return c;
 }
 
+/* A value (or key, or path) from the file, safe to echo: masked,
+ * sanitized, cut to 64 columns' worth. Returns buf. */
+static const char *config_file_show(char *buf, size_t size, const char *v)
+{
+	size_t n = strlen(v);
+	sanitize_text(buf, size, v, n > 200 ? 200 : n);
+	return buf;
+}
+
 static int config_file_fail(char *err, size_t errsz, const char *path, int line,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -77,10 +92,12 @@ static int config_file_fail(char *err, size_t errsz, const char *path, int line,
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (err && errsz) {
+		char shown[700];
+		config_file_show(shown, sizeof shown, path);
 		if (line > 0)
-			gw_fmt(err, errsz, "%s:%d: %s", path, line, msg);
+			gw_fmt(err, errsz, "%s:%d: %s", shown, line, msg);
 		else
-			gw_fmt(err, errsz, "%s: %s", path, msg);
+			gw_fmt(err, errsz, "%s: %s", shown, msg);
 	}
 	return -1;
 }
@@ -114,12 +131,13 @@ static int config_file_apply(const struct config_file_key *k, const char *v,
     struct gw_options *o, char *msg, size_t msgsz)
 {
 	char *field = (char *)o + k->off;
+	char shown[700];
 	int b;
 
 	switch (k->kind) {
 	case CF_PATH:
 		if (v[0] != '/') {
-			gw_fmt(msg, msgsz, "%s wants an absolute path, not '%s'", k->name, v);
+			gw_fmt(msg, msgsz, "%s wants an absolute path, not '%s'", k->name, config_file_show(shown, sizeof shown, v));
 			return -1;
 		}
 		/* fall through */
@@ -135,20 +153,20 @@ static int config_file_apply(const struct config_file_key *k, const char *v,
 	case CF_SECONDS:
 		if (config_file_seconds(v, (double *)field) < 0) {
 			gw_fmt(msg, msgsz, "%s wants a number of seconds > 0 and <= 86400, not '%s'",
-			    k->name, v);
+			    k->name, config_file_show(shown, sizeof shown, v));
 			return -1;
 		}
 		return 0;
 	case CF_BOOL:
 		if (config_file_bool(v, &b) < 0) {
-			gw_fmt(msg, msgsz, "%s wants yes or no, not '%s'", k->name, v);
+			gw_fmt(msg, msgsz, "%s wants yes or no, not '%s'", k->name, config_file_show(shown, sizeof shown, v));
 			return -1;
 		}
 		*(int *)field = b;
 		return 0;
 	case CF_EXTRA:
 		if (!strcmp(k->name, "theme") && strcmp(v, "default") && strcmp(v, "colorblind")) {
-			gw_fmt(msg, msgsz, "theme wants default or colorblind, not '%s'", v);
+			gw_fmt(msg, msgsz, "theme wants default or colorblind, not '%s'", config_file_show(shown, sizeof shown, v));
 			return -1;
 		}
 		config_file_extra[k - config_file_keys] = config_file_keep(v);
@@ -188,8 +206,9 @@ static int config_file_line(char *line, struct gw_options *o, char *msg, size_t 
 		key += 2;                            /* tolerate "--unit = x" */
 	const struct config_file_key *k = config_file_find(key);
 	if (!k) {
+		char shown[256];
 		gw_fmt(msg, msgsz, "unknown key '%.64s' (keys are long option names, e.g. nginx-conf, upstream, interval)",
-		    key);
+		    config_file_show(shown, sizeof shown, key));
 		return -1;
 	}
 	size_t vl = strlen(val);
@@ -207,10 +226,90 @@ static int config_file_line(char *line, struct gw_options *o, char *msg, size_t 
 	return config_file_apply(k, val, o, msg, msgsz);
 }
 
+/* Read path into a new buffer through one fd (what is checked is what is
+ * read). As root (euid 0) the file must be a regular file, not a symlink,
+ * owned by root and writable by root only; otherwise NULL with errno
+ * EPERM and why in untrusted. */
+static char *config_file_read(const char *path, size_t *len, char *untrusted, size_t usz)
+{
+	int root = geteuid() == 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (root ? O_NOFOLLOW : 0));
+	struct stat st;
+	untrusted[0] = '\0';
+	if (fd < 0) {
+		if (root && errno == ELOOP)
+			gw_fmt(untrusted, usz, "it is a symbolic link");
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;   /* an error, not a note */
+		return NULL;
+	}
+	if (root && st.st_uid != 0) {
+		struct passwd *pw = getpwuid(st.st_uid);
+		char who[128];
+		if (pw) config_file_show(who, sizeof who, pw->pw_name);
+		else gw_fmt(who, sizeof who, "uid %u", (unsigned)st.st_uid);
+		gw_fmt(untrusted, usz, "owned by %s, not root", who);
+	} else if (root && (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		gw_fmt(untrusted, usz, "writable by %s (mode %04o)",
+		    (st.st_mode & S_IWOTH) ? "everyone" : "its group", (unsigned)(st.st_mode & 07777));
+	}
+	if (untrusted[0]) {
+		close(fd);
+		errno = EPERM;
+		return NULL;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = gw_xmalloc(cap + 1);
+	for (;;) {
+		if (n == cap) {
+			if (cap > CONFIG_FILE_MAX) break;
+			cap *= 2;
+			buf = gw_xrealloc(buf, cap + 1);
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR) continue;
+		if (r < 0) {
+			int e = errno;
+			free(buf);
+			close(fd);
+			errno = e;
+			return NULL;
+		}
+		if (r == 0) break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
 int config_file_load(const char *path, struct gw_options *o, char *err, size_t errsz)
 {
-	size_t len;
-	char *buf = gw_read_file(path, CONFIG_FILE_MAX + 1, &len);
+	size_t len = 0;
+	char untrusted[256];
+	char *buf = config_file_read(path, &len, untrusted, sizeof untrusted);
+	if (!buf && untrusted[0]) {
+		/* as root: never take settings (nginx-bin!) from a file another
+		 * user could write; a note, not an error: the defaults apply */
+		char shown[700];
+		fprintf(stderr, "gwtop: note: ignoring the config file %s: %s; running as root, gwtop reads "
+		    "only config files that root owns and only root can write (chown root: / chmod go-w it)\n",
+		    config_file_show(shown, sizeof shown, path), untrusted);
+		config_file_ignored++;
+		return 0;
+	}
+	if (!buf && errno == EINVAL)
+		return config_file_fail(err, errsz, path, 0, "not a regular file");
 	if (!buf)
 		return config_file_fail(err, errsz, path, 0, "%s", strerror(errno));
 	if (len > CONFIG_FILE_MAX) {
@@ -270,13 +369,18 @@ int config_file_load_default(const char *sys_path, struct gw_options *o, char *e
 		if (access(paths[i], R_OK) < 0) {
 			/* an implicit file we may not read (another user's HOME, a
 			 * root-only /etc/gwtop.conf) is skipped with a warning */
-			if (errno != ENOENT)
-				fprintf(stderr, "gwtop: warning: cannot read %s: %s (ignored)\n", paths[i], strerror(errno));
+			if (errno != ENOENT) {
+				char shown[700];
+				fprintf(stderr, "gwtop: warning: cannot read %s: %s (ignored)\n",
+				    config_file_show(shown, sizeof shown, paths[i]), strerror(errno));
+			}
 			continue;
 		}
+		int before = config_file_ignored;
 		if (config_file_load(paths[i], o, err, errsz) < 0)
 			return -1;
-		n++;
+		if (config_file_ignored == before)
+			n++;
 	}
 	return n;
 }
@@ -306,4 +410,5 @@ void config_file_free(void)
 	gw_vec_free(&config_file_strings);
 	memset(config_file_extra, 0, sizeof config_file_extra);
 	config_file_lists_from_file = 0;
+	config_file_ignored = 0;
 }

@@ -28,7 +28,15 @@
 
 #include "options.h"
 
-/* Load one file into o. Returns 0, or -1 with err = "FILE:LINE: message"
+/* Trust: running as root (euid 0), a file that is a symlink, not a
+ * regular file, not owned by root or writable by group/others is IGNORED
+ * (the caller's HOME / XDG_CONFIG_HOME survive `sudo -E` and `su`; its
+ * nginx-bin= would run as root): a note on stderr says which file and why,
+ * the load returns 0 and no value of it is used. The file is checked and
+ * read through one fd. Values, keys and paths in messages are sanitized
+ * and masked (sanitize.h).
+ *
+ * Load one file into o. Returns 0, or -1 with err = "FILE:LINE: message"
  * (or "FILE: strerror" when it cannot be read); o may then hold the values
  * of the lines before the bad one. */
 int config_file_load(const char *path, struct gw_options *o, char *err, size_t errsz);

@@ -39,6 +39,7 @@
 #include "curlev.h"
 #include "docker.h"
 #include "logclass.h"
+#include "sanitize.h"
 
 #define LS_CHUNK ((size_t)256 << 10)      /* pread size */
 #define LS_READ_BUDGET ((off_t)16 << 20)   /* per check and reader; the rest on a deferred pass */
@@ -444,10 +445,18 @@ static void ls_ingest(struct logstream *ls, struct ls_batch *b, size_t si, const
 		len = LOGSTREAM_TEXT_MAX;
 		l.flags |= LOGSTREAM_F_CUT;
 	}
-	l.len = (uint32_t)len;
 	l.text = gw_xmalloc(len + 1);
 	for (size_t i = 0; i < len; i++) l.text[i] = raw[i] ? raw[i] : '\x1a';
 	l.text[len] = '\0';
+	if (sanitize_mask_hint(l.text, len)) {
+		/* secrets never enter the ring (sanitize_mask: "***" may be
+		 * longer than what it hides) */
+		char *m = gw_xmalloc(2 * len + 4);
+		len = sanitize_mask(m, 2 * len + 4, l.text, len);
+		free(l.text);
+		l.text = m;
+	}
+	l.len = (uint32_t)len;
 	*(struct logstream_line *)gw_vec_push(&b->v) = l;
 	s->pub.lines++;
 }

@@ -26,6 +26,7 @@
 #include "gather.h"
 #include "model.h"
 #include "options.h"
+#include "outfile.h"
 #include "report.h"
 #if __has_include("tui.h")
 #include "tui.h"
@@ -257,28 +258,6 @@ static int check_deadline(sd_event_source *src, uint64_t usec, void *ud)
 	return 0;
 }
 
-/* Write to FILE atomically (temp in the same dir + rename), or stdout. */
-static FILE *out_open(const char *file, char *tmp, size_t tmpsz)
-{
-	if (!file) return stdout;
-	gw_fmt(tmp, tmpsz, "%s.tmp.XXXXXX", file);
-	int fd = mkstemp(tmp);
-	if (fd < 0) return NULL;
-	FILE *f = fdopen(fd, "w");
-	if (!f) { close(fd); unlink(tmp); }
-	return f;
-}
-
-static int out_close(FILE *f, const char *file, const char *tmp)
-{
-	if (!file) { fflush(f); return 0; }
-	int bad = ferror(f);
-	if (fclose(f) != 0) bad = 1;
-	if (!bad) bad = fchmodat(AT_FDCWD, tmp, 0644, 0) != 0 || rename(tmp, file) != 0;
-	if (bad) { unlink(tmp); return -1; }
-	return 0;
-}
-
 static int run_check(sd_event *e, const struct gw_options *o)
 {
 	struct gw_snapshot *s = gw_xcalloc(1, sizeof *s);
@@ -302,10 +281,13 @@ static int run_check(sd_event *e, const struct gw_options *o)
 	struct gw_diag_config dc = { .now = gw_now(), .recent_window = o->recent_window };
 	diagnose(s, &dc, &d);
 
-	char tmp[4096];
-	FILE *out = out_open(o->output_file, tmp, sizeof tmp);
-	if (!out) {
-		fprintf(stderr, "gwtop: cannot write %s: %s\n", o->output_file, strerror(errno));
+	/* --output: through a directory fd, refused in a directory another
+	 * user controls (outfile.h) */
+	struct outfile of;
+	char oerr[2048];
+	FILE *out = stdout;
+	if (o->output_file && !(out = outfile_open(&of, o->output_file, oerr, sizeof oerr))) {
+		fprintf(stderr, "gwtop: %s\n", oerr);
 		rc = 3;
 		goto done;
 	}
@@ -324,8 +306,10 @@ static int run_check(sd_event *e, const struct gw_options *o)
 		report_text(out, s, &d, !o->no_color && !o->output_file && isatty(STDOUT_FILENO));
 	}
 	rc = report_exit_code(&d);
-	if (out_close(out, o->output_file, tmp) < 0) {
-		fprintf(stderr, "gwtop: cannot write %s: %s\n", o->output_file, strerror(errno));
+	if (!o->output_file) {
+		fflush(stdout);
+	} else if (outfile_commit(&of, oerr, sizeof oerr) < 0) {
+		fprintf(stderr, "gwtop: %s\n", oerr);
 		rc = 3;
 	}
 done:
@@ -381,6 +365,18 @@ static int run_bench_ticks(sd_event *e, const struct gw_options *o, int n)
 	return 0;
 }
 
+/* The soft limit on open files up to the hard one: a big config has
+ * thousands of targets and log files (upstream probes are capped at 64 in
+ * flight, but logs, sockets and the journal add up). Never fails. */
+static void main_raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct gw_options o = { 0 };
@@ -389,6 +385,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	setlocale(LC_ALL, "");
+	main_raise_nofile();
 	if ((rc = options_parse(argc, argv, &o))) {
 		options_free(&o);
 		config_file_free();

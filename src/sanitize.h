@@ -25,6 +25,9 @@
 #include <stddef.h>
 
 size_t sanitize_text(char *dst, size_t size, const char *src, size_t len);
+/* All three mask secrets first (sanitize_mask): every sink that shows
+ * outside text (screen, text / JSON / Prometheus reports) goes through
+ * them, so none prints a password. */
 size_t sanitize_ascii(char *dst, size_t size, const char *src, size_t len);
 size_t sanitize_json(char *dst, size_t size, const char *src, size_t len);
 
@@ -38,5 +41,26 @@ int sanitize_width(const char *s);
  * bytes are ill-formed (then the return value is the maximal ill-formed
  * subpart to replace by one U+FFFD). */
 size_t sanitize_decode(const unsigned char *s, size_t len, long *cp);
+
+/* Secrets (the one masking function of gwtop; every sink uses it):
+ *  - the password of a URL's user info: "scheme://user:PASSWORD@host",
+ *    up to the LAST '@' of the token (blanks, quotes and <> end a token),
+ *    so a password holding '/', '+', '=', '?' or '@' (base64) is covered;
+ *  - the value of a secret key, "KEY=VALUE" / "KEY = VALUE" or a quoted
+ *    "KEY": "VALUE" (JSON, Python repr), where KEY ends with password,
+ *    passwd, secret, token, secret_key, api_key, apikey (sslpassword,
+ *    PGPASSWORD, client_secret) or its last word is pass, pwd, pw, auth
+ *    (DB_PASS, MYSQL_PWD). A bare value ends at a blank, '&', ';' or a
+ *    quote; a quoted one at its closing quote.
+ * Each secret becomes "***". Writes at most size-1 bytes and a NUL;
+ * returns the bytes written. The output may be up to 2 bytes per secret
+ * longer than the input: 2 * len + 1 always fits. */
+size_t sanitize_mask(char *dst, size_t size, const char *src, size_t len);
+/* The same on a NUL-terminated string in a buffer of size bytes (the
+ * result is cut to fit). Returns the new length. */
+size_t sanitize_mask_inplace(char *buf, size_t size);
+/* 0 when s[0..len) cannot hold a secret by the rules above (no '@', no
+ * '=', no quoted key): a fast pre-check. */
+int sanitize_mask_hint(const char *s, size_t len);
 
 #endif

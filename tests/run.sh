@@ -99,7 +99,8 @@ done
 echo "== integration tests (real nginx + gunicorn, TUI in tmux, hostile input, ...)"
 shopt -s nullglob
 scenarios=(tests/integration/test_*.sh tests/tui/test_*.sh tests/logs/test_*.sh tests/hostile/test_*.sh
-	tests/systemd/test_*.sh tests/systemd/run.sh tests/docker/test_*.sh tests/docker/run.sh)
+	tests/systemd/test_*.sh tests/systemd/run.sh tests/docker/test_*.sh tests/docker/run.sh
+	tests/security/test_*.sh)
 shopt -u nullglob
 if [ "$(id -u)" != 0 ]; then
 	echo "   skipping ${#scenarios[@]} integration scenarios: they need root (nginx workers run as nobody); run: sudo make test"
@@ -123,7 +124,7 @@ else
 		name=$(basename "$(dirname "$s")")/$(basename "$s" .sh)
 		selected "$name" || continue
 		tmo=$IT_TIMEOUT
-		case $name in systemd/* | docker/* | logs/*) tmo=$((IT_TIMEOUT * 3)) ;; esac
+		case $name in systemd/* | docker/* | logs/* | security/*) tmo=$((IT_TIMEOUT * 3)) ;; esac
 		run_one "$name" "$tmo" bash "$s"
 	done
 fi

@@ -289,6 +289,60 @@ static void test_flags_replace_lists(void **state)
 	opts_free(&o);
 }
 
+/* Running as root: a file another user owns or may write, or a symlink,
+ * is ignored (returns 0, none of its values used); a root-owned 0644 file
+ * loads. Messages never echo control bytes or secrets from the file. */
+static void test_root_trust(void **state)
+{
+	(void)state;
+	struct gw_options o = { 0 };
+	char err[512];
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	PUT(P("own.conf"), "nginx-bin = /tmp/evil/nginx\nunit = x.service\n");
+	assert_int_equal(chown(P("own.conf"), 65534, 65534), 0);
+	assert_int_equal(config_file_load(P("own.conf"), &o, err, sizeof err), 0);
+	assert_null(o.nginx_bin);
+	assert_int_equal(o.units.n, 0);
+
+	PUT(P("gw.conf"), "nginx-bin = /tmp/evil/nginx\n");
+	assert_int_equal(chmod(P("gw.conf"), 0664), 0);
+	assert_int_equal(config_file_load(P("gw.conf"), &o, err, sizeof err), 0);
+	assert_null(o.nginx_bin);
+	assert_int_equal(chmod(P("gw.conf"), 0644), 0);
+	assert_int_equal(symlink(P("gw.conf"), P("link.conf")), 0);
+	assert_int_equal(config_file_load(P("link.conf"), &o, err, sizeof err), 0);
+	assert_null(o.nginx_bin);
+
+	/* the default search skips it too, and counts it as not loaded */
+	assert_int_equal(mkdir(P("hx"), 0755), 0);
+	assert_int_equal(mkdir(P("hx/gwtop"), 0755), 0);
+	PUT(P("hx/gwtop/config"), "nginx-bin = /tmp/evil/nginx\n");
+	assert_int_equal(chown(P("hx/gwtop/config"), 65534, 65534), 0);
+	setenv("XDG_CONFIG_HOME", P("hx"), 1);
+	assert_int_equal(config_file_load_default(P("missing.conf"), &o, err, sizeof err), 0);
+	assert_null(o.nginx_bin);
+	unsetenv("XDG_CONFIG_HOME");
+
+	/* root's own 0644 file loads */
+	assert_int_equal(config_file_load(P("gw.conf"), &o, err, sizeof err), 0);
+	assert_non_null(o.nginx_bin);
+	assert_string_equal(o.nginx_bin, "/tmp/evil/nginx");
+	opts_free(&o);
+
+	/* an error message shows a hostile value inert and masked */
+	memset(&o, 0, sizeof o);
+	PUT(P("esc.conf"), "interval = \x1b]0;pwned\x07 password=hunter2\n");
+	assert_int_equal(config_file_load(P("esc.conf"), &o, err, sizeof err), -1);
+	assert_null(strchr(err, '\x1b'));
+	assert_null(strchr(err, '\x07'));
+	assert_null(strstr(err, "hunter2"));
+	assert_non_null(strstr(err, "interval wants a number"));
+	opts_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_default_search),
 		cmocka_unit_test(test_flags_replace_lists),
+		cmocka_unit_test(test_root_trust),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

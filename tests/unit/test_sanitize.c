@@ -262,6 +262,125 @@ static void test_property_random(void **state)
 	}
 }
 
+
+/* ------------------------------------------------------------ secrets */
+
+static const char *mask(const char *src)
+{
+	static char out[1024];
+	sanitize_mask(out, sizeof out, src, strlen(src));
+	return out;
+}
+
+static void test_mask_url_userinfo(void **state)
+{
+	(void)state;
+	assert_string_equal(mask("postgresql://app:S3cret@127.0.0.1:5432/app"),
+	    "postgresql://app:***@127.0.0.1:5432/app");
+	/* base64 password with '/', '+', '=': up to the LAST '@' */
+	assert_string_equal(mask("DATABASE_URL=postgres://app:q8/Zk+4w/Xy==@db.internal:5432/app?sslmode=require"),
+	    "DATABASE_URL=postgres://app:***@db.internal:5432/app?sslmode=require");
+	assert_string_equal(mask("redis://:a/b@c@cache:6379/0"), "redis://:***@cache:6379/0");
+	assert_string_equal(mask("x amqp://u:p?w#d@mq/ y"), "x amqp://u:***@mq/ y");
+	/* no password: nothing to hide, nothing changed */
+	assert_string_equal(mask("mysql://user@db/app"), "mysql://user@db/app");
+	assert_string_equal(mask("http://127.0.0.1:8000/health"), "http://127.0.0.1:8000/health");
+	assert_string_equal(mask("see https://example.com:8443/a and http://h:1/b"),
+	    "see https://example.com:8443/a and http://h:1/b");
+	/* two URLs in one line, each masked on its own */
+	assert_string_equal(mask("a=postgres://u:x/y@h1/d,redis://:z/w@h2/0"),
+	    "a=postgres://u:***@h1/d,redis://:***@h2/0");
+	/* quoted in a Python repr */
+	assert_string_equal(mask("OperationalError('postgres://app:Zm9v/YmFy@10.0.0.5/app')"),
+	    "OperationalError('postgres://app:***@10.0.0.5/app')");
+}
+
+static void test_mask_key_values(void **state)
+{
+	(void)state;
+	assert_string_equal(mask("host=db user=app password=hunter2 sslpassword=k3y/pass dbname=app"),
+	    "host=db user=app password=*** sslpassword=*** dbname=app");
+	assert_string_equal(mask("postgres://db/app?user=a&password=zz&sslmode=require"),
+	    "postgres://db/app?user=a&password=***&sslmode=require");
+	assert_string_equal(mask("PGPASSWORD='two words' psql"), "PGPASSWORD='***' psql");
+	assert_string_equal(mask("DB_PASS = s3cr3t;Server=db"), "DB_PASS = ***;Server=db");
+	assert_string_equal(mask("MYSQL_PWD=x CLIENT_SECRET=abc API_TOKEN=t0k SECRET_KEY=django"),
+	    "MYSQL_PWD=*** CLIENT_SECRET=*** API_TOKEN=*** SECRET_KEY=***");
+	assert_string_equal(mask("{\"user\": \"app\", \"password\": \"p@ss w\"}"),
+	    "{\"user\": \"app\", \"password\": \"***\"}");
+	/* not secrets */
+	assert_string_equal(mask("bypass=1 compass=n passenger=x upstream=app"),
+	    "bypass=1 compass=n passenger=x upstream=app");
+	assert_string_equal(mask("FATAL: password authentication failed for user \"app\""),
+	    "FATAL: password authentication failed for user \"app\"");
+	assert_string_equal(mask("password= x"), "password= ***");
+	assert_string_equal(mask("password="), "password=");
+	/* idempotent */
+	assert_string_equal(mask("password=*** postgres://u:***@h/d"), "password=*** postgres://u:***@h/d");
+}
+
+static void test_mask_sinks(void **state)
+{
+	(void)state;
+	char out[256];
+	const char *line = "\x1b[31mERROR could not connect to postgres://app:ab/cd+ef==@db/app password=x\x1b[0m";
+	sanitize_text(out, sizeof out, line, strlen(line));
+	assert_null(strstr(out, "ab/cd"));
+	assert_null(strstr(out, "password=x"));
+	assert_non_null(strstr(out, "postgres://app:***@db/app"));
+	sanitize_ascii(out, sizeof out, line, strlen(line));
+	assert_null(strstr(out, "ab/cd"));
+	assert_non_null(strstr(out, "password=***"));
+	sanitize_json(out, sizeof out, line, strlen(line));
+	assert_null(strstr(out, "ab/cd"));
+	/* in place, cut to the buffer, never a part of the secret */
+	char buf[40] = "x postgres://u:longsecret/xy@host/db";
+	sanitize_mask_inplace(buf, sizeof buf);
+	assert_string_equal(buf, "x postgres://u:***@host/db");
+	char small[12] = "pw=abcdefg";
+	sanitize_mask_inplace(small, sizeof small);
+	assert_string_equal(small, "pw=***");
+	/* a short secret grows: still within 2 * len + 1 */
+	char grow[16];
+	assert_int_equal(sanitize_mask(grow, sizeof grow, "pw=a pw=b", 9), 13);
+	assert_string_equal(grow, "pw=*** pw=***");
+	assert_int_equal(sanitize_mask_hint("plain text: no secret", 21), 0);
+}
+
+/* Random lines with a password planted in a URL or a key=value: the
+ * password never survives sanitize_text (whatever is around it). */
+static void test_mask_property(void **state)
+{
+	(void)state;
+	static const char alpha[] = "ABCxyz019+/=?#@:.,;-_ ";
+	static const char *const pre[] = { "postgres://app:", "DATABASE_URL=mysql://u:", "password=",
+		"sslpassword=", "DB_PASSWORD=\"", "'password': '" };
+	static const char *const post[] = { "@db:5432/app", "@10.0.0.5/x?a=b", " next", " next", "\" next",
+		"' next" };
+	srand(1234);
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t k = (size_t)rand() % (sizeof pre / sizeof *pre);
+		char secret[24], line[256], out[1024];
+		size_t sl = 6 + (size_t)rand() % 16;
+		for (size_t i = 0; i < sl; i++) {
+			/* url passwords: anything but blanks/quotes; key=value bare: no blank & ; */
+			char c = alpha[(size_t)rand() % (sizeof alpha - 1)];
+			if (c == ' ' || (k >= 2 && (c == '&' || c == ';' || c == '"' || c == '\'')) || c == ':')
+				c = 'Q';
+			if (k >= 2 && k <= 3 && (c == '@' || c == '=')) c = 'R';
+			secret[i] = c;
+		}
+		secret[sl] = '\0';
+		secret[0] = 'S';         /* never starts like "***" */
+		snprintf(line, sizeof line, "lead %s%s%s tail", pre[k], secret, post[k]);
+		sanitize_text(out, sizeof out, line, strlen(line));
+		if (strstr(out, secret)) {
+			print_error("secret %s survived in %s -> %s\n", secret, line, out);
+			fail();
+		}
+	}
+}
+
 int main(void)
 {
 	if (!setlocale(LC_CTYPE, "C.UTF-8"))
@@ -277,6 +396,10 @@ int main(void)
 		cmocka_unit_test(test_json_mode_keeps_c0),
 		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_property_random),
+		cmocka_unit_test(test_mask_url_userinfo),
+		cmocka_unit_test(test_mask_key_values),
+		cmocka_unit_test(test_mask_sinks),
+		cmocka_unit_test(test_mask_property),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

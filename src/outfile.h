@@ -1,0 +1,41 @@
+/* outfile.h — the report file of `--output FILE`, written so that root
+ * never follows a link planted by another user (issue 17 #3).
+ *
+ * The directory is opened once (O_DIRECTORY) and every later step works on
+ * that fd or on the file's fd: the temp file is created with openat(dirfd,
+ * ".NAME.tmp.XXXXXX"-style random name, O_CREAT|O_EXCL|O_NOFOLLOW), its
+ * mode set with fchmod on the fd (0644: node_exporter may run as another
+ * user), then renameat(dirfd, temp, dirfd, NAME) replaces NAME atomically
+ * (a symlink at NAME is replaced, never followed). No path-based chmod,
+ * chown, open or unlink ever names a file in the directory except through
+ * dirfd with a name we created.
+ *
+ * Running as root (euid 0), the directory must be owned by root and not
+ * writable by group or others — unless it is sticky (like /tmp: others
+ * cannot rename or remove root's files there). Otherwise outfile_open
+ * refuses: err says why and what to do. */
+#ifndef GW_OUTFILE_H
+#define GW_OUTFILE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct outfile {
+	int dirfd;
+	FILE *f;                     /* on the temp file; owned until commit/abort */
+	char name[256];              /* final name in the directory */
+	char tmp[256];               /* temp name in the directory */
+	char path[4096];             /* as given, for messages */
+};
+
+/* Open the temp file for path. Returns the stream, or NULL with err set
+ * ("refusing to write ...: ..." or "cannot write ...: strerror"); then
+ * nothing is left open or created. */
+FILE *outfile_open(struct outfile *o, const char *path, char *err, size_t errsz);
+/* Flush, fchmod 0644, fsync, renameat over the final name; closes
+ * everything. Returns 0, or -1 with err (the temp file is removed). */
+int outfile_commit(struct outfile *o, char *err, size_t errsz);
+/* Drop the temp file (unlinkat through dirfd), close everything. */
+void outfile_abort(struct outfile *o);
+
+#endif
