@@ -91,7 +91,7 @@ done
 
 echo "== integration tests (real nginx + gunicorn, TUI in tmux, hostile input, ...)"
 shopt -s nullglob
-scenarios=(tests/integration/test_*.sh tests/tui/test_*.sh tests/logs/test_*.sh tests/hostile/test_*.sh
+scenarios=(tests/integration/test_*.sh tests/tui/test_*.sh tests/logs/test_*.sh tests/hostile/test_*.sh tests/security/test_*.sh
 	tests/systemd/test_*.sh tests/systemd/run.sh tests/docker/test_*.sh tests/docker/run.sh)
 shopt -u nullglob
 if [ "$(id -u)" != 0 ]; then
