@@ -29,6 +29,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "trust.h"
+
 extern char **environ;
 
 #define NP_MAX_WARNINGS 100
@@ -204,6 +206,8 @@ struct np {
 	int nincl;
 	size_t nfiles;
 	int files_capped;
+	size_t bytes;                /* read so far by this parse (NGINX_CONF_MAX_TOTAL) */
+	int bytes_capped;
 	unsigned capped;             /* tables that hit NGINX_CONF_MAX_ITEMS (np_room's bits) */
 	int fatal;                   /* stop parsing */
 	GW_VEC(unsigned char) pass_noport;   /* parallel to c->passes */
@@ -1012,6 +1016,16 @@ static void np_parse_file(struct np *p, const char *path, const char *from_file,
 			np_error(p, 1, path, 0, "%s is larger than 16 MiB (%lld bytes)", path, (long long)st.st_size);
 		return;
 	}
+	/* a total budget: 4,096 files of 16 MiB are 64 GiB to read */
+	if (p->bytes_capped || p->bytes + (size_t)st.st_size > NGINX_CONF_MAX_TOTAL) {
+		close(fd);
+		if (!p->bytes_capped)
+			np_warn(p, from_file, from_line, "the config is more than %u MiB in all: %s (included at %s:%d) "
+				"and later includes ignored", NGINX_CONF_MAX_TOTAL >> 20, path,
+				from_file ? from_file : "?", from_line);
+		p->bytes_capped = 1;
+		return;
+	}
 	size_t cap = (size_t)st.st_size + 1, len = 0;
 	char *buf = gw_xmalloc(cap + 1);
 	for (;;) {
@@ -1044,6 +1058,7 @@ static void np_parse_file(struct np *p, const char *path, const char *from_file,
 		return;
 	}
 	p->nfiles++;
+	p->bytes += len;
 	np_add_file(p, path, st.st_mtime);
 	const char *nul = memchr(buf, '\0', len);
 	if (nul) {                           /* binary data, even inside a comment */
@@ -1379,6 +1394,17 @@ static int np_run_capture(const char *bin, char *out, size_t outsz)
 	return 0;
 }
 
+/* As root, only a binary no other user could have changed (trust.h); a
+ * bare name is resolved in PATH first and that file is run. */
+static int np_run_capture_safe(const char *bin, char *out, size_t outsz)
+{
+	char exe[GW_PATH], why[GW_TEXT];
+	out[0] = '\0';
+	if (!trust_strict()) return np_run_capture(bin, out, outsz);
+	if (trust_which(bin, exe, sizeof exe) < 0 || !trust_path_safe(exe, why, sizeof why)) return -1;
+	return np_run_capture(exe, out, outsz);
+}
+
 static void np_v_opt(const char *out, const char *opt, char *dst, size_t size)
 {
 	const char *s = strstr(out, opt);
@@ -1399,9 +1425,9 @@ static void np_nginx_v(const char *bin, char *conf, size_t conf_sz, char *prefix
 		memset(&np_v_cache, 0, sizeof np_v_cache);
 		np_v_cache.done = 1;
 		GW_COPY(np_v_cache.bin, bin);
-		int r = np_run_capture(bin, out, sizeof out);
+		int r = np_run_capture_safe(bin, out, sizeof out);
 		if ((r < 0 || !strstr(out, "--")) && !strchr(bin, '/'))
-			r = np_run_capture("/usr/sbin/nginx", out, sizeof out);
+			r = np_run_capture_safe("/usr/sbin/nginx", out, sizeof out);
 		if (r == 0) {
 			np_v_opt(out, "--conf-path=", np_v_cache.conf, sizeof np_v_cache.conf);
 			np_v_opt(out, "--prefix=", np_v_cache.prefix, sizeof np_v_cache.prefix);
@@ -1443,45 +1469,76 @@ static void np_with_slash(char *p, size_t size)
 	if (n && p[n - 1] != '/' && n + 1 < size) { p[n] = '/'; p[n + 1] = '\0'; }
 }
 
+/* The -p of master pr, made absolute against its working directory. */
+static void np_master_prefix(const struct gw_proc *pr, char *m_prefix, size_t size)
+{
+	char tmp[GW_PATH * 2];
+	if (!m_prefix[0] || m_prefix[0] == '/') return;
+	char link[64], cwd[GW_PATH];
+	gw_fmt(link, sizeof link, "/proc/%d/cwd", (int)pr->pid);
+	ssize_t n = readlink(link, cwd, sizeof cwd - 1);
+	if (n > 0) {
+		cwd[n] = '\0';
+		np_full_path(tmp, sizeof tmp, cwd, m_prefix);
+		gw_strlcpy(m_prefix, tmp, size);
+	}
+}
+
 int nginx_conf_locate(const struct gw_snapshot *s, const char *override, const char *nginx_bin,
 		      char *conf, size_t conf_sz, char *prefix, size_t prefix_sz,
 		      char *source, size_t source_sz)
 {
 	char m_conf[GW_PATH] = "", m_prefix[GW_PATH] = "";
 	char v_conf[GW_PATH] = "", v_prefix[GW_PATH] = "";
-	char tmp[GW_PATH * 2];
-	int have_master = 0;
+	char tmp[GW_PATH * 2], want[PATH_MAX] = "";
+	int have_master = 0, v_done = 0;
 
 	conf[0] = prefix[0] = source[0] = '\0';
+	if (override && override[0] && !realpath(override, want)) want[0] = '\0';
+	/* The masters in s->procs are trusted ones only (procs.c drops the
+	 * role of a title it cannot verify). With --nginx-conf, only a master
+	 * whose -c is that very file lends its -p; else nginx -V's. */
 	for (size_t i = 0; s && i < s->procs.n; i++) {
 		const struct gw_proc *pr = &s->procs.v[i];
+		char c[GW_PATH], p[GW_PATH];
 		if (pr->role != GW_ROLE_NGINX_MASTER) continue;
-		have_master = 1;
-		np_master_args(pr->cmdline, m_conf, sizeof m_conf, m_prefix, sizeof m_prefix);
-		if (m_prefix[0] && m_prefix[0] != '/') {      /* relative to the master's cwd */
-			char link[64], cwd[GW_PATH];
-			gw_fmt(link, sizeof link, "/proc/%d/cwd", (int)pr->pid);
-			ssize_t n = readlink(link, cwd, sizeof cwd - 1);
-			if (n > 0) {
-				cwd[n] = '\0';
-				np_full_path(tmp, sizeof tmp, cwd, m_prefix);
-				GW_COPY(m_prefix, tmp);
+		np_master_args(pr->cmdline, c, sizeof c, p, sizeof p);
+		np_master_prefix(pr, p, sizeof p);
+		if (override && override[0]) {
+			char full[GW_PATH * 2], real[PATH_MAX];
+			const char *pre = p;
+			if (!want[0]) break;
+			if (!c[0] || (c[0] != '/' && !p[0])) {
+				if (!v_done) np_nginx_v(nginx_bin, v_conf, sizeof v_conf, v_prefix, sizeof v_prefix);
+				v_done = 1;
+				if (!c[0]) GW_COPY(c, v_conf);
+				if (!p[0]) pre = v_prefix;
 			}
+			if (!c[0]) continue;
+			char pw[GW_PATH];
+			gw_fmt(pw, sizeof pw, "%s%s", pre[0] ? pre : "/usr/share/nginx/",
+			       gw_ends_with(pre[0] ? pre : "/", "/") ? "" : "/");
+			np_full_path(full, sizeof full, pw, c);
+			if (!realpath(full, real) || strcmp(real, want)) continue;
 		}
+		have_master = 1;
+		GW_COPY(m_conf, c);
+		GW_COPY(m_prefix, p);
 		break;
 	}
 	int need_v = !m_prefix[0] || (!override && !m_conf[0]) || (m_conf[0] && m_conf[0] != '/');
-	if (need_v) np_nginx_v(nginx_bin, v_conf, sizeof v_conf, v_prefix, sizeof v_prefix);
+	if (need_v && !v_done) np_nginx_v(nginx_bin, v_conf, sizeof v_conf, v_prefix, sizeof v_prefix);
 
 	/* prefix: -p, else nginx -V, else Debian's */
 	gw_strlcpy(prefix, m_prefix[0] ? m_prefix : v_prefix[0] ? v_prefix : "/usr/share/nginx/", prefix_sz);
 	np_with_slash(prefix, prefix_sz);
 
 	if (override && override[0]) {
-		gw_strlcpy(conf, override, conf_sz);
+		/* the file itself, not a path relative to some prefix */
+		gw_strlcpy(conf, want[0] ? want : override, conf_sz);
 		gw_strlcpy(source, "--nginx-conf", source_sz);
 		/* readable? (every tick: one system call, not an open and a close) */
-		return faccessat(AT_FDCWD, override, R_OK, AT_EACCESS) < 0 ? -1 : 0;
+		return faccessat(AT_FDCWD, conf, R_OK, AT_EACCESS) < 0 ? -1 : 0;
 	}
 	if (m_conf[0]) {
 		np_full_path(tmp, sizeof tmp, prefix, m_conf);

@@ -19,7 +19,12 @@
  * includes multiply them (a file of 40 servers reached 4096 times was 780
  * MB; 190 MB at 20,000); beyond it a warning and the later ones are ignored */
 #define NGINX_CONF_MAX_ITEMS  10000
-#define NGINX_CONF_MAX_DEPTH  32                    /* include nesting: deeper -> warning */
+#define NGINX_CONF_MAX_DEPTH  32
+/* bytes read by one parse, all files together: more -> warning, the file
+ * that would pass it and every later include are ignored */
+#ifndef NGINX_CONF_MAX_TOTAL
+#define NGINX_CONF_MAX_TOTAL  (64u * 1024 * 1024)
+#endif                    /* include nesting: deeper -> warning */
 
 /* Find the config nginx uses. Order: override (--nginx-conf) -> the running
  * master's cmdline in s->procs (-c, relative to -p) -> `nginx -V` of

@@ -28,6 +28,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "trust.h"
+
 #define NGINX_TEST_REAP_GRACE_US 2000000ULL
 
 struct nginx_test_job {
@@ -310,6 +312,18 @@ int nginx_test_start(sd_event *e, const char *nginx_bin, const char *conf, const
 		return -EBUSY;
 	memset(out, 0, sizeof *out);
 	out->exit_code = -1;
+
+	/* As root: never with a binary, config or prefix another user could
+	 * change (trust.h); the binary found in PATH is the one executed. */
+	char exe[GW_PATH];
+	if (trust_strict()) {
+		char why[GW_TEXT];
+		if (!trust_nginx_test_ok(nginx_bin, conf, prefix, NULL, why, sizeof why)) {
+			GW_COPY(out->output, why);
+			return -EPERM;
+		}
+		if (trust_which(nginx_bin, exe, sizeof exe) == 0) nginx_bin = exe;
+	}
 
 	/* sd_event_add_child() insists on SIGCHLD being blocked */
 	sigemptyset(&chld);

@@ -25,6 +25,11 @@
  * before creating threads. If it is not blocked yet, this function blocks it
  * in the calling thread (pthread_sigmask) — the child gets an empty mask.
  *
+ * As root (trust_strict) it refuses a binary, conf or prefix another user
+ * could change (trust_nginx_test_ok): -EPERM, out->output says why and
+ * out->ran stays 0 (nothing was tested). A bin without '/' is then resolved
+ * in PATH here and that very file is checked and executed.
+ *
  * Returns 0; -EBUSY when a run on out is in flight; another negative errno
  * when the child could not be started (out then says why, done is not
  * called). */

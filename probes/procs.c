@@ -47,6 +47,10 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 #include <libproc2/pids.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-login.h>
+
+#include "trust.h"
 
 #define PROCS_FULL_EVERY 60.0        /* seconds between full reads of every process */
 #define PROCS_TITLE_SETTLE 10.0      /* a watched process this young: cmdline every tick */
@@ -105,6 +109,9 @@ struct procs_rec {
 	char *cmdline;
 	char *cgroup;
 	char unit[GW_NAME];
+	int trust_known;             /* nginx master check done for this exec + uid */
+	int trust_ok;
+	char trust_why[160];
 };
 
 struct procs_state {
@@ -257,30 +264,48 @@ enum gw_role procs_classify(const char *cmdline, const char *comm, enum gw_role 
 
 void procs_unit_from_cgroup(const char *cgroup, char *unit, size_t size)
 {
-	const char *best = NULL, *init = NULL;
-	size_t best_len = 0, init_len = 0;
 	const char *p = cgroup;
 
 	if (size) unit[0] = '\0';
+	/* systemd's own rule (cg_path_get_unit): the first name below the
+	 * slices. What lies below a unit is the unit's to name: a delegated
+	 * subtree, a user's manager (user@UID.service/app.slice/sshd.service is
+	 * the user's, not sshd). */
 	while (*p) {
 		while (*p == '/') p++;
 		const char *e = p;
 		while (*e && *e != '/') e++;
 		size_t len = (size_t)(e - p);
-		if ((len > 8 && !memcmp(e - 8, ".service", 8)) ||
-		    (len > 6 && !memcmp(e - 6, ".scope", 6))) {
-			/* a delegated unit may hold "init.scope" below it: skip that */
-			if (len == 10 && !strncmp(p, "init.scope", 10)) { init = p; init_len = len; }
-			else { best = p; best_len = len; }
+		if (len > 6 && !memcmp(e - 6, ".slice", 6)) { p = e; continue; }
+		if ((len > 8 && !memcmp(e - 8, ".service", 8)) || (len > 6 && !memcmp(e - 6, ".scope", 6))) {
+			/* a user's manager: nothing in it is a system unit to restart */
+			if (len >= 5 && !memcmp(p, "user@", 5)) return;
+			if (size) {
+				size_t c = len < size - 1 ? len : size - 1;
+				memcpy(unit, p, c);
+				unit[c] = '\0';
+			}
 		}
-		p = e;
+		return;
 	}
-	if (!best && init) { best = init; best_len = init_len; }
-	if (best && size) {
-		size_t c = best_len < size - 1 ? best_len : size - 1;
-		memcpy(unit, best, c);
-		unit[c] = '\0';
+}
+
+/* The unit of pid as systemd sees it (sd_pid_get_unit: the system unit,
+ * user@UID.service for a user's processes) when systemd runs, else from
+ * the cgroup path; "" for anything in a user's manager (trust.h). */
+static void procs_unit_of(pid_t pid, const char *cgroup, char *unit, size_t size)
+{
+	char *u = NULL;
+	static int booted = -1;
+
+	if (booted < 0) booted = sd_booted() > 0;
+	if (booted && sd_pid_get_unit(pid, &u) >= 0 && u) {
+		gw_strlcpy(unit, u, size);
+		free(u);
+	} else {
+		procs_unit_from_cgroup(cgroup, unit, size);
 	}
+	if (gw_starts_with(unit, "user@") || trust_cgroup_user(cgroup)) unit[0] = '\0';
 }
 
 /* The cgroup of pid: the unified "0::" path, or "name=systemd" on hybrid
@@ -691,10 +716,16 @@ int procs_refresh(struct gw_snapshot *s, struct procs_state *st)
 			r->cgroup = old->cgroup;
 			old->cgroup = NULL;
 			GW_COPY(r->unit, old->unit);
+			if (old->trust_known && old->stack == r->stack && old->uid == r->uid &&
+			    !strcmp(old->comm, r->comm)) {
+				r->trust_known = 1;
+				r->trust_ok = old->trust_ok;
+				GW_COPY(r->trust_why, old->trust_why);
+			}
 		} else if (r->ppid != 2 && r->pid != 2) {     /* kernel threads: no cgroup of interest */
 			char cg[GW_PATH];
 			procs_read_cgroup(r->pid, cg, sizeof cg);
-			procs_unit_from_cgroup(cg, r->unit, sizeof r->unit);
+			procs_unit_of(r->pid, cg, r->unit, sizeof r->unit);
 			r->cgroup = cg[0] ? gw_xstrdup(cg) : NULL;
 		}
 		if (r->have_cmdline) {
@@ -765,6 +796,19 @@ int procs_refresh(struct gw_snapshot *s, struct procs_state *st)
 		int pi = procs_find(s, p->ppid);
 		enum gw_role pr = pi >= 0 ? base[pi] : GW_ROLE_OTHER;
 		p->role = pr == GW_ROLE_OTHER ? base[i] : procs_classify(p->cmdline, p->comm, pr);
+		if (p->role == GW_ROLE_NGINX_MASTER && trust_strict()) {
+			/* a title is not proof (trust.h): checked once per exec */
+			struct procs_rec *r = &next.v[i];
+			if (!r->trust_known) {
+				r->trust_ok = trust_nginx_master(p->pid, p->uid, p->cgroup, r->trust_why, sizeof r->trust_why);
+				r->trust_known = 1;
+			}
+			if (!r->trust_ok) {
+				snapshot_note(s, "procs", "pid %d has an nginx master's title but is not trusted: %s; "
+					      "its -c / -p are not used", (int)p->pid, r->trust_why);
+				p->role = GW_ROLE_OTHER;
+			}
+		}
 		if (p->role == GW_ROLE_NGINX_WORKER) {   /* sockperm needs the worker's groups */
 			struct procs_rec *r = &next.v[i];
 			if (!r->groups_known) {

@@ -15,7 +15,9 @@ void procs_state_free(struct procs_state *st);
 
 /* Replace s->procs with every process on the host. 0 ok, -1 error (a note
  * says why). Roles are classified; supplementary groups are read only for
- * nginx workers. */
+ * nginx workers. As root (trust_strict), a process titled as the nginx
+ * master that trust_nginx_master refuses gets GW_ROLE_OTHER and a note
+ * says why: its -c / -p are never used. */
 int procs_refresh(struct gw_snapshot *s, struct procs_state *st);
 
 /* A watched process's cmdline is read every tick while it is younger than
@@ -37,8 +39,11 @@ void procs_nginx_stale(struct gw_snapshot *s);
  * for tests. */
 enum gw_role procs_classify(const char *cmdline, const char *comm, enum gw_role parent_role);
 
-/* Systemd unit from a cgroup path ("/system.slice/gunicorn.service" ->
- * "gunicorn.service"); "" when none. */
+/* Systemd unit from a cgroup path, by systemd's rule (the first name below
+ * the slices): "/system.slice/gunicorn.service" -> "gunicorn.service",
+ * "/system.slice/nginx.service/init.scope" -> "nginx.service"; "" when none
+ * and for anything in a user's manager ("user@1000.service/app.slice/
+ * sshd.service" is the user's to name: never offered for restart). */
 void procs_unit_from_cgroup(const char *cgroup, char *unit, size_t size);
 
 /* Index of the process with that pid in s->procs, -1 none. */

@@ -33,6 +33,7 @@
 #include "db.h"
 #include "journal.h"
 #include "procs.h"
+#include "trust.h"
 
 #define UNITS_CALL_USEC (5 * 1000000ULL)   /* one D-Bus call at most */
 #define UNITS_HIST 64                      /* samples kept per unit */
@@ -1160,6 +1161,9 @@ static void units_stage_after(struct units_prober *p)
 			if (pr->role != GW_ROLE_GUNICORN_MASTER && pr->role != GW_ROLE_UVICORN_MASTER &&
 			    pr->role != GW_ROLE_APP_SERVER)
 				continue;
+			/* as root: not the environment of just any process with an
+			 * app server's title (its database addresses get connected to) */
+			if (trust_strict() && !trust_app_process(pr->uid, pr->cgroup)) continue;
 			const struct db_env *pe = units_proc_env(p, pr);
 			for (size_t k = 0; pe && k < pe->vars.n; k++)
 				db_env_set(&env, pe->vars.v[k].key, pe->vars.v[k].val, pe->vars.v[k].origin);

@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-bus.h>
@@ -30,6 +32,7 @@
 #include "audit.h"
 #include "curlev.h"
 #include "nginx_test.h"
+#include "trust.h"
 
 #define ACT_JOB_USEC (90 * 1000000ULL)     /* give up following a job after this */
 #define ACT_SETTLE_USEC (600 * 1000ULL)     /* let nginx start its new workers */
@@ -59,6 +62,8 @@ struct actions {
 	struct gw_nginx_test nt;
 	char conf[GW_PATH], prefix[GW_PATH];
 	pid_t master;
+	int master_fd;               /* pidfd of master, -1 none (owned) */
+	unsigned long long master_ticks;   /* its start time in clock ticks */
 	pid_t old_w[ACT_MAXW];
 	int nold;
 	/* a result waiting for the loop (refusals) */
@@ -97,6 +102,8 @@ static void act_reset(struct actions *a)
 	a->timer = sd_event_source_disable_unref(a->timer);
 	a->defer = sd_event_source_disable_unref(a->defer);
 	if (nginx_test_running(&a->nt)) nginx_test_cancel(&a->nt);
+	if (a->master_fd >= 0) close(a->master_fd);
+	a->master_fd = -1;
 	/* a container job finishes from its last transfer's callback: nothing
 	 * is in flight then, and curlev may not be cancelled from there */
 	free(a->body);
@@ -155,6 +162,7 @@ struct actions *actions_new(sd_event *e, int read_only, const char *nginx_bin)
 	a->e = sd_event_ref(e);
 	a->read_only = read_only;
 	GW_COPY(a->nginx_bin, nginx_bin ? nginx_bin : "nginx");
+	a->master_fd = -1;
 	return a;
 }
 
@@ -264,6 +272,76 @@ static pid_t act_read_main_pid(sd_bus_message *m)
 	uint32_t pid = 0;
 	if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "v", "u", &pid) < 0) return 0;
 	return (pid_t)pid;
+}
+
+/* ------------------------------------------------------------ the master, pinned */
+
+unsigned long long actions_start_ticks(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (gw_read_small(path, buf, sizeof buf) <= 0) return 0;
+	const char *q = strrchr(buf, ')');     /* the comm may hold anything */
+	if (!q) return 0;
+	q++;
+	/* the tokens after "comm)" are fields 3, 4, ...: the start time is
+	 * field 22, the 20th of them */
+	for (int tok = 1; tok < 20; tok++) {
+		while (*q == ' ') q++;
+		while (*q && *q != ' ') q++;
+		if (!*q) return 0;
+	}
+	while (*q == ' ') q++;
+	return strtoull(q, NULL, 10);
+}
+
+int actions_pin(pid_t pid, double expect_start, int *pidfd, unsigned long long *ticks, char *why, size_t n)
+{
+	*pidfd = -1;
+	*ticks = 0;
+	if (pid <= 0) {
+		gw_fmt(why, n, "no process");
+		return -1;
+	}
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0) {
+		gw_fmt(why, n, "pid %d: %s", (int)pid, strerror(errno));
+		return -1;
+	}
+	/* after the pidfd: if pid still has the start time the snapshot saw,
+	 * the pidfd is that process (a live pid is never reused) */
+	unsigned long long t = actions_start_ticks(pid);
+	long hz = sysconf(_SC_CLK_TCK);
+	struct timespec bt;
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	double boot = gw_now() - (bt.tv_sec + bt.tv_nsec / 1e9);
+	double start = boot + (double)t / (double)(hz > 0 ? hz : 100);
+	if (!t || (expect_start > 0 && (start - expect_start > 1.0 || expect_start - start > 1.0))) {
+		close(fd);
+		gw_fmt(why, n, "pid %d is no longer the process gwtop saw", (int)pid);
+		return -1;
+	}
+	*pidfd = fd;
+	*ticks = t;
+	return 0;
+}
+
+int actions_signal_pinned(int pidfd, pid_t pid, unsigned long long ticks, int sig, char *why, size_t n)
+{
+	if (pidfd < 0 || actions_start_ticks(pid) != ticks) {
+		gw_fmt(why, n, "pid %d is no longer the process gwtop saw (it exited or its pid was reused)", (int)pid);
+		errno = ESRCH;
+		return -1;
+	}
+	/* by pidfd: a process that exited since is ESRCH, never a new one */
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0) {
+		int e = errno;
+		if (e == ESRCH) gw_fmt(why, n, "pid %d exited", (int)pid);
+		else gw_fmt(why, n, "%s", strerror(e));
+		errno = e;
+		return -1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------ nginx workers */
@@ -641,11 +719,12 @@ static void act_on_test(void *ud)
 		act_finish(a, 0, "nginx -t ok, but no nginx master process to reload");
 		return;
 	}
-	if (kill(a->master, SIGHUP) < 0) {
+	char why[GW_TEXT];
+	if (actions_signal_pinned(a->master_fd, a->master, a->master_ticks, SIGHUP, why, sizeof why) < 0) {
 		if (errno == EPERM)
 			act_finish(a, 0, "needs root: run sudo gwtop, or: sudo kill -HUP %d (nginx master)", (int)a->master);
 		else
-			act_finish(a, 0, "kill -HUP %d: %s", (int)a->master, strerror(errno));
+			act_finish(a, 0, "not reloaded: %s", why);
 		return;
 	}
 	act_audit(a, "signalled", "SIGHUP sent to the nginx master");
@@ -662,6 +741,18 @@ static int act_nginx(struct actions *a, enum actions_kind k, const struct gw_sna
 	GW_COPY(a->prefix, s->conf.prefix);
 	a->master = s->nginx.master_pid;
 	a->nold = act_workers(a->master, a->old_w, ACT_MAXW);
+	char why[GW_TEXT];
+	/* as root: nothing another user could change (trust.h), includes too */
+	if (!trust_nginx_test_ok(a->nginx_bin, a->conf, a->prefix, &s->conf, why, sizeof why))
+		return act_later(a, 0, why);
+	/* the signal goes to this very process (pidfd), not to whatever
+	 * holds its pid by the time nginx -t is done */
+	if (k == ACT_RELOAD_NGINX && !unit[0] && a->master > 0 &&
+	    actions_pin(a->master, s->nginx.master_start, &a->master_fd, &a->master_ticks, why, sizeof why) < 0) {
+		char msg[GW_TEXT + 32];
+		gw_fmt(msg, sizeof msg, "not reloaded: %s", why);
+		return act_later(a, 0, msg);
+	}
 	int r = nginx_test_start(a->e, a->nginx_bin, a->conf, a->prefix[0] ? a->prefix : NULL, 10.0, &a->nt,
 				 act_on_test, a);
 	if (r < 0) {

@@ -55,6 +55,18 @@ int actions_nginx_test(struct actions *a, const struct gw_snapshot *s, actions_c
 void actions_confirm_text(enum actions_kind kind, const char *unit, const struct gw_snapshot *s,
 			  char *buf, size_t size);
 
+/* The reload's target, pinned (exposed for tests). actions_pin opens a
+ * pidfd of pid and checks that pid still has the start time expect_start
+ * (epoch seconds, 1 s slack; <= 0: any) — then the pidfd is that process;
+ * *ticks gets its start time in clock ticks. actions_signal_pinned reads
+ * the start time of pid again just before the signal and sends it through
+ * the pidfd: another process now under that pid is never signalled. Both
+ * return 0, or -1 with why (errno ESRCH when the process is gone or
+ * replaced). actions_start_ticks: field 22 of /proc/PID/stat, 0 none. */
+int actions_pin(pid_t pid, double expect_start, int *pidfd, unsigned long long *ticks, char *why, size_t n);
+int actions_signal_pinned(int pidfd, pid_t pid, unsigned long long ticks, int sig, char *why, size_t n);
+unsigned long long actions_start_ticks(pid_t pid);
+
 /* The app unit on the request path (for `r` with nothing selected): the
  * first is_app unit of s, else "". And nginx's unit, else "". */
 const char *actions_app_unit(const struct gw_snapshot *s);

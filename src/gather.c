@@ -27,6 +27,7 @@
 #include "nginx_test.h"
 #include "procs.h"
 #include "sockperm.h"
+#include "trust.h"
 #include "upstream.h"
 
 #define LOG_TAIL_BYTES (4u << 20)
@@ -61,6 +62,7 @@ struct gather {
 	double t0;
 	double conf_sig;             /* config files signature at the last nginx -t */
 	int ntest_invalid;
+	char ntest_refused[GW_TEXT]; /* why nginx -t was refused at conf_sig ("" ran) */
 };
 
 struct gather *gather_new(sd_event *e, const struct gw_options *o)
@@ -166,6 +168,9 @@ static void app_logs_from_cmdlines(struct gather *g, struct gw_snapshot *s, doub
 		if (p->role != GW_ROLE_GUNICORN_MASTER && p->role != GW_ROLE_UVICORN_MASTER &&
 		    p->role != GW_ROLE_APP_SERVER)
 			continue;
+		/* as root: only what a trusted process names (trust.h), and
+		 * logread opens it only if it is a regular file */
+		if (trust_strict() && !trust_app_process(p->uid, p->cgroup)) continue;
 		GW_COPY(buf, p->cmdline);
 		for (char *tok = strtok_r(buf, " ", &save); tok; prev = tok, tok = strtok_r(NULL, " ", &save)) {
 			const char *val = NULL;
@@ -346,16 +351,30 @@ int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapsh
 	}
 	double sig = conf_signature(&s->conf);
 	if (s->conf.files.n && !s->unknown) {
+		const char *bin = o->nginx_bin ? o->nginx_bin : "nginx";
+		const char *tprefix = s->conf.prefix[0] ? s->conf.prefix : NULL;
 		if (!g->ntest_invalid && prev && prev->ntest.ran && sig == g->conf_sig) {
 			s->ntest = prev->ntest;      /* no file changed: the last result holds */
+		} else if (!g->ntest_invalid && g->ntest_refused[0] && sig == g->conf_sig) {
+			snapshot_note(s, "nginx -t", "%s", g->ntest_refused);   /* still refused */
 		} else {
 			g->conf_sig = sig;
 			g->ntest_invalid = 0;
-			g->pending++;
-			if (nginx_test_start(g->e, o->nginx_bin ? o->nginx_bin : "nginx", s->conf.conf_path,
-					     s->conf.prefix[0] ? s->conf.prefix : NULL, 10.0, &s->ntest,
-					     async_done, g) < 0)
-				g->pending--;
+			g->ntest_refused[0] = '\0';
+			/* as root: nothing another user could change (trust.h) */
+			if (!trust_nginx_test_ok(bin, s->conf.conf_path, tprefix, &s->conf, g->ntest_refused,
+						 sizeof g->ntest_refused)) {
+				snapshot_note(s, "nginx -t", "%s", g->ntest_refused);
+			} else {
+				g->pending++;
+				int r = nginx_test_start(g->e, bin, s->conf.conf_path, tprefix, 10.0, &s->ntest, async_done, g);
+				if (r < 0) g->pending--;
+				if (r == -EPERM) {
+					GW_COPY(g->ntest_refused, s->ntest.output);
+					s->ntest.output[0] = '\0';
+					snapshot_note(s, "nginx -t", "%s", g->ntest_refused);
+				}
+			}
 		}
 	}
 	async_done(g);

@@ -40,6 +40,7 @@
 #include "docker.h"
 #include "logclass.h"
 #include "sanitize.h"
+#include "trust.h"
 
 #define LS_CHUNK ((size_t)256 << 10)      /* pread size */
 #define LS_READ_BUDGET ((off_t)16 << 20)   /* per check and reader; the rest on a deferred pass */
@@ -551,16 +552,15 @@ static void ls_watch(struct logstream *ls, struct ls_reader *r)
 
 static int ls_open(const char *path, struct stat *st, char *why, size_t whysize)
 {
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	/* a regular file only, checked through O_PATH first (trust.h) */
+	char tw[GW_TEXT];
+	int fd = trust_open_regular(path, st, tw, sizeof tw);
 	if (fd < 0) {
-		gw_fmt(why, whysize, "%s%s", strerror(errno),
-		       errno == EACCES || errno == EPERM ? " (needs root?)" :
-		       errno == ENOENT ? ": waiting for it" : "");
-		return -1;
-	}
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-		gw_fmt(why, whysize, "not a regular file");
-		close(fd);
+		if (errno == EINVAL) gw_fmt(why, whysize, "not a regular file");
+		else if (errno == EXDEV) gw_fmt(why, whysize, "%s", tw);
+		else gw_fmt(why, whysize, "%s%s", strerror(errno),
+			    errno == EACCES || errno == EPERM ? " (needs root?)" :
+			    errno == ENOENT ? ": waiting for it" : "");
 		return -1;
 	}
 	return fd;

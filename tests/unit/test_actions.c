@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "actions.h"
@@ -122,6 +124,104 @@ static void test_reload_refused_on_bad_config(void **state)
 	rmdir(dir);
 }
 
+/* A child that sleeps until signalled; its start time as epoch seconds
+ * (the way the process table computes it). */
+static pid_t spawn_sleeper(double *start)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (;;) pause();
+	}
+	assert_true(pid > 0);
+	/* its start time (set at fork) is readable at once */
+	unsigned long long t = actions_start_ticks(pid);
+	assert_true(t > 0);
+	struct timespec bt;
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	*start = gw_now() - (bt.tv_sec + bt.tv_nsec / 1e9) + (double)t / (double)sysconf(_SC_CLK_TCK);
+	return pid;
+}
+
+/* issue 17 finding 9: the reload's SIGHUP goes to the process the snapshot
+ * saw, through a pidfd, with its start time read again just before. */
+static void test_pinned_signal_reaches_the_pinned_process(void **state)
+{
+	(void)state;
+	double start;
+	pid_t pid = spawn_sleeper(&start);
+	int fd;
+	unsigned long long ticks;
+	char why[256];
+	assert_int_equal(actions_pin(pid, start, &fd, &ticks, why, sizeof why), 0);
+	assert_true(fd >= 0);
+	assert_int_equal(actions_signal_pinned(fd, pid, ticks, SIGTERM, why, sizeof why), 0);
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+	close(fd);
+}
+
+static void test_pinned_process_gone(void **state)
+{
+	(void)state;
+	double start;
+	pid_t pid = spawn_sleeper(&start);
+	int fd, st;
+	unsigned long long ticks;
+	char why[256];
+	assert_int_equal(actions_pin(pid, start, &fd, &ticks, why, sizeof why), 0);
+	/* it exits (and is reaped) while nginx -t would run */
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	errno = 0;
+	assert_int_equal(actions_signal_pinned(fd, pid, ticks, SIGTERM, why, sizeof why), -1);
+	assert_int_equal(errno, ESRCH);
+	assert_non_null(strstr(why, "no longer the process gwtop saw"));
+	close(fd);
+}
+
+static void test_pid_now_another_process(void **state)
+{
+	(void)state;
+	double a_start, b_start;
+	pid_t a = spawn_sleeper(&a_start);
+	int fd, st;
+	unsigned long long a_ticks;
+	char why[256];
+	assert_int_equal(actions_pin(a, a_start, &fd, &a_ticks, why, sizeof why), 0);
+	close(fd);
+	/* b stands for the process that got a's pid: one started at least a
+	 * clock tick later (spawned again until it is, within 5 s) */
+	pid_t b;
+	int bfd;
+	unsigned long long b_ticks;
+	double deadline = gw_mono() + 5.0;
+	for (;;) {
+		b = spawn_sleeper(&b_start);
+		assert_int_equal(actions_pin(b, b_start, &bfd, &b_ticks, why, sizeof why), 0);
+		if (b_ticks > a_ticks || gw_mono() > deadline) break;
+		close(bfd);
+		kill(b, SIGKILL);
+		waitpid(b, &st, 0);
+	}
+	assert_true(b_ticks > a_ticks);
+	/* the snapshot's start time (a's) does not match b: refused at pin time */
+	int xfd;
+	unsigned long long xt;
+	assert_int_equal(actions_pin(b, a_start - 5.0, &xfd, &xt, why, sizeof why), -1);
+	assert_non_null(strstr(why, "no longer the process gwtop saw"));
+	/* and at signal time: b's pidfd with a's start time is never signalled */
+	assert_int_equal(actions_signal_pinned(bfd, b, a_ticks, SIGTERM, why, sizeof why), -1);
+	assert_int_equal(errno, ESRCH);
+	assert_int_equal(waitpid(b, &st, WNOHANG), 0);      /* b still runs */
+	assert_int_equal(kill(b, 0), 0);
+	kill(a, SIGKILL);
+	kill(b, SIGKILL);
+	waitpid(a, &st, 0);
+	waitpid(b, &st, 0);
+	close(bfd);
+}
+
 int main(void)
 {
 	sigset_t ss;
@@ -132,6 +232,9 @@ int main(void)
 		cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_confirm),
 		cmocka_unit_test(test_reload_refused_on_bad_config),
+		cmocka_unit_test(test_pinned_signal_reaches_the_pinned_process),
+		cmocka_unit_test(test_pinned_process_gone),
+		cmocka_unit_test(test_pid_now_another_process),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -820,6 +820,80 @@ static void test_locate(void **state)
 	free(s);
 }
 
+/* issue 17 finding 6: with --nginx-conf, -p comes only from the master
+ * whose -c is that very file; the override is the real path of the file. */
+static void test_locate_override_prefix(void **state)
+{
+	(void)state;
+	char conf[GW_PATH], prefix[GW_PATH], source[64], real[PATH_MAX];
+	struct gw_snapshot *s = calloc(1, sizeof *s);
+	assert_non_null(realpath(fx("debian/nginx.conf"), real));
+
+	/* an unrelated master's -p is not lent to another config */
+	add_master(s, "nginx: master process /usr/sbin/nginx -c /srv/other/nginx.conf -p /srv/other/");
+	assert_int_equal(nginx_conf_locate(s, fx("debian/nginx.conf"), NGINX_BIN, conf, sizeof conf,
+					   prefix, sizeof prefix, source, sizeof source), 0);
+	assert_string_equal(conf, real);
+	assert_string_equal(prefix, "/usr/share/nginx/");       /* nginx -V's */
+	assert_string_equal(source, "--nginx-conf");
+
+	/* a relative --nginx-conf: made absolute (the real path), same rule */
+	assert_int_equal(nginx_conf_locate(s, "tests/fixtures/nginx/debian/nginx.conf", NGINX_BIN, conf, sizeof conf,
+					   prefix, sizeof prefix, source, sizeof source), 0);
+	assert_string_equal(conf, real);
+	assert_string_equal(prefix, "/usr/share/nginx/");
+
+	/* the master that runs this very file lends its -p */
+	char title[GW_LINE];
+	snprintf(title, sizeof title, "nginx: master process /usr/sbin/nginx -c %s -p /srv/site/", fx("debian/../debian/nginx.conf"));
+	add_master(s, title);
+	assert_int_equal(nginx_conf_locate(s, "tests/fixtures/nginx/debian/nginx.conf", NGINX_BIN, conf, sizeof conf,
+					   prefix, sizeof prefix, source, sizeof source), 0);
+	assert_string_equal(conf, real);
+	assert_string_equal(prefix, "/srv/site/");
+	snapshot_free(s);
+	free(s);
+}
+
+/* issue 17 finding 12: a total budget of bytes per parse (64 MiB); past
+ * it, a warning and the later includes are ignored. 5 files of 14 MiB. */
+static void test_parse_budget(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/gwtop-budget.XXXXXX", path[512], main_conf[512];
+	assert_non_null(mkdtemp(dir));
+	char *line = malloc(1025);
+	memset(line, 'a', 1024);
+	line[0] = '#';
+	line[1023] = '\n';
+	line[1024] = '\0';
+	for (int i = 0; i < 5; i++) {
+		snprintf(path, sizeof path, "%s/big%d.conf", dir, i);
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		for (int k = 0; k < 14 * 1024; k++) fputs(line, f);
+		fprintf(f, "upstream u%d { server 127.0.0.1:%d; }\n", i, 9000 + i);
+		fclose(f);
+	}
+	free(line);
+	snprintf(main_conf, sizeof main_conf, "%s/nginx.conf", dir);
+	write_file(main_conf, "events {}\nhttp {\n    include %s/big*.conf;\n}\n", dir);
+	struct gw_nginx_conf *c = calloc(1, sizeof *c);
+	double t0 = gw_mono();
+	nginx_conf_parse(c, main_conf, dir);
+	double took = gw_mono() - t0;
+	print_message("5 x 14 MiB: parsed in %.2f s\n", took);
+	assert_true(c->parsed);
+	assert_true(has_warning(c, "more than 64 MiB in all", NULL, 0));
+	assert_true(has_warning(c, "big4.conf", NULL, 0));     /* the one past the budget is named */
+	assert_int_equal((int)c->files.n, 5);                  /* nginx.conf + big0..big3 */
+	nginx_conf_free(c);
+	free(c);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	if (!getcwd(fixtures, sizeof fixtures - 32)) return 1;
@@ -849,6 +923,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_main_missing, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_time_size),
 		cmocka_unit_test(test_locate),
+		cmocka_unit_test(test_locate_override_prefix),
+		cmocka_unit_test(test_parse_budget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

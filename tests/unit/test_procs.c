@@ -384,8 +384,19 @@ static void test_unit_from_cgroup(void **state)
 	assert_string_equal(u, "gunicorn.service");
 	procs_unit_from_cgroup("/system.slice/docker-4f1c2a.scope", u, sizeof u);
 	assert_string_equal(u, "docker-4f1c2a.scope");
+	/* issue 17 finding 8: what lies under a user's manager is the user's
+	 * to name; nothing there is a system unit to restart */
 	procs_unit_from_cgroup("/user.slice/user-1000.slice/user@1000.service/app.slice/api.service", u, sizeof u);
-	assert_string_equal(u, "api.service");
+	assert_string_equal(u, "");
+	procs_unit_from_cgroup("/user.slice/user-1000.slice/user@1000.service/app.slice/sshd.service", u, sizeof u);
+	assert_string_equal(u, "");
+	procs_unit_from_cgroup("/user.slice/user-1000.slice/user@1000.service", u, sizeof u);
+	assert_string_equal(u, "");
+	/* below a unit, its own subtree (delegation, a container) names nothing */
+	procs_unit_from_cgroup("/system.slice/docker-4f1c2a.scope/system.slice/sshd.service", u, sizeof u);
+	assert_string_equal(u, "docker-4f1c2a.scope");
+	procs_unit_from_cgroup("/user.slice/user-1000.slice/session-3.scope", u, sizeof u);
+	assert_string_equal(u, "session-3.scope");
 	procs_unit_from_cgroup("/system.slice/nginx.service/init.scope", u, sizeof u);
 	assert_string_equal(u, "nginx.service");
 	procs_unit_from_cgroup("/init.scope", u, sizeof u);
