@@ -22,19 +22,77 @@
 
 /* ------------------------------------------------------------ finding helpers */
 
-struct gw_finding *diag_add(struct diag_ctx *c, const char *cause, enum gw_severity sev,
-				      enum gw_hop hop, int rank, const char *fmt, ...)
+static struct gw_finding *diag_vadd(struct diag_ctx *c, enum gw_cause cause, struct gw_subject about,
+				    enum gw_severity sev, int rank, const char *fmt, va_list ap)
 {
+	const struct gw_cause_info *ci = gw_cause_info(cause);
 	struct gw_finding *f = gw_vec_push(&c->d->findings);
-	va_list ap;
 	f->cause = cause;
+	f->subject = about;
 	f->severity = sev;
-	f->hop = hop;
-	f->rank = rank;
-	va_start(ap, fmt);
+	f->hop = ci->hop;
+	f->rank = rank == DIAG_RANK ? ci->rank : rank;
 	if (vsnprintf(f->summary, sizeof f->summary, fmt, ap) < 0) f->summary[0] = '\0';
+	return f;
+}
+
+struct gw_finding *diag_add(struct diag_ctx *c, enum gw_cause cause, struct gw_subject about,
+			    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct gw_finding *f = diag_vadd(c, cause, about, gw_cause_info(cause)->severity, DIAG_RANK, fmt, ap);
 	va_end(ap);
 	return f;
+}
+
+struct gw_finding *diag_add_as(struct diag_ctx *c, enum gw_cause cause, struct gw_subject about,
+			       enum gw_severity sev, int rank, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct gw_finding *f = diag_vadd(c, cause, about, sev, rank, fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+void diag_recause(struct gw_finding *f, enum gw_cause cause)
+{
+	f->cause = cause;
+	f->hop = gw_cause_info(cause)->hop;
+}
+
+struct gw_subject diag_on_target(const struct diag_ctx *c, const struct gw_target *t)
+{
+	if (!t) return DIAG_NO_SUBJECT;
+	return (struct gw_subject){ GW_SUBJ_TARGET, (int)(t - c->s->targets.v) };
+}
+
+struct gw_subject diag_on_unit(const struct diag_ctx *c, const struct gw_unit *u)
+{
+	if (!u) return DIAG_NO_SUBJECT;
+	return (struct gw_subject){ GW_SUBJ_UNIT, (int)(u - c->s->units.v) };
+}
+
+struct gw_subject diag_on_container(const struct diag_ctx *c, const struct gw_container *ct)
+{
+	if (!ct) return DIAG_NO_SUBJECT;
+	return (struct gw_subject){ GW_SUBJ_CONTAINER, (int)(ct - c->s->containers.v) };
+}
+
+struct gw_finding *diag_find(struct diag_ctx *c, enum gw_cause cause, enum gw_subject_kind kind)
+{
+	for (size_t i = 0; i < c->d->findings.n; i++) {
+		struct gw_finding *f = &c->d->findings.v[i];
+		if (f->cause == cause && (kind == GW_SUBJ_NONE || f->subject.kind == kind)) return f;
+	}
+	return NULL;
+}
+
+int diag_is_about_target(const struct diag_ctx *c, const struct gw_finding *f, const struct gw_target *t)
+{
+	if (!t) return 1;
+	return f->subject.kind == GW_SUBJ_TARGET && f->subject.index == (int)(t - c->s->targets.v);
 }
 
 static void add_line(char (*arr)[GW_TEXT], int *n, int max, const char *fmt, va_list ap)
@@ -277,7 +335,7 @@ static void rule_nginx_down(struct diag_ctx *c)
 next:;
 		}
 		if (nlisten && !seen && s->listeners.n) {
-			struct gw_finding *f = diag_add(c, "nginx_down", GW_SEV_CRIT, GW_HOP_NGINX, 50,
+			struct gw_finding *f = diag_add(c, GW_CAUSE_NGINX_DOWN, DIAG_NO_SUBJECT,
 				"nginx master %d runs but nothing listens on its ports", (int)s->nginx.master_pid);
 			diag_evidence(f, "no listening socket for listen %s", missing);
 			diag_fix(f, "check the nginx error log for bind() failures, then restart nginx");
@@ -286,7 +344,7 @@ next:;
 		}
 		return;
 	}
-	struct gw_finding *f = diag_add(c, "nginx_down", GW_SEV_CRIT, GW_HOP_NGINX, 50,
+	struct gw_finding *f = diag_add(c, GW_CAUSE_NGINX_DOWN, DIAG_NO_SUBJECT,
 					   "nginx is not running: no master process");
 	diag_evidence(f, "no process \"nginx: master process\" in the process table");
 	if (s->conf.conf_path[0]) diag_evidence(f, "configuration: %s", s->conf.conf_path);
@@ -310,7 +368,7 @@ static void rule_config_invalid(struct diag_ctx *c)
 	 * (gather leaves a note) */
 	if (t->exit_code == 127) return;
 	if (t->exit_code == -1 && strstr(t->output, "timed out")) {
-		struct gw_finding *f = diag_add(c, "nginx_config_invalid", GW_SEV_WARN, GW_HOP_NGINX, 5,
+		struct gw_finding *f = diag_add_as(c, GW_CAUSE_NGINX_CONFIG_INVALID, DIAG_NO_SUBJECT, GW_SEV_WARN, 5,
 			"nginx -t did not finish: it hangs (a log or pid path that blocks, such as a FIFO?)");
 		diag_evidence(f, "%.400s", t->output);
 		diag_fix(f, "check the error_log / access_log / pid paths nginx opens during the test");
@@ -320,15 +378,14 @@ static void rule_config_invalid(struct diag_ctx *c)
 	/* nginx -t run without root trips over pid/log permissions: not a config fault */
 	if (!s->is_root && strstr(t->output, "Permission denied") && !strstr(t->output, "[emerg] unexpected") &&
 	    !strstr(t->output, "directive")) {
-		struct gw_finding *f = diag_add(c, "nginx_config_invalid", GW_SEV_INFO, GW_HOP_NGINX, 1,
+		struct gw_finding *f = diag_add_as(c, GW_CAUSE_NGINX_CONFIG_INVALID, DIAG_NO_SUBJECT, GW_SEV_INFO, 1,
 						   "nginx -t could not run fully without root");
 		diag_evidence(f, "%.400s", t->output);
 		diag_command(f, "sudo nginx -t");
 		return;
 	}
-	const char *cause = "nginx_config_invalid";
 	int resolve = strstr(t->output, "host not found in upstream") != NULL;
-	if (resolve) cause = "upstream_resolve_failure";
+	enum gw_cause cause = resolve ? GW_CAUSE_UPSTREAM_RESOLVE_FAILURE : GW_CAUSE_NGINX_CONFIG_INVALID;
 	char first[GW_TEXT] = "";
 	const char *em = strstr(t->output, "[emerg]");
 	if (!em) em = strstr(t->output, "nginx:");
@@ -336,7 +393,7 @@ static void rule_config_invalid(struct diag_ctx *c)
 		size_t n = strcspn(em, "\n");
 		gw_fmt(first, sizeof first, "%.*s", (int)(n < 400 ? n : 400), em);
 	}
-	struct gw_finding *f = diag_add(c, cause, GW_SEV_CRIT, GW_HOP_NGINX, 60,
+	struct gw_finding *f = diag_add(c, cause, DIAG_NO_SUBJECT,
 		"nginx -t fails%s%s: %s", t->error_file[0] ? " at " : "",
 		t->error_file[0] ? base_name(t->error_file) : "", first[0] ? first : "see output");
 	if (t->error_file[0]) diag_evidence(f, "%s:%d", t->error_file, t->error_line);
@@ -361,8 +418,7 @@ static void rule_config_parse(struct diag_ctx *c)
 	const struct gw_nginx_conf *k = &c->s->conf;
 	if (!k->parsed || k->ok || (c->s->ntest.ran && !c->s->ntest.ok)) return;
 	/* our parser failed but nginx -t did not (or did not run): tell, softly */
-	struct gw_finding *f = diag_add(c, "nginx_config_invalid", c->s->ntest.ran ? GW_SEV_INFO : GW_SEV_WARN,
-					   GW_HOP_NGINX, 2, "gwtop could not fully read the nginx config: %.300s", k->error);
+	struct gw_finding *f = diag_add_as(c, GW_CAUSE_NGINX_CONFIG_INVALID, DIAG_NO_SUBJECT, c->s->ntest.ran ? GW_SEV_INFO : GW_SEV_WARN, 2, "gwtop could not fully read the nginx config: %.300s", k->error);
 	if (k->error_loc.file[0]) diag_evidence(f, "%s:%d", k->error_loc.file, k->error_loc.line);
 	diag_command(f, "nginx -T");
 }
@@ -374,7 +430,7 @@ static void rule_config_stale(struct diag_ctx *c)
 	char mt[32], rl[32];
 	gw_time_str((double)s->nginx.stale_mtime, mt, sizeof mt);
 	gw_time_str(s->nginx.last_reload, rl, sizeof rl);
-	struct gw_finding *f = diag_add(c, "nginx_config_stale", GW_SEV_WARN, GW_HOP_NGINX, 40,
+	struct gw_finding *f = diag_add(c, GW_CAUSE_NGINX_CONFIG_STALE, DIAG_NO_SUBJECT,
 		"%s was edited after nginx last loaded its config: the running workers use the old version",
 		s->nginx.stale_file);
 	diag_evidence(f, "%s modified %s", s->nginx.stale_file, mt);
@@ -485,7 +541,7 @@ static void add_boot_failure(struct diag_ctx *c, const struct gw_target *t, cons
 	const char *what = e->detail[0] ? e->detail : e->line;
 	char hms[32];
 	time_hms(e->time, hms, sizeof hms);
-	struct gw_finding *f = diag_add(c, "app_boot_failure", GW_SEV_CRIT, GW_HOP_APP, 90,
+	struct gw_finding *f = diag_add(c, GW_CAUSE_APP_BOOT_FAILURE, diag_on_target(c, t),
 		"app boot failure: %.300s (%s, %s)", what, base_name(e->source), hms);
 	diag_event_evidence(f, e);
 	if (t) { diag_target_evidence(f, t); diag_probe_evidence(f, t); }
@@ -629,7 +685,7 @@ static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int 
 	int samefam = 0;
 
 	if (partial) {
-		f = diag_add(c, "upstream_down", sev, GW_HOP_UPSTREAM, 30,
+		f = diag_add_as(c, GW_CAUSE_UPSTREAM_DOWN, diag_on_target(c, t), sev, 30,
 			"server %s of upstream %s is down; nginx retries the other servers%s",
 			t->display, t->upstream_name, suffix);
 		diag_target_evidence(f, t);
@@ -648,10 +704,10 @@ static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int 
 			const struct gw_log_event *be = boot_failure_event(c);
 			if (be && !stale) { add_boot_failure(c, t, be); return; }
 			if (find_app_elsewhere(c, t, other, sizeof other, &samefam)) {
-				f = diag_add(c, "port_mismatch", sev, GW_HOP_UPSTREAM, 80,
+				f = diag_add_as(c, GW_CAUSE_PORT_MISMATCH, diag_on_target(c, t), sev, 80,
 					"nginx targets %s but the app listens on %s%s", t->display, other, suffix);
 			} else {
-				f = diag_add(c, "socket_missing", sev, GW_HOP_UPSTREAM, 70,
+				f = diag_add_as(c, GW_CAUSE_SOCKET_MISSING, diag_on_target(c, t), sev, 70,
 					"socket %s does not exist: the app is not running or binds elsewhere%s",
 					t->addr.path, suffix);
 			}
@@ -671,7 +727,7 @@ static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int 
 
 	if (t->err == EACCES) {
 perm:
-		f = diag_add(c, "socket_permission", sev, GW_HOP_UPSTREAM, 85,
+		f = diag_add_as(c, GW_CAUSE_SOCKET_PERMISSION, diag_on_target(c, t), sev, 85,
 			"nginx workers (%s) cannot connect to %s: %s%s",
 			s->nginx.worker_user[0] ? s->nginx.worker_user : "worker user",
 			t->display, t->perm_path[0] ? t->perm_path : "permission denied", suffix);
@@ -691,7 +747,7 @@ perm:
 	if (be && !stale) { add_boot_failure(c, t, be); return; }
 	const struct gw_log_event *oe = oom_event(c);
 	if (oe && !stale && !diag_app_running(s)) {
-		f = diag_add(c, "oom_killed", sev, GW_HOP_APP, 88,
+		f = diag_add_as(c, GW_CAUSE_OOM_KILLED, diag_on_target(c, t), sev, 88,
 			"the app was killed for lack of memory (%.200s)", oe->detail[0] ? oe->detail : "OOM");
 		diag_event_evidence(f, oe);
 		diag_target_evidence(f, t);
@@ -703,11 +759,11 @@ perm:
 	}
 	if (find_app_elsewhere(c, t, other, sizeof other, &samefam)) {
 		if (samefam)
-			f = diag_add(c, "ip_family_mismatch", sev, GW_HOP_UPSTREAM, 80,
+			f = diag_add_as(c, GW_CAUSE_IP_FAMILY_MISMATCH, diag_on_target(c, t), sev, 80,
 				"nginx targets %s (%s) but the app listens on %s%s", t->display,
 				t->addr.kind == GW_ADDR_INET6 ? "IPv6" : "IPv4", other, suffix);
 		else
-			f = diag_add(c, "port_mismatch", sev, GW_HOP_UPSTREAM, 80,
+			f = diag_add_as(c, GW_CAUSE_PORT_MISMATCH, diag_on_target(c, t), sev, 80,
 				"nginx targets %s but the app listens on %s%s", t->display, other, suffix);
 		diag_target_evidence(f, t);
 		diag_probe_evidence(f, t);
@@ -723,7 +779,7 @@ perm:
 	}
 	const char *what = t->not_http ? "nothing accepts connections at" : "nothing listens at";
 	if (t->addr.kind == GW_ADDR_HOST && t->error[0] && strstr(t->error, "esolve")) {
-		f = diag_add(c, "upstream_resolve_failure", sev, GW_HOP_NGINX, 70,
+		f = diag_add_as(c, GW_CAUSE_UPSTREAM_RESOLVE_FAILURE, diag_on_target(c, t), sev, 70,
 			"upstream host %s does not resolve%s", t->addr.host, suffix);
 		diag_target_evidence(f, t);
 		diag_probe_evidence(f, t);
@@ -731,7 +787,7 @@ perm:
 		diag_command(f, "getent hosts %s", t->addr.host);
 		return;
 	}
-	f = diag_add(c, "upstream_down", sev, GW_HOP_UPSTREAM, 60, "%s %s (%s)%s", what, t->display,
+	f = diag_add_as(c, GW_CAUSE_UPSTREAM_DOWN, diag_on_target(c, t), sev, 60, "%s %s (%s)%s", what, t->display,
 			t->directive, suffix);
 	diag_target_evidence(f, t);
 	diag_probe_evidence(f, t);
@@ -752,10 +808,10 @@ static void rule_target_bad(struct diag_ctx *c, const struct gw_target *t)
 		    strstr(t->error, "Empty reply") || strstr(t->error, "closed");
 	struct gw_finding *f;
 	if (reset)
-		f = diag_add(c, "app_crash_during_request", GW_SEV_CRIT, GW_HOP_APP, 64,
+		f = diag_add_as(c, GW_CAUSE_APP_CRASH_DURING_REQUEST, diag_on_target(c, t), GW_SEV_CRIT, 64,
 			"the app at %s accepts connections but drops them without an answer", t->display);
 	else
-		f = diag_add(c, "upstream_invalid_response", GW_SEV_CRIT, GW_HOP_APP, 64,
+		f = diag_add_as(c, GW_CAUSE_UPSTREAM_INVALID_RESPONSE, diag_on_target(c, t), GW_SEV_CRIT, 64,
 			"the app at %s does not answer valid HTTP", t->display);
 	diag_target_evidence(f, t);
 	diag_evidence(f, "direct probe %s: connected, then: %s", t->display, t->error[0] ? t->error : "no HTTP response");
@@ -768,15 +824,14 @@ static void rule_target_bad(struct diag_ctx *c, const struct gw_target *t)
 
 static void rule_target_slow(struct diag_ctx *c, const struct gw_target *t)
 {
-	struct gw_finding *f = diag_add(c, "upstream_timeout", GW_SEV_CRIT, GW_HOP_APP, 60,
+	struct gw_finding *f = diag_add(c, GW_CAUSE_UPSTREAM_TIMEOUT, diag_on_target(c, t),
 		"the app at %s accepts connections but does not answer", t->display);
 	diag_target_evidence(f, t);
 	diag_probe_evidence(f, t);
 	const struct gw_listener *l = t->listener_idx >= 0 && (size_t)t->listener_idx < c->s->listeners.n
 		? &c->s->listeners.v[t->listener_idx] : NULL;
 	if (l && l->backlog && l->queue >= l->backlog) {
-		f->cause = "upstream_overloaded";
-		f->hop = GW_HOP_UPSTREAM;
+		diag_recause(f, GW_CAUSE_UPSTREAM_OVERLOADED);
 		gw_fmt(f->summary, sizeof f->summary, "the app at %s is overloaded: accept queue full (%u/%u)",
 		       t->display, l->queue, l->backlog);
 		diag_fix(f, "add workers (gunicorn --workers / --threads), find the slow requests, raise the backlog");
@@ -797,7 +852,7 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 	struct gw_finding *f;
 
 	if ((e = nginx_event(c, GW_LOG_TIMEOUT, t, &n))) {
-		f = diag_add(c, "upstream_timeout", GW_SEV_CRIT, GW_HOP_APP, 60,
+		f = diag_add(c, GW_CAUSE_UPSTREAM_TIMEOUT, diag_on_target(c, t),
 			"requests to %s time out (504): the app answers slower than nginx waits", t->display);
 		diag_event_evidence(f, e);
 		if (n > 1) diag_evidence(f, "%d timeouts in the last %.0f min", n, c->cfg->recent_window / 60);
@@ -819,14 +874,14 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 		const struct gw_log_event *we = app_event(c, wk, 3, 0);
 		const struct gw_log_event *oe = oom_event(c);
 		if (oe && oe->kind == GW_LOG_OOM_KILL) {
-			f = diag_add(c, "oom_killed", GW_SEV_CRIT, GW_HOP_APP, 88,
+			f = diag_add(c, GW_CAUSE_OOM_KILLED, diag_on_target(c, t),
 				"app processes are killed for lack of memory (%.200s) while serving requests",
 				oe->detail[0] ? oe->detail : "OOM");
 			diag_event_evidence(f, oe);
 			diag_fix(f, "reduce workers / memory per worker, add memory, look for a leak (max_requests)");
 			diag_command(f, "journalctl -k | grep -i 'out of memory'");
 		} else {
-			f = diag_add(c, "app_crash_during_request", GW_SEV_CRIT, GW_HOP_APP, 65,
+			f = diag_add(c, GW_CAUSE_APP_CRASH_DURING_REQUEST, diag_on_target(c, t),
 				"the app closes connections mid-request (502)%s%.200s",
 				we ? ": " : "", we ? (we->kind == GW_LOG_APP_WORKER_TIMEOUT ? "gunicorn WORKER TIMEOUT kills slow workers"
 						      : we->detail[0] ? we->detail : we->line) : "");
@@ -846,7 +901,7 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 	}
 	if ((e = nginx_event(c, GW_LOG_BIG_HEADER, t, &n)) || (e = nginx_event(c, GW_LOG_INVALID_HEADER, t, &n))) {
 		int big = e->kind == GW_LOG_BIG_HEADER;
-		f = diag_add(c, "upstream_invalid_response", GW_SEV_CRIT, GW_HOP_APP, 60,
+		f = diag_add(c, GW_CAUSE_UPSTREAM_INVALID_RESPONSE, diag_on_target(c, t),
 			big ? "the app at %s sends response headers bigger than nginx's buffers"
 			    : "the app at %s sends an invalid HTTP response", t->display);
 		diag_event_evidence(f, e);
@@ -856,7 +911,7 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 		probe_command(f, t);
 	}
 	if ((e = nginx_event(c, GW_LOG_AGAIN, t, &n))) {
-		f = diag_add(c, "upstream_overloaded", GW_SEV_CRIT, GW_HOP_UPSTREAM, 60,
+		f = diag_add(c, GW_CAUSE_UPSTREAM_OVERLOADED, diag_on_target(c, t),
 			"the app's socket %s refuses new connections: its accept queue is full", t->display);
 		diag_event_evidence(f, e);
 		diag_target_evidence(f, t);
@@ -864,7 +919,7 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 		diag_command(f, "ss -lx | grep -F %s", shq(t->addr.path[0] ? t->addr.path : t->display, q, sizeof q));
 	}
 	if ((e = nginx_event(c, GW_LOG_RESOLVE, NULL, &n))) {
-		f = diag_add(c, "upstream_resolve_failure", GW_SEV_CRIT, GW_HOP_NGINX, 60,
+		f = diag_add(c, GW_CAUSE_UPSTREAM_RESOLVE_FAILURE, DIAG_NO_SUBJECT,
 			"nginx cannot resolve an upstream host name");
 		diag_event_evidence(f, e);
 		diag_fix(f, "fix DNS / the resolver directive, or use an IP address");
@@ -877,7 +932,7 @@ static void rule_overloaded_listener(struct diag_ctx *c, const struct gw_target 
 	if (t->listener_idx < 0 || (size_t)t->listener_idx >= c->s->listeners.n) return;
 	l = &c->s->listeners.v[t->listener_idx];
 	if (!l->backlog || l->queue < l->backlog) return;
-	struct gw_finding *f = diag_add(c, "upstream_overloaded", GW_SEV_CRIT, GW_HOP_UPSTREAM, 62,
+	struct gw_finding *f = diag_add_as(c, GW_CAUSE_UPSTREAM_OVERLOADED, diag_on_target(c, t), GW_SEV_CRIT, 62,
 		"the accept queue of %s is full (%u of %u): the app does not accept fast enough",
 		t->display, l->queue, l->backlog);
 	diag_target_evidence(f, t);
@@ -926,10 +981,10 @@ static void rule_targets(struct diag_ctx *c)
 static void rule_oom_history(struct diag_ctx *c)
 {
 	const struct gw_log_event *e = oom_event(c);
-	for (size_t i = 0; i < c->d->findings.n; i++)
-		if (!strcmp(c->d->findings.v[i].cause, "oom_killed")) return;
+	/* the target rules already named the kill as the cause of a failure */
+	if (diag_find(c, GW_CAUSE_OOM_KILLED, GW_SUBJ_TARGET)) return;
 	if (!e || e->kind != GW_LOG_OOM_KILL) return;
-	struct gw_finding *f = diag_add(c, "oom_killed", GW_SEV_WARN, GW_HOP_APP, 20,
+	struct gw_finding *f = diag_add_as(c, GW_CAUSE_OOM_KILLED, DIAG_NO_SUBJECT, GW_SEV_WARN, 20,
 		"the kernel killed %.200s for lack of memory recently", e->detail[0] ? e->detail : "a process");
 	diag_event_evidence(f, e);
 	if (c->s->mem.ok)
@@ -945,7 +1000,7 @@ static void rule_memory(struct diag_ctx *c)
 	const struct gw_memory *m = &c->s->mem;
 	if (!m->ok || !m->total_kb) return;
 	if (m->available_kb * 20 < m->total_kb) {   /* < 5 % available */
-		struct gw_finding *f = diag_add(c, "oom_killed", GW_SEV_WARN, GW_HOP_APP, 10,
+		struct gw_finding *f = diag_add_as(c, GW_CAUSE_OOM_KILLED, DIAG_NO_SUBJECT, GW_SEV_WARN, 10,
 			"memory is nearly exhausted: %lu MiB of %lu MiB available", m->available_kb / 1024,
 			m->total_kb / 1024);
 		if (m->psi_some10 >= 0) diag_evidence(f, "memory pressure (PSI some avg10): %.1f%%", m->psi_some10);
@@ -1049,12 +1104,70 @@ static void hops_fill(struct diag_ctx *c)
 	}
 }
 
+/* ------------------------------------------------------------ the rule table
+ *
+ * The rules run in this order, by phase:
+ *   claim    rule sets that name a more specific root cause for a target
+ *            than the generic rules (a container serves it) mark it in
+ *            c->claimed; the generic target rules then leave it alone
+ *   generic  one finding per broken thing, from the snapshot
+ *   refine   rules that read the findings made so far: fold a target's
+ *            upstream_down into the unit that explains it, name the unit,
+ *            skip a history finding the generic rules already made current
+ * Ties in (severity, hop, rank) keep the order the findings were made in,
+ * so within a phase the order of the rows is part of the output.
+ * A NULL run: the rule set is not linked in (the fuzzers). */
+enum diag_phase { DIAG_CLAIM, DIAG_GENERIC, DIAG_REFINE };
+
+static const struct diag_rule {
+	const char *name;
+	enum diag_phase phase;
+	void (*run)(struct diag_ctx *c);
+} diag_rules[] = {
+	{ "docker",          DIAG_CLAIM,   diagnose_docker },   /* diagnose_docker.c */
+	{ "unknown",         DIAG_GENERIC, rule_unknown },
+	{ "nginx_down",      DIAG_GENERIC, rule_nginx_down },
+	{ "config_invalid",  DIAG_GENERIC, rule_config_invalid },
+	{ "config_parse",    DIAG_GENERIC, rule_config_parse },
+	{ "config_stale",    DIAG_GENERIC, rule_config_stale },
+	{ "targets",         DIAG_GENERIC, rule_targets },
+	{ "memory",          DIAG_GENERIC, rule_memory },
+	{ "units",           DIAG_REFINE,  diagnose_units },    /* diagnose_units.c */
+	{ "oom_history",     DIAG_REFINE,  rule_oom_history },
+};
+
+int diagnose_rules_ordered(void)
+{
+	for (size_t i = 1; i < sizeof diag_rules / sizeof *diag_rules; i++)
+		if (diag_rules[i].phase < diag_rules[i - 1].phase) return 0;
+	return 1;
+}
+
 static int finding_cmp(const void *a, const void *b)
 {
 	const struct gw_finding *x = a, *y = b;
 	if (x->severity != y->severity) return (int)y->severity - (int)x->severity;
 	if (x->hop != y->hop) return (int)x->hop - (int)y->hop;
 	return y->rank - x->rank;
+}
+
+/* Verdict first: a stable sort by finding_cmp (ties keep the order the
+ * rules made them in). Insertion sort on indices: a few findings, big. */
+static void diag_sort(struct gw_diagnosis *d)
+{
+	size_t n = d->findings.n;
+	if (n < 2) return;
+	size_t *ix = gw_xcalloc(n, sizeof *ix);
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+		for (; j > 0 && finding_cmp(&d->findings.v[ix[j - 1]], &d->findings.v[i]) > 0; j--) ix[j] = ix[j - 1];
+		ix[j] = i;
+	}
+	struct gw_finding *sorted = gw_xcalloc(n, sizeof *sorted);
+	for (size_t i = 0; i < n; i++) sorted[i] = d->findings.v[ix[i]];
+	memcpy(d->findings.v, sorted, n * sizeof *sorted);
+	free(sorted);
+	free(ix);
 }
 
 void diagnose(const struct gw_snapshot *s, const struct gw_diag_config *cfg, struct gw_diagnosis *d)
@@ -1067,21 +1180,13 @@ void diagnose(const struct gw_snapshot *s, const struct gw_diag_config *cfg, str
 	/* error.log lines before the last nginx reload describe the old config: history */
 	if (reset > c.since && reset < cfg->now) c.since_nginx = reset - 1;
 
-	rule_unknown(&c);
-	rule_nginx_down(&c);
-	rule_config_invalid(&c);
-	rule_config_parse(&c);
-	rule_config_stale(&c);
 	c.claimed = gw_xcalloc(s->targets.n ? s->targets.n : 1, 1);
-	if (diagnose_docker) diagnose_docker(&c);   /* first: it claims container targets */
-	rule_targets(&c);
-	if (diagnose_units) diagnose_units(&c);
-	rule_oom_history(&c);
-	rule_memory(&c);
+	for (size_t i = 0; i < sizeof diag_rules / sizeof *diag_rules; i++)
+		if (diag_rules[i].run) diag_rules[i].run(&c);
 
 	free(c.claimed);
 	c.claimed = NULL;
-	if (d->findings.n > 1) qsort(d->findings.v, d->findings.n, sizeof *d->findings.v, finding_cmp);
+	diag_sort(d);
 	d->status = GW_SEV_OK;
 	for (size_t i = 0; i < d->findings.n; i++)
 		if (d->findings.v[i].severity > d->status) d->status = d->findings.v[i].severity;
@@ -1099,43 +1204,4 @@ void diagnosis_free(struct gw_diagnosis *d)
 const struct gw_finding *diagnosis_verdict(const struct gw_diagnosis *d)
 {
 	return d->verdict >= 0 && (size_t)d->verdict < d->findings.n ? &d->findings.v[d->verdict] : NULL;
-}
-
-/* Which causes each kind of log line is evidence for, as the rules above
- * (and diagnose_units.c / diagnose_docker.c) cite them. Keep in step with
- * the rules: a kind a rule starts citing belongs here too. */
-#define DOWN_REFINED "app_boot_failure", "app_crash_loop", "oom_killed", \
-	"container_loopback_bind", "container_port_mismatch"
-static const char *const kind_causes[GW_LOG_KIND_MAX][10] = {
-	[GW_LOG_CONNECT_REFUSED] = { "upstream_down", "port_mismatch", "ip_family_mismatch", DOWN_REFINED },
-	[GW_LOG_SOCKET_NOENT] = { "socket_missing", "port_mismatch", DOWN_REFINED },
-	[GW_LOG_SOCKET_EACCES] = { "socket_permission" },
-	[GW_LOG_AGAIN] = { "upstream_overloaded" },
-	[GW_LOG_RESET] = { "app_crash_during_request", "oom_killed" },
-	[GW_LOG_PREMATURE_CLOSE] = { "app_crash_during_request", "oom_killed", "upstream_invalid_response" },
-	[GW_LOG_TIMEOUT] = { "upstream_timeout", "upstream_overloaded" },
-	[GW_LOG_NO_LIVE] = { "upstream_down", DOWN_REFINED },
-	[GW_LOG_BIG_HEADER] = { "upstream_invalid_response" },
-	[GW_LOG_INVALID_HEADER] = { "upstream_invalid_response" },
-	[GW_LOG_RESOLVE] = { "upstream_resolve_failure" },
-	[GW_LOG_NGINX_EMERG] = { "nginx_down", "nginx_config_invalid" },
-	[GW_LOG_APP_TRACEBACK] = { "app_boot_failure", "app_crash_loop", "app_crash_during_request" },
-	[GW_LOG_APP_MODULE_NOT_FOUND] = { "app_boot_failure", "app_crash_loop" },
-	[GW_LOG_APP_CONFIG] = { "app_boot_failure", "app_crash_loop" },
-	[GW_LOG_APP_DB] = { "db_unreachable", "app_boot_failure", "app_crash_loop" },
-	[GW_LOG_APP_WORKER_BOOT] = { "app_boot_failure", "app_crash_loop" },
-	[GW_LOG_APP_WORKER_TIMEOUT] = { "app_crash_during_request", "upstream_timeout" },
-	[GW_LOG_APP_WORKER_KILLED] = { "oom_killed", "app_crash_during_request" },
-	[GW_LOG_APP_EXCEPTION] = { "app_boot_failure", "app_crash_loop", "app_crash_during_request" },
-	[GW_LOG_OOM_KILL] = { "oom_killed", "app_crash_during_request" },
-};
-
-int diagnose_kind_supports(enum gw_log_kind k, const char *cause)
-{
-	if ((unsigned)k >= GW_LOG_KIND_MAX || !cause)
-		return 0;
-	for (size_t i = 0; i < sizeof kind_causes[k] / sizeof *kind_causes[k] && kind_causes[k][i]; i++)
-		if (!strcmp(kind_causes[k][i], cause))
-			return 1;
-	return 0;
 }

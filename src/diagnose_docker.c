@@ -176,7 +176,7 @@ static void dd_crash_loop(struct diag_ctx *c, const struct gw_container *ct, con
 {
 	const struct gw_log_event *e = dd_log_error(c, ct);
 	const char *why = e ? e->line : ct->last_log;
-	struct gw_finding *f = diag_add(c, "app_crash_loop", t ? GW_SEV_CRIT : GW_SEV_WARN, GW_HOP_APP, DD_RANK,
+	struct gw_finding *f = diag_add_as(c, GW_CAUSE_APP_CRASH_LOOP, diag_on_container(c, ct), t ? GW_SEV_CRIT : GW_SEV_WARN, DD_RANK,
 		"container %s restarts in a loop (RestartCount %u, last exit code %d)%s%.250s",
 		ct->name, ct->restart_count, ct->exit_code, why[0] ? ": " : "", why);
 	dd_state_evidence(f, ct);
@@ -210,7 +210,7 @@ static void dd_not_running(struct diag_ctx *c, const struct gw_container *ct, co
 		gw_fmt(code, sizeof code, " (exit code %d%s)", ct->exit_code,
 		       ct->exit_code == 137 ? ": SIGKILL, out of memory?" : ct->exit_code == 143 ? ": SIGTERM" : "");
 	}
-	f = diag_add(c, "upstream_down", GW_SEV_CRIT, GW_HOP_UPSTREAM, DD_RANK,
+	f = diag_add_as(c, GW_CAUSE_UPSTREAM_DOWN, diag_on_target(c, t), GW_SEV_CRIT, DD_RANK,
 		"nginx targets %s, served by container %s, which %s%s%s%.200s", t->display, ct->name, how, code,
 		ct->last_log[0] ? "; last log line: " : "", ct->last_log);
 	dd_state_evidence(f, ct);
@@ -237,7 +237,7 @@ static void dd_near(struct diag_ctx *c, const struct gw_container *ct, const str
 
 	if (in != DD_IN_UNKNOWN)
 		gw_fmt(app, sizeof app, "; the app inside listens on %s", listens[0] ? listens : "nothing");
-	struct gw_finding *f = diag_add(c, "container_port_mismatch", GW_SEV_CRIT, GW_HOP_UPSTREAM, DD_RANK,
+	struct gw_finding *f = diag_add(c, GW_CAUSE_CONTAINER_PORT_MISMATCH, diag_on_target(c, t),
 		"nginx targets host port %d (%s), but container %s publishes host port %d -> container port %d%s",
 		t->addr.port, t->display, ct->name, pm->host_port, pm->container_port, app);
 	diag_target_evidence(f, t);
@@ -260,11 +260,11 @@ static void dd_bind(struct diag_ctx *c, const struct gw_container *ct, const str
 	struct gw_finding *f;
 
 	if (pm)
-		f = diag_add(c, "container_loopback_bind", GW_SEV_CRIT, GW_HOP_UPSTREAM, DD_RANK,
+		f = diag_add(c, GW_CAUSE_CONTAINER_LOOPBACK_BIND, diag_on_target(c, t),
 			"container %s: the app listens on 127.0.0.1:%d inside the container, but published port %d forwards to the container's interface: nothing answers",
 			ct->name, m->container_port, pm->host_port);
 	else
-		f = diag_add(c, "container_loopback_bind", GW_SEV_CRIT, GW_HOP_UPSTREAM, DD_RANK,
+		f = diag_add(c, GW_CAUSE_CONTAINER_LOOPBACK_BIND, diag_on_target(c, t),
 			"container %s: the app listens on 127.0.0.1:%d inside the container; nginx connects to %s from outside",
 			ct->name, m->container_port, t->display);
 	diag_evidence(f, "inside %s (pid %d, /proc/%d/net/tcp): listening on %s", ct->name, (int)ct->pid,
@@ -287,11 +287,11 @@ static void dd_port(struct diag_ctx *c, const struct gw_container *ct, const str
 	struct gw_finding *f;
 
 	if (pm)
-		f = diag_add(c, "container_port_mismatch", GW_SEV_CRIT, GW_HOP_UPSTREAM, DD_RANK,
+		f = diag_add(c, GW_CAUSE_CONTAINER_PORT_MISMATCH, diag_on_target(c, t),
 			"nginx targets host port %d, published by container %s to container port %d/%s, but the app inside listens on %d (%s)",
 			pm->host_port, ct->name, pm->container_port, pm->proto, app_port, listens);
 	else
-		f = diag_add(c, "container_port_mismatch", GW_SEV_CRIT, GW_HOP_UPSTREAM, DD_RANK,
+		f = diag_add(c, GW_CAUSE_CONTAINER_PORT_MISMATCH, diag_on_target(c, t),
 			"nginx targets container %s at %s (port %d), but the app inside listens on %d (%s)",
 			ct->name, t->display, m->container_port, app_port, listens);
 	diag_target_evidence(f, t);
@@ -315,8 +315,7 @@ static void dd_port(struct diag_ctx *c, const struct gw_container *ct, const str
 static void dd_unhealthy(struct diag_ctx *c, const struct gw_container *ct, const struct gw_target *t)
 {
 	int failing = t && dd_target_failing(t);
-	struct gw_finding *f = diag_add(c, "container_unhealthy", failing ? GW_SEV_CRIT : GW_SEV_WARN, GW_HOP_APP,
-		DD_RANK, "container %s is unhealthy: its health check failed %d time%s in a row%s%.250s",
+	struct gw_finding *f = diag_add_as(c, GW_CAUSE_CONTAINER_UNHEALTHY, diag_on_container(c, ct), failing ? GW_SEV_CRIT : GW_SEV_WARN, DD_RANK, "container %s is unhealthy: its health check failed %d time%s in a row%s%.250s",
 		ct->name, ct->failing_streak, ct->failing_streak == 1 ? "" : "s",
 		ct->health_log[0] ? ": " : "", ct->health_log);
 	dd_state_evidence(f, ct);
@@ -373,7 +372,7 @@ static void dd_target(struct diag_ctx *c, const struct gw_target *t, const struc
 			break;
 		case DD_IN_NONE:
 			if (dd_target_failing(t) && !(*fl & DD_DOWN)) {
-				struct gw_finding *f = diag_add(c, "upstream_down", GW_SEV_CRIT, GW_HOP_UPSTREAM, DD_RANK,
+				struct gw_finding *f = diag_add_as(c, GW_CAUSE_UPSTREAM_DOWN, diag_on_target(c, t), GW_SEV_CRIT, DD_RANK,
 					"container %s runs, but nothing listens inside it (nginx reaches port %d there)",
 					ct->name, m->container_port);
 				diag_target_evidence(f, t);

@@ -463,11 +463,23 @@ const char *gw_hop_id(enum gw_hop h);               /* "nginx", "upstream", ... 
 const char *gw_severity_name(enum gw_severity s);   /* "ok", "info", "warn", "crit" */
 const char *gw_hop_status_name(enum gw_hop_status s); /* "unknown", "ok", "warn", "fail" */
 
+#include "causes.h"           /* the cause registry (needs the enums above) */
+
+/* What a finding is about, so rules find each other's findings without
+ * reading their text: an index into the snapshot's targets / units /
+ * containers. */
+enum gw_subject_kind { GW_SUBJ_NONE = 0, GW_SUBJ_TARGET, GW_SUBJ_UNIT, GW_SUBJ_CONTAINER };
+struct gw_subject {
+	enum gw_subject_kind kind;
+	int index;                   /* into s->targets / s->units / s->containers */
+};
+
 #define GW_MAX_EVIDENCE 8
 #define GW_MAX_FIX 6
 
 struct gw_finding {
-	const char *cause;           /* stable id, static string ("socket_permission") */
+	enum gw_cause cause;         /* a row of the registry (causes.h): gw_cause_id() names it */
+	struct gw_subject subject;   /* the target / unit / container it is about */
 	enum gw_severity severity;
 	enum gw_hop hop;
 	int rank;                    /* internal: root-cause specificity, higher wins */

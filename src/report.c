@@ -62,7 +62,7 @@ const struct gw_finding *report_verdict(const struct gw_diagnosis *d)
 
 static const char *report_cause(const struct gw_finding *f)
 {
-	return f->cause && f->cause[0] ? f->cause : "unknown";
+	return gw_cause_id(f->cause);   /* the registry's id ("unknown" out of range) */
 }
 
 static int report_clamp(int n, int max)
@@ -106,7 +106,7 @@ static void report_verdict_fields(const struct gw_snapshot *s, const struct gw_d
 		*summary_max = sizeof v->summary;
 	} else {
 		report_healthy_summary(s, healthy, hsize);
-		*cause = "healthy";
+		*cause = gw_cause_id(GW_CAUSE_HEALTHY);
 		*hop = "none";
 		*summary = healthy;
 		*summary_max = hsize;
@@ -292,7 +292,7 @@ static void report_text_header(struct report_text_ctx *c, const struct gw_snapsh
 	fprintf(c->out, " %s ", dash);
 	if (d->unknown) {
 		report_puts(c, summary, smax);
-	} else if (!strcmp(cause, "healthy")) {
+	} else if (!strcmp(cause, gw_cause_id(GW_CAUSE_HEALTHY))) {
 		fputs("healthy: ", c->out);
 		report_puts(c, summary, smax);
 	} else {
@@ -524,6 +524,9 @@ static json_t *report_json_finding(const struct gw_finding *f)
 	report_jset(o, "cause", report_jstrn(report_cause(f), 64));
 	report_jset(o, "severity", json_string(gw_severity_name(f->severity)));
 	report_jset(o, "hop", json_string(gw_hop_id(f->hop)));
+	/* what the client gets from nginx for this cause: 500/502/504, null when none */
+	int cs = gw_cause_info(f->cause)->client_status;
+	report_jset(o, "client_status", cs ? json_integer(cs) : json_null());
 	report_jset(o, "summary", REPORT_JSTR(f->summary));
 	for (int k = 0; k < report_clamp(f->nevidence, GW_MAX_EVIDENCE); k++)
 		report_jpush(ev, REPORT_JSTR(f->evidence[k]));

@@ -180,7 +180,7 @@ static void tour_checklist(struct tui *t, const struct gw_snapshot *s, struct ui
 	if (s->mem.ok)
 		mem = s->mem.total_kb && s->mem.available_kb * 10 < s->mem.total_kb ? GW_HS_WARN : GW_HS_OK;
 	for (size_t i = 0; i < d->findings.n; i++)
-		if (d->findings.v[i].cause && !strcmp(d->findings.v[i].cause, "oom_killed"))
+		if (d->findings.v[i].cause == GW_CAUSE_OOM_KILLED)
 			mem = GW_HS_FAIL;
 
 	ui_line_new(L);
@@ -255,7 +255,7 @@ static void overlay_tour(struct tui *t, struct ui_lines *L, int width)
 		ui_line_new(L);
 		ui_puts(L, UI_NORMAL, "    ");
 		ui_puts(L, theme_role_sev(f->severity), theme_marker_sev(f->severity));
-		ui_putf(L, UI_BOLD, " %s: ", f->cause ? f->cause : "?");
+		ui_putf(L, UI_BOLD, " %s: ", gw_cause_id(f->cause));
 		ui_wrap(L, UI_NORMAL, f->summary, sizeof f->summary, width, 6);
 		pane_findings_details(L, f, width, 6);
 		ncmd += f->ncommands;

@@ -131,7 +131,7 @@ static void run(const struct gw_snapshot *s, struct gw_diagnosis *d)
 static const char *verdict_cause(const struct gw_diagnosis *d)
 {
 	const struct gw_finding *f = diagnosis_verdict(d);
-	return f ? f->cause : "healthy";
+	return f ? gw_cause_id(f->cause) : "healthy";
 }
 
 static int has_evidence(const struct gw_finding *f, const char *needle)
@@ -205,7 +205,7 @@ static void test_upstream_down(void **st)
 		  "connect() failed (111: Connection refused) while connecting to upstream");
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "upstream_down");
+	assert_string_equal(gw_cause_id(f->cause), "upstream_down");
 	assert_int_equal(f->hop, GW_HOP_UPSTREAM);
 	assert_true(has_evidence(f, "/etc/nginx/sites-enabled/app:7"));
 	assert_true(has_evidence(f, "Connection refused"));
@@ -225,7 +225,7 @@ static void test_port_mismatch(void **st)
 	add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000)->err = ECONNREFUSED;
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "port_mismatch");
+	assert_string_equal(gw_cause_id(f->cause), "port_mismatch");
 	assert_true(has_evidence(f, "127.0.0.1:8000"));
 	assert_true(has_evidence(f, "127.0.0.1:5000"));
 	diagnosis_free(&d);
@@ -243,7 +243,7 @@ static void test_port_mismatch_from_cmdline_without_root(void **st)
 	add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000)->err = ECONNREFUSED;
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "port_mismatch");
+	assert_string_equal(gw_cause_id(f->cause), "port_mismatch");
 	assert_true(has_evidence(f, "127.0.0.1:5000"));
 	diagnosis_free(&d);
 	snap_free(s);
@@ -259,7 +259,7 @@ static void test_ip_family(void **st)
 	add_tcp(s, GW_ADDR_INET6, "::1", 8000)->err = ECONNREFUSED;
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "ip_family_mismatch");
+	assert_string_equal(gw_cause_id(f->cause), "ip_family_mismatch");
 	assert_true(has_evidence(f, "[::1]:8000"));
 	assert_true(has_evidence(f, "IPv6"));
 	diagnosis_free(&d);
@@ -277,7 +277,7 @@ static void test_socket_missing(void **st)
 	t->exists = 0;
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "socket_missing");
+	assert_string_equal(gw_cause_id(f->cause), "socket_missing");
 	assert_true(has_evidence(f, "/run/gunicorn/gunicorn.sock"));
 	diagnosis_free(&d);
 	snap_free(s);
@@ -294,7 +294,7 @@ static void test_socket_path_mismatch(void **st)
 	t->err = ENOENT; t->perm_checked = 1;
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "port_mismatch");
+	assert_string_equal(gw_cause_id(f->cause), "port_mismatch");
 	assert_true(has_evidence(f, "/run/app/other.sock"));
 	diagnosis_free(&d);
 	snap_free(s);
@@ -313,7 +313,7 @@ static void test_socket_permission(void **st)
 	GW_COPY(t->perm_detail, "drwx------ root root /srv/app/run: www-data has no search (x) permission");
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "socket_permission");
+	assert_string_equal(gw_cause_id(f->cause), "socket_permission");
 	assert_int_equal(f->hop, GW_HOP_UPSTREAM);
 	assert_true(has_evidence(f, "/srv/app/run"));
 	assert_true(has_evidence(f, "www-data"));
@@ -334,7 +334,7 @@ static void test_boot_failure_refines_down(void **st)
 	GW_COPY(e->source, "app:/var/log/app.log");
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "app_boot_failure");
+	assert_string_equal(gw_cause_id(f->cause), "app_boot_failure");
 	assert_int_equal(f->hop, GW_HOP_APP);
 	assert_non_null(strstr(f->summary, "psycopg2"));
 	assert_true(has_evidence(f, "127.0.0.1:8000"));
@@ -376,7 +376,7 @@ static void test_boot_failure_names_why_in_restart_loop(void **st)
 	GW_COPY(e->source, "journal:gunicorn.service");
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "app_boot_failure");
+	assert_string_equal(gw_cause_id(f->cause), "app_boot_failure");
 	assert_non_null(strstr(f->summary, "gwtop_no_such_module"));
 	diagnosis_free(&d);
 	snap_free(s);
@@ -394,7 +394,7 @@ static void test_worker_timeout_premature_close(void **st)
 	add_event(s, GW_LOG_APP_WORKER_TIMEOUT, NOW - 10, "", "[CRITICAL] WORKER TIMEOUT (pid:201)");
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "app_crash_during_request");
+	assert_string_equal(gw_cause_id(f->cause), "app_crash_during_request");
 	assert_int_equal(f->hop, GW_HOP_APP);
 	assert_true(has_evidence(f, "WORKER TIMEOUT"));
 	diagnosis_free(&d);
@@ -417,7 +417,7 @@ static void test_read_timeout_504(void **st)
 		  "upstream timed out (110: Connection timed out) while reading response header from upstream");
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "upstream_timeout");
+	assert_string_equal(gw_cause_id(f->cause), "upstream_timeout");
 	assert_true(has_evidence(f, "proxy_read_timeout 1s"));
 	diagnosis_free(&d);
 	snap_free(s);
@@ -521,7 +521,7 @@ static void test_config_invalid(void **st)
 	s->ntest.error_line = 12;
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "nginx_config_invalid");
+	assert_string_equal(gw_cause_id(f->cause), "nginx_config_invalid");
 	assert_int_equal(f->hop, GW_HOP_NGINX);
 	assert_true(has_evidence(f, "/etc/nginx/sites-enabled/app:12"));
 	assert_int_equal(d.status, GW_SEV_CRIT);
@@ -556,7 +556,7 @@ static void test_config_stale_is_warning(void **st)
 	add_tcp(s, GW_ADDR_INET, "127.0.0.1", 9999)->err = ECONNREFUSED;
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "nginx_config_stale");
+	assert_string_equal(gw_cause_id(f->cause), "nginx_config_stale");
 	assert_int_equal(d.status, GW_SEV_WARN);
 	assert_true(has_evidence(f, "/etc/nginx/sites-enabled/app"));
 	diagnosis_free(&d);
@@ -577,7 +577,7 @@ static void test_partial_upstream_is_warning(void **st)
 	b->err = ECONNREFUSED;
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "upstream_down");
+	assert_string_equal(gw_cause_id(f->cause), "upstream_down");
 	assert_int_equal(f->severity, GW_SEV_WARN);
 	assert_int_equal(d.status, GW_SEV_WARN);
 	assert_true(has_evidence(f, "127.0.0.1:8002"));
@@ -627,7 +627,7 @@ static void test_first_hop_wins(void **st)
 	run(s, &d);
 	assert_string_equal(verdict_cause(&d), "nginx_down");
 	assert_true(d.findings.n >= 2);
-	assert_string_equal(d.findings.v[1].cause, "upstream_down");
+	assert_string_equal(gw_cause_id(d.findings.v[1].cause), "upstream_down");
 	diagnosis_free(&d);
 	snap_free(s);
 }

@@ -37,7 +37,9 @@ static struct gw_finding *add_finding(struct gw_diagnosis *d, const char *cause,
     enum gw_severity sev, enum gw_hop hop, const char *summary)
 {
 	struct gw_finding *f = gw_vec_push(&d->findings);
-	f->cause = cause;
+	int id = gw_cause_by_id(cause);
+	assert_true(id >= 0);
+	f->cause = (enum gw_cause)id;
 	f->severity = sev;
 	f->hop = hop;
 	GW_COPY(f->summary, summary);
