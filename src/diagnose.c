@@ -441,15 +441,73 @@ static void rule_config_stale(struct diag_ctx *c)
 
 /* ------------------------------------------------------------ upstream rules */
 
+/* ------------------------------------------------------------ judging one target
+ * The one place a target is judged: its probe's outcome (the rules, the
+ * upstream hop's count, the report's result) and its state on the path
+ * (the path pane, the tour, the follow-up after a restart). */
+
+enum gw_probe_outcome diagnose_probe_outcome(const struct gw_target *t)
+{
+	if (!t->probed) return GW_PROBE_NOT_RUN;
+	if (t->reachable && t->not_http) return GW_PROBE_CONNECT_OK;
+	if (t->reachable && t->http_ok) return GW_PROBE_HTTP;
+	if (t->timed_out) return t->reachable ? GW_PROBE_ANSWER_TIMEOUT : GW_PROBE_CONNECT_TIMEOUT;
+	if (t->reachable) return GW_PROBE_NO_HTTP;
+	return GW_PROBE_CONNECT_FAILED;
+}
+
+static enum gw_target_why target_why(const struct gw_target *t)
+{
+	if (t->addr.kind == GW_ADDR_UNIX && t->perm_checked && !t->exists) return GW_TW_SOCKET_MISSING;
+	if (t->perm_checked && !t->perm_ok) return GW_TW_PERMISSION;
+	if (!t->probed) return t->down ? GW_TW_MARKED_DOWN : GW_TW_NOT_PROBED;
+	if (t->timed_out) return GW_TW_TIMED_OUT;
+	if (!t->reachable) return GW_TW_CONNECT_FAILED;
+	if (t->not_http) return GW_TW_CONNECT_OK;
+	if (!t->http_ok) return GW_TW_NO_VALID_HTTP;
+	return GW_TW_HTTP;
+}
+
+/* A `down` or `backup` server is never a failure (nginx does not use it,
+ * or only when the others fail); a socket that is missing or that the
+ * workers may not reach fails whether or not the probe ran. */
+static enum gw_hop_status target_hop_state(const struct gw_target *t)
+{
+	if (t->down || t->backup) return t->probed && t->reachable ? GW_HS_OK : GW_HS_UNKNOWN;
+	switch (target_why(t)) {
+	case GW_TW_SOCKET_MISSING: case GW_TW_PERMISSION: case GW_TW_TIMED_OUT: case GW_TW_CONNECT_FAILED:
+	case GW_TW_NO_VALID_HTTP:
+		return GW_HS_FAIL;
+	case GW_TW_MARKED_DOWN: case GW_TW_NOT_PROBED:
+		return GW_HS_UNKNOWN;
+	case GW_TW_CONNECT_OK:
+		return GW_HS_OK;
+	case GW_TW_HTTP:
+		break;
+	}
+	return t->http_status >= 500 ? GW_HS_WARN : GW_HS_OK;
+}
+
+void diagnose_target(const struct gw_target *t, struct gw_target_state *out)
+{
+	out->state = target_hop_state(t);
+	out->why = target_why(t);
+	out->probe = diagnose_probe_outcome(t);
+	out->nothing_listens = t->listener_idx < 0 && t->probed && !t->reachable;
+}
+
+/* The rules' view of the probe. */
 enum tstate { T_OK, T_UNKNOWN, T_DOWN, T_SLOW, T_BAD };
 
 static enum tstate target_state(const struct gw_target *t)
 {
-	if (!t->probed) return T_UNKNOWN;
-	if (t->reachable && t->timed_out && !t->http_ok && !t->not_http) return T_SLOW;
-	/* connected, but no HTTP answer: reset, closed, or garbage */
-	if (t->reachable && !t->http_ok && !t->not_http) return T_BAD;
-	if (t->reachable) return T_OK;
+	switch (diagnose_probe_outcome(t)) {
+	case GW_PROBE_NOT_RUN: return T_UNKNOWN;
+	case GW_PROBE_HTTP: case GW_PROBE_CONNECT_OK: return T_OK;
+	case GW_PROBE_ANSWER_TIMEOUT: return T_SLOW;   /* connected, no answer */
+	case GW_PROBE_NO_HTTP: return T_BAD;           /* connected: reset, closed, or garbage */
+	case GW_PROBE_CONNECT_TIMEOUT: case GW_PROBE_CONNECT_FAILED: break;
+	}
 	return T_DOWN;
 }
 
@@ -995,11 +1053,16 @@ static void rule_oom_history(struct diag_ctx *c)
 	diag_command(f, "free -m");
 }
 
+/* Less than DIAG_MEM_LOW_PERCENT of the memory available. */
+static int memory_low(const struct gw_memory *m)
+{
+	return m->ok && m->total_kb && m->available_kb * 100 < m->total_kb * DIAG_MEM_LOW_PERCENT;
+}
+
 static void rule_memory(struct diag_ctx *c)
 {
 	const struct gw_memory *m = &c->s->mem;
-	if (!m->ok || !m->total_kb) return;
-	if (m->available_kb * 20 < m->total_kb) {   /* < 5 % available */
+	if (memory_low(m)) {
 		struct gw_finding *f = diag_add_as(c, GW_CAUSE_OOM_KILLED, DIAG_NO_SUBJECT, GW_SEV_WARN, 10,
 			"memory is nearly exhausted: %lu MiB of %lu MiB available", m->available_kb / 1024,
 			m->total_kb / 1024);
@@ -1143,6 +1206,54 @@ int diagnose_rules_ordered(void)
 	return 1;
 }
 
+/* ------------------------------------------------------------ what the panes render */
+
+static void targets_fill(struct diag_ctx *c)
+{
+	for (size_t i = 0; i < c->s->targets.n; i++)
+		diagnose_target(&c->s->targets.v[i], gw_vec_push(&c->d->targets));
+}
+
+/* The tour's checklist (after hops_fill: two items are hop states). */
+static void checklist_fill(struct diag_ctx *c)
+{
+	const struct gw_snapshot *s = c->s;
+	enum gw_hop_status *k = c->d->checklist;
+	enum gw_hop_status bind = s->targets.n ? GW_HS_OK : GW_HS_UNKNOWN, probe = bind, sock = GW_HS_UNKNOWN;
+	enum gw_hop_status health = GW_HS_UNKNOWN;
+
+	k[GW_CHECK_CONFIG_VALID] = s->ntest.ran ? (s->ntest.ok ? GW_HS_OK : GW_HS_FAIL) : GW_HS_UNKNOWN;
+	for (size_t i = 0; i < s->targets.n; i++) {
+		const struct gw_target *tg = &s->targets.v[i];
+		enum gw_hop_status st = c->d->targets.v[i].state;
+		if (tg->down || tg->backup) continue;
+		if (tg->listener_idx < 0) bind = GW_HS_FAIL;
+		if (st == GW_HS_FAIL || (st == GW_HS_WARN && probe != GW_HS_FAIL)) probe = st;
+		if (tg->addr.kind == GW_ADDR_UNIX && tg->perm_checked)
+			sock = (tg->exists && tg->perm_ok && sock != GW_HS_FAIL) ? GW_HS_OK : GW_HS_FAIL;
+		if (tg->http_ok && tg->http_status >= 200 && tg->http_status < 400 && health != GW_HS_FAIL)
+			health = GW_HS_OK;
+	}
+	k[GW_CHECK_TARGET_BIND] = bind;
+	k[GW_CHECK_DIRECT_PROBE] = probe;
+	k[GW_CHECK_SOCKET] = sock;
+	k[GW_CHECK_HEALTH_ENDPOINT] = health;
+	k[GW_CHECK_APP_RUNNING] = c->d->hops[GW_HOP_APP].status;
+	k[GW_CHECK_DB] = c->d->hops[GW_HOP_DB].status;
+	k[GW_CHECK_ENVIRONMENT] = k[GW_CHECK_CONTAINERS] = k[GW_CHECK_TIMEOUTS] = GW_HS_UNKNOWN;
+
+	k[GW_CHECK_NO_LOG_ERRORS] = GW_HS_OK;
+	for (size_t i = 0; i < s->events.n; i++)
+		if (s->events.v[i].level >= GW_LV_ERROR && s->events.v[i].time > c->cfg->now - c->cfg->recent_window)
+			k[GW_CHECK_NO_LOG_ERRORS] = GW_HS_FAIL;
+
+	/* low memory as rule_memory has it warns; a current OOM kill fails */
+	enum gw_hop_status mem = GW_HS_UNKNOWN;
+	if (s->mem.ok) mem = memory_low(&s->mem) ? GW_HS_WARN : GW_HS_OK;
+	if (oom_event(c)) mem = GW_HS_FAIL;
+	k[GW_CHECK_RESOURCES] = mem;
+}
+
 static int finding_cmp(const void *a, const void *b)
 {
 	const struct gw_finding *x = a, *y = b;
@@ -1192,12 +1303,17 @@ void diagnose(const struct gw_snapshot *s, const struct gw_diag_config *cfg, str
 		if (d->findings.v[i].severity > d->status) d->status = d->findings.v[i].severity;
 	if (d->status == GW_SEV_INFO) d->status = GW_SEV_OK;
 	if (d->status >= GW_SEV_WARN) d->verdict = 0;
+	d->since = c.since;
+	d->since_nginx = c.since_nginx;
+	targets_fill(&c);
 	hops_fill(&c);
+	checklist_fill(&c);
 }
 
 void diagnosis_free(struct gw_diagnosis *d)
 {
 	gw_vec_free(&d->findings);
+	gw_vec_free(&d->targets);
 	d->verdict = -1;
 }
 

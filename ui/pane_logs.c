@@ -178,8 +178,6 @@ static void logs_row(double time, uint64_t seq, int finding, int cause, int cite
 static void logs_links_prepare(struct tui *t)
 {
 	const struct gw_diagnosis *d = &t->diag;
-	double now = gw_now(), reload = 0;
-	double window = t->o && t->o->recent_window > 0 ? t->o->recent_window : 300;
 	const struct gw_snapshot *s = tui_snap(t);
 	PL.nquotes = 0;
 	for (size_t fi = 0; s && fi < d->findings.n; fi++) {
@@ -197,13 +195,10 @@ static void logs_links_prepare(struct tui *t)
 			PL.quotes[PL.nquotes++] = (struct logs_quote){ (int)fi, q + 3, strlen(q + 3) };
 		}
 	}
-	/* "current" as diagnose() has it: the window, and for nginx's lines
-	 * also after its last reload (older ones describe the old config) */
-	PL.since = PL.since_nginx = now - window;
-	if (s)
-		reload = s->nginx.last_reload;
-	if (reload > PL.since && reload < now)
-		PL.since_nginx = reload - 1;
+	/* "current" is diagnose's window: since, and for nginx's lines also
+	 * after its last reload (older ones describe the old config) */
+	PL.since = d->since;
+	PL.since_nginx = d->since_nginx;
 }
 
 /* The current finding a classified line supports: the one whose evidence

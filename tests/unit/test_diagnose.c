@@ -632,6 +632,89 @@ static void test_first_hop_wins(void **st)
 	snap_free(s);
 }
 
+/* Diagnose is the one judge of a target: the path pane, the tour and the
+ * report render d->targets. A socket the workers may not reach fails
+ * whether or not the probe ran, and the upstream hop agrees. */
+static void test_target_states(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	struct gw_target *perm = add_unix(s, "/srv/app/run/app.sock");
+	perm->probed = 0;                  /* never probed */
+	perm->perm_checked = 1; perm->exists = 1; perm->perm_ok = 0;
+	GW_COPY(perm->perm_path, "/srv/app/run");
+	struct gw_target *ok = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000);
+	ok_target(ok);
+	struct gw_target *err5 = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8001);
+	ok_target(err5);
+	err5->http_status = 503;
+	struct gw_target *down = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8002);   /* refused, marked down */
+	down->down = 1;
+	struct gw_target *slow = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8003);
+	slow->reachable = 1; slow->timed_out = 1;
+	run(s, &d);
+	assert_int_equal(d.targets.n, 5);
+	assert_int_equal(d.targets.v[0].state, GW_HS_FAIL);
+	assert_int_equal(d.targets.v[0].why, GW_TW_PERMISSION);
+	assert_int_equal(d.targets.v[0].probe, GW_PROBE_NOT_RUN);
+	assert_int_equal(d.hops[GW_HOP_UPSTREAM].status, GW_HS_FAIL);
+	assert_non_null(diagnosis_verdict(&d));
+	assert_string_equal(gw_cause_id(diagnosis_verdict(&d)->cause), "socket_permission");
+	assert_int_equal(d.targets.v[1].state, GW_HS_OK);
+	assert_int_equal(d.targets.v[1].probe, GW_PROBE_HTTP);
+	assert_int_equal(d.targets.v[2].state, GW_HS_WARN);        /* answers 503 */
+	assert_int_equal(d.targets.v[3].state, GW_HS_UNKNOWN);     /* marked down: never a failure */
+	assert_int_equal(d.targets.v[3].probe, GW_PROBE_CONNECT_FAILED);
+	assert_true(d.targets.v[3].nothing_listens);
+	assert_int_equal(d.targets.v[4].state, GW_HS_FAIL);
+	assert_int_equal(d.targets.v[4].why, GW_TW_TIMED_OUT);
+	assert_int_equal(d.targets.v[4].probe, GW_PROBE_ANSWER_TIMEOUT);
+	assert_int_equal(d.checklist[GW_CHECK_DIRECT_PROBE], GW_HS_FAIL);
+	assert_int_equal(d.checklist[GW_CHECK_SOCKET], GW_HS_FAIL);
+	assert_int_equal(d.checklist[GW_CHECK_CONFIG_VALID], GW_HS_OK);
+	assert_int_equal(d.checklist[GW_CHECK_HEALTH_ENDPOINT], GW_HS_OK);
+	diagnosis_free(&d);
+	assert_int_equal(d.targets.n, 0);
+	snap_free(s);
+}
+
+/* The window every "current" in the panes means, and the one memory
+ * threshold (the oom_killed warning and the tour's resource check). */
+static void test_window_and_memory(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	s->nginx.last_reload = NOW - 60;
+	s->mem.ok = 1;
+	s->mem.total_kb = 1000000;
+	s->mem.available_kb = 80000;      /* 8 %: above the threshold */
+	run(s, &d);
+	assert_true(d.since == NOW - 300);
+	assert_true(d.since_nginx == NOW - 61);
+	assert_int_equal(d.checklist[GW_CHECK_RESOURCES], GW_HS_OK);
+	assert_int_equal(d.checklist[GW_CHECK_NO_LOG_ERRORS], GW_HS_OK);
+	assert_null(diagnosis_verdict(&d));
+	diagnosis_free(&d);
+	s->mem.available_kb = 40000;      /* 4 %: the warning and the checklist agree */
+	add_event(s, GW_LOG_CONNECT_REFUSED, NOW - 10, "", "connect() failed (111: Connection refused)");
+	run(s, &d);
+	assert_int_equal(d.checklist[GW_CHECK_RESOURCES], GW_HS_WARN);
+	assert_int_equal(d.checklist[GW_CHECK_NO_LOG_ERRORS], GW_HS_FAIL);
+	int warned = 0;
+	for (size_t i = 0; i < d.findings.n; i++)
+		warned |= d.findings.v[i].cause == GW_CAUSE_OOM_KILLED;
+	assert_true(warned);
+	diagnosis_free(&d);
+	add_event(s, GW_LOG_OOM_KILL, NOW - 20, "", "Out of memory: Killed process 4242 (gunicorn)");
+	run(s, &d);
+	assert_int_equal(d.checklist[GW_CHECK_RESOURCES], GW_HS_FAIL);   /* a kill fails it */
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +745,8 @@ int main(void)
 		cmocka_unit_test(test_oom),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_first_hop_wins),
+		cmocka_unit_test(test_target_states),
+		cmocka_unit_test(test_window_and_memory),
 	};
 	return cmocka_run_group_tests_name("diagnose", tests, NULL, NULL);
 }
