@@ -125,6 +125,11 @@ void diag_fix(struct gw_finding *f, const char *fmt, ...)
 void diag_command(struct gw_finding *f, const char *fmt, ...)
 {
 	va_list ap;
+	char probe[GW_TEXT];
+	va_start(ap, fmt);
+	int n = vsnprintf(probe, sizeof probe, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof probe) return;   /* would be cut, maybe inside a quote */
 	va_start(ap, fmt);
 	add_line(f->commands, &f->ncommands, GW_MAX_FIX, fmt, ap);
 	va_end(ap);
@@ -288,24 +293,6 @@ static void owner_str(const struct gw_snapshot *s, const struct gw_listener *l, 
 }
 
 
-/* Quote a path for the suggested shell commands when it needs it (spaces,
- * quotes, $, ...): 'a b' with ' written as '\''. Returns buf. */
-static const char *shq(const char *v, char *buf, size_t n)
-{
-	size_t o = 0;
-	if (v[strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:@%+=,-")] == '\0' && *v)
-		return v;
-	if (n < 3) return v;
-	buf[o++] = '\'';
-	for (; *v && o + 5 < n; v++) {
-		if (*v == '\'') { memcpy(buf + o, "'\\''", 4); o += 4; }
-		else buf[o++] = *v;
-	}
-	buf[o++] = '\'';
-	buf[o] = '\0';
-	return buf;
-}
-
 /* ------------------------------------------------------------ nginx rules */
 
 static void rule_unknown(struct diag_ctx *c)
@@ -409,8 +396,7 @@ static void rule_config_invalid(struct diag_ctx *c)
 	if (t->error_file[0]) diag_fix(f, "fix %s line %d, then reload", t->error_file, t->error_line);
 	else diag_fix(f, "fix the error nginx -t names, then reload");
 	diag_fix(f, "do not restart nginx until nginx -t passes");
-	char q[GW_PATH * 2];
-	diag_command(f, "nginx -t -c %s", shq(s->conf.conf_path[0] ? s->conf.conf_path : "/etc/nginx/nginx.conf", q, sizeof q));
+	diag_command(f, "nginx -t -c %s", DIAG_Q(s->conf.conf_path[0] ? s->conf.conf_path : "/etc/nginx/nginx.conf"));
 }
 
 static void rule_config_parse(struct diag_ctx *c)
@@ -540,18 +526,22 @@ void diag_probe_evidence(struct gw_finding *f, const struct gw_target *t)
 
 static void probe_command(struct gw_finding *f, const struct gw_target *t)
 {
-	char q[GW_PATH * 2];
 	if (t->not_http) {
-		if (t->addr.kind == GW_ADDR_UNIX) diag_command(f, "ss -lxp | grep -F %s", shq(t->addr.path, q, sizeof q));
+		if (t->addr.kind == GW_ADDR_UNIX) diag_command(f, "ss -lxp | grep -F %s", DIAG_Q(t->addr.path));
 		else diag_command(f, "ss -ltnp 'sport = :%d'", t->addr.port);
 		return;
 	}
 	/* https: -k, as nginx does not verify an upstream's certificate by default */
 	int tls = !strcmp(t->scheme, "https");
 	const char *sch = tls ? "https" : "http", *k = tls ? "-k " : "";
-	if (t->addr.kind == GW_ADDR_UNIX) diag_command(f, "curl -sS %s-o /dev/null -w '%%{http_code}\\n' --unix-socket %s %s://localhost/", k, shq(t->addr.path, q, sizeof q), sch);
-	else if (t->addr.kind == GW_ADDR_INET6) diag_command(f, "curl -sS %s-o /dev/null -w '%%{http_code}\\n' %s://[%s]:%d/", k, sch, t->addr.host, t->addr.port);
-	else diag_command(f, "curl -sS %s-o /dev/null -w '%%{http_code}\\n' %s://%s:%d/", k, sch, t->addr.host, t->addr.port);
+	if (t->addr.kind == GW_ADDR_UNIX) {
+		diag_command(f, "curl -sS %s-o /dev/null -w '%%{http_code}\\n' --unix-socket %s %s://localhost/", k, DIAG_Q(t->addr.path), sch);
+		return;
+	}
+	char url[GW_PATH];
+	if (t->addr.kind == GW_ADDR_INET6) gw_fmt(url, sizeof url, "%s://[%s]:%d/", sch, t->addr.host, t->addr.port);
+	else gw_fmt(url, sizeof url, "%s://%s:%d/", sch, t->addr.host, t->addr.port);
+	diag_command(f, "curl -sS %s-o /dev/null -w '%%{http_code}\\n' %s", k, DIAG_Q(url));
 }
 
 static void nginx_events_evidence(struct diag_ctx *c, struct gw_finding *f, const struct gw_target *t,
@@ -595,7 +585,6 @@ static const struct gw_log_event *oom_event(struct diag_ctx *c)
 
 static void add_boot_failure(struct diag_ctx *c, const struct gw_target *t, const struct gw_log_event *e)
 {
-	char q[GW_PATH * 2];
 	const char *what = e->detail[0] ? e->detail : e->line;
 	char hms[32];
 	time_hms(e->time, hms, sizeof hms);
@@ -620,11 +609,11 @@ static void add_boot_failure(struct diag_ctx *c, const struct gw_target *t, cons
 	diag_fix(f, "restart the app server and probe again");
 	const char *src = strchr(e->source, ':') ? strchr(e->source, ':') + 1 : e->source;
 	if (gw_starts_with(e->source, "docker:"))
-		diag_command(f, "docker logs --tail 50 %s", shq(src, q, sizeof q));
+		diag_command(f, "docker logs --tail 50 %s", DIAG_Q(src));
 	else if (gw_starts_with(e->source, "journal:"))
-		diag_command(f, "journalctl -u %s -n 50", shq(src, q, sizeof q));
+		diag_command(f, "journalctl -u %s -n 50", DIAG_Q(src));
 	else if (e->source[0])
-		diag_command(f, "tail -n 50 %s", shq(src, q, sizeof q));
+		diag_command(f, "tail -n 50 %s", DIAG_Q(src));
 }
 
 /* Listeners of app processes that nginx does not target: port/path mismatch. */
@@ -734,7 +723,6 @@ static int find_app_elsewhere(struct diag_ctx *c, const struct gw_target *t, cha
 
 static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int partial, int stale)
 {
-	char q[GW_PATH * 2];
 	const struct gw_snapshot *s = c->s;
 	enum gw_severity sev = partial || stale ? GW_SEV_WARN : GW_SEV_CRIT;
 	const char *suffix = stale ? " (in the edited config, not yet loaded)" : "";
@@ -777,7 +765,7 @@ static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int 
 			diag_fix(f, "start the app server with --bind unix:%s (or point %s at where it listens)",
 			    t->addr.path, t->directive);
 			diag_fix(f, "a socket under /run vanishes at reboot: use RuntimeDirectory= in the unit");
-			diag_command(f, "ls -l %s", shq(t->addr.path, q, sizeof q));
+			diag_command(f, "ls -l %s", DIAG_Q(t->addr.path));
 			diag_command(f, "ss -lxp");
 			return;
 		}
@@ -794,9 +782,9 @@ perm:
 		nginx_events_evidence(c, f, t, GW_LOG_SOCKET_EACCES);
 		diag_fix(f, "let the worker user reach the socket: group www-data/nginx on the socket (gunicorn --group, --umask 007) and search (x) permission on every parent directory");
 		diag_fix(f, "or run the nginx workers as a user that may (the `user` directive)");
-		diag_command(f, "namei -l %s", shq(t->addr.path, q, sizeof q));
+		diag_command(f, "namei -l %s", DIAG_Q(t->addr.path));
 		if (s->nginx.worker_user[0])
-			diag_command(f, "sudo -u %s test -w %s && echo ok", s->nginx.worker_user, shq(t->addr.path, q, sizeof q));
+			diag_command(f, "sudo -u %s test -w %s && echo ok", DIAG_Q(s->nginx.worker_user), DIAG_Q(t->addr.path));
 		return;
 	}
 
@@ -842,7 +830,7 @@ perm:
 		diag_target_evidence(f, t);
 		diag_probe_evidence(f, t);
 		diag_fix(f, "fix the name (DNS, /etc/hosts, compose service name) or use an IP address");
-		diag_command(f, "getent hosts %s", t->addr.host);
+		diag_command(f, "getent hosts %s", DIAG_Q(t->addr.host));
 		return;
 	}
 	f = diag_add_as(c, GW_CAUSE_UPSTREAM_DOWN, diag_on_target(c, t), sev, 60, "%s %s (%s)%s", what, t->display,
@@ -903,7 +891,6 @@ static void rule_target_slow(struct diag_ctx *c, const struct gw_target *t)
 /* Request-level failures seen in error.log while the target accepts connections. */
 static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 {
-	char q[GW_PATH * 2];
 	const struct gw_snapshot *s = c->s;
 	int n;
 	const struct gw_log_event *e;
@@ -922,7 +909,7 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 		}
 		if (e->request[0]) diag_fix(f, "find why %.200s is slow (database, external calls); it must answer within the read timeout", e->request);
 		diag_fix(f, "raise proxy_read_timeout only once the app is known healthy");
-		diag_command(f, "grep 'upstream timed out' %s | tail", shq(e->source[0] && strchr(e->source, ':') ? strchr(e->source, ':') + 1 : "error.log", q, sizeof q));
+		diag_command(f, "grep 'upstream timed out' %s | tail", DIAG_Q(e->source[0] && strchr(e->source, ':') ? strchr(e->source, ':') + 1 : "error.log"));
 	}
 	int np = 0, nr = 0;
 	const struct gw_log_event *ep = nginx_event(c, GW_LOG_PREMATURE_CLOSE, t, &np);
@@ -974,7 +961,7 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 		diag_event_evidence(f, e);
 		diag_target_evidence(f, t);
 		diag_fix(f, "add workers, find slow requests, raise the listen backlog (gunicorn --backlog, net.core.somaxconn)");
-		diag_command(f, "ss -lx | grep -F %s", shq(t->addr.path[0] ? t->addr.path : t->display, q, sizeof q));
+		diag_command(f, "ss -lx | grep -F %s", DIAG_Q(t->addr.path[0] ? t->addr.path : t->display));
 	}
 	if ((e = nginx_event(c, GW_LOG_RESOLVE, NULL, &n))) {
 		f = diag_add(c, GW_CAUSE_UPSTREAM_RESOLVE_FAILURE, DIAG_NO_SUBJECT,

@@ -168,8 +168,8 @@ static void dd_health_note(struct gw_finding *f, const struct gw_container *ct, 
 
 static void dd_commands(struct gw_finding *f, const struct gw_container *ct)
 {
-	diag_command(f, "docker ps -a --filter name=%s", ct->name);
-	diag_command(f, "docker logs --tail 50 %s", ct->name);
+	diag_command(f, "docker ps -a --filter name=%s", DIAG_Q(ct->name));
+	diag_command(f, "docker logs --tail 50 %s", DIAG_Q(ct->name));
 }
 
 static void dd_crash_loop(struct diag_ctx *c, const struct gw_container *ct, const struct gw_target *t)
@@ -190,7 +190,7 @@ static void dd_crash_loop(struct diag_ctx *c, const struct gw_container *ct, con
 	diag_fix(f, "fix the error its log shows (it exits at start: code %d), then: docker restart %s", ct->exit_code, ct->name);
 	diag_fix(f, "a restart policy only hides the crash: the app must boot");
 	dd_commands(f, ct);
-	diag_command(f, "docker inspect --format '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}' %s", ct->name);
+	diag_command(f, "docker inspect --format '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}' %s", DIAG_Q(ct->name));
 }
 
 static void dd_not_running(struct diag_ctx *c, const struct gw_container *ct, const struct gw_target *t)
@@ -249,7 +249,7 @@ static void dd_near(struct diag_ctx *c, const struct gw_container *ct, const str
 		 t->pass_loc.file, t->pass_loc.line, ct->name);
 	diag_fix(f, "or publish the port nginx uses: docker run -p %s%s%d:%d ...", pm->host_ip,
 		 pm->host_ip[0] ? ":" : "", t->addr.port, app_port);
-	diag_command(f, "docker port %s", ct->name);
+	diag_command(f, "docker port %s", DIAG_Q(ct->name));
 	diag_command(f, "ss -ltnp 'sport = :%d'", t->addr.port);
 }
 
@@ -277,7 +277,7 @@ static void dd_bind(struct diag_ctx *c, const struct gw_container *ct, const str
 	diag_fix(f, "make the app listen on all interfaces inside the container: --bind 0.0.0.0:%d (gunicorn), --host 0.0.0.0 (uvicorn), then restart %s",
 		 m->container_port, ct->name);
 	diag_command(f, "nsenter -t %d -n ss -ltn", (int)ct->pid);
-	diag_command(f, "docker logs --tail 50 %s", ct->name);
+	diag_command(f, "docker logs --tail 50 %s", DIAG_Q(ct->name));
 }
 
 static void dd_port(struct diag_ctx *c, const struct gw_container *ct, const struct gw_target *t,
@@ -308,7 +308,7 @@ static void dd_port(struct diag_ctx *c, const struct gw_container *ct, const str
 		diag_fix(f, "point %s at port %d, or make the app listen on 0.0.0.0:%d", t->directive, app_port,
 			 m->container_port);
 	}
-	diag_command(f, "docker port %s", ct->name);
+	diag_command(f, "docker port %s", DIAG_Q(ct->name));
 	diag_command(f, "nsenter -t %d -n ss -ltn", (int)ct->pid);
 }
 
@@ -330,8 +330,8 @@ static void dd_unhealthy(struct diag_ctx *c, const struct gw_container *ct, cons
 	dd_log_evidence(c, f, ct);
 	diag_fix(f, "find why the check fails; it runs inside the container: its command, the port it checks and the app's bind must agree");
 	diag_fix(f, "fix the app or the check, then: docker restart %s", ct->name);
-	diag_command(f, "docker inspect --format '{{json .State.Health}}' %s", ct->name);
-	diag_command(f, "docker logs --tail 50 %s", ct->name);
+	diag_command(f, "docker inspect --format '{{json .State.Health}}' %s", DIAG_Q(ct->name));
+	diag_command(f, "docker logs --tail 50 %s", DIAG_Q(ct->name));
 }
 
 /* One nginx target served by a container. */

@@ -41,6 +41,14 @@ struct gw_finding *diag_find(struct diag_ctx *c, enum gw_cause cause, enum gw_su
 /* Is f about target t (its subject), or is t NULL? */
 int diag_is_about_target(const struct diag_ctx *c, const struct gw_finding *f, const struct gw_target *t);
 
+/* A value quoted for a command line (gw_shell_quote) in a buffer that
+ * lives to the end of the enclosing block: diag_command(f, "ls -l %s",
+ * DIAG_Q(path)). For values up to GW_PATH bytes (longer: a placeholder). */
+#define DIAG_QSIZE GW_SHQ_SIZE(GW_PATH)
+#define DIAG_Q(v) gw_shell_quote((v), (char[DIAG_QSIZE]){ 0 }, DIAG_QSIZE)
+
+/* diag_command: a command is added whole or not at all (never cut inside
+ * a quoted word). */
 void diag_evidence(struct gw_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_fix(struct gw_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_command(struct gw_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

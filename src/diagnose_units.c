@@ -163,27 +163,27 @@ static void du_problem_fix(struct gw_finding *f, const struct gw_unit *u, const 
 	switch (p->kind) {
 	case UP_WORKDIR_MISSING:
 		diag_fix(f, "create %s (deploy the app there) or fix WorkingDirectory= in %s", p->path, du_file(u));
-		diag_command(f, "ls -ld %s", p->path);
+		diag_command(f, "ls -ld %s", DIAG_Q(p->path));
 		break;
 	case UP_WORKDIR_UNREADABLE:
 		diag_fix(f, "let %s read and enter %s (chown/chmod, or a group), or change User=", u->user, p->path);
-		diag_command(f, "namei -l %s", p->path);
+		diag_command(f, "namei -l %s", DIAG_Q(p->path));
 		break;
 	case UP_EXEC_MISSING: case UP_EXEC_NOT_EXEC:
 		diag_fix(f, "fix ExecStart= in %s: the virtualenv / binary path must exist and be executable", du_file(u));
-		diag_command(f, "ls -l %s", p->path);
+		diag_command(f, "ls -l %s", DIAG_Q(p->path));
 		break;
 	case UP_ENVFILE_MISSING:
 		diag_fix(f, "create %s (or prefix the path with '-' in EnvironmentFile= if it is optional)", p->path);
-		diag_command(f, "ls -l %s", p->path);
+		diag_command(f, "ls -l %s", DIAG_Q(p->path));
 		break;
 	case UP_ENVFILE_UNREADABLE:
 		diag_fix(f, "chgrp the file to the service's group and chmod 640");
-		diag_command(f, "ls -l %s", p->path);
+		diag_command(f, "ls -l %s", DIAG_Q(p->path));
 		break;
 	case UP_USER_MISSING: case UP_GROUP_MISSING:
 		diag_fix(f, "create the user/group (useradd --system %s) or fix User=/Group= in %s", p->path, du_file(u));
-		diag_command(f, "getent passwd %s", p->path);
+		diag_command(f, "getent passwd %s", DIAG_Q(p->path));
 		break;
 	case UP_RUNTIME_DIR:
 		diag_fix(f, "add RuntimeDirectory=%s to [Service] of %s (systemd creates it at every start)",
@@ -192,11 +192,11 @@ static void du_problem_fix(struct gw_finding *f, const struct gw_unit *u, const 
 	case UP_MODULE_MISSING:
 		diag_fix(f, "fix the module in ExecStart= or WorkingDirectory= (or --chdir) in %s: python must find the module under %s",
 			 du_file(u), p->path);
-		diag_command(f, "ls -la %s", p->path);
+		diag_command(f, "ls -la %s", DIAG_Q(p->path));
 		break;
 	}
-	diag_command(f, "systemctl cat %s", u->name);
-	if (p->fatal) diag_command(f, "systemctl daemon-reload && systemctl restart %s", u->name);
+	diag_command(f, "systemctl cat %s", DIAG_Q(u->name));
+	if (p->fatal) diag_command(f, "systemctl daemon-reload && systemctl restart %s", DIAG_Q(u->name));
 }
 
 /* Returns 1 when a crit finding (the unit cannot start) was added. */
@@ -302,8 +302,8 @@ static void du_rule_crash_loop(struct diag_ctx *c, const struct gw_unit *u, int 
 			diag_fix(bf, "make the database reachable (host/port/credentials in the app's environment)");
 		else
 			diag_fix(bf, "fix the error in the journal, then restart %s", u->name);
-		diag_command(bf, "journalctl -u %s -n 50 --no-pager", u->name);
-		diag_command(bf, "systemctl restart %s", u->name);
+		diag_command(bf, "journalctl -u %s -n 50 --no-pager", DIAG_Q(u->name));
+		diag_command(bf, "systemctl restart %s", DIAG_Q(u->name));
 		root_known = 1;
 	}
 
@@ -333,8 +333,8 @@ static void du_rule_crash_loop(struct diag_ctx *c, const struct gw_unit *u, int 
 	if (!strcmp(u->result, "start-limit-hit"))
 		diag_fix(f, "after fixing it: systemctl reset-failed %s && systemctl start %s", u->name, u->name);
 	diag_fix(f, "\"a restart fixes it for a while\" points to memory, leaks or worker starvation");
-	diag_command(f, "journalctl -u %s -n 50 --no-pager", u->name);
-	diag_command(f, "systemctl status %s", u->name);
+	diag_command(f, "journalctl -u %s -n 50 --no-pager", DIAG_Q(u->name));
+	diag_command(f, "systemctl status %s", DIAG_Q(u->name));
 }
 
 /* ------------------------------------------------------------ naming the unit */
@@ -345,7 +345,7 @@ static void du_replace_cmd(struct gw_finding *f, const char *unit)
 		char *p = strstr(f->commands[i], "<app unit>");
 		if (!p) continue;
 		char tmp[GW_TEXT];
-		gw_fmt(tmp, sizeof tmp, "%.*s%s%s", (int)(p - f->commands[i]), f->commands[i], unit, p + 10);
+		gw_fmt(tmp, sizeof tmp, "%.*s%s%s", (int)(p - f->commands[i]), f->commands[i], DIAG_Q(unit), p + 10);
 		GW_COPY(f->commands[i], tmp);
 	}
 }
@@ -373,11 +373,11 @@ static void du_name_unit(struct diag_ctx *c, const struct gw_unit *u)
 			gw_fmt(tail, sizeof tail, "; unit %s is %s (%s)", u->name, u->active_state, u->sub_state);
 			gw_append(f->summary, sizeof f->summary, "%s", tail);
 			diag_fix(f, "start it: systemctl start %s", u->name);
-			diag_command(f, "systemctl start %s", u->name);
+			diag_command(f, "systemctl start %s", DIAG_Q(u->name));
 		}
 		du_state_evidence(f, u);
 		du_replace_cmd(f, u->name);
-		diag_command(f, "journalctl -u %s -n 50 --no-pager", u->name);
+		diag_command(f, "journalctl -u %s -n 50 --no-pager", DIAG_Q(u->name));
 	}
 }
 
@@ -398,7 +398,7 @@ static void du_rule_bind(struct diag_ctx *c, const struct gw_unit *u)
 		diag_evidence(pm, "ExecStart of %s (%s) binds %s", u->name, du_file(u), bs);
 		if (!strstr(pm->summary, u->name))
 			gw_append(pm->summary, sizeof pm->summary, " (ExecStart of %s in %s)", u->name, du_file(u));
-		diag_command(pm, "systemctl cat %s", u->name);
+		diag_command(pm, "systemctl cat %s", DIAG_Q(u->name));
 		return;
 	}
 	/* the target nginx uses that nobody serves */
@@ -416,7 +416,7 @@ static void du_rule_bind(struct diag_ctx *c, const struct gw_unit *u)
 	du_absorbed_evidence(f, &ab);
 	diag_fix(f, "make %s and the --bind in %s agree (change one), then daemon-reload + restart, or reload nginx",
 		 t->directive, du_file(u));
-	diag_command(f, "systemctl cat %s", u->name);
+	diag_command(f, "systemctl cat %s", DIAG_Q(u->name));
 	diag_command(f, "ss -ltnpx");
 }
 
@@ -440,7 +440,7 @@ static void du_rule_db(struct diag_ctx *c)
 		}
 		diag_fix(f, "start the %s server, or fix the host/port the app is given (%s)", d->kind, d->source);
 		diag_fix(f, "check firewalls / listen_addresses on the database side");
-		if (d->addr.kind == GW_ADDR_UNIX) diag_command(f, "ls -l %s", d->addr.path);
+		if (d->addr.kind == GW_ADDR_UNIX) diag_command(f, "ls -l %s", DIAG_Q(d->addr.path));
 		else diag_command(f, "ss -ltn 'sport = :%d'", d->addr.port);
 		if (!strcmp(d->kind, "postgres")) diag_command(f, "systemctl status postgresql");
 		else if (!strcmp(d->kind, "mysql")) diag_command(f, "systemctl status mariadb mysql");
