@@ -1290,6 +1290,7 @@ void diagnose(const struct gw_snapshot *s, const struct gw_diag_config *cfg, str
 		if (d->findings.v[i].severity > d->status) d->status = d->findings.v[i].severity;
 	if (d->status == GW_SEV_INFO) d->status = GW_SEV_OK;
 	if (d->status >= GW_SEV_WARN) d->verdict = 0;
+	d->window = cfg->recent_window;
 	d->since = c.since;
 	d->since_nginx = c.since_nginx;
 	targets_fill(&c);

@@ -548,6 +548,7 @@ enum gw_check {
 struct gw_diagnosis {
 	GW_VEC(struct gw_finding) findings;  /* sorted: verdict first */
 	GW_VEC(struct gw_target_state) targets;   /* one per snapshot target, same order */
+	double window;               /* its length (s): the --window option */
 	double since;                /* the window: events at or after this are current */
 	double since_nginx;          /* the same for nginx's own lines (also after its last reload) */
 	enum gw_hop_status checklist[GW_CHECK_MAX];

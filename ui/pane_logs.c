@@ -505,8 +505,8 @@ static void logs_jump_incident(struct tui *t)
 {
 	struct pane *p = &t->panes[LAYOUT_LOGS];
 	double start;
-	double recent = t->o && t->o->recent_window > 0 ? t->o->recent_window : 300;
-	if (!PL.ls || !logstream_incident(PL.ls, gw_now(), recent, &start)) {
+	/* diagnose's window (none before the first pass) */
+	if (!PL.ls || !logstream_incident(PL.ls, gw_now(), t->diag.window, &start)) {
 		tui_set_status(t, "no current incident: no recent 5xx burst or error lines");
 		return;
 	}

@@ -692,6 +692,7 @@ static void test_window_and_memory(void **st)
 	s->mem.total_kb = 1000000;
 	s->mem.available_kb = 80000;      /* 8 %: above the threshold */
 	run(s, &d);
+	assert_true(d.window == 300);
 	assert_true(d.since == NOW - 300);
 	assert_true(d.since_nginx == NOW - 61);
 	assert_int_equal(d.checklist[GW_CHECK_RESOURCES], GW_HS_OK);
