@@ -160,7 +160,7 @@ static void fz_snapshot(struct fz_in *in, struct gw_snapshot *s)
 static void fz_finding(struct fz_in *in, struct gw_diagnosis *d)
 {
 	struct gw_finding *f = gw_vec_push(&d->findings);
-	f->cause = "upstream_down";
+	f->cause = GW_CAUSE_UPSTREAM_DOWN;
 	f->severity = (enum gw_severity)(fz_byte(in) % 4);
 	f->hop = (enum gw_hop)(fz_byte(in) % GW_HOP_MAX);
 	FZ_STR(in, f->summary);

@@ -22,19 +22,77 @@
 
 /* ------------------------------------------------------------ finding helpers */
 
-struct gw_finding *diag_add(struct diag_ctx *c, const char *cause, enum gw_severity sev,
-				      enum gw_hop hop, int rank, const char *fmt, ...)
+static struct gw_finding *diag_vadd(struct diag_ctx *c, enum gw_cause cause, struct gw_subject about,
+				    enum gw_severity sev, int rank, const char *fmt, va_list ap)
 {
+	const struct gw_cause_info *ci = gw_cause_info(cause);
 	struct gw_finding *f = gw_vec_push(&c->d->findings);
-	va_list ap;
 	f->cause = cause;
+	f->subject = about;
 	f->severity = sev;
-	f->hop = hop;
-	f->rank = rank;
-	va_start(ap, fmt);
+	f->hop = ci->hop;
+	f->rank = rank == DIAG_RANK ? ci->rank : rank;
 	if (vsnprintf(f->summary, sizeof f->summary, fmt, ap) < 0) f->summary[0] = '\0';
+	return f;
+}
+
+struct gw_finding *diag_add(struct diag_ctx *c, enum gw_cause cause, struct gw_subject about,
+			    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct gw_finding *f = diag_vadd(c, cause, about, gw_cause_info(cause)->severity, DIAG_RANK, fmt, ap);
 	va_end(ap);
 	return f;
+}
+
+struct gw_finding *diag_add_as(struct diag_ctx *c, enum gw_cause cause, struct gw_subject about,
+			       enum gw_severity sev, int rank, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct gw_finding *f = diag_vadd(c, cause, about, sev, rank, fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+void diag_recause(struct gw_finding *f, enum gw_cause cause)
+{
+	f->cause = cause;
+	f->hop = gw_cause_info(cause)->hop;
+}
+
+struct gw_subject diag_on_target(const struct diag_ctx *c, const struct gw_target *t)
+{
+	if (!t) return DIAG_NO_SUBJECT;
+	return (struct gw_subject){ GW_SUBJ_TARGET, (int)(t - c->s->targets.v) };
+}
+
+struct gw_subject diag_on_unit(const struct diag_ctx *c, const struct gw_unit *u)
+{
+	if (!u) return DIAG_NO_SUBJECT;
+	return (struct gw_subject){ GW_SUBJ_UNIT, (int)(u - c->s->units.v) };
+}
+
+struct gw_subject diag_on_container(const struct diag_ctx *c, const struct gw_container *ct)
+{
+	if (!ct) return DIAG_NO_SUBJECT;
+	return (struct gw_subject){ GW_SUBJ_CONTAINER, (int)(ct - c->s->containers.v) };
+}
+
+struct gw_finding *diag_find(struct diag_ctx *c, enum gw_cause cause, enum gw_subject_kind kind)
+{
+	for (size_t i = 0; i < c->d->findings.n; i++) {
+		struct gw_finding *f = &c->d->findings.v[i];
+		if (f->cause == cause && (kind == GW_SUBJ_NONE || f->subject.kind == kind)) return f;
+	}
+	return NULL;
+}
+
+int diag_is_about_target(const struct diag_ctx *c, const struct gw_finding *f, const struct gw_target *t)
+{
+	if (!t) return 1;
+	return f->subject.kind == GW_SUBJ_TARGET && f->subject.index == (int)(t - c->s->targets.v);
 }
 
 static void add_line(char (*arr)[GW_TEXT], int *n, int max, const char *fmt, va_list ap)
@@ -67,6 +125,11 @@ void diag_fix(struct gw_finding *f, const char *fmt, ...)
 void diag_command(struct gw_finding *f, const char *fmt, ...)
 {
 	va_list ap;
+	char probe[GW_TEXT];
+	va_start(ap, fmt);
+	int n = vsnprintf(probe, sizeof probe, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof probe) return;   /* would be cut, maybe inside a quote */
 	va_start(ap, fmt);
 	add_line(f->commands, &f->ncommands, GW_MAX_FIX, fmt, ap);
 	va_end(ap);
@@ -248,24 +311,6 @@ static void owner_str(const struct gw_snapshot *s, const struct gw_listener *l, 
 }
 
 
-/* Quote a path for the suggested shell commands when it needs it (spaces,
- * quotes, $, ...): 'a b' with ' written as '\''. Returns buf. */
-static const char *shq(const char *v, char *buf, size_t n)
-{
-	size_t o = 0;
-	if (v[strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:@%+=,-")] == '\0' && *v)
-		return v;
-	if (n < 3) return v;
-	buf[o++] = '\'';
-	for (; *v && o + 5 < n; v++) {
-		if (*v == '\'') { memcpy(buf + o, "'\\''", 4); o += 4; }
-		else buf[o++] = *v;
-	}
-	buf[o++] = '\'';
-	buf[o] = '\0';
-	return buf;
-}
-
 /* ------------------------------------------------------------ nginx rules */
 
 static void rule_unknown(struct diag_ctx *c)
@@ -295,7 +340,7 @@ static void rule_nginx_down(struct diag_ctx *c)
 next:;
 		}
 		if (nlisten && !seen && s->listeners.n) {
-			struct gw_finding *f = diag_add(c, "nginx_down", GW_SEV_CRIT, GW_HOP_NGINX, 50,
+			struct gw_finding *f = diag_add(c, GW_CAUSE_NGINX_DOWN, DIAG_NO_SUBJECT,
 				"nginx master %d runs but nothing listens on its ports", (int)s->nginx.master_pid);
 			diag_evidence(f, "no listening socket for listen %s", missing);
 			diag_fix(f, "check the nginx error log for bind() failures, then restart nginx");
@@ -304,7 +349,7 @@ next:;
 		}
 		return;
 	}
-	struct gw_finding *f = diag_add(c, "nginx_down", GW_SEV_CRIT, GW_HOP_NGINX, 50,
+	struct gw_finding *f = diag_add(c, GW_CAUSE_NGINX_DOWN, DIAG_NO_SUBJECT,
 					   "nginx is not running: no master process");
 	diag_evidence(f, "no process \"nginx: master process\" in the process table");
 	if (s->conf.conf_path[0]) diag_evidence(f, "configuration: %s", s->conf.conf_path);
@@ -328,7 +373,7 @@ static void rule_config_invalid(struct diag_ctx *c)
 	 * (gather leaves a note) */
 	if (t->exit_code == 127) return;
 	if (t->exit_code == -1 && strstr(t->output, "timed out")) {
-		struct gw_finding *f = diag_add(c, "nginx_config_invalid", GW_SEV_WARN, GW_HOP_NGINX, 5,
+		struct gw_finding *f = diag_add_as(c, GW_CAUSE_NGINX_CONFIG_INVALID, DIAG_NO_SUBJECT, GW_SEV_WARN, 5,
 			"nginx -t did not finish: it hangs (a log or pid path that blocks, such as a FIFO?)");
 		diag_evidence(f, "%.400s", t->output);
 		diag_fix(f, "check the error_log / access_log / pid paths nginx opens during the test");
@@ -338,15 +383,14 @@ static void rule_config_invalid(struct diag_ctx *c)
 	/* nginx -t run without root trips over pid/log permissions: not a config fault */
 	if (!s->is_root && strstr(t->output, "Permission denied") && !strstr(t->output, "[emerg] unexpected") &&
 	    !strstr(t->output, "directive")) {
-		struct gw_finding *f = diag_add(c, "nginx_config_invalid", GW_SEV_INFO, GW_HOP_NGINX, 1,
+		struct gw_finding *f = diag_add_as(c, GW_CAUSE_NGINX_CONFIG_INVALID, DIAG_NO_SUBJECT, GW_SEV_INFO, 1,
 						   "nginx -t could not run fully without root");
 		diag_evidence(f, "%.400s", t->output);
 		diag_command(f, "sudo nginx -t");
 		return;
 	}
-	const char *cause = "nginx_config_invalid";
 	int resolve = strstr(t->output, "host not found in upstream") != NULL;
-	if (resolve) cause = "upstream_resolve_failure";
+	enum gw_cause cause = resolve ? GW_CAUSE_UPSTREAM_RESOLVE_FAILURE : GW_CAUSE_NGINX_CONFIG_INVALID;
 	char first[GW_TEXT] = "";
 	const char *em = strstr(t->output, "[emerg]");
 	if (!em) em = strstr(t->output, "nginx:");
@@ -354,7 +398,7 @@ static void rule_config_invalid(struct diag_ctx *c)
 		size_t n = strcspn(em, "\n");
 		gw_fmt(first, sizeof first, "%.*s", (int)(n < 400 ? n : 400), em);
 	}
-	struct gw_finding *f = diag_add(c, cause, GW_SEV_CRIT, GW_HOP_NGINX, 60,
+	struct gw_finding *f = diag_add(c, cause, DIAG_NO_SUBJECT,
 		"nginx -t fails%s%s: %s", t->error_file[0] ? " at " : "",
 		t->error_file[0] ? base_name(t->error_file) : "", first[0] ? first : "see output");
 	if (t->error_file[0]) diag_evidence(f, "%s:%d", t->error_file, t->error_line);
@@ -370,8 +414,7 @@ static void rule_config_invalid(struct diag_ctx *c)
 	if (t->error_file[0]) diag_fix(f, "fix %s line %d, then reload", t->error_file, t->error_line);
 	else diag_fix(f, "fix the error nginx -t names, then reload");
 	diag_fix(f, "do not restart nginx until nginx -t passes");
-	char q[GW_PATH * 2];
-	diag_command(f, "nginx -t -c %s", shq(s->conf.conf_path[0] ? s->conf.conf_path : "/etc/nginx/nginx.conf", q, sizeof q));
+	diag_command(f, "nginx -t -c %s", DIAG_Q(s->conf.conf_path[0] ? s->conf.conf_path : "/etc/nginx/nginx.conf"));
 }
 
 static void rule_config_parse(struct diag_ctx *c)
@@ -379,8 +422,7 @@ static void rule_config_parse(struct diag_ctx *c)
 	const struct gw_nginx_conf *k = &c->s->conf;
 	if (!k->parsed || k->ok || (c->s->ntest.ran && !c->s->ntest.ok)) return;
 	/* our parser failed but nginx -t did not (or did not run): tell, softly */
-	struct gw_finding *f = diag_add(c, "nginx_config_invalid", c->s->ntest.ran ? GW_SEV_INFO : GW_SEV_WARN,
-					   GW_HOP_NGINX, 2, "gwtop could not fully read the nginx config: %.300s", k->error);
+	struct gw_finding *f = diag_add_as(c, GW_CAUSE_NGINX_CONFIG_INVALID, DIAG_NO_SUBJECT, c->s->ntest.ran ? GW_SEV_INFO : GW_SEV_WARN, 2, "gwtop could not fully read the nginx config: %.300s", k->error);
 	if (k->error_loc.file[0]) diag_evidence(f, "%s:%d", k->error_loc.file, k->error_loc.line);
 	diag_command(f, "nginx -T");
 }
@@ -392,7 +434,7 @@ static void rule_config_stale(struct diag_ctx *c)
 	char mt[32], rl[32];
 	gw_time_str((double)s->nginx.stale_mtime, mt, sizeof mt);
 	gw_time_str(s->nginx.last_reload, rl, sizeof rl);
-	struct gw_finding *f = diag_add(c, "nginx_config_stale", GW_SEV_WARN, GW_HOP_NGINX, 40,
+	struct gw_finding *f = diag_add(c, GW_CAUSE_NGINX_CONFIG_STALE, DIAG_NO_SUBJECT,
 		"%s was edited after nginx last loaded its config: the running workers use the old version",
 		s->nginx.stale_file);
 	diag_evidence(f, "%s modified %s", s->nginx.stale_file, mt);
@@ -403,15 +445,73 @@ static void rule_config_stale(struct diag_ctx *c)
 
 /* ------------------------------------------------------------ upstream rules */
 
+/* ------------------------------------------------------------ judging one target
+ * The one place a target is judged: its probe's outcome (the rules, the
+ * upstream hop's count, the report's result) and its state on the path
+ * (the path pane, the tour, the follow-up after a restart). */
+
+enum gw_probe_outcome diagnose_probe_outcome(const struct gw_target *t)
+{
+	if (!t->probed) return GW_PROBE_NOT_RUN;
+	if (t->reachable && t->not_http) return GW_PROBE_CONNECT_OK;
+	if (t->reachable && t->http_ok) return GW_PROBE_HTTP;
+	if (t->timed_out) return t->reachable ? GW_PROBE_ANSWER_TIMEOUT : GW_PROBE_CONNECT_TIMEOUT;
+	if (t->reachable) return GW_PROBE_NO_HTTP;
+	return GW_PROBE_CONNECT_FAILED;
+}
+
+static enum gw_target_why target_why(const struct gw_target *t)
+{
+	if (t->addr.kind == GW_ADDR_UNIX && t->perm_checked && !t->exists) return GW_TW_SOCKET_MISSING;
+	if (t->perm_checked && !t->perm_ok) return GW_TW_PERMISSION;
+	if (!t->probed) return t->down ? GW_TW_MARKED_DOWN : GW_TW_NOT_PROBED;
+	if (t->timed_out) return GW_TW_TIMED_OUT;
+	if (!t->reachable) return GW_TW_CONNECT_FAILED;
+	if (t->not_http) return GW_TW_CONNECT_OK;
+	if (!t->http_ok) return GW_TW_NO_VALID_HTTP;
+	return GW_TW_HTTP;
+}
+
+/* A `down` or `backup` server is never a failure (nginx does not use it,
+ * or only when the others fail); a socket that is missing or that the
+ * workers may not reach fails whether or not the probe ran. */
+static enum gw_hop_status target_hop_state(const struct gw_target *t)
+{
+	if (t->down || t->backup) return t->probed && t->reachable ? GW_HS_OK : GW_HS_UNKNOWN;
+	switch (target_why(t)) {
+	case GW_TW_SOCKET_MISSING: case GW_TW_PERMISSION: case GW_TW_TIMED_OUT: case GW_TW_CONNECT_FAILED:
+	case GW_TW_NO_VALID_HTTP:
+		return GW_HS_FAIL;
+	case GW_TW_MARKED_DOWN: case GW_TW_NOT_PROBED:
+		return GW_HS_UNKNOWN;
+	case GW_TW_CONNECT_OK:
+		return GW_HS_OK;
+	case GW_TW_HTTP:
+		break;
+	}
+	return t->http_status >= 500 ? GW_HS_WARN : GW_HS_OK;
+}
+
+void diagnose_target(const struct gw_target *t, struct gw_target_state *out)
+{
+	out->state = target_hop_state(t);
+	out->why = target_why(t);
+	out->probe = diagnose_probe_outcome(t);
+	out->nothing_listens = t->listener_idx < 0 && t->probed && !t->reachable;
+}
+
+/* The rules' view of the probe. */
 enum tstate { T_OK, T_UNKNOWN, T_DOWN, T_SLOW, T_BAD };
 
 static enum tstate target_state(const struct gw_target *t)
 {
-	if (!t->probed) return T_UNKNOWN;
-	if (t->reachable && t->timed_out && !t->http_ok && !t->not_http) return T_SLOW;
-	/* connected, but no HTTP answer: reset, closed, or garbage */
-	if (t->reachable && !t->http_ok && !t->not_http) return T_BAD;
-	if (t->reachable) return T_OK;
+	switch (diagnose_probe_outcome(t)) {
+	case GW_PROBE_NOT_RUN: return T_UNKNOWN;
+	case GW_PROBE_HTTP: case GW_PROBE_CONNECT_OK: return T_OK;
+	case GW_PROBE_ANSWER_TIMEOUT: return T_SLOW;   /* connected, no answer */
+	case GW_PROBE_NO_HTTP: return T_BAD;           /* connected: reset, closed, or garbage */
+	case GW_PROBE_CONNECT_TIMEOUT: case GW_PROBE_CONNECT_FAILED: break;
+	}
 	return T_DOWN;
 }
 
@@ -444,18 +544,22 @@ void diag_probe_evidence(struct gw_finding *f, const struct gw_target *t)
 
 static void probe_command(struct gw_finding *f, const struct gw_target *t)
 {
-	char q[GW_PATH * 2];
 	if (t->not_http) {
-		if (t->addr.kind == GW_ADDR_UNIX) diag_command(f, "ss -lxp | grep -F %s", shq(t->addr.path, q, sizeof q));
+		if (t->addr.kind == GW_ADDR_UNIX) diag_command(f, "ss -lxp | grep -F %s", DIAG_Q(t->addr.path));
 		else diag_command(f, "ss -ltnp 'sport = :%d'", t->addr.port);
 		return;
 	}
 	/* https: -k, as nginx does not verify an upstream's certificate by default */
 	int tls = !strcmp(t->scheme, "https");
 	const char *sch = tls ? "https" : "http", *k = tls ? "-k " : "";
-	if (t->addr.kind == GW_ADDR_UNIX) diag_command(f, "curl -sS %s-o /dev/null -w '%%{http_code}\\n' --unix-socket %s %s://localhost/", k, shq(t->addr.path, q, sizeof q), sch);
-	else if (t->addr.kind == GW_ADDR_INET6) diag_command(f, "curl -sS %s-o /dev/null -w '%%{http_code}\\n' %s://[%s]:%d/", k, sch, t->addr.host, t->addr.port);
-	else diag_command(f, "curl -sS %s-o /dev/null -w '%%{http_code}\\n' %s://%s:%d/", k, sch, t->addr.host, t->addr.port);
+	if (t->addr.kind == GW_ADDR_UNIX) {
+		diag_command(f, "curl -sS %s-o /dev/null -w '%%{http_code}\\n' --unix-socket %s %s://localhost/", k, DIAG_Q(t->addr.path), sch);
+		return;
+	}
+	char url[GW_PATH];
+	if (t->addr.kind == GW_ADDR_INET6) gw_fmt(url, sizeof url, "%s://[%s]:%d/", sch, t->addr.host, t->addr.port);
+	else gw_fmt(url, sizeof url, "%s://%s:%d/", sch, t->addr.host, t->addr.port);
+	diag_command(f, "curl -sS %s-o /dev/null -w '%%{http_code}\\n' %s", k, DIAG_Q(url));
 }
 
 static void nginx_events_evidence(struct diag_ctx *c, struct gw_finding *f, const struct gw_target *t,
@@ -499,11 +603,10 @@ static const struct gw_log_event *oom_event(struct diag_ctx *c)
 
 static void add_boot_failure(struct diag_ctx *c, const struct gw_target *t, const struct gw_log_event *e)
 {
-	char q[GW_PATH * 2];
 	const char *what = e->detail[0] ? e->detail : e->line;
 	char hms[32];
 	time_hms(e->time, hms, sizeof hms);
-	struct gw_finding *f = diag_add(c, "app_boot_failure", GW_SEV_CRIT, GW_HOP_APP, 90,
+	struct gw_finding *f = diag_add(c, GW_CAUSE_APP_BOOT_FAILURE, diag_on_target(c, t),
 		"app boot failure: %.300s (%s, %s)", what, base_name(e->source), hms);
 	diag_event_evidence(f, e);
 	if (t) { diag_target_evidence(f, t); diag_probe_evidence(f, t); }
@@ -524,11 +627,11 @@ static void add_boot_failure(struct diag_ctx *c, const struct gw_target *t, cons
 	diag_fix(f, "restart the app server and probe again");
 	const char *src = strchr(e->source, ':') ? strchr(e->source, ':') + 1 : e->source;
 	if (gw_starts_with(e->source, "docker:"))
-		diag_command(f, "docker logs --tail 50 %s", shq(src, q, sizeof q));
+		diag_command(f, "docker logs --tail 50 %s", DIAG_Q(src));
 	else if (gw_starts_with(e->source, "journal:"))
-		diag_command(f, "journalctl -u %s -n 50", shq(src, q, sizeof q));
+		diag_command(f, "journalctl -u %s -n 50", DIAG_Q(src));
 	else if (e->source[0])
-		diag_command(f, "tail -n 50 %s", shq(src, q, sizeof q));
+		diag_command(f, "tail -n 50 %s", DIAG_Q(src));
 }
 
 /* Listeners of app processes that nginx does not target: port/path mismatch. */
@@ -638,7 +741,6 @@ static int find_app_elsewhere(struct diag_ctx *c, const struct gw_target *t, cha
 
 static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int partial, int stale)
 {
-	char q[GW_PATH * 2];
 	const struct gw_snapshot *s = c->s;
 	enum gw_severity sev = partial || stale ? GW_SEV_WARN : GW_SEV_CRIT;
 	const char *suffix = stale ? " (in the edited config, not yet loaded)" : "";
@@ -647,7 +749,7 @@ static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int 
 	int samefam = 0;
 
 	if (partial) {
-		f = diag_add(c, "upstream_down", sev, GW_HOP_UPSTREAM, 30,
+		f = diag_add_as(c, GW_CAUSE_UPSTREAM_DOWN, diag_on_target(c, t), sev, 30,
 			"server %s of upstream %s is down; nginx retries the other servers%s",
 			t->display, t->upstream_name, suffix);
 		diag_target_evidence(f, t);
@@ -666,10 +768,10 @@ static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int 
 			const struct gw_log_event *be = boot_failure_event(c);
 			if (be && !stale) { add_boot_failure(c, t, be); return; }
 			if (find_app_elsewhere(c, t, other, sizeof other, &samefam)) {
-				f = diag_add(c, "port_mismatch", sev, GW_HOP_UPSTREAM, 80,
+				f = diag_add_as(c, GW_CAUSE_PORT_MISMATCH, diag_on_target(c, t), sev, 80,
 					"nginx targets %s but the app listens on %s%s", t->display, other, suffix);
 			} else {
-				f = diag_add(c, "socket_missing", sev, GW_HOP_UPSTREAM, 70,
+				f = diag_add_as(c, GW_CAUSE_SOCKET_MISSING, diag_on_target(c, t), sev, 70,
 					"socket %s does not exist: the app is not running or binds elsewhere%s",
 					t->addr.path, suffix);
 			}
@@ -681,7 +783,7 @@ static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int 
 			diag_fix(f, "start the app server with --bind unix:%s (or point %s at where it listens)",
 			    t->addr.path, t->directive);
 			diag_fix(f, "a socket under /run vanishes at reboot: use RuntimeDirectory= in the unit");
-			diag_command(f, "ls -l %s", shq(t->addr.path, q, sizeof q));
+			diag_command(f, "ls -l %s", DIAG_Q(t->addr.path));
 			diag_command(f, "ss -lxp");
 			return;
 		}
@@ -689,7 +791,7 @@ static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int 
 
 	if (t->err == EACCES) {
 perm:
-		f = diag_add(c, "socket_permission", sev, GW_HOP_UPSTREAM, 85,
+		f = diag_add_as(c, GW_CAUSE_SOCKET_PERMISSION, diag_on_target(c, t), sev, 85,
 			"nginx workers (%s) cannot connect to %s: %s%s",
 			s->nginx.worker_user[0] ? s->nginx.worker_user : "worker user",
 			t->display, t->perm_path[0] ? t->perm_path : "permission denied", suffix);
@@ -698,9 +800,9 @@ perm:
 		nginx_events_evidence(c, f, t, GW_LOG_SOCKET_EACCES);
 		diag_fix(f, "let the worker user reach the socket: group www-data/nginx on the socket (gunicorn --group, --umask 007) and search (x) permission on every parent directory");
 		diag_fix(f, "or run the nginx workers as a user that may (the `user` directive)");
-		diag_command(f, "namei -l %s", shq(t->addr.path, q, sizeof q));
+		diag_command(f, "namei -l %s", DIAG_Q(t->addr.path));
 		if (s->nginx.worker_user[0])
-			diag_command(f, "sudo -u %s test -w %s && echo ok", s->nginx.worker_user, shq(t->addr.path, q, sizeof q));
+			diag_command(f, "sudo -u %s test -w %s && echo ok", DIAG_Q(s->nginx.worker_user), DIAG_Q(t->addr.path));
 		return;
 	}
 
@@ -709,7 +811,7 @@ perm:
 	if (be && !stale) { add_boot_failure(c, t, be); return; }
 	const struct gw_log_event *oe = oom_event(c);
 	if (oe && !stale && !diag_app_running(s)) {
-		f = diag_add(c, "oom_killed", sev, GW_HOP_APP, 88,
+		f = diag_add_as(c, GW_CAUSE_OOM_KILLED, diag_on_target(c, t), sev, 88,
 			"the app was killed for lack of memory (%.200s)", oe->detail[0] ? oe->detail : "OOM");
 		diag_event_evidence(f, oe);
 		diag_target_evidence(f, t);
@@ -721,11 +823,11 @@ perm:
 	}
 	if (find_app_elsewhere(c, t, other, sizeof other, &samefam)) {
 		if (samefam)
-			f = diag_add(c, "ip_family_mismatch", sev, GW_HOP_UPSTREAM, 80,
+			f = diag_add_as(c, GW_CAUSE_IP_FAMILY_MISMATCH, diag_on_target(c, t), sev, 80,
 				"nginx targets %s (%s) but the app listens on %s%s", t->display,
 				t->addr.kind == GW_ADDR_INET6 ? "IPv6" : "IPv4", other, suffix);
 		else
-			f = diag_add(c, "port_mismatch", sev, GW_HOP_UPSTREAM, 80,
+			f = diag_add_as(c, GW_CAUSE_PORT_MISMATCH, diag_on_target(c, t), sev, 80,
 				"nginx targets %s but the app listens on %s%s", t->display, other, suffix);
 		diag_target_evidence(f, t);
 		diag_probe_evidence(f, t);
@@ -741,15 +843,15 @@ perm:
 	}
 	const char *what = t->not_http ? "nothing accepts connections at" : "nothing listens at";
 	if (t->addr.kind == GW_ADDR_HOST && t->error[0] && strstr(t->error, "esolve")) {
-		f = diag_add(c, "upstream_resolve_failure", sev, GW_HOP_NGINX, 70,
+		f = diag_add_as(c, GW_CAUSE_UPSTREAM_RESOLVE_FAILURE, diag_on_target(c, t), sev, 70,
 			"upstream host %s does not resolve%s", t->addr.host, suffix);
 		diag_target_evidence(f, t);
 		diag_probe_evidence(f, t);
 		diag_fix(f, "fix the name (DNS, /etc/hosts, compose service name) or use an IP address");
-		diag_command(f, "getent hosts %s", t->addr.host);
+		diag_command(f, "getent hosts %s", DIAG_Q(t->addr.host));
 		return;
 	}
-	f = diag_add(c, "upstream_down", sev, GW_HOP_UPSTREAM, 60, "%s %s (%s)%s", what, t->display,
+	f = diag_add_as(c, GW_CAUSE_UPSTREAM_DOWN, diag_on_target(c, t), sev, 60, "%s %s (%s)%s", what, t->display,
 			t->directive, suffix);
 	diag_target_evidence(f, t);
 	diag_probe_evidence(f, t);
@@ -770,10 +872,10 @@ static void rule_target_bad(struct diag_ctx *c, const struct gw_target *t)
 		    strstr(t->error, "Empty reply") || strstr(t->error, "closed");
 	struct gw_finding *f;
 	if (reset)
-		f = diag_add(c, "app_crash_during_request", GW_SEV_CRIT, GW_HOP_APP, 64,
+		f = diag_add_as(c, GW_CAUSE_APP_CRASH_DURING_REQUEST, diag_on_target(c, t), GW_SEV_CRIT, 64,
 			"the app at %s accepts connections but drops them without an answer", t->display);
 	else
-		f = diag_add(c, "upstream_invalid_response", GW_SEV_CRIT, GW_HOP_APP, 64,
+		f = diag_add_as(c, GW_CAUSE_UPSTREAM_INVALID_RESPONSE, diag_on_target(c, t), GW_SEV_CRIT, 64,
 			"the app at %s does not answer valid HTTP", t->display);
 	diag_target_evidence(f, t);
 	diag_evidence(f, "direct probe %s: connected, then: %s", t->display, t->error[0] ? t->error : "no HTTP response");
@@ -786,15 +888,14 @@ static void rule_target_bad(struct diag_ctx *c, const struct gw_target *t)
 
 static void rule_target_slow(struct diag_ctx *c, const struct gw_target *t)
 {
-	struct gw_finding *f = diag_add(c, "upstream_timeout", GW_SEV_CRIT, GW_HOP_APP, 60,
+	struct gw_finding *f = diag_add(c, GW_CAUSE_UPSTREAM_TIMEOUT, diag_on_target(c, t),
 		"the app at %s accepts connections but does not answer", t->display);
 	diag_target_evidence(f, t);
 	diag_probe_evidence(f, t);
 	const struct gw_listener *l = t->listener_idx >= 0 && (size_t)t->listener_idx < c->s->listeners.n
 		? &c->s->listeners.v[t->listener_idx] : NULL;
 	if (l && l->backlog && l->queue >= l->backlog) {
-		f->cause = "upstream_overloaded";
-		f->hop = GW_HOP_UPSTREAM;
+		diag_recause(f, GW_CAUSE_UPSTREAM_OVERLOADED);
 		gw_fmt(f->summary, sizeof f->summary, "the app at %s is overloaded: accept queue full (%u/%u)",
 		       t->display, l->queue, l->backlog);
 		diag_fix(f, "add workers (gunicorn --workers / --threads), find the slow requests, raise the backlog");
@@ -808,14 +909,13 @@ static void rule_target_slow(struct diag_ctx *c, const struct gw_target *t)
 /* Request-level failures seen in error.log while the target accepts connections. */
 static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 {
-	char q[GW_PATH * 2];
 	const struct gw_snapshot *s = c->s;
 	int n;
 	const struct gw_log_event *e;
 	struct gw_finding *f;
 
 	if ((e = nginx_event(c, GW_LOG_TIMEOUT, t, &n))) {
-		f = diag_add(c, "upstream_timeout", GW_SEV_CRIT, GW_HOP_APP, 60,
+		f = diag_add(c, GW_CAUSE_UPSTREAM_TIMEOUT, diag_on_target(c, t),
 			"requests to %s time out (504): the app answers slower than nginx waits", t->display);
 		diag_event_evidence(f, e);
 		if (n > 1) diag_evidence(f, "%d timeouts in the last %.0f min", n, c->cfg->recent_window / 60);
@@ -827,7 +927,7 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 		}
 		if (e->request[0]) diag_fix(f, "find why %.200s is slow (database, external calls); it must answer within the read timeout", e->request);
 		diag_fix(f, "raise proxy_read_timeout only once the app is known healthy");
-		diag_command(f, "grep 'upstream timed out' %s | tail", shq(e->source[0] && strchr(e->source, ':') ? strchr(e->source, ':') + 1 : "error.log", q, sizeof q));
+		diag_command(f, "grep 'upstream timed out' %s | tail", DIAG_Q(e->source[0] && strchr(e->source, ':') ? strchr(e->source, ':') + 1 : "error.log"));
 	}
 	int np = 0, nr = 0;
 	const struct gw_log_event *ep = nginx_event(c, GW_LOG_PREMATURE_CLOSE, t, &np);
@@ -837,14 +937,14 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 		const struct gw_log_event *we = app_event(c, wk, 3, 0);
 		const struct gw_log_event *oe = oom_event(c);
 		if (oe && oe->kind == GW_LOG_OOM_KILL) {
-			f = diag_add(c, "oom_killed", GW_SEV_CRIT, GW_HOP_APP, 88,
+			f = diag_add(c, GW_CAUSE_OOM_KILLED, diag_on_target(c, t),
 				"app processes are killed for lack of memory (%.200s) while serving requests",
 				oe->detail[0] ? oe->detail : "OOM");
 			diag_event_evidence(f, oe);
 			diag_fix(f, "reduce workers / memory per worker, add memory, look for a leak (max_requests)");
 			diag_command(f, "journalctl -k | grep -i 'out of memory'");
 		} else {
-			f = diag_add(c, "app_crash_during_request", GW_SEV_CRIT, GW_HOP_APP, 65,
+			f = diag_add(c, GW_CAUSE_APP_CRASH_DURING_REQUEST, diag_on_target(c, t),
 				"the app closes connections mid-request (502)%s%.200s",
 				we ? ": " : "", we ? (we->kind == GW_LOG_APP_WORKER_TIMEOUT ? "gunicorn WORKER TIMEOUT kills slow workers"
 						      : we->detail[0] ? we->detail : we->line) : "");
@@ -864,7 +964,7 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 	}
 	if ((e = nginx_event(c, GW_LOG_BIG_HEADER, t, &n)) || (e = nginx_event(c, GW_LOG_INVALID_HEADER, t, &n))) {
 		int big = e->kind == GW_LOG_BIG_HEADER;
-		f = diag_add(c, "upstream_invalid_response", GW_SEV_CRIT, GW_HOP_APP, 60,
+		f = diag_add(c, GW_CAUSE_UPSTREAM_INVALID_RESPONSE, diag_on_target(c, t),
 			big ? "the app at %s sends response headers bigger than nginx's buffers"
 			    : "the app at %s sends an invalid HTTP response", t->display);
 		diag_event_evidence(f, e);
@@ -874,15 +974,15 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 		probe_command(f, t);
 	}
 	if ((e = nginx_event(c, GW_LOG_AGAIN, t, &n))) {
-		f = diag_add(c, "upstream_overloaded", GW_SEV_CRIT, GW_HOP_UPSTREAM, 60,
+		f = diag_add(c, GW_CAUSE_UPSTREAM_OVERLOADED, diag_on_target(c, t),
 			"the app's socket %s refuses new connections: its accept queue is full", t->display);
 		diag_event_evidence(f, e);
 		diag_target_evidence(f, t);
 		diag_fix(f, "add workers, find slow requests, raise the listen backlog (gunicorn --backlog, net.core.somaxconn)");
-		diag_command(f, "ss -lx | grep -F %s", shq(t->addr.path[0] ? t->addr.path : t->display, q, sizeof q));
+		diag_command(f, "ss -lx | grep -F %s", DIAG_Q(t->addr.path[0] ? t->addr.path : t->display));
 	}
 	if ((e = nginx_event(c, GW_LOG_RESOLVE, NULL, &n))) {
-		f = diag_add(c, "upstream_resolve_failure", GW_SEV_CRIT, GW_HOP_NGINX, 60,
+		f = diag_add(c, GW_CAUSE_UPSTREAM_RESOLVE_FAILURE, DIAG_NO_SUBJECT,
 			"nginx cannot resolve an upstream host name");
 		diag_event_evidence(f, e);
 		diag_fix(f, "fix DNS / the resolver directive, or use an IP address");
@@ -895,7 +995,7 @@ static void rule_overloaded_listener(struct diag_ctx *c, const struct gw_target 
 	if (t->listener_idx < 0 || (size_t)t->listener_idx >= c->s->listeners.n) return;
 	l = &c->s->listeners.v[t->listener_idx];
 	if (!l->backlog || l->queue < l->backlog) return;
-	struct gw_finding *f = diag_add(c, "upstream_overloaded", GW_SEV_CRIT, GW_HOP_UPSTREAM, 62,
+	struct gw_finding *f = diag_add_as(c, GW_CAUSE_UPSTREAM_OVERLOADED, diag_on_target(c, t), GW_SEV_CRIT, 62,
 		"the accept queue of %s is full (%u of %u): the app does not accept fast enough",
 		t->display, l->queue, l->backlog);
 	diag_target_evidence(f, t);
@@ -944,10 +1044,10 @@ static void rule_targets(struct diag_ctx *c)
 static void rule_oom_history(struct diag_ctx *c)
 {
 	const struct gw_log_event *e = oom_event(c);
-	for (size_t i = 0; i < c->d->findings.n; i++)
-		if (!strcmp(c->d->findings.v[i].cause, "oom_killed")) return;
+	/* the target rules already named the kill as the cause of a failure */
+	if (diag_find(c, GW_CAUSE_OOM_KILLED, GW_SUBJ_TARGET)) return;
 	if (!e || e->kind != GW_LOG_OOM_KILL) return;
-	struct gw_finding *f = diag_add(c, "oom_killed", GW_SEV_WARN, GW_HOP_APP, 20,
+	struct gw_finding *f = diag_add_as(c, GW_CAUSE_OOM_KILLED, DIAG_NO_SUBJECT, GW_SEV_WARN, 20,
 		"the kernel killed %.200s for lack of memory recently", e->detail[0] ? e->detail : "a process");
 	diag_event_evidence(f, e);
 	if (c->s->mem.ok)
@@ -958,12 +1058,17 @@ static void rule_oom_history(struct diag_ctx *c)
 	diag_command(f, "free -m");
 }
 
+/* Less than DIAG_MEM_LOW_PERCENT of the memory available. */
+static int memory_low(const struct gw_memory *m)
+{
+	return m->ok && m->total_kb && m->available_kb * 100 < m->total_kb * DIAG_MEM_LOW_PERCENT;
+}
+
 static void rule_memory(struct diag_ctx *c)
 {
 	const struct gw_memory *m = &c->s->mem;
-	if (!m->ok || !m->total_kb) return;
-	if (m->available_kb * 20 < m->total_kb) {   /* < 5 % available */
-		struct gw_finding *f = diag_add(c, "oom_killed", GW_SEV_WARN, GW_HOP_APP, 10,
+	if (memory_low(m)) {
+		struct gw_finding *f = diag_add_as(c, GW_CAUSE_OOM_KILLED, DIAG_NO_SUBJECT, GW_SEV_WARN, 10,
 			"memory is nearly exhausted: %lu MiB of %lu MiB available", m->available_kb / 1024,
 			m->total_kb / 1024);
 		if (m->psi_some10 >= 0) diag_evidence(f, "memory pressure (PSI some avg10): %.1f%%", m->psi_some10);
@@ -1067,12 +1172,118 @@ static void hops_fill(struct diag_ctx *c)
 	}
 }
 
+/* ------------------------------------------------------------ the rule table
+ *
+ * The rules run in this order, by phase:
+ *   claim    rule sets that name a more specific root cause for a target
+ *            than the generic rules (a container serves it) mark it in
+ *            c->claimed; the generic target rules then leave it alone
+ *   generic  one finding per broken thing, from the snapshot
+ *   refine   rules that read the findings made so far: fold a target's
+ *            upstream_down into the unit that explains it, name the unit,
+ *            skip a history finding the generic rules already made current
+ * Ties in (severity, hop, rank) keep the order the findings were made in,
+ * so within a phase the order of the rows is part of the output.
+ * A NULL run: the rule set is not linked in (the fuzzers). */
+enum diag_phase { DIAG_CLAIM, DIAG_GENERIC, DIAG_REFINE };
+
+static const struct diag_rule {
+	const char *name;
+	enum diag_phase phase;
+	void (*run)(struct diag_ctx *c);
+} diag_rules[] = {
+	{ "docker",          DIAG_CLAIM,   diagnose_docker },   /* diagnose_docker.c */
+	{ "unknown",         DIAG_GENERIC, rule_unknown },
+	{ "nginx_down",      DIAG_GENERIC, rule_nginx_down },
+	{ "config_invalid",  DIAG_GENERIC, rule_config_invalid },
+	{ "config_parse",    DIAG_GENERIC, rule_config_parse },
+	{ "config_stale",    DIAG_GENERIC, rule_config_stale },
+	{ "targets",         DIAG_GENERIC, rule_targets },
+	{ "memory",          DIAG_GENERIC, rule_memory },
+	{ "units",           DIAG_REFINE,  diagnose_units },    /* diagnose_units.c */
+	{ "oom_history",     DIAG_REFINE,  rule_oom_history },
+};
+
+int diagnose_rules_ordered(void)
+{
+	for (size_t i = 1; i < sizeof diag_rules / sizeof *diag_rules; i++)
+		if (diag_rules[i].phase < diag_rules[i - 1].phase) return 0;
+	return 1;
+}
+
+/* ------------------------------------------------------------ what the panes render */
+
+static void targets_fill(struct diag_ctx *c)
+{
+	for (size_t i = 0; i < c->s->targets.n; i++)
+		diagnose_target(&c->s->targets.v[i], gw_vec_push(&c->d->targets));
+}
+
+/* The tour's checklist (after hops_fill: two items are hop states). */
+static void checklist_fill(struct diag_ctx *c)
+{
+	const struct gw_snapshot *s = c->s;
+	enum gw_hop_status *k = c->d->checklist;
+	enum gw_hop_status bind = s->targets.n ? GW_HS_OK : GW_HS_UNKNOWN, probe = bind, sock = GW_HS_UNKNOWN;
+	enum gw_hop_status health = GW_HS_UNKNOWN;
+
+	k[GW_CHECK_CONFIG_VALID] = s->ntest.ran ? (s->ntest.ok ? GW_HS_OK : GW_HS_FAIL) : GW_HS_UNKNOWN;
+	for (size_t i = 0; i < s->targets.n; i++) {
+		const struct gw_target *tg = &s->targets.v[i];
+		enum gw_hop_status st = c->d->targets.v[i].state;
+		if (tg->down || tg->backup) continue;
+		if (tg->listener_idx < 0) bind = GW_HS_FAIL;
+		if (st == GW_HS_FAIL || (st == GW_HS_WARN && probe != GW_HS_FAIL)) probe = st;
+		if (tg->addr.kind == GW_ADDR_UNIX && tg->perm_checked)
+			sock = (tg->exists && tg->perm_ok && sock != GW_HS_FAIL) ? GW_HS_OK : GW_HS_FAIL;
+		if (tg->http_ok && tg->http_status >= 200 && tg->http_status < 400 && health != GW_HS_FAIL)
+			health = GW_HS_OK;
+	}
+	k[GW_CHECK_TARGET_BIND] = bind;
+	k[GW_CHECK_DIRECT_PROBE] = probe;
+	k[GW_CHECK_SOCKET] = sock;
+	k[GW_CHECK_HEALTH_ENDPOINT] = health;
+	k[GW_CHECK_APP_RUNNING] = c->d->hops[GW_HOP_APP].status;
+	k[GW_CHECK_DB] = c->d->hops[GW_HOP_DB].status;
+	k[GW_CHECK_ENVIRONMENT] = k[GW_CHECK_CONTAINERS] = k[GW_CHECK_TIMEOUTS] = GW_HS_UNKNOWN;
+
+	k[GW_CHECK_NO_LOG_ERRORS] = GW_HS_OK;
+	for (size_t i = 0; i < s->events.n; i++)
+		if (s->events.v[i].level >= GW_LV_ERROR && s->events.v[i].time > c->cfg->now - c->cfg->recent_window)
+			k[GW_CHECK_NO_LOG_ERRORS] = GW_HS_FAIL;
+
+	/* low memory as rule_memory has it warns; a current OOM kill fails */
+	enum gw_hop_status mem = GW_HS_UNKNOWN;
+	if (s->mem.ok) mem = memory_low(&s->mem) ? GW_HS_WARN : GW_HS_OK;
+	if (oom_event(c)) mem = GW_HS_FAIL;
+	k[GW_CHECK_RESOURCES] = mem;
+}
+
 static int finding_cmp(const void *a, const void *b)
 {
 	const struct gw_finding *x = a, *y = b;
 	if (x->severity != y->severity) return (int)y->severity - (int)x->severity;
 	if (x->hop != y->hop) return (int)x->hop - (int)y->hop;
 	return y->rank - x->rank;
+}
+
+/* Verdict first: a stable sort by finding_cmp (ties keep the order the
+ * rules made them in). Insertion sort on indices: a few findings, big. */
+static void diag_sort(struct gw_diagnosis *d)
+{
+	size_t n = d->findings.n;
+	if (n < 2) return;
+	size_t *ix = gw_xcalloc(n, sizeof *ix);
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+		for (; j > 0 && finding_cmp(&d->findings.v[ix[j - 1]], &d->findings.v[i]) > 0; j--) ix[j] = ix[j - 1];
+		ix[j] = i;
+	}
+	struct gw_finding *sorted = gw_xcalloc(n, sizeof *sorted);
+	for (size_t i = 0; i < n; i++) sorted[i] = d->findings.v[ix[i]];
+	memcpy(d->findings.v, sorted, n * sizeof *sorted);
+	free(sorted);
+	free(ix);
 }
 
 void diagnose(const struct gw_snapshot *s, const struct gw_diag_config *cfg, struct gw_diagnosis *d)
@@ -1085,75 +1296,34 @@ void diagnose(const struct gw_snapshot *s, const struct gw_diag_config *cfg, str
 	/* error.log lines before the last nginx reload describe the old config: history */
 	if (reset > c.since && reset < cfg->now) c.since_nginx = reset - 1;
 
-	rule_unknown(&c);
-	rule_nginx_down(&c);
-	rule_config_invalid(&c);
-	rule_config_parse(&c);
-	rule_config_stale(&c);
 	c.claimed = gw_xcalloc(s->targets.n ? s->targets.n : 1, 1);
-	if (diagnose_docker) diagnose_docker(&c);   /* first: it claims container targets */
-	rule_targets(&c);
-	if (diagnose_units) diagnose_units(&c);
-	rule_oom_history(&c);
-	rule_memory(&c);
+	for (size_t i = 0; i < sizeof diag_rules / sizeof *diag_rules; i++)
+		if (diag_rules[i].run) diag_rules[i].run(&c);
 
 	free(c.claimed);
 	c.claimed = NULL;
-	if (d->findings.n > 1) qsort(d->findings.v, d->findings.n, sizeof *d->findings.v, finding_cmp);
+	diag_sort(d);
 	d->status = GW_SEV_OK;
 	for (size_t i = 0; i < d->findings.n; i++)
 		if (d->findings.v[i].severity > d->status) d->status = d->findings.v[i].severity;
 	if (d->status == GW_SEV_INFO) d->status = GW_SEV_OK;
 	if (d->status >= GW_SEV_WARN) d->verdict = 0;
+	d->window = cfg->recent_window;
+	d->since = c.since;
+	d->since_nginx = c.since_nginx;
+	targets_fill(&c);
 	hops_fill(&c);
+	checklist_fill(&c);
 }
 
 void diagnosis_free(struct gw_diagnosis *d)
 {
 	gw_vec_free(&d->findings);
+	gw_vec_free(&d->targets);
 	d->verdict = -1;
 }
 
 const struct gw_finding *diagnosis_verdict(const struct gw_diagnosis *d)
 {
 	return d->verdict >= 0 && (size_t)d->verdict < d->findings.n ? &d->findings.v[d->verdict] : NULL;
-}
-
-/* Which causes each kind of log line is evidence for, as the rules above
- * (and diagnose_units.c / diagnose_docker.c) cite them. Keep in step with
- * the rules: a kind a rule starts citing belongs here too. */
-#define DOWN_REFINED "app_boot_failure", "app_crash_loop", "oom_killed", \
-	"container_loopback_bind", "container_port_mismatch"
-static const char *const kind_causes[GW_LOG_KIND_MAX][10] = {
-	[GW_LOG_CONNECT_REFUSED] = { "upstream_down", "port_mismatch", "ip_family_mismatch", DOWN_REFINED },
-	[GW_LOG_SOCKET_NOENT] = { "socket_missing", "port_mismatch", DOWN_REFINED },
-	[GW_LOG_SOCKET_EACCES] = { "socket_permission" },
-	[GW_LOG_AGAIN] = { "upstream_overloaded" },
-	[GW_LOG_RESET] = { "app_crash_during_request", "oom_killed" },
-	[GW_LOG_PREMATURE_CLOSE] = { "app_crash_during_request", "oom_killed", "upstream_invalid_response" },
-	[GW_LOG_TIMEOUT] = { "upstream_timeout", "upstream_overloaded" },
-	[GW_LOG_NO_LIVE] = { "upstream_down", DOWN_REFINED },
-	[GW_LOG_BIG_HEADER] = { "upstream_invalid_response" },
-	[GW_LOG_INVALID_HEADER] = { "upstream_invalid_response" },
-	[GW_LOG_RESOLVE] = { "upstream_resolve_failure" },
-	[GW_LOG_NGINX_EMERG] = { "nginx_down", "nginx_config_invalid" },
-	[GW_LOG_APP_TRACEBACK] = { "app_boot_failure", "app_crash_loop", "app_crash_during_request" },
-	[GW_LOG_APP_MODULE_NOT_FOUND] = { "app_boot_failure", "app_crash_loop" },
-	[GW_LOG_APP_CONFIG] = { "app_boot_failure", "app_crash_loop" },
-	[GW_LOG_APP_DB] = { "db_unreachable", "app_boot_failure", "app_crash_loop" },
-	[GW_LOG_APP_WORKER_BOOT] = { "app_boot_failure", "app_crash_loop" },
-	[GW_LOG_APP_WORKER_TIMEOUT] = { "app_crash_during_request", "upstream_timeout" },
-	[GW_LOG_APP_WORKER_KILLED] = { "oom_killed", "app_crash_during_request" },
-	[GW_LOG_APP_EXCEPTION] = { "app_boot_failure", "app_crash_loop", "app_crash_during_request" },
-	[GW_LOG_OOM_KILL] = { "oom_killed", "app_crash_during_request" },
-};
-
-int diagnose_kind_supports(enum gw_log_kind k, const char *cause)
-{
-	if ((unsigned)k >= GW_LOG_KIND_MAX || !cause)
-		return 0;
-	for (size_t i = 0; i < sizeof kind_causes[k] / sizeof *kind_causes[k] && kind_causes[k][i]; i++)
-		if (!strcmp(kind_causes[k][i], cause))
-			return 1;
-	return 0;
 }

@@ -14,11 +14,18 @@ void diagnose(const struct gw_snapshot *s, const struct gw_diag_config *cfg, str
 void diagnosis_free(struct gw_diagnosis *d);
 const struct gw_finding *diagnosis_verdict(const struct gw_diagnosis *d);
 
-/* Can a log line of kind k be evidence for a finding with this cause id?
- * The rules' own use of each kind, refinements included (a refused
- * connect supports upstream_down, and app_boot_failure when that is what
- * upstream_down was refined to). For the dashboard's links from log lines
- * to findings. GW_LOG_OTHER supports nothing. */
-int diagnose_kind_supports(enum gw_log_kind k, const char *cause);
+/* Memory below this share (percent) of the total available is low: the
+ * oom_killed warning and the tour's resource check. */
+#define DIAG_MEM_LOW_PERCENT 5
+
+/* The one judge of a target (pure): its probe's outcome and its state on
+ * the request path, with the reason. diagnose() fills d->targets with it;
+ * call it directly only for a diagnosis made without diagnose(). */
+enum gw_probe_outcome diagnose_probe_outcome(const struct gw_target *t);
+void diagnose_target(const struct gw_target *t, struct gw_target_state *out);
+
+/* Do the rule table's phases run in order (claim, generic, refine)? For
+ * the unit test that guards the table. */
+int diagnose_rules_ordered(void);
 
 #endif

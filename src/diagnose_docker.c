@@ -168,15 +168,15 @@ static void dd_health_note(struct gw_finding *f, const struct gw_container *ct, 
 
 static void dd_commands(struct gw_finding *f, const struct gw_container *ct)
 {
-	diag_command(f, "docker ps -a --filter name=%s", ct->name);
-	diag_command(f, "docker logs --tail 50 %s", ct->name);
+	diag_command(f, "docker ps -a --filter name=%s", DIAG_Q(ct->name));
+	diag_command(f, "docker logs --tail 50 %s", DIAG_Q(ct->name));
 }
 
 static void dd_crash_loop(struct diag_ctx *c, const struct gw_container *ct, const struct gw_target *t)
 {
 	const struct gw_log_event *e = dd_log_error(c, ct);
 	const char *why = e ? e->line : ct->last_log;
-	struct gw_finding *f = diag_add(c, "app_crash_loop", t ? GW_SEV_CRIT : GW_SEV_WARN, GW_HOP_APP, DD_RANK,
+	struct gw_finding *f = diag_add_as(c, GW_CAUSE_APP_CRASH_LOOP, diag_on_container(c, ct), t ? GW_SEV_CRIT : GW_SEV_WARN, DD_RANK,
 		"container %s restarts in a loop (RestartCount %u, last exit code %d)%s%.250s",
 		ct->name, ct->restart_count, ct->exit_code, why[0] ? ": " : "", why);
 	dd_state_evidence(f, ct);
@@ -190,7 +190,7 @@ static void dd_crash_loop(struct diag_ctx *c, const struct gw_container *ct, con
 	diag_fix(f, "fix the error its log shows (it exits at start: code %d), then: docker restart %s", ct->exit_code, ct->name);
 	diag_fix(f, "a restart policy only hides the crash: the app must boot");
 	dd_commands(f, ct);
-	diag_command(f, "docker inspect --format '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}' %s", ct->name);
+	diag_command(f, "docker inspect --format '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}' %s", DIAG_Q(ct->name));
 }
 
 static void dd_not_running(struct diag_ctx *c, const struct gw_container *ct, const struct gw_target *t)
@@ -210,7 +210,7 @@ static void dd_not_running(struct diag_ctx *c, const struct gw_container *ct, co
 		gw_fmt(code, sizeof code, " (exit code %d%s)", ct->exit_code,
 		       ct->exit_code == 137 ? ": SIGKILL, out of memory?" : ct->exit_code == 143 ? ": SIGTERM" : "");
 	}
-	f = diag_add(c, "upstream_down", GW_SEV_CRIT, GW_HOP_UPSTREAM, DD_RANK,
+	f = diag_add_as(c, GW_CAUSE_UPSTREAM_DOWN, diag_on_target(c, t), GW_SEV_CRIT, DD_RANK,
 		"nginx targets %s, served by container %s, which %s%s%s%.200s", t->display, ct->name, how, code,
 		ct->last_log[0] ? "; last log line: " : "", ct->last_log);
 	dd_state_evidence(f, ct);
@@ -237,7 +237,7 @@ static void dd_near(struct diag_ctx *c, const struct gw_container *ct, const str
 
 	if (in != DD_IN_UNKNOWN)
 		gw_fmt(app, sizeof app, "; the app inside listens on %s", listens[0] ? listens : "nothing");
-	struct gw_finding *f = diag_add(c, "container_port_mismatch", GW_SEV_CRIT, GW_HOP_UPSTREAM, DD_RANK,
+	struct gw_finding *f = diag_add(c, GW_CAUSE_CONTAINER_PORT_MISMATCH, diag_on_target(c, t),
 		"nginx targets host port %d (%s), but container %s publishes host port %d -> container port %d%s",
 		t->addr.port, t->display, ct->name, pm->host_port, pm->container_port, app);
 	diag_target_evidence(f, t);
@@ -249,7 +249,7 @@ static void dd_near(struct diag_ctx *c, const struct gw_container *ct, const str
 		 t->pass_loc.file, t->pass_loc.line, ct->name);
 	diag_fix(f, "or publish the port nginx uses: docker run -p %s%s%d:%d ...", pm->host_ip,
 		 pm->host_ip[0] ? ":" : "", t->addr.port, app_port);
-	diag_command(f, "docker port %s", ct->name);
+	diag_command(f, "docker port %s", DIAG_Q(ct->name));
 	diag_command(f, "ss -ltnp 'sport = :%d'", t->addr.port);
 }
 
@@ -260,11 +260,11 @@ static void dd_bind(struct diag_ctx *c, const struct gw_container *ct, const str
 	struct gw_finding *f;
 
 	if (pm)
-		f = diag_add(c, "container_loopback_bind", GW_SEV_CRIT, GW_HOP_UPSTREAM, DD_RANK,
+		f = diag_add(c, GW_CAUSE_CONTAINER_LOOPBACK_BIND, diag_on_target(c, t),
 			"container %s: the app listens on 127.0.0.1:%d inside the container, but published port %d forwards to the container's interface: nothing answers",
 			ct->name, m->container_port, pm->host_port);
 	else
-		f = diag_add(c, "container_loopback_bind", GW_SEV_CRIT, GW_HOP_UPSTREAM, DD_RANK,
+		f = diag_add(c, GW_CAUSE_CONTAINER_LOOPBACK_BIND, diag_on_target(c, t),
 			"container %s: the app listens on 127.0.0.1:%d inside the container; nginx connects to %s from outside",
 			ct->name, m->container_port, t->display);
 	diag_evidence(f, "inside %s (pid %d, /proc/%d/net/tcp): listening on %s", ct->name, (int)ct->pid,
@@ -277,7 +277,7 @@ static void dd_bind(struct diag_ctx *c, const struct gw_container *ct, const str
 	diag_fix(f, "make the app listen on all interfaces inside the container: --bind 0.0.0.0:%d (gunicorn), --host 0.0.0.0 (uvicorn), then restart %s",
 		 m->container_port, ct->name);
 	diag_command(f, "nsenter -t %d -n ss -ltn", (int)ct->pid);
-	diag_command(f, "docker logs --tail 50 %s", ct->name);
+	diag_command(f, "docker logs --tail 50 %s", DIAG_Q(ct->name));
 }
 
 static void dd_port(struct diag_ctx *c, const struct gw_container *ct, const struct gw_target *t,
@@ -287,11 +287,11 @@ static void dd_port(struct diag_ctx *c, const struct gw_container *ct, const str
 	struct gw_finding *f;
 
 	if (pm)
-		f = diag_add(c, "container_port_mismatch", GW_SEV_CRIT, GW_HOP_UPSTREAM, DD_RANK,
+		f = diag_add(c, GW_CAUSE_CONTAINER_PORT_MISMATCH, diag_on_target(c, t),
 			"nginx targets host port %d, published by container %s to container port %d/%s, but the app inside listens on %d (%s)",
 			pm->host_port, ct->name, pm->container_port, pm->proto, app_port, listens);
 	else
-		f = diag_add(c, "container_port_mismatch", GW_SEV_CRIT, GW_HOP_UPSTREAM, DD_RANK,
+		f = diag_add(c, GW_CAUSE_CONTAINER_PORT_MISMATCH, diag_on_target(c, t),
 			"nginx targets container %s at %s (port %d), but the app inside listens on %d (%s)",
 			ct->name, t->display, m->container_port, app_port, listens);
 	diag_target_evidence(f, t);
@@ -308,15 +308,14 @@ static void dd_port(struct diag_ctx *c, const struct gw_container *ct, const str
 		diag_fix(f, "point %s at port %d, or make the app listen on 0.0.0.0:%d", t->directive, app_port,
 			 m->container_port);
 	}
-	diag_command(f, "docker port %s", ct->name);
+	diag_command(f, "docker port %s", DIAG_Q(ct->name));
 	diag_command(f, "nsenter -t %d -n ss -ltn", (int)ct->pid);
 }
 
 static void dd_unhealthy(struct diag_ctx *c, const struct gw_container *ct, const struct gw_target *t)
 {
 	int failing = t && dd_target_failing(t);
-	struct gw_finding *f = diag_add(c, "container_unhealthy", failing ? GW_SEV_CRIT : GW_SEV_WARN, GW_HOP_APP,
-		DD_RANK, "container %s is unhealthy: its health check failed %d time%s in a row%s%.250s",
+	struct gw_finding *f = diag_add_as(c, GW_CAUSE_CONTAINER_UNHEALTHY, diag_on_container(c, ct), failing ? GW_SEV_CRIT : GW_SEV_WARN, DD_RANK, "container %s is unhealthy: its health check failed %d time%s in a row%s%.250s",
 		ct->name, ct->failing_streak, ct->failing_streak == 1 ? "" : "s",
 		ct->health_log[0] ? ": " : "", ct->health_log);
 	dd_state_evidence(f, ct);
@@ -331,8 +330,8 @@ static void dd_unhealthy(struct diag_ctx *c, const struct gw_container *ct, cons
 	dd_log_evidence(c, f, ct);
 	diag_fix(f, "find why the check fails; it runs inside the container: its command, the port it checks and the app's bind must agree");
 	diag_fix(f, "fix the app or the check, then: docker restart %s", ct->name);
-	diag_command(f, "docker inspect --format '{{json .State.Health}}' %s", ct->name);
-	diag_command(f, "docker logs --tail 50 %s", ct->name);
+	diag_command(f, "docker inspect --format '{{json .State.Health}}' %s", DIAG_Q(ct->name));
+	diag_command(f, "docker logs --tail 50 %s", DIAG_Q(ct->name));
 }
 
 /* One nginx target served by a container. */
@@ -373,7 +372,7 @@ static void dd_target(struct diag_ctx *c, const struct gw_target *t, const struc
 			break;
 		case DD_IN_NONE:
 			if (dd_target_failing(t) && !(*fl & DD_DOWN)) {
-				struct gw_finding *f = diag_add(c, "upstream_down", GW_SEV_CRIT, GW_HOP_UPSTREAM, DD_RANK,
+				struct gw_finding *f = diag_add_as(c, GW_CAUSE_UPSTREAM_DOWN, diag_on_target(c, t), GW_SEV_CRIT, DD_RANK,
 					"container %s runs, but nothing listens inside it (nginx reaches port %d there)",
 					ct->name, m->container_port);
 				diag_target_evidence(f, t);

@@ -15,10 +15,40 @@ struct diag_ctx {
 	                            explained it; the generic target rules skip it */
 };
 
-/* Add a finding; rank = how specific a root cause (higher wins among equals). */
-struct gw_finding *diag_add(struct diag_ctx *c, const char *cause, enum gw_severity sev,
-			    enum gw_hop hop, int rank, const char *fmt, ...)
+/* What a finding is about (its subject): the snapshot index of a target,
+ * a unit or a container, or nothing. t / u / ct NULL: nothing. */
+#define DIAG_NO_SUBJECT ((struct gw_subject){ GW_SUBJ_NONE, -1 })
+struct gw_subject diag_on_target(const struct diag_ctx *c, const struct gw_target *t);
+struct gw_subject diag_on_unit(const struct diag_ctx *c, const struct gw_unit *u);
+struct gw_subject diag_on_container(const struct diag_ctx *c, const struct gw_container *ct);
+
+/* Add a finding of a registered cause (causes.h): its hop, severity and
+ * rank (how specific a root cause; higher wins among equals) come from the
+ * cause's row. diag_add_as gives the severity and rank of a weaker (or
+ * more specific) form of the cause; rank DIAG_RANK = the row's. */
+#define DIAG_RANK (-1)
+struct gw_finding *diag_add(struct diag_ctx *c, enum gw_cause cause, struct gw_subject about,
+			    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+struct gw_finding *diag_add_as(struct diag_ctx *c, enum gw_cause cause, struct gw_subject about,
+			       enum gw_severity sev, int rank, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* Another finding on the same evidence names a different cause (hop from
+ * its row; severity and rank kept). */
+void diag_recause(struct gw_finding *f, enum gw_cause cause);
+/* The first finding of a cause (about subject kind `kind`, or any when
+ * GW_SUBJ_NONE), NULL if none. */
+struct gw_finding *diag_find(struct diag_ctx *c, enum gw_cause cause, enum gw_subject_kind kind);
+/* Is f about target t (its subject), or is t NULL? */
+int diag_is_about_target(const struct diag_ctx *c, const struct gw_finding *f, const struct gw_target *t);
+
+/* A value quoted for a command line (gw_shell_quote) in a buffer that
+ * lives to the end of the enclosing block: diag_command(f, "ls -l %s",
+ * DIAG_Q(path)). For values up to GW_PATH bytes (longer: a placeholder). */
+#define DIAG_QSIZE GW_SHQ_SIZE(GW_PATH)
+#define DIAG_Q(v) gw_shell_quote((v), (char[DIAG_QSIZE]){ 0 }, DIAG_QSIZE)
+
+/* diag_command: a command is added whole or not at all (never cut inside
+ * a quoted word). */
 void diag_evidence(struct gw_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_fix(struct gw_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_command(struct gw_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -31,8 +61,9 @@ void diag_event_evidence(struct gw_finding *f, const struct gw_log_event *e);
 void diag_target_evidence(struct gw_finding *f, const struct gw_target *t);
 void diag_probe_evidence(struct gw_finding *f, const struct gw_target *t);
 
-/* Optional rule sets (present when their files are): called by diagnose(). */
-void diagnose_units(struct diag_ctx *c) __attribute__((weak));    /* app_crash_loop, unit files, db_unreachable */
-void diagnose_docker(struct diag_ctx *c) __attribute__((weak));   /* container_* causes */
+/* Optional rule sets (present when their files are; the fuzzers link
+ * without them): rows of diagnose.c's rule table. */
+void diagnose_units(struct diag_ctx *c) __attribute__((weak));    /* refine: app_crash_loop, unit files, db_unreachable */
+void diagnose_docker(struct diag_ctx *c) __attribute__((weak));   /* claim: container_* causes */
 
 #endif

@@ -78,34 +78,28 @@ static const struct gw_target *du_failing_target(const struct diag_ctx *c, const
 	return t->http_ok ? NULL : t;
 }
 
-/* Is finding f about target t? (its summary or evidence names it) */
-static int du_mentions(const struct gw_finding *f, const struct gw_target *t)
+/* Is f a finding du_absorb folds into a unit's finding for target t (any
+ * target when t is NULL)? The target's upstream_down / socket_missing
+ * (not the unit's own RuntimeDirectory warning, whose subject is the unit);
+ * with `symptoms`, also its request-level failures (a crash loop, a unit
+ * that cannot load its app explains those too). */
+static int du_finding_for_target(const struct diag_ctx *c, const struct gw_finding *f, const struct gw_target *t,
+				 int symptoms)
 {
-	if (strstr(f->summary, t->display)) return 1;
-	if (t->addr.kind == GW_ADDR_UNIX && t->addr.path[0] && strstr(f->summary, t->addr.path)) return 1;
-	for (int i = 0; i < f->nevidence; i++)
-		if (strstr(f->evidence[i], t->display)) return 1;
-	return 0;
-}
-
-static int du_symptoms;      /* du_absorb also takes request-level symptoms (crash loops) */
-
-static int du_finding_for_target(const struct gw_finding *f, const struct gw_target *t)
-{
-	if (du_symptoms && (!strcmp(f->cause, "app_crash_during_request") || !strcmp(f->cause, "upstream_timeout")))
-		return !t || du_mentions(f, t);
-	if (strcmp(f->cause, "upstream_down") && strcmp(f->cause, "socket_missing")) return 0;
-	if (f->severity < GW_SEV_WARN || f->rank <= 20) return 0;   /* not our own RuntimeDirectory warning */
-	return !t || du_mentions(f, t);
+	if (symptoms && (f->cause == GW_CAUSE_APP_CRASH_DURING_REQUEST || f->cause == GW_CAUSE_UPSTREAM_TIMEOUT))
+		return diag_is_about_target(c, f, t);
+	if (f->cause != GW_CAUSE_UPSTREAM_DOWN && f->cause != GW_CAUSE_SOCKET_MISSING) return 0;
+	if (f->severity < GW_SEV_WARN || f->subject.kind != GW_SUBJ_TARGET) return 0;
+	return diag_is_about_target(c, f, t);
 }
 
 /* Remove the upstream_down / socket_missing findings about t, keeping
  * their evidence in *a. */
-static void du_absorb(struct diag_ctx *c, const struct gw_target *t, struct absorbed *a)
+static void du_absorb(struct diag_ctx *c, const struct gw_target *t, int symptoms, struct absorbed *a)
 {
 	for (size_t i = 0; i < c->d->findings.n;) {
 		struct gw_finding *f = &c->d->findings.v[i];
-		if (!du_finding_for_target(f, t)) { i++; continue; }
+		if (!du_finding_for_target(c, f, t, symptoms)) { i++; continue; }
 		for (int k = 0; k < f->nevidence && a->n < (int)(sizeof a->ev / sizeof *a->ev); k++) {
 			GW_COPY(a->ev[a->n], f->evidence[k]);
 			a->n++;
@@ -118,13 +112,6 @@ static void du_absorb(struct diag_ctx *c, const struct gw_target *t, struct abso
 static void du_absorbed_evidence(struct gw_finding *f, const struct absorbed *a)
 {
 	for (int i = 0; i < a->n; i++) diag_evidence(f, "%s", a->ev[i]);
-}
-
-static struct gw_finding *du_find(struct diag_ctx *c, const char *cause)
-{
-	for (size_t i = 0; i < c->d->findings.n; i++)
-		if (!strcmp(c->d->findings.v[i].cause, cause)) return &c->d->findings.v[i];
-	return NULL;
 }
 
 static const char *du_file(const struct gw_unit *u)
@@ -176,27 +163,27 @@ static void du_problem_fix(struct gw_finding *f, const struct gw_unit *u, const 
 	switch (p->kind) {
 	case UP_WORKDIR_MISSING:
 		diag_fix(f, "create %s (deploy the app there) or fix WorkingDirectory= in %s", p->path, du_file(u));
-		diag_command(f, "ls -ld %s", p->path);
+		diag_command(f, "ls -ld %s", DIAG_Q(p->path));
 		break;
 	case UP_WORKDIR_UNREADABLE:
 		diag_fix(f, "let %s read and enter %s (chown/chmod, or a group), or change User=", u->user, p->path);
-		diag_command(f, "namei -l %s", p->path);
+		diag_command(f, "namei -l %s", DIAG_Q(p->path));
 		break;
 	case UP_EXEC_MISSING: case UP_EXEC_NOT_EXEC:
 		diag_fix(f, "fix ExecStart= in %s: the virtualenv / binary path must exist and be executable", du_file(u));
-		diag_command(f, "ls -l %s", p->path);
+		diag_command(f, "ls -l %s", DIAG_Q(p->path));
 		break;
 	case UP_ENVFILE_MISSING:
 		diag_fix(f, "create %s (or prefix the path with '-' in EnvironmentFile= if it is optional)", p->path);
-		diag_command(f, "ls -l %s", p->path);
+		diag_command(f, "ls -l %s", DIAG_Q(p->path));
 		break;
 	case UP_ENVFILE_UNREADABLE:
 		diag_fix(f, "chgrp the file to the service's group and chmod 640");
-		diag_command(f, "ls -l %s", p->path);
+		diag_command(f, "ls -l %s", DIAG_Q(p->path));
 		break;
 	case UP_USER_MISSING: case UP_GROUP_MISSING:
 		diag_fix(f, "create the user/group (useradd --system %s) or fix User=/Group= in %s", p->path, du_file(u));
-		diag_command(f, "getent passwd %s", p->path);
+		diag_command(f, "getent passwd %s", DIAG_Q(p->path));
 		break;
 	case UP_RUNTIME_DIR:
 		diag_fix(f, "add RuntimeDirectory=%s to [Service] of %s (systemd creates it at every start)",
@@ -205,11 +192,11 @@ static void du_problem_fix(struct gw_finding *f, const struct gw_unit *u, const 
 	case UP_MODULE_MISSING:
 		diag_fix(f, "fix the module in ExecStart= or WorkingDirectory= (or --chdir) in %s: python must find the module under %s",
 			 du_file(u), p->path);
-		diag_command(f, "ls -la %s", p->path);
+		diag_command(f, "ls -la %s", DIAG_Q(p->path));
 		break;
 	}
-	diag_command(f, "systemctl cat %s", u->name);
-	if (p->fatal) diag_command(f, "systemctl daemon-reload && systemctl restart %s", u->name);
+	diag_command(f, "systemctl cat %s", DIAG_Q(u->name));
+	if (p->fatal) diag_command(f, "systemctl daemon-reload && systemctl restart %s", DIAG_Q(u->name));
 }
 
 /* Returns 1 when a crit finding (the unit cannot start) was added. */
@@ -221,7 +208,7 @@ static int du_rule_unit_file(struct diag_ctx *c, const struct gw_unit *u)
 		struct absorbed ab = { 0 };
 		struct gw_finding *f;
 		if (p->kind == UP_RUNTIME_DIR) {
-			f = diag_add(c, "socket_missing", GW_SEV_WARN, GW_HOP_UPSTREAM, 20, "%s: %s", u->name, p->text);
+			f = diag_add_as(c, GW_CAUSE_SOCKET_MISSING, diag_on_unit(c, u), GW_SEV_WARN, 20, "%s: %s", u->name, p->text);
 			diag_evidence(f, "unit file: %s", du_file(u));
 			diag_evidence(f, "ExecStart=%.400s", u->exec_start);
 			du_problem_fix(f, u, p);
@@ -233,16 +220,14 @@ static int du_rule_unit_file(struct diag_ctx *c, const struct gw_unit *u)
 		const struct gw_target *broken = du_running(u) && p->fatal ? du_failing_target(c, u) : NULL;
 		enum gw_severity sev = !p->fatal ? GW_SEV_INFO : du_running(u) && !broken ? GW_SEV_WARN : GW_SEV_CRIT;
 		if (broken) {
-			du_symptoms = 1;
-			du_absorb(c, broken, &ab);
-			du_symptoms = 0;
+			du_absorb(c, broken, 1, &ab);
 			crit = 1;
 		} else if (sev == GW_SEV_CRIT) {
 			const struct gw_target *t = du_down_target(c, u);
-			if (t || du_app_units(c->s) == 1) du_absorb(c, t, &ab);
+			if (t || du_app_units(c->s) == 1) du_absorb(c, t, 0, &ab);
 			crit = 1;
 		}
-		f = diag_add(c, "app_boot_failure", sev, GW_HOP_APP, sev == GW_SEV_CRIT ? RANK_UNIT_FILE : 15,
+		f = diag_add_as(c, GW_CAUSE_APP_BOOT_FAILURE, diag_on_unit(c, u), sev, sev == GW_SEV_CRIT ? RANK_UNIT_FILE : 15,
 			     "%s cannot start: %s (unit file %s)%s", u->name, p->text, du_file(u),
 			     sev == GW_SEV_WARN ? " — it runs now, the next restart fails" : "");
 		diag_evidence(f, "unit file: %s", du_file(u));
@@ -286,7 +271,7 @@ static void du_rule_crash_loop(struct diag_ctx *c, const struct gw_unit *u, int 
 	int has_bind;
 	const struct gw_target *t = du_down_target(c, u);
 	const struct gw_target *served = du_unit_target(c->s, u, &has_bind, &bind);
-	struct gw_finding *bf = du_find(c, "app_boot_failure");
+	struct gw_finding *bf = diag_find(c, GW_CAUSE_APP_BOOT_FAILURE, GW_SUBJ_NONE);
 	int down = t != NULL || !du_running(u) || u->restarts_per_min >= 2.0;
 	struct absorbed ab = { 0 };
 	int rank;
@@ -296,15 +281,13 @@ static void du_rule_crash_loop(struct diag_ctx *c, const struct gw_unit *u, int 
 	/* it dies at start and its journal says why: that is the root */
 	const struct gw_log_event *be = du_boot_event(c, u);
 	if (be && down && !root_known && !(bf && bf->severity == GW_SEV_CRIT)) {
-		du_symptoms = 1;
-		du_absorb(c, t ? t : served, &ab);
-		du_symptoms = 0;
+		du_absorb(c, t ? t : served, 1, &ab);
 		if (be->time > 0) {
 			char full[32];
 			gw_time_str(be->time, full, sizeof full);
 			GW_COPY(hms, strlen(full) > 11 ? full + 11 : full);
 		}
-		bf = diag_add(c, "app_boot_failure", GW_SEV_CRIT, GW_HOP_APP, 91,
+		bf = diag_add_as(c, GW_CAUSE_APP_BOOT_FAILURE, diag_on_unit(c, u), GW_SEV_CRIT, 91,
 			"app boot failure: %.300s (journal of %s, %s); systemd restarts it in a loop",
 			be->detail[0] ? be->detail : be->line, u->name, hms);
 		diag_event_evidence(bf, be);
@@ -319,8 +302,8 @@ static void du_rule_crash_loop(struct diag_ctx *c, const struct gw_unit *u, int 
 			diag_fix(bf, "make the database reachable (host/port/credentials in the app's environment)");
 		else
 			diag_fix(bf, "fix the error in the journal, then restart %s", u->name);
-		diag_command(bf, "journalctl -u %s -n 50 --no-pager", u->name);
-		diag_command(bf, "systemctl restart %s", u->name);
+		diag_command(bf, "journalctl -u %s -n 50 --no-pager", DIAG_Q(u->name));
+		diag_command(bf, "systemctl restart %s", DIAG_Q(u->name));
 		root_known = 1;
 	}
 
@@ -328,9 +311,7 @@ static void du_rule_crash_loop(struct diag_ctx *c, const struct gw_unit *u, int 
 	else if (down) rank = RANK_LOOP_DOWN;
 	else rank = RANK_LOOP;
 	if (rank == RANK_LOOP_DOWN) {
-		du_symptoms = 1;
-		du_absorb(c, t ? t : served, &ab);
-		du_symptoms = 0;
+		du_absorb(c, t ? t : served, 1, &ab);
 	}
 
 	char rate[64] = "";
@@ -338,7 +319,7 @@ static void du_rule_crash_loop(struct diag_ctx *c, const struct gw_unit *u, int 
 	char last[64] = "";
 	if (u->exec_main_code == 1) gw_fmt(last, sizeof last, ", last exit status %d", u->exec_main_status);
 	else if (u->exec_main_code >= 2) gw_fmt(last, sizeof last, ", last killed by signal %d", u->exec_main_status);
-	struct gw_finding *f = diag_add(c, "app_crash_loop", sev, GW_HOP_APP, rank,
+	struct gw_finding *f = diag_add_as(c, GW_CAUSE_APP_CRASH_LOOP, diag_on_unit(c, u), sev, rank,
 		"%s is crash-looping: %s (%s), NRestarts=%u%s%s%s", u->name, u->active_state, u->sub_state,
 		u->nrestarts, rate, last, !strcmp(u->result, "start-limit-hit") ? "; systemd gave up (start-limit-hit)" : "");
 	du_state_evidence(f, u);
@@ -352,8 +333,8 @@ static void du_rule_crash_loop(struct diag_ctx *c, const struct gw_unit *u, int 
 	if (!strcmp(u->result, "start-limit-hit"))
 		diag_fix(f, "after fixing it: systemctl reset-failed %s && systemctl start %s", u->name, u->name);
 	diag_fix(f, "\"a restart fixes it for a while\" points to memory, leaks or worker starvation");
-	diag_command(f, "journalctl -u %s -n 50 --no-pager", u->name);
-	diag_command(f, "systemctl status %s", u->name);
+	diag_command(f, "journalctl -u %s -n 50 --no-pager", DIAG_Q(u->name));
+	diag_command(f, "systemctl status %s", DIAG_Q(u->name));
 }
 
 /* ------------------------------------------------------------ naming the unit */
@@ -364,7 +345,7 @@ static void du_replace_cmd(struct gw_finding *f, const char *unit)
 		char *p = strstr(f->commands[i], "<app unit>");
 		if (!p) continue;
 		char tmp[GW_TEXT];
-		gw_fmt(tmp, sizeof tmp, "%.*s%s%s", (int)(p - f->commands[i]), f->commands[i], unit, p + 10);
+		gw_fmt(tmp, sizeof tmp, "%.*s%s%s", (int)(p - f->commands[i]), f->commands[i], DIAG_Q(unit), p + 10);
 		GW_COPY(f->commands[i], tmp);
 	}
 }
@@ -378,10 +359,13 @@ static void du_name_unit(struct diag_ctx *c, const struct gw_unit *u)
 	int only = du_app_units(c->s) == 1;
 	for (size_t i = 0; i < c->d->findings.n; i++) {
 		struct gw_finding *f = &c->d->findings.v[i];
-		int about_target = (!strcmp(f->cause, "upstream_down") || !strcmp(f->cause, "socket_missing")) &&
-				   f->rank > 20 && ((t && du_mentions(f, t)) || (!has_bind && only));
-		int about_app = !strcmp(f->cause, "app_boot_failure") || !strcmp(f->cause, "app_crash_during_request") ||
-				!strcmp(f->cause, "upstream_timeout") || !strcmp(f->cause, "oom_killed");
+		int on_target = f->subject.kind == GW_SUBJ_TARGET;
+		int about_target = (f->cause == GW_CAUSE_UPSTREAM_DOWN || f->cause == GW_CAUSE_SOCKET_MISSING) &&
+				   on_target && ((t && diag_is_about_target(c, f, t)) || (!has_bind && only));
+		/* the app's failures; an OOM kill only as the cause of a target's
+		 * failure (not the host-wide memory warnings) */
+		int about_app = f->cause == GW_CAUSE_APP_BOOT_FAILURE || f->cause == GW_CAUSE_APP_CRASH_DURING_REQUEST ||
+				f->cause == GW_CAUSE_UPSTREAM_TIMEOUT || (f->cause == GW_CAUSE_OOM_KILLED && on_target);
 		if (!about_target && !(about_app && (only || t))) continue;
 		if (strstr(f->summary, u->name)) { du_replace_cmd(f, u->name); continue; }
 		if (about_target && !du_running(u)) {
@@ -389,11 +373,11 @@ static void du_name_unit(struct diag_ctx *c, const struct gw_unit *u)
 			gw_fmt(tail, sizeof tail, "; unit %s is %s (%s)", u->name, u->active_state, u->sub_state);
 			gw_append(f->summary, sizeof f->summary, "%s", tail);
 			diag_fix(f, "start it: systemctl start %s", u->name);
-			diag_command(f, "systemctl start %s", u->name);
+			diag_command(f, "systemctl start %s", DIAG_Q(u->name));
 		}
 		du_state_evidence(f, u);
 		du_replace_cmd(f, u->name);
-		diag_command(f, "journalctl -u %s -n 50 --no-pager", u->name);
+		diag_command(f, "journalctl -u %s -n 50 --no-pager", DIAG_Q(u->name));
 	}
 }
 
@@ -409,12 +393,12 @@ static void du_rule_bind(struct diag_ctx *c, const struct gw_unit *u)
 	gw_addr_str(&bind, bs, sizeof bs);
 
 	/* diagnose.c may have seen the mismatch from the listeners already */
-	struct gw_finding *pm = du_find(c, "port_mismatch");
+	struct gw_finding *pm = diag_find(c, GW_CAUSE_PORT_MISMATCH, GW_SUBJ_NONE);
 	if (pm) {
 		diag_evidence(pm, "ExecStart of %s (%s) binds %s", u->name, du_file(u), bs);
 		if (!strstr(pm->summary, u->name))
 			gw_append(pm->summary, sizeof pm->summary, " (ExecStart of %s in %s)", u->name, du_file(u));
-		diag_command(pm, "systemctl cat %s", u->name);
+		diag_command(pm, "systemctl cat %s", DIAG_Q(u->name));
 		return;
 	}
 	/* the target nginx uses that nobody serves */
@@ -423,8 +407,8 @@ static void du_rule_bind(struct diag_ctx *c, const struct gw_unit *u)
 		if (du_target_down(&s->targets.v[i]) && !s->targets.v[i].down) t = &s->targets.v[i];
 	if (!t) return;
 	struct absorbed ab = { 0 };
-	du_absorb(c, t, &ab);
-	struct gw_finding *f = diag_add(c, "port_mismatch", GW_SEV_CRIT, GW_HOP_UPSTREAM, 80,
+	du_absorb(c, t, 0, &ab);
+	struct gw_finding *f = diag_add(c, GW_CAUSE_PORT_MISMATCH, diag_on_target(c, t),
 		"nginx targets %s but %s binds %s (ExecStart in %s)", t->display, u->name, bs, du_file(u));
 	diag_target_evidence(f, t);
 	diag_evidence(f, "ExecStart of %s (%s): %.300s", u->name, du_file(u), u->exec_start);
@@ -432,7 +416,7 @@ static void du_rule_bind(struct diag_ctx *c, const struct gw_unit *u)
 	du_absorbed_evidence(f, &ab);
 	diag_fix(f, "make %s and the --bind in %s agree (change one), then daemon-reload + restart, or reload nginx",
 		 t->directive, du_file(u));
-	diag_command(f, "systemctl cat %s", u->name);
+	diag_command(f, "systemctl cat %s", DIAG_Q(u->name));
 	diag_command(f, "ss -ltnpx");
 }
 
@@ -446,7 +430,7 @@ static void du_rule_db(struct diag_ctx *c)
 		char as[GW_PATH + 16];
 		if (!d->probed || d->reachable) continue;
 		gw_addr_str(&d->addr, as, sizeof as);
-		struct gw_finding *f = diag_add(c, "db_unreachable", GW_SEV_CRIT, GW_HOP_DB, 70,
+		struct gw_finding *f = diag_add(c, GW_CAUSE_DB_UNREACHABLE, DIAG_NO_SUBJECT,
 			"the app's %s at %s is unreachable: connect failed (%d: %s)", d->kind, as, d->err, strerror(d->err));
 		diag_evidence(f, "%s: %s", d->source, d->display);
 		diag_evidence(f, "connect to %s: %s (%.0f ms)", as, strerror(d->err), d->connect_ms);
@@ -456,7 +440,7 @@ static void du_rule_db(struct diag_ctx *c)
 		}
 		diag_fix(f, "start the %s server, or fix the host/port the app is given (%s)", d->kind, d->source);
 		diag_fix(f, "check firewalls / listen_addresses on the database side");
-		if (d->addr.kind == GW_ADDR_UNIX) diag_command(f, "ls -l %s", d->addr.path);
+		if (d->addr.kind == GW_ADDR_UNIX) diag_command(f, "ls -l %s", DIAG_Q(d->addr.path));
 		else diag_command(f, "ss -ltn 'sport = :%d'", d->addr.port);
 		if (!strcmp(d->kind, "postgres")) diag_command(f, "systemctl status postgresql");
 		else if (!strcmp(d->kind, "mysql")) diag_command(f, "systemctl status mariadb mysql");

@@ -463,11 +463,23 @@ const char *gw_hop_id(enum gw_hop h);               /* "nginx", "upstream", ... 
 const char *gw_severity_name(enum gw_severity s);   /* "ok", "info", "warn", "crit" */
 const char *gw_hop_status_name(enum gw_hop_status s); /* "unknown", "ok", "warn", "fail" */
 
+#include "causes.h"           /* the cause registry (needs the enums above) */
+
+/* What a finding is about, so rules find each other's findings without
+ * reading their text: an index into the snapshot's targets / units /
+ * containers. */
+enum gw_subject_kind { GW_SUBJ_NONE = 0, GW_SUBJ_TARGET, GW_SUBJ_UNIT, GW_SUBJ_CONTAINER };
+struct gw_subject {
+	enum gw_subject_kind kind;
+	int index;                   /* into s->targets / s->units / s->containers */
+};
+
 #define GW_MAX_EVIDENCE 8
 #define GW_MAX_FIX 6
 
 struct gw_finding {
-	const char *cause;           /* stable id, static string ("socket_permission") */
+	enum gw_cause cause;         /* a row of the registry (causes.h): gw_cause_id() names it */
+	struct gw_subject subject;   /* the target / unit / container it is about */
 	enum gw_severity severity;
 	enum gw_hop hop;
 	int rank;                    /* internal: root-cause specificity, higher wins */
@@ -483,8 +495,63 @@ struct gw_hop_state {
 	char detail[GW_TEXT];
 };
 
+/* What the direct probe of a target got (the report's "result", the
+ * upstream hop's count, the rules' starting point). */
+enum gw_probe_outcome {
+	GW_PROBE_NOT_RUN = 0,
+	GW_PROBE_HTTP,               /* connected, answered HTTP (any status) */
+	GW_PROBE_CONNECT_OK,         /* connected; not an HTTP target (fastcgi, uwsgi, ...) */
+	GW_PROBE_ANSWER_TIMEOUT,     /* connected, no answer in time */
+	GW_PROBE_NO_HTTP,            /* connected, then reset / closed / garbage */
+	GW_PROBE_CONNECT_TIMEOUT,    /* the connect itself timed out */
+	GW_PROBE_CONNECT_FAILED,     /* refused, no such socket, permission, resolve, ... */
+};
+
+/* Why a target is in its state (the first that applies, in this order). */
+enum gw_target_why {
+	GW_TW_SOCKET_MISSING = 0,    /* unix socket path does not exist */
+	GW_TW_PERMISSION,            /* nginx's worker user may not connect (perm walk) */
+	GW_TW_MARKED_DOWN,           /* not probed: `down` in its upstream block */
+	GW_TW_NOT_PROBED,            /* not probed yet */
+	GW_TW_TIMED_OUT,
+	GW_TW_CONNECT_FAILED,
+	GW_TW_CONNECT_OK,            /* not an HTTP target: connecting is all we check */
+	GW_TW_NO_VALID_HTTP,
+	GW_TW_HTTP,                  /* answered HTTP (5xx: state warn) */
+};
+
+/* Diagnose's judgment of one target (d->targets.v[i] is s->targets.v[i]'s). */
+struct gw_target_state {
+	enum gw_hop_status state;    /* as the path pane marks it; down/backup servers never fail */
+	enum gw_target_why why;
+	enum gw_probe_outcome probe;
+	int nothing_listens;         /* probed, unreachable, and no listener at its address */
+};
+
+/* The checklist a healthy stack satisfies (the tour's last step), answered by diagnose. */
+enum gw_check {
+	GW_CHECK_CONFIG_VALID = 0,   /* nginx -t */
+	GW_CHECK_TARGET_BIND,        /* every target = a real bind */
+	GW_CHECK_APP_RUNNING,
+	GW_CHECK_DIRECT_PROBE,
+	GW_CHECK_NO_LOG_ERRORS,      /* no current error lines */
+	GW_CHECK_SOCKET,             /* socket exists with the right permissions */
+	GW_CHECK_DB,
+	GW_CHECK_ENVIRONMENT,        /* not checked yet: always unknown */
+	GW_CHECK_CONTAINERS,         /* not checked yet: always unknown */
+	GW_CHECK_TIMEOUTS,           /* not checked yet: always unknown */
+	GW_CHECK_RESOURCES,          /* memory, OOM kills */
+	GW_CHECK_HEALTH_ENDPOINT,    /* a target answered 2xx/3xx */
+	GW_CHECK_MAX
+};
+
 struct gw_diagnosis {
 	GW_VEC(struct gw_finding) findings;  /* sorted: verdict first */
+	GW_VEC(struct gw_target_state) targets;   /* one per snapshot target, same order */
+	double window;               /* its length (s): the --window option */
+	double since;                /* the window: events at or after this are current */
+	double since_nginx;          /* the same for nginx's own lines (also after its last reload) */
+	enum gw_hop_status checklist[GW_CHECK_MAX];
 	int verdict;                 /* index into findings, -1 = healthy */
 	enum gw_severity status;     /* overall: ok / warn / crit */
 	int unknown;                 /* overall unknown (exit 3) */

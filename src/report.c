@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "diagnose.h"   /* diagnose_probe_outcome: the judge, for a hand-made diagnosis */
 #include "sanitize.h"
 
 #ifndef GW_VERSION
@@ -62,7 +63,7 @@ const struct gw_finding *report_verdict(const struct gw_diagnosis *d)
 
 static const char *report_cause(const struct gw_finding *f)
 {
-	return f->cause && f->cause[0] ? f->cause : "unknown";
+	return gw_cause_id(f->cause);   /* the registry's id ("unknown" out of range) */
 }
 
 static int report_clamp(int n, int max)
@@ -106,7 +107,7 @@ static void report_verdict_fields(const struct gw_snapshot *s, const struct gw_d
 		*summary_max = sizeof v->summary;
 	} else {
 		report_healthy_summary(s, healthy, hsize);
-		*cause = "healthy";
+		*cause = gw_cause_id(GW_CAUSE_HEALTHY);
 		*hop = "none";
 		*summary = healthy;
 		*summary_max = hsize;
@@ -119,25 +120,46 @@ static double report_snapshot_time(const struct gw_snapshot *s)
 }
 
 /* One line about a target's probe result (our words plus curl's message). */
-static void report_target_result(const struct gw_target *t, char *buf, size_t size)
+/* Diagnose's outcome of target i's probe (a diagnosis built without
+ * diagnose() has none: ask the same judge). */
+static enum gw_probe_outcome report_probe(const struct gw_snapshot *s, const struct gw_diagnosis *d, size_t i)
 {
-	if (!t->probed)
+	return i < d->targets.n ? d->targets.v[i].probe : diagnose_probe_outcome(&s->targets.v[i]);
+}
+
+static int report_probe_ok(enum gw_probe_outcome o)
+{
+	return o == GW_PROBE_HTTP || o == GW_PROBE_CONNECT_OK;
+}
+
+static void report_target_result(const struct gw_target *t, enum gw_probe_outcome o, char *buf, size_t size)
+{
+	switch (o) {
+	case GW_PROBE_NOT_RUN:
 		gw_fmt(buf, size, "not probed");
-	else if (t->reachable && t->not_http)
+		break;
+	case GW_PROBE_CONNECT_OK:
 		gw_fmt(buf, size, "connect ok in %.*f ms", t->connect_ms < 10 ? 1 : 0, t->connect_ms);
-	else if (t->reachable && t->http_ok)
+		break;
+	case GW_PROBE_HTTP:
 		gw_fmt(buf, size, "HTTP %ld in %.*f ms", t->http_status, t->total_ms < 10 ? 1 : 0, t->total_ms);
-	else if (t->timed_out)
+		break;
+	case GW_PROBE_ANSWER_TIMEOUT: case GW_PROBE_CONNECT_TIMEOUT:
 		gw_fmt(buf, size, "timed out%s%.*s", t->error[0] ? ": " : "",
 		    (int)strnlen(t->error, sizeof t->error), t->error);
-	else if (t->reachable)
+		break;
+	case GW_PROBE_NO_HTTP:
 		gw_fmt(buf, size, "connected, no valid HTTP response%s%.*s", t->error[0] ? ": " : "",
 		    (int)strnlen(t->error, sizeof t->error), t->error);
-	else if (t->err)
-		gw_fmt(buf, size, "connect failed (%d: %s)", t->err, strerror(t->err));
-	else
-		gw_fmt(buf, size, "connect failed%s%.*s", t->error[0] ? ": " : "",
-		    (int)strnlen(t->error, sizeof t->error), t->error);
+		break;
+	case GW_PROBE_CONNECT_FAILED:
+		if (t->err)
+			gw_fmt(buf, size, "connect failed (%d: %s)", t->err, strerror(t->err));
+		else
+			gw_fmt(buf, size, "connect failed%s%.*s", t->error[0] ? ": " : "",
+			    (int)strnlen(t->error, sizeof t->error), t->error);
+		break;
+	}
 }
 
 static void report_target_listener(const struct gw_snapshot *s, const struct gw_target *t,
@@ -292,7 +314,7 @@ static void report_text_header(struct report_text_ctx *c, const struct gw_snapsh
 	fprintf(c->out, " %s ", dash);
 	if (d->unknown) {
 		report_puts(c, summary, smax);
-	} else if (!strcmp(cause, "healthy")) {
+	} else if (!strcmp(cause, gw_cause_id(GW_CAUSE_HEALTHY))) {
 		fputs("healthy: ", c->out);
 		report_puts(c, summary, smax);
 	} else {
@@ -368,7 +390,8 @@ static void report_text_findings(struct report_text_ctx *c, const struct gw_diag
 	}
 }
 
-static void report_text_targets(struct report_text_ctx *c, const struct gw_snapshot *s)
+static void report_text_targets(struct report_text_ctx *c, const struct gw_snapshot *s,
+    const struct gw_diagnosis *d)
 {
 	if (!s->targets.n)
 		return;
@@ -385,7 +408,7 @@ static void report_text_targets(struct report_text_ctx *c, const struct gw_snaps
 			gw_append(line, sizeof line, " [down]");
 		if (t->backup)
 			gw_append(line, sizeof line, " [backup]");
-		report_target_result(t, tmp, sizeof tmp);
+		report_target_result(t, report_probe(s, d, i), tmp, sizeof tmp);
 		gw_append(line, sizeof line, ": %s", tmp);
 		report_target_listener(s, t, tmp, sizeof tmp);
 		if (tmp[0])
@@ -462,7 +485,7 @@ void report_text(FILE *out, const struct gw_snapshot *s, const struct gw_diagnos
 	report_text_header(&c, s, d);
 	report_text_hops(&c, d);
 	report_text_findings(&c, d);
-	report_text_targets(&c, s);
+	report_text_targets(&c, s, d);
 	report_text_notes(&c, s);
 	report_text_conf(&c, s);
 	fflush(out);
@@ -524,6 +547,9 @@ static json_t *report_json_finding(const struct gw_finding *f)
 	report_jset(o, "cause", report_jstrn(report_cause(f), 64));
 	report_jset(o, "severity", json_string(gw_severity_name(f->severity)));
 	report_jset(o, "hop", json_string(gw_hop_id(f->hop)));
+	/* what the client gets from nginx for this cause: 500/502/504, null when none */
+	int cs = gw_cause_info(f->cause)->client_status;
+	report_jset(o, "client_status", cs ? json_integer(cs) : json_null());
 	report_jset(o, "summary", REPORT_JSTR(f->summary));
 	for (int k = 0; k < report_clamp(f->nevidence, GW_MAX_EVIDENCE); k++)
 		report_jpush(ev, REPORT_JSTR(f->evidence[k]));
@@ -537,7 +563,8 @@ static json_t *report_json_finding(const struct gw_finding *f)
 	return o;
 }
 
-static json_t *report_json_target(const struct gw_snapshot *s, const struct gw_target *t)
+static json_t *report_json_target(const struct gw_snapshot *s, const struct gw_target *t,
+    enum gw_probe_outcome probe)
 {
 	json_t *o = report_jcheck(json_object());
 	char buf[GW_PATH + 64];
@@ -557,8 +584,8 @@ static json_t *report_json_target(const struct gw_snapshot *s, const struct gw_t
 		double ms = t->http_ok ? t->total_ms : t->connect_ms;
 		report_jset(o, "latency_ms", json_real(round(ms * 1000) / 1000));
 	}
-	if (t->probed && !(t->reachable && (t->http_ok || t->not_http))) {
-		report_target_result(t, buf, sizeof buf);
+	if (probe != GW_PROBE_NOT_RUN && !report_probe_ok(probe)) {
+		report_target_result(t, probe, buf, sizeof buf);
 		report_jset(o, "error", REPORT_JSTR(buf));
 	} else {
 		report_jset(o, "error", json_null());
@@ -638,7 +665,7 @@ char *report_json(const struct gw_snapshot *s, const struct gw_diagnosis *d)
 
 	json_t *ta = report_jcheck(json_array());
 	for (size_t i = 0; i < s->targets.n; i++)
-		report_jpush(ta, report_json_target(s, &s->targets.v[i]));
+		report_jpush(ta, report_json_target(s, &s->targets.v[i], report_probe(s, d, i)));
 	report_jset(root, "targets", ta);
 
 	json_t *na = report_jcheck(json_array());
@@ -818,14 +845,14 @@ void report_prometheus(FILE *out, const struct gw_snapshot *s, const struct gw_d
 	    "1 if the upstream target nginx proxies to answered the direct probe (HTTP response or connect for non-HTTP), else 0.");
 	for (size_t i = 0; i < s->targets.n; i++) {
 		const struct gw_target *t = &s->targets.v[i];
-		if (!t->probed)
+		enum gw_probe_outcome probe = report_probe(s, d, i);
+		if (probe == GW_PROBE_NOT_RUN)
 			continue;
 		labels[0] = '\0';
 		report_prom_label(labels, sizeof labels, "target", t->display, sizeof t->display);
 		report_prom_label(labels, sizeof labels, "directive", t->directive, sizeof t->directive);
 		report_prom_label(labels, sizeof labels, "upstream", t->upstream_name, sizeof t->upstream_name);
-		report_prom_sample(out, &seen, "gwtop_target_up", labels,
-		    t->reachable && (t->http_ok || t->not_http) ? "1" : "0");
+		report_prom_sample(out, &seen, "gwtop_target_up", labels, report_probe_ok(probe) ? "1" : "0");
 	}
 	report_prom_seen_reset(&seen);
 

@@ -203,3 +203,44 @@ char *gw_read_file(const char *path, size_t max, size_t *len_out)
 	if (len_out) *len_out = len;
 	return buf;
 }
+
+const char *gw_shell_quote(const char *v, char *buf, size_t n)
+{
+	static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:@%+=,-";
+	static const char too_long[] = "'(too long to quote)'";
+	size_t o = 0;
+	int ctl = 0;
+	if (*v && v[strspn(v, safe)] == '\0')
+		return v;
+	size_t need = 3;                 /* the quotes and the NUL */
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		ctl |= *p < 0x20 || *p == 0x7f;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (ctl)
+			need += *p < 0x20 || *p == 0x7f ? 4 : *p == '\\' || *p == '\'' ? 2 : 1;
+		else
+			need += *p == '\'' ? 4 : 1;
+	}
+	need += ctl;                     /* the $ */
+	if (need > n)
+		return n >= sizeof too_long ? memcpy(buf, too_long, sizeof too_long) : "''";
+	if (ctl)
+		buf[o++] = '$';
+	buf[o++] = '\'';
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (ctl && (*p < 0x20 || *p == 0x7f)) {
+			o += (size_t)snprintf(buf + o, n - o, "\\x%02x", *p);
+		} else if (ctl && (*p == '\\' || *p == '\'')) {
+			buf[o++] = '\\';
+			buf[o++] = (char)*p;
+		} else if (*p == '\'') {
+			memcpy(buf + o, "'\\''", 4);
+			o += 4;
+		} else {
+			buf[o++] = (char)*p;
+		}
+	}
+	buf[o++] = '\'';
+	buf[o] = '\0';
+	return buf;
+}

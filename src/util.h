@@ -31,6 +31,16 @@ void gw_fmt(char *dst, size_t size, const char *fmt, ...) __attribute__((format(
 /* Append formatted text to dst (bounded). */
 void gw_append(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Quote v as one word for a shell command a human copies (the "commands"
+ * of findings, the tour's): v itself when it is only [A-Za-z0-9_./:@%+=,-];
+ * else 'v' with each ' written '\''; with control bytes (newline, ESC, ...)
+ * $'v' with \xHH, \\ and \' (bash, zsh, ksh). Never runs or expands
+ * anything: $(...), `...`, $VAR, globs and spaces stay literal. When the
+ * quoted form does not fit in n bytes, a placeholder that names no file.
+ * Returns v or buf. GW_SHQ_SIZE(len): the n that always fits len bytes. */
+#define GW_SHQ_SIZE(len) ((len) * 4 + 4)
+const char *gw_shell_quote(const char *v, char *buf, size_t n);
+
 int gw_starts_with(const char *s, const char *prefix);
 /* atoi() without its undefined behaviour: leading blanks, optional sign,
  * decimal digits; 0 when there are none; clamped to the int range. */

@@ -151,53 +151,31 @@ static void tour_item(struct ui_lines *L, enum gw_hop_status st, const char *tex
 	ui_wrap(L, UI_NORMAL, text, 256, width, 4);
 }
 
-static void tour_checklist(struct tui *t, const struct gw_snapshot *s, struct ui_lines *L, int width)
+/* The checklist, as diagnose answered it (d->checklist). */
+static const char *const tour_checks[GW_CHECK_MAX] = {
+	[GW_CHECK_CONFIG_VALID] = "config valid (nginx -t)",
+	[GW_CHECK_TARGET_BIND] = "every upstream target = a real bind (something listens there)",
+	[GW_CHECK_APP_RUNNING] = "app running and stable after restart",
+	[GW_CHECK_DIRECT_PROBE] = "direct probe of every target succeeds",
+	[GW_CHECK_NO_LOG_ERRORS] = "no current upstream errors in nginx / app logs",
+	[GW_CHECK_SOCKET] = "unix socket exists with the right permissions (if a socket)",
+	[GW_CHECK_DB] = "database and required services reachable",
+	[GW_CHECK_ENVIRONMENT] = "environment loaded in the running process (not checked yet)",
+	[GW_CHECK_CONTAINERS] = "containers healthy and mapped as expected (if Docker; not checked yet)",
+	[GW_CHECK_TIMEOUTS] = "timeouts and body size fit the real requests (compare proxy_read_timeout with slow requests)",
+	[GW_CHECK_RESOURCES] = "resource usage within safe limits (memory, no OOM kills)",
+	[GW_CHECK_HEALTH_ENDPOINT] = "a health endpoint exists and answers (a target answered 2xx/3xx)",
+};
+
+static void tour_checklist(struct tui *t, struct ui_lines *L, int width)
 {
 	const struct gw_diagnosis *d = &t->diag;
-	int nt = s->ntest.ran ? (s->ntest.ok ? GW_HS_OK : GW_HS_FAIL) : GW_HS_UNKNOWN;
-	int bind = s->targets.n ? GW_HS_OK : GW_HS_UNKNOWN, probe = bind, sock = GW_HS_UNKNOWN;
-	int health = GW_HS_UNKNOWN;
-	for (size_t i = 0; i < s->targets.n; i++) {
-		const struct gw_target *tg = &s->targets.v[i];
-		if (tg->down || tg->backup)
-			continue;
-		if (tg->listener_idx < 0)
-			bind = GW_HS_FAIL;
-		int st = path_target_state(tg);
-		if (st == GW_HS_FAIL || (st == GW_HS_WARN && probe != GW_HS_FAIL))
-			probe = st;
-		if (tg->addr.kind == GW_ADDR_UNIX && tg->perm_checked)
-			sock = (tg->exists && tg->perm_ok && sock != GW_HS_FAIL) ? GW_HS_OK : GW_HS_FAIL;
-		if (tg->http_ok && tg->http_status >= 200 && tg->http_status < 400 && health != GW_HS_FAIL)
-			health = GW_HS_OK;
-	}
-	int logs = GW_HS_OK;
-	double now = gw_now();
-	for (size_t i = 0; i < s->events.n; i++)
-		if (s->events.v[i].level >= GW_LV_ERROR && s->events.v[i].time > now - t->o->recent_window)
-			logs = GW_HS_FAIL;
-	int mem = GW_HS_UNKNOWN;
-	if (s->mem.ok)
-		mem = s->mem.total_kb && s->mem.available_kb * 10 < s->mem.total_kb ? GW_HS_WARN : GW_HS_OK;
-	for (size_t i = 0; i < d->findings.n; i++)
-		if (d->findings.v[i].cause && !strcmp(d->findings.v[i].cause, "oom_killed"))
-			mem = GW_HS_FAIL;
 
 	ui_line_new(L);
 	ui_puts(L, UI_BOLD, "The checklist a healthy stack satisfies:");
 	ui_line_new(L);
-	tour_item(L, nt, "config valid (nginx -t)", width);
-	tour_item(L, bind, "every upstream target = a real bind (something listens there)", width);
-	tour_item(L, d->hops[GW_HOP_APP].status, "app running and stable after restart", width);
-	tour_item(L, probe, "direct probe of every target succeeds", width);
-	tour_item(L, logs, "no current upstream errors in nginx / app logs", width);
-	tour_item(L, sock, "unix socket exists with the right permissions (if a socket)", width);
-	tour_item(L, d->hops[GW_HOP_DB].status, "database and required services reachable", width);
-	tour_item(L, GW_HS_UNKNOWN, "environment loaded in the running process (not checked yet)", width);
-	tour_item(L, GW_HS_UNKNOWN, "containers healthy and mapped as expected (if Docker; not checked yet)", width);
-	tour_item(L, GW_HS_UNKNOWN, "timeouts and body size fit the real requests (compare proxy_read_timeout with slow requests)", width);
-	tour_item(L, mem, "resource usage within safe limits (memory, no OOM kills)", width);
-	tour_item(L, health, "a health endpoint exists and answers (a target answered 2xx/3xx)", width);
+	for (int i = 0; i < GW_CHECK_MAX; i++)
+		tour_item(L, d->checklist[i], tour_checks[i], width);
 }
 
 static void overlay_tour(struct tui *t, struct ui_lines *L, int width)
@@ -213,7 +191,7 @@ static void overlay_tour(struct tui *t, struct ui_lines *L, int width)
 	}
 	if (step >= (int)TOUR_NHOPS) {
 		ui_putf(L, UI_DIM, "Step %d/%d  ", step + 1, TOUR_NSTEPS);
-		tour_checklist(t, s, L, width);
+		tour_checklist(t, L, width);
 		return;
 	}
 	const struct tour_hop *h = &tour_hops[step];
@@ -238,8 +216,9 @@ static void overlay_tour(struct tui *t, struct ui_lines *L, int width)
 		for (size_t i = 0; i < s->targets.n; i++) {
 			const struct gw_target *tg = &s->targets.v[i];
 			char reason[GW_TEXT + 64];
-			int st = path_target_state(tg);
-			path_target_reason(tg, reason, sizeof reason);
+			const struct gw_target_state *ts = path_target_judged(t, i);
+			int st = ts->state;
+			path_target_reason(tg, ts, reason, sizeof reason);
 			ui_line_new(L);
 			ui_puts(L, UI_NORMAL, "    ");
 			ui_puts(L, theme_role_hop(st), theme_marker_hop(st));
@@ -255,7 +234,7 @@ static void overlay_tour(struct tui *t, struct ui_lines *L, int width)
 		ui_line_new(L);
 		ui_puts(L, UI_NORMAL, "    ");
 		ui_puts(L, theme_role_sev(f->severity), theme_marker_sev(f->severity));
-		ui_putf(L, UI_BOLD, " %s: ", f->cause ? f->cause : "?");
+		ui_putf(L, UI_BOLD, " %s: ", gw_cause_id(f->cause));
 		ui_wrap(L, UI_NORMAL, f->summary, sizeof f->summary, width, 6);
 		pane_findings_details(L, f, width, 6);
 		ncmd += f->ncommands;

@@ -27,7 +27,7 @@ void pane_findings_details(struct ui_lines *L, const struct gw_finding *f, int w
 static struct {
 	int active;
 	int scroll;                      /* put it at the top at the next build */
-	char cause[64];
+	enum gw_cause cause;
 	char summary[GW_TEXT];
 } FS;
 
@@ -36,7 +36,7 @@ void pane_findings_select(struct tui *t, const struct gw_finding *f)
 	FS.active = f != NULL;
 	FS.scroll = 1;
 	if (f) {
-		GW_COPY(FS.cause, f->cause ? f->cause : "");
+		FS.cause = f->cause;
 		GW_COPY(FS.summary, f->summary);
 	} else {
 		t->panes[LAYOUT_FINDINGS].sel = -1;
@@ -48,7 +48,7 @@ void pane_findings_select(struct tui *t, const struct gw_finding *f)
 static void findings_mark(struct tui *t, const struct gw_finding *f, size_t li, int *found)
 {
 	struct pane *p = &t->panes[LAYOUT_FINDINGS];
-	if (!FS.active || *found || strcmp(f->cause ? f->cause : "", FS.cause) || strcmp(f->summary, FS.summary))
+	if (!FS.active || *found || f->cause != FS.cause || strcmp(f->summary, FS.summary))
 		return;
 	*found = 1;
 	if (p->sel != (int)li || FS.scroll)
@@ -64,7 +64,7 @@ static void findings_one(struct ui_lines *L, const struct gw_finding *f, int ver
 	int role = theme_role_sev(f->severity);
 	ui_line_new(L);
 	ui_puts(L, role, theme_marker_sev(f->severity));
-	ui_putf(L, verdict ? UI_BOLD : role, " %s%s", verdict ? "VERDICT " : "", f->cause ? f->cause : "?");
+	ui_putf(L, verdict ? UI_BOLD : role, " %s%s", verdict ? "VERDICT " : "", gw_cause_id(f->cause));
 	ui_putf(L, UI_DIM, " (%s, %s): ", gw_hop_id(f->hop), gw_severity_name(f->severity));
 	ui_wrap(L, verdict ? UI_BOLD : UI_NORMAL, f->summary, sizeof f->summary, width, 2);
 	pane_findings_details(L, f, width, 2);

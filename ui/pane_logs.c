@@ -19,7 +19,7 @@
  * A classified line that supports a current finding carries "» cause" in
  * place of the plain mark: it is cited in the finding's evidence (same
  * text), or it is of a kind the rules cite for that cause
- * (diagnose_kind_supports) and current (inside the diagnosis window).
+ * (the registry's kinds, gw_cause_supported_by) and current (inside the diagnosis window).
  * Enter jumps from such a line to its finding in the findings pane. */
 #include "ui.h"
 #include "pane_logs.h"
@@ -43,7 +43,7 @@ struct logs_row {                        /* per built line */
 	double time;                     /* -1: not a log line */
 	uint64_t seq;                    /* the stream line's seq, 0 none */
 	int finding;                     /* index in t->diag it supports, -1 none */
-	const char *cause;               /* that finding's cause (a static string) */
+	int cause;                       /* that finding's cause (enum gw_cause), -1 none */
 	int cited;                       /* the finding's evidence quotes this line */
 };
 
@@ -166,7 +166,7 @@ static void logs_ensure(struct tui *t)
 }
 
 /* One row per built line, in step with L. */
-static void logs_row(double time, uint64_t seq, int finding, const char *cause, int cited)
+static void logs_row(double time, uint64_t seq, int finding, int cause, int cited)
 {
 	*gw_vec_push(&PL.rows) = (struct logs_row){ time, seq, finding, cause, cited };
 }
@@ -178,8 +178,6 @@ static void logs_row(double time, uint64_t seq, int finding, const char *cause, 
 static void logs_links_prepare(struct tui *t)
 {
 	const struct gw_diagnosis *d = &t->diag;
-	double now = gw_now(), reload = 0;
-	double window = t->o && t->o->recent_window > 0 ? t->o->recent_window : 300;
 	const struct gw_snapshot *s = tui_snap(t);
 	PL.nquotes = 0;
 	for (size_t fi = 0; s && fi < d->findings.n; fi++) {
@@ -197,13 +195,10 @@ static void logs_links_prepare(struct tui *t)
 			PL.quotes[PL.nquotes++] = (struct logs_quote){ (int)fi, q + 3, strlen(q + 3) };
 		}
 	}
-	/* "current" as diagnose() has it: the window, and for nginx's lines
-	 * also after its last reload (older ones describe the old config) */
-	PL.since = PL.since_nginx = now - window;
-	if (s)
-		reload = s->nginx.last_reload;
-	if (reload > PL.since && reload < now)
-		PL.since_nginx = reload - 1;
+	/* "current" is diagnose's window: since, and for nginx's lines also
+	 * after its last reload (older ones describe the old config) */
+	PL.since = d->since;
+	PL.since_nginx = d->since_nginx;
 }
 
 /* The current finding a classified line supports: the one whose evidence
@@ -228,7 +223,7 @@ static int logs_link(const struct tui *t, int kind, double time, const char *tex
 		return -1;                       /* history, not the current fault */
 	for (size_t fi = 0; fi < d->findings.n; fi++)
 		if (d->findings.v[fi].severity >= GW_SEV_WARN &&
-		    diagnose_kind_supports((enum gw_log_kind)kind, d->findings.v[fi].cause))
+		    gw_cause_supported_by(d->findings.v[fi].cause, (enum gw_log_kind)kind))
 			return (int)fi;
 	return -1;
 }
@@ -237,7 +232,7 @@ static int logs_link(const struct tui *t, int kind, double time, const char *tex
 static void logs_put_link(struct ui_lines *L, int role, int finding, const struct tui *t)
 {
 	ui_puts(L, UI_BOLD, theme_ascii() ? ">> " : "\xc2\xbb ");
-	ui_puts(L, UI_BOLD, t->diag.findings.v[finding].cause);
+	ui_puts(L, UI_BOLD, gw_cause_id(t->diag.findings.v[finding].cause));
 	ui_puts(L, role, " ");
 }
 
@@ -285,7 +280,7 @@ static void logs_put_note(struct ui_lines *L, const struct logs_note *n, const c
 	ui_puts(L, UI_NORMAL, " ");
 	ui_wrap(L, role, n->text, sizeof n->text, width, 9);
 	for (size_t i = before; i < L->lines.n; i++)
-		logs_row(i == before ? n->time : -1, 0, -1, NULL, 0);
+		logs_row(i == before ? n->time : -1, 0, -1, -1, 0);
 }
 
 /* ------------------------------------------------------------ build */
@@ -305,7 +300,7 @@ static int logs_wanted(const struct logstream_line *l, const char *pat)
 	 * LOGS_MAX_BUILD lines that can match (the link's cause is shown too) */
 	if (pat && pat[0] && !strcasestr(l->text, pat) && !(s && strcasestr(s->tag, pat))) {
 		int cited, fi = l->kind != GW_LOG_OTHER ? logs_link(PL.t, l->kind, l->time, l->text, l->len, &cited) : -1;
-		return fi >= 0 && strcasestr(PL.t->diag.findings.v[fi].cause, pat);
+		return fi >= 0 && strcasestr(gw_cause_id(PL.t->diag.findings.v[fi].cause), pat);
 	}
 	return 1;
 }
@@ -338,7 +333,7 @@ static void logs_header(struct ui_lines *L)
 		ui_puts(L, UI_DIM, " acc hidden");
 	if (PL.t && PL.t->paused)
 		ui_puts(L, UI_WARN, " PAUSED");
-	logs_row(-1, 0, -1, NULL, 0);
+	logs_row(-1, 0, -1, -1, 0);
 }
 
 static void logs_build_stream(struct tui *t, struct ui_lines *L, int width)
@@ -375,12 +370,12 @@ static void logs_build_stream(struct tui *t, struct ui_lines *L, int width)
 			ui_puts(L, role, " ");
 		}
 		ui_put(L, role, l->text, l->len < LOGS_TEXT_SHOWN ? l->len : LOGS_TEXT_SHOWN);
-		logs_row(l->time, l->seq, fi, fi >= 0 ? t->diag.findings.v[fi].cause : NULL, cited);
+		logs_row(l->time, l->seq, fi, fi >= 0 ? (int)t->diag.findings.v[fi].cause : -1, cited);
 	}
 	if (!n) {
 		ui_line_new(L);
 		ui_puts(L, UI_DIM, "no log lines yet");
-		logs_row(-1, 0, -1, NULL, 0);
+		logs_row(-1, 0, -1, -1, 0);
 	}
 	while (ni < nn)
 		logs_put_note(L, logs_note_at(ni++), p->filter, width);
@@ -392,7 +387,7 @@ static void logs_build_stream(struct tui *t, struct ui_lines *L, int width)
 		bad++;
 		ui_line_new(L);
 		ui_putf(L, UI_WARN, "%s %s %s: %s", theme_glyphs()->warn, s->tag, s->name, s->error);
-		logs_row(-1, 0, -1, NULL, 0);
+		logs_row(-1, 0, -1, -1, 0);
 	}
 	gw_fmt(p->count, sizeof p->count, "%zu lines, %zu sources%s", n, logstream_nsources(PL.ls),
 	    bad ? ", some unreadable" : "");
@@ -403,7 +398,7 @@ static void logs_build_events(struct tui *t, struct ui_lines *L, const struct gw
 {
 	ui_line_new(L);
 	ui_puts(L, UI_DIM, "classified events of the last probe pass");
-	logs_row(-1, 0, -1, NULL, 0);
+	logs_row(-1, 0, -1, -1, 0);
 	for (size_t i = 0; i < s->events.n; i++) {
 		const struct gw_log_event *e = &s->events.v[i];
 		char tm[16], src[GW_NAME];
@@ -421,12 +416,12 @@ static void logs_build_events(struct tui *t, struct ui_lines *L, const struct gw
 		if (fi >= 0)
 			logs_put_link(L, role, fi, t);
 		ui_put(L, role, e->line, sizeof e->line);
-		logs_row(e->time, 0, fi, fi >= 0 ? t->diag.findings.v[fi].cause : NULL, cited);
+		logs_row(e->time, 0, fi, fi >= 0 ? (int)t->diag.findings.v[fi].cause : -1, cited);
 	}
 	if (!s->events.n) {
 		ui_line_new(L);
 		ui_puts(L, UI_DIM, "no classified log events");
-		logs_row(-1, 0, -1, NULL, 0);
+		logs_row(-1, 0, -1, -1, 0);
 	}
 	for (size_t i = 0; i < logs_nnotes(); i++)
 		logs_put_note(L, logs_note_at(i), t->panes[LAYOUT_LOGS].filter, width);
@@ -436,7 +431,7 @@ static void logs_build_events(struct tui *t, struct ui_lines *L, const struct gw
 			continue;
 		ui_line_new(L);
 		ui_putf(L, UI_WARN, "%s cannot read %s: %s", theme_glyphs()->warn, ls->path, ls->error);
-		logs_row(-1, 0, -1, NULL, 0);
+		logs_row(-1, 0, -1, -1, 0);
 	}
 	gw_fmt(t->panes[LAYOUT_LOGS].count, sizeof t->panes[LAYOUT_LOGS].count,
 	    "%zu events, %zu sources", s->events.n, s->log_sources.n);
@@ -478,7 +473,7 @@ static void logs_build(struct tui *t, struct ui_lines *L, int width)
 	} else if (!s) {
 		ui_line_new(L);
 		ui_puts(L, UI_DIM, "probing...");
-		logs_row(-1, 0, -1, NULL, 0);
+		logs_row(-1, 0, -1, -1, 0);
 	} else {
 		logs_build_events(t, L, s, width);
 	}
@@ -510,8 +505,8 @@ static void logs_jump_incident(struct tui *t)
 {
 	struct pane *p = &t->panes[LAYOUT_LOGS];
 	double start;
-	double recent = t->o && t->o->recent_window > 0 ? t->o->recent_window : 300;
-	if (!PL.ls || !logstream_incident(PL.ls, gw_now(), recent, &start)) {
+	/* diagnose's window (none before the first pass) */
+	if (!PL.ls || !logstream_incident(PL.ls, gw_now(), t->diag.window, &start)) {
 		tui_set_status(t, "no current incident: no recent 5xx burst or error lines");
 		return;
 	}
@@ -564,13 +559,13 @@ static void logs_jump_finding(struct tui *t)
 	}
 	/* a probe pass may have replaced the diagnosis since the build */
 	const struct gw_finding *f = NULL;
-	if ((size_t)r->finding < d->findings.n && !strcmp(d->findings.v[r->finding].cause, r->cause))
+	if ((size_t)r->finding < d->findings.n && (int)d->findings.v[r->finding].cause == r->cause)
 		f = &d->findings.v[r->finding];
 	for (size_t i = 0; !f && i < d->findings.n; i++)
-		if (!strcmp(d->findings.v[i].cause, r->cause))
+		if ((int)d->findings.v[i].cause == r->cause)
 			f = &d->findings.v[i];
 	if (!f) {
-		tui_set_status(t, "%s is no longer a finding", r->cause);
+		tui_set_status(t, "%s is no longer a finding", gw_cause_id((enum gw_cause)r->cause));
 		return;
 	}
 	pane_findings_select(t, f);
@@ -580,7 +575,7 @@ static void logs_jump_finding(struct tui *t)
 	}
 	t->focus = LAYOUT_FINDINGS;
 	tui_mark_all(t);
-	tui_set_status(t, "finding %s: %s", f->cause,
+	tui_set_status(t, "finding %s: %s", gw_cause_id(f->cause),
 	    r->cited ? "its evidence quotes this log line" : "a current line of the kind it cites");
 }
 

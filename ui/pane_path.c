@@ -38,46 +38,46 @@ const struct gw_proc *path_target_server(const struct gw_snapshot *s, const stru
 	return p;
 }
 
-int path_target_state(const struct gw_target *t)
+const struct gw_target_state *path_target_judged(const struct tui *t, size_t i)
 {
-	if (t->down || t->backup)
-		return t->probed && t->reachable ? GW_HS_OK : GW_HS_UNKNOWN;
-	if (t->perm_checked && !t->perm_ok)
-		return GW_HS_FAIL;
-	if (t->addr.kind == GW_ADDR_UNIX && t->perm_checked && !t->exists)
-		return GW_HS_FAIL;
-	if (!t->probed)
-		return GW_HS_UNKNOWN;
-	if (t->timed_out || !t->reachable)
-		return GW_HS_FAIL;
-	if (t->not_http)
-		return GW_HS_OK;
-	if (!t->http_ok)
-		return GW_HS_FAIL;
-	return t->http_status >= 500 ? GW_HS_WARN : GW_HS_OK;
+	static const struct gw_target_state none = { GW_HS_UNKNOWN, GW_TW_NOT_PROBED, GW_PROBE_NOT_RUN, 0 };
+	return i < t->diag.targets.n ? &t->diag.targets.v[i] : &none;
 }
 
-void path_target_reason(const struct gw_target *t, char *buf, size_t size)
+void path_target_reason(const struct gw_target *t, const struct gw_target_state *ts, char *buf, size_t size)
 {
-	if (t->addr.kind == GW_ADDR_UNIX && t->perm_checked && !t->exists)
+	switch (ts->why) {
+	case GW_TW_SOCKET_MISSING:
 		gw_fmt(buf, size, "socket missing (2: No such file or directory)");
-	else if (t->perm_checked && !t->perm_ok)
+		break;
+	case GW_TW_PERMISSION:
 		gw_fmt(buf, size, "permission denied: %s", t->perm_detail[0] ? t->perm_detail : t->perm_path);
-	else if (!t->probed)
-		gw_fmt(buf, size, "%s", t->down ? "marked down" : "not probed yet");
-	else if (t->timed_out)
+		break;
+	case GW_TW_MARKED_DOWN:
+		gw_fmt(buf, size, "marked down");
+		break;
+	case GW_TW_NOT_PROBED:
+		gw_fmt(buf, size, "not probed yet");
+		break;
+	case GW_TW_TIMED_OUT:
 		gw_fmt(buf, size, "timed out after %.0f ms%s%s", t->total_ms,
 		    t->error[0] ? ": " : "", t->error);
-	else if (!t->reachable)
+		break;
+	case GW_TW_CONNECT_FAILED:
 		gw_fmt(buf, size, "connect failed%s%s%s", t->err ? ": " : "",
 		    t->err ? strerror(t->err) : "", t->err ? "" : t->error[0] ? t->error : "");
-	else if (t->not_http)
+		break;
+	case GW_TW_CONNECT_OK:
 		gw_fmt(buf, size, "connect ok in %.0f ms (%s, not HTTP)", t->connect_ms, t->directive);
-	else if (!t->http_ok)
+		break;
+	case GW_TW_NO_VALID_HTTP:
 		gw_fmt(buf, size, "connected, no valid HTTP answer%s%s", t->error[0] ? ": " : "", t->error);
-	else
+		break;
+	case GW_TW_HTTP:
 		gw_fmt(buf, size, "HTTP %ld in %.0f ms", t->http_status, t->total_ms);
-	if (t->listener_idx < 0 && t->probed && !t->reachable)
+		break;
+	}
+	if (ts->nothing_listens)
 		gw_append(buf, size, "; nothing listens");
 }
 
@@ -106,10 +106,10 @@ static void path_hop(struct ui_lines *L, const char *name, enum gw_hop_status st
 }
 
 static void path_target(struct ui_lines *L, const struct gw_snapshot *s, const struct gw_target *t,
-    int last, int width)
+    const struct gw_target_state *ts, int last, int width)
 {
 	const struct ui_glyphs *g = theme_glyphs();
-	int st = path_target_state(t);
+	int st = ts->state;
 	int role = theme_role_hop(st);
 	char reason[GW_TEXT + 64];
 
@@ -123,7 +123,7 @@ static void path_target(struct ui_lines *L, const struct gw_snapshot *s, const s
 		ui_putf(L, UI_DIM, " %s:%d", path_base(t->pass_loc.file), t->pass_loc.line);
 	if (t->upstream_name[0])
 		ui_putf(L, UI_DIM, " (upstream %s)", t->upstream_name);
-	path_target_reason(t, reason, sizeof reason);
+	path_target_reason(t, ts, reason, sizeof reason);
 	ui_line_new(L);
 	ui_putf(L, UI_DIM, "     %s   ", last ? " " : g->vline);
 	ui_wrap(L, role, reason, sizeof reason, width, 11);
@@ -176,12 +176,12 @@ static void path_build(struct tui *t, struct ui_lines *L, int width)
 				ui_puts(L, UI_UNKNOWN, "       no upstream targets found in the config");
 			}
 			for (size_t k = 0; k < s->targets.n; k++)
-				path_target(L, s, &s->targets.v[k], k + 1 == s->targets.n, width);
+				path_target(L, s, &s->targets.v[k], path_target_judged(t, k), k + 1 == s->targets.n, width);
 		}
 	}
 	size_t bad = 0;
 	for (size_t k = 0; k < s->targets.n; k++)
-		if (path_target_state(&s->targets.v[k]) == GW_HS_FAIL)
+		if (path_target_judged(t, k)->state == GW_HS_FAIL)
 			bad++;
 	gw_fmt(t->panes[LAYOUT_PATH].count, sizeof t->panes[LAYOUT_PATH].count,
 	    "%zu target%s, %zu failing", s->targets.n, s->targets.n == 1 ? "" : "s", bad);

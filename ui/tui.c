@@ -271,7 +271,7 @@ static void tui_draw_header(struct tui *t)
 			ui_put(&L, UI_NORMAL, d->unknown_reason, sizeof d->unknown_reason);
 		} else if (v) {
 			ui_puts(&L, UI_NORMAL, " ");
-			ui_puts(&L, UI_BOLD, v->cause ? v->cause : "unknown");
+			ui_puts(&L, UI_BOLD, gw_cause_id(v->cause));
 			ui_putf(&L, UI_NORMAL, " (%s): ", gw_hop_id(v->hop));
 			ui_put(&L, UI_NORMAL, v->summary, sizeof v->summary);
 		} else {

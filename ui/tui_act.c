@@ -108,15 +108,19 @@ void tui_act_pass_done(struct tui *t)
 	if (!t->follow_passes || !s)
 		return;
 	const struct gw_target *bad = NULL;
+	const struct gw_target_state *bad_ts = NULL;
 	for (size_t i = 0; i < s->targets.n; i++) {
 		const struct gw_target *tg = &s->targets.v[i];
+		const struct gw_target_state *ts = path_target_judged(t, i);
 		if (tg->down || tg->backup)
 			continue;
 		n++;
-		if (path_target_state(tg) == GW_HS_OK)
+		if (ts->state == GW_HS_OK)
 			good++;
-		else if (!bad)
+		else if (!bad) {
 			bad = tg;
+			bad_ts = ts;
+		}
 	}
 	if (!n) {
 		t->follow_passes = 0;
@@ -130,7 +134,7 @@ void tui_act_pass_done(struct tui *t)
 		return;
 	}
 	if (--t->follow_passes == 0 && bad) {
-		path_target_reason(bad, reason, sizeof reason);
+		path_target_reason(bad, bad_ts, reason, sizeof reason);
 		gw_fmt(msg, sizeof msg, "after %s: %s still does not answer: %s", t->follow_unit, bad->display, reason);
 		pane_logs_note(t, 0, msg);
 		tui_set_status_for(t, ACT_STATUS_SECS, "%s", msg);

@@ -240,8 +240,10 @@ void overlay_key(struct tui *t, int key);
 void overlay_draw(struct tui *t);
 
 /* pane_path.c: shared with the tour */
-int path_target_state(const struct gw_target *t);             /* a gw_hop_status */
-void path_target_reason(const struct gw_target *t, char *buf, size_t size);
+/* Diagnose's judgment of target i of the shown snapshot (not probed when
+ * the diagnosis has none), and its reason in words. */
+const struct gw_target_state *path_target_judged(const struct tui *t, size_t i);
+void path_target_reason(const struct gw_target *t, const struct gw_target_state *ts, char *buf, size_t size);
 const struct gw_proc *path_target_server(const struct gw_snapshot *s, const struct gw_target *t);
 
 #endif

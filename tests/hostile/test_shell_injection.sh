@@ -28,6 +28,16 @@ t_check "JSON output valid and clean" "${BC[@]}" json "$GW_OUT"
 t_check "the ';rm -rf' directory still exists" test -f "$KEEP/file"
 t_check "the \$(touch) / backtick / pipe file was not created" test ! -e "$PWNED"
 t_json verdict.cause nginx_config_invalid
+# the suggested command quotes the path: a shell reading it gets the literal
+# path as one word and runs nothing (gw_shell_quote)
+NTCMD=$("$PY" -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+print(next(c for f in d["findings"] for c in f["commands"] if c.startswith("nginx -t -c ")))' "$GW_OUT" 2>/dev/null)
+# shellcheck disable=SC2016  # $4 is for the inner shell
+NTARG=$(bash -c "set -- $NTCMD; printf '%s' \"\$4\"" 2>/dev/null)
+[ "$NTARG" = "$CONF" ]
+t_result "the nginx -t command names the literal config path as one word (got: $NTCMD)" $?
+t_check "reading the suggested command ran nothing" test ! -e "$PWNED"
 t_check "nginx -t ran on the literal path (its error names $CONF:8)" "${BC[@]}" grep "$GW_OUT" "in $CONF:8"
 
 # the same through the text report and the dashboard pass (--bench-ticks)

@@ -131,7 +131,7 @@ static void run(const struct gw_snapshot *s, struct gw_diagnosis *d)
 static const char *verdict_cause(const struct gw_diagnosis *d)
 {
 	const struct gw_finding *f = diagnosis_verdict(d);
-	return f ? f->cause : "healthy";
+	return f ? gw_cause_id(f->cause) : "healthy";
 }
 
 static int has_evidence(const struct gw_finding *f, const char *needle)
@@ -205,7 +205,7 @@ static void test_upstream_down(void **st)
 		  "connect() failed (111: Connection refused) while connecting to upstream");
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "upstream_down");
+	assert_string_equal(gw_cause_id(f->cause), "upstream_down");
 	assert_int_equal(f->hop, GW_HOP_UPSTREAM);
 	assert_true(has_evidence(f, "/etc/nginx/sites-enabled/app:7"));
 	assert_true(has_evidence(f, "Connection refused"));
@@ -225,7 +225,7 @@ static void test_port_mismatch(void **st)
 	add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000)->err = ECONNREFUSED;
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "port_mismatch");
+	assert_string_equal(gw_cause_id(f->cause), "port_mismatch");
 	assert_true(has_evidence(f, "127.0.0.1:8000"));
 	assert_true(has_evidence(f, "127.0.0.1:5000"));
 	diagnosis_free(&d);
@@ -243,7 +243,7 @@ static void test_port_mismatch_from_cmdline_without_root(void **st)
 	add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000)->err = ECONNREFUSED;
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "port_mismatch");
+	assert_string_equal(gw_cause_id(f->cause), "port_mismatch");
 	assert_true(has_evidence(f, "127.0.0.1:5000"));
 	diagnosis_free(&d);
 	snap_free(s);
@@ -343,7 +343,7 @@ static void test_ip_family(void **st)
 	add_tcp(s, GW_ADDR_INET6, "::1", 8000)->err = ECONNREFUSED;
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "ip_family_mismatch");
+	assert_string_equal(gw_cause_id(f->cause), "ip_family_mismatch");
 	assert_true(has_evidence(f, "[::1]:8000"));
 	assert_true(has_evidence(f, "IPv6"));
 	diagnosis_free(&d);
@@ -361,7 +361,7 @@ static void test_socket_missing(void **st)
 	t->exists = 0;
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "socket_missing");
+	assert_string_equal(gw_cause_id(f->cause), "socket_missing");
 	assert_true(has_evidence(f, "/run/gunicorn/gunicorn.sock"));
 	diagnosis_free(&d);
 	snap_free(s);
@@ -378,7 +378,7 @@ static void test_socket_path_mismatch(void **st)
 	t->err = ENOENT; t->perm_checked = 1;
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "port_mismatch");
+	assert_string_equal(gw_cause_id(f->cause), "port_mismatch");
 	assert_true(has_evidence(f, "/run/app/other.sock"));
 	diagnosis_free(&d);
 	snap_free(s);
@@ -397,7 +397,7 @@ static void test_socket_permission(void **st)
 	GW_COPY(t->perm_detail, "drwx------ root root /srv/app/run: www-data has no search (x) permission");
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "socket_permission");
+	assert_string_equal(gw_cause_id(f->cause), "socket_permission");
 	assert_int_equal(f->hop, GW_HOP_UPSTREAM);
 	assert_true(has_evidence(f, "/srv/app/run"));
 	assert_true(has_evidence(f, "www-data"));
@@ -418,7 +418,7 @@ static void test_boot_failure_refines_down(void **st)
 	GW_COPY(e->source, "app:/var/log/app.log");
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "app_boot_failure");
+	assert_string_equal(gw_cause_id(f->cause), "app_boot_failure");
 	assert_int_equal(f->hop, GW_HOP_APP);
 	assert_non_null(strstr(f->summary, "psycopg2"));
 	assert_true(has_evidence(f, "127.0.0.1:8000"));
@@ -460,7 +460,7 @@ static void test_boot_failure_names_why_in_restart_loop(void **st)
 	GW_COPY(e->source, "journal:gunicorn.service");
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "app_boot_failure");
+	assert_string_equal(gw_cause_id(f->cause), "app_boot_failure");
 	assert_non_null(strstr(f->summary, "gwtop_no_such_module"));
 	diagnosis_free(&d);
 	snap_free(s);
@@ -478,7 +478,7 @@ static void test_worker_timeout_premature_close(void **st)
 	add_event(s, GW_LOG_APP_WORKER_TIMEOUT, NOW - 10, "", "[CRITICAL] WORKER TIMEOUT (pid:201)");
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "app_crash_during_request");
+	assert_string_equal(gw_cause_id(f->cause), "app_crash_during_request");
 	assert_int_equal(f->hop, GW_HOP_APP);
 	assert_true(has_evidence(f, "WORKER TIMEOUT"));
 	diagnosis_free(&d);
@@ -501,7 +501,7 @@ static void test_read_timeout_504(void **st)
 		  "upstream timed out (110: Connection timed out) while reading response header from upstream");
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "upstream_timeout");
+	assert_string_equal(gw_cause_id(f->cause), "upstream_timeout");
 	assert_true(has_evidence(f, "proxy_read_timeout 1s"));
 	diagnosis_free(&d);
 	snap_free(s);
@@ -605,7 +605,7 @@ static void test_config_invalid(void **st)
 	s->ntest.error_line = 12;
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "nginx_config_invalid");
+	assert_string_equal(gw_cause_id(f->cause), "nginx_config_invalid");
 	assert_int_equal(f->hop, GW_HOP_NGINX);
 	assert_true(has_evidence(f, "/etc/nginx/sites-enabled/app:12"));
 	assert_int_equal(d.status, GW_SEV_CRIT);
@@ -640,7 +640,7 @@ static void test_config_stale_is_warning(void **st)
 	add_tcp(s, GW_ADDR_INET, "127.0.0.1", 9999)->err = ECONNREFUSED;
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "nginx_config_stale");
+	assert_string_equal(gw_cause_id(f->cause), "nginx_config_stale");
 	assert_int_equal(d.status, GW_SEV_WARN);
 	assert_true(has_evidence(f, "/etc/nginx/sites-enabled/app"));
 	diagnosis_free(&d);
@@ -661,7 +661,7 @@ static void test_partial_upstream_is_warning(void **st)
 	b->err = ECONNREFUSED;
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "upstream_down");
+	assert_string_equal(gw_cause_id(f->cause), "upstream_down");
 	assert_int_equal(f->severity, GW_SEV_WARN);
 	assert_int_equal(d.status, GW_SEV_WARN);
 	assert_true(has_evidence(f, "127.0.0.1:8002"));
@@ -711,7 +711,91 @@ static void test_first_hop_wins(void **st)
 	run(s, &d);
 	assert_string_equal(verdict_cause(&d), "nginx_down");
 	assert_true(d.findings.n >= 2);
-	assert_string_equal(d.findings.v[1].cause, "upstream_down");
+	assert_string_equal(gw_cause_id(d.findings.v[1].cause), "upstream_down");
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+/* Diagnose is the one judge of a target: the path pane, the tour and the
+ * report render d->targets. A socket the workers may not reach fails
+ * whether or not the probe ran, and the upstream hop agrees. */
+static void test_target_states(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	struct gw_target *perm = add_unix(s, "/srv/app/run/app.sock");
+	perm->probed = 0;                  /* never probed */
+	perm->perm_checked = 1; perm->exists = 1; perm->perm_ok = 0;
+	GW_COPY(perm->perm_path, "/srv/app/run");
+	struct gw_target *ok = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000);
+	ok_target(ok);
+	struct gw_target *err5 = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8001);
+	ok_target(err5);
+	err5->http_status = 503;
+	struct gw_target *down = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8002);   /* refused, marked down */
+	down->down = 1;
+	struct gw_target *slow = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8003);
+	slow->reachable = 1; slow->timed_out = 1;
+	run(s, &d);
+	assert_int_equal(d.targets.n, 5);
+	assert_int_equal(d.targets.v[0].state, GW_HS_FAIL);
+	assert_int_equal(d.targets.v[0].why, GW_TW_PERMISSION);
+	assert_int_equal(d.targets.v[0].probe, GW_PROBE_NOT_RUN);
+	assert_int_equal(d.hops[GW_HOP_UPSTREAM].status, GW_HS_FAIL);
+	assert_non_null(diagnosis_verdict(&d));
+	assert_string_equal(gw_cause_id(diagnosis_verdict(&d)->cause), "socket_permission");
+	assert_int_equal(d.targets.v[1].state, GW_HS_OK);
+	assert_int_equal(d.targets.v[1].probe, GW_PROBE_HTTP);
+	assert_int_equal(d.targets.v[2].state, GW_HS_WARN);        /* answers 503 */
+	assert_int_equal(d.targets.v[3].state, GW_HS_UNKNOWN);     /* marked down: never a failure */
+	assert_int_equal(d.targets.v[3].probe, GW_PROBE_CONNECT_FAILED);
+	assert_true(d.targets.v[3].nothing_listens);
+	assert_int_equal(d.targets.v[4].state, GW_HS_FAIL);
+	assert_int_equal(d.targets.v[4].why, GW_TW_TIMED_OUT);
+	assert_int_equal(d.targets.v[4].probe, GW_PROBE_ANSWER_TIMEOUT);
+	assert_int_equal(d.checklist[GW_CHECK_DIRECT_PROBE], GW_HS_FAIL);
+	assert_int_equal(d.checklist[GW_CHECK_SOCKET], GW_HS_FAIL);
+	assert_int_equal(d.checklist[GW_CHECK_CONFIG_VALID], GW_HS_OK);
+	assert_int_equal(d.checklist[GW_CHECK_HEALTH_ENDPOINT], GW_HS_OK);
+	diagnosis_free(&d);
+	assert_int_equal(d.targets.n, 0);
+	snap_free(s);
+}
+
+/* The window every "current" in the panes means, and the one memory
+ * threshold (the oom_killed warning and the tour's resource check). */
+static void test_window_and_memory(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	s->nginx.last_reload = NOW - 60;
+	s->mem.ok = 1;
+	s->mem.total_kb = 1000000;
+	s->mem.available_kb = 80000;      /* 8 %: above the threshold */
+	run(s, &d);
+	assert_true(d.window == 300);
+	assert_true(d.since == NOW - 300);
+	assert_true(d.since_nginx == NOW - 61);
+	assert_int_equal(d.checklist[GW_CHECK_RESOURCES], GW_HS_OK);
+	assert_int_equal(d.checklist[GW_CHECK_NO_LOG_ERRORS], GW_HS_OK);
+	assert_null(diagnosis_verdict(&d));
+	diagnosis_free(&d);
+	s->mem.available_kb = 40000;      /* 4 %: the warning and the checklist agree */
+	add_event(s, GW_LOG_CONNECT_REFUSED, NOW - 10, "", "connect() failed (111: Connection refused)");
+	run(s, &d);
+	assert_int_equal(d.checklist[GW_CHECK_RESOURCES], GW_HS_WARN);
+	assert_int_equal(d.checklist[GW_CHECK_NO_LOG_ERRORS], GW_HS_FAIL);
+	int warned = 0;
+	for (size_t i = 0; i < d.findings.n; i++)
+		warned |= d.findings.v[i].cause == GW_CAUSE_OOM_KILLED;
+	assert_true(warned);
+	diagnosis_free(&d);
+	add_event(s, GW_LOG_OOM_KILL, NOW - 20, "", "Out of memory: Killed process 4242 (gunicorn)");
+	run(s, &d);
+	assert_int_equal(d.checklist[GW_CHECK_RESOURCES], GW_HS_FAIL);   /* a kill fails it */
 	diagnosis_free(&d);
 	snap_free(s);
 }
@@ -747,6 +831,8 @@ int main(void)
 		cmocka_unit_test(test_oom),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_first_hop_wins),
+		cmocka_unit_test(test_target_states),
+		cmocka_unit_test(test_window_and_memory),
 	};
 	return cmocka_run_group_tests_name("diagnose", tests, NULL, NULL);
 }

@@ -76,12 +76,12 @@ static void test_crash_loop_wins(void **state)
 	u->exec_main_status = 1;
 	const struct gw_finding *v = run(&s, &d);
 	assert_non_null(v);
-	assert_string_equal(v->cause, "app_crash_loop");
+	assert_string_equal(gw_cause_id(v->cause), "app_crash_loop");
 	assert_int_equal(v->severity, GW_SEV_CRIT);
 	assert_true(has(v, "gunicorn.service"));
 	assert_true(has(v, "6.0 restarts/min"));
 	assert_true(has(v, "unix:/run/gunicorn/gunicorn.sock"));   /* the absorbed target evidence */
-	for (size_t i = 0; i < d.findings.n; i++) assert_string_not_equal(d.findings.v[i].cause, "socket_missing");
+	for (size_t i = 0; i < d.findings.n; i++) assert_string_not_equal(gw_cause_id(d.findings.v[i].cause), "socket_missing");
 	diagnosis_free(&d);
 	snapshot_free(&s);
 }
@@ -96,7 +96,7 @@ static void test_stopped_unit_named(void **state)
 	GW_COPY(s.units.v[0].sub_state, "dead");
 	const struct gw_finding *v = run(&s, &d);
 	assert_non_null(v);
-	assert_string_equal(v->cause, "socket_missing");
+	assert_string_equal(gw_cause_id(v->cause), "socket_missing");
 	assert_true(has(v, "gunicorn.service is inactive"));
 	assert_true(has(v, "systemctl start gunicorn.service"));
 	diagnosis_free(&d);
@@ -126,7 +126,7 @@ static void test_journal_boot_failure_in_loop(void **state)
 	GW_COPY(e->line, "ModuleNotFoundError: No module named 'psycopg2'");
 	const struct gw_finding *v = run(&s, &d);
 	assert_non_null(v);
-	assert_string_equal(v->cause, "app_boot_failure");
+	assert_string_equal(gw_cause_id(v->cause), "app_boot_failure");
 	assert_true(has(v, "psycopg2"));
 	assert_true(has(v, "journal:gunicorn.service"));
 	diagnosis_free(&d);
@@ -145,7 +145,7 @@ static void test_bind_mismatch(void **state)
 	GW_COPY(u->sub_state, "running");
 	const struct gw_finding *v = run(&s, &d);
 	assert_non_null(v);
-	assert_string_equal(v->cause, "port_mismatch");
+	assert_string_equal(gw_cause_id(v->cause), "port_mismatch");
 	assert_true(has(v, "unix:/run/gunicorn/gunicorn.sock"));
 	assert_true(has(v, "127.0.0.1:8001"));
 	assert_true(has(v, "/etc/systemd/system/gunicorn.service"));
@@ -167,7 +167,7 @@ static void test_envfile_missing(void **state)
 	units_fill_problems(u);          /* what the probe does after reading the unit */
 	const struct gw_finding *v = run(&s, &d);
 	assert_non_null(v);
-	assert_string_equal(v->cause, "app_boot_failure");
+	assert_string_equal(gw_cause_id(v->cause), "app_boot_failure");
 	assert_true(has(v, "/nonexistent/gwtop-test/app.env"));
 	assert_true(has(v, "/etc/systemd/system/gunicorn.service"));
 	diagnosis_free(&d);
@@ -197,7 +197,7 @@ static void test_db_unreachable(void **state)
 	db->err = ECONNREFUSED;
 	const struct gw_finding *v = run(&s, &d);
 	assert_non_null(v);
-	assert_string_equal(v->cause, "db_unreachable");
+	assert_string_equal(gw_cause_id(v->cause), "db_unreachable");
 	assert_int_equal(v->hop, GW_HOP_DB);
 	assert_true(has(v, "127.0.0.1:5499"));
 	assert_true(has(v, "app:***@"));

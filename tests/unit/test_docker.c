@@ -127,7 +127,7 @@ static void target_200(struct gw_target *t)
 static const struct gw_finding *find(const struct gw_diagnosis *d, const char *cause)
 {
 	for (size_t i = 0; i < d->findings.n; i++)
-		if (!strcmp(d->findings.v[i].cause, cause))
+		if (!strcmp(gw_cause_id(d->findings.v[i].cause), cause))
 			return &d->findings.v[i];
 	return NULL;
 }
@@ -504,7 +504,7 @@ static void test_rule_loopback(void **state)
 	run_diag(s, T_0, &d);
 	const struct gw_finding *v = diagnosis_verdict(&d);
 	assert_non_null(v);
-	assert_string_equal(v->cause, "container_loopback_bind");
+	assert_string_equal(gw_cause_id(v->cause), "container_loopback_bind");
 	assert_int_equal(v->hop, GW_HOP_UPSTREAM);
 	assert_int_equal(v->severity, GW_SEV_CRIT);
 	assert_true(mentions(v, "app-lo"));
@@ -526,7 +526,7 @@ static void test_rule_container_port(void **state)
 	run_diag(s, T_0, &d);
 	const struct gw_finding *v = diagnosis_verdict(&d);
 	assert_non_null(v);
-	assert_string_equal(v->cause, "container_port_mismatch");
+	assert_string_equal(gw_cause_id(v->cause), "container_port_mismatch");
 	assert_true(mentions(v, "host port 21030"));
 	assert_true(mentions(v, "container port 9000/tcp"));
 	assert_true(mentions(v, "listens on 8000"));
@@ -547,7 +547,7 @@ static void test_rule_host_port(void **state)
 	run_diag(s, T_0, &d);
 	const struct gw_finding *v = diagnosis_verdict(&d);
 	assert_non_null(v);
-	assert_string_equal(v->cause, "container_port_mismatch");
+	assert_string_equal(gw_cause_id(v->cause), "container_port_mismatch");
 	assert_int_equal(v->rank, 95);
 	assert_true(mentions(v, "host port 21002"));
 	assert_true(mentions(v, "host port 21000"));
@@ -574,7 +574,7 @@ static void test_rule_crash_loop(void **state)
 	run_diag(s, T_0, &d);
 	const struct gw_finding *v = diagnosis_verdict(&d);
 	assert_non_null(v);
-	assert_string_equal(v->cause, "app_crash_loop");
+	assert_string_equal(gw_cause_id(v->cause), "app_crash_loop");
 	assert_int_equal(v->severity, GW_SEV_CRIT);
 	assert_true(mentions(v, "app-crash"));
 	assert_true(mentions(v, "RestartCount 6"));
@@ -622,7 +622,7 @@ static void test_rule_exited(void **state)
 	run_diag(s, T_0, &d);
 	const struct gw_finding *v = diagnosis_verdict(&d);
 	assert_non_null(v);
-	assert_string_equal(v->cause, "upstream_down");
+	assert_string_equal(gw_cause_id(v->cause), "upstream_down");
 	assert_int_equal(v->rank, 95);
 	assert_int_equal(v->hop, GW_HOP_UPSTREAM);
 	assert_true(mentions(v, "container app-exit"));
@@ -644,7 +644,7 @@ static void test_rule_unhealthy(void **state)
 	run_diag(s, T_0, &d);
 	const struct gw_finding *v = diagnosis_verdict(&d);
 	assert_non_null(v);
-	assert_string_equal(v->cause, "container_unhealthy");
+	assert_string_equal(gw_cause_id(v->cause), "container_unhealthy");
 	assert_int_equal(v->severity, GW_SEV_WARN);   /* nginx's target still answers */
 	assert_int_equal(d.status, GW_SEV_WARN);
 	assert_true(mentions(v, "failed 7 times in a row"));

@@ -1,5 +1,5 @@
 /* test_log_links.c — what the logs pane's links and search highlight rest
- * on: diagnose_kind_supports agrees with the rules (every log line a
+ * on: the cause registry's kinds (gw_cause_supported_by) agree with the rules (every log line a
  * finding quotes as evidence is of a kind that supports its cause, over a
  * set of fixture faults run through the real diagnose()), and
  * ui_line_highlight cuts only the sanitized text, on code point
@@ -22,24 +22,31 @@
 
 /* ------------------------------------------------------------ kind -> cause */
 
+/* Does a line of kind k support the cause named `id` (an unknown id: no)? */
+static int supports(enum gw_log_kind k, const char *id)
+{
+	int c = gw_cause_by_id(id);
+	return c >= 0 && gw_cause_supported_by((enum gw_cause)c, k);
+}
+
 static void test_table(void **st)
 {
 	(void)st;
-	assert_true(diagnose_kind_supports(GW_LOG_CONNECT_REFUSED, "upstream_down"));
-	assert_true(diagnose_kind_supports(GW_LOG_CONNECT_REFUSED, "app_boot_failure"));   /* refined */
-	assert_true(diagnose_kind_supports(GW_LOG_APP_MODULE_NOT_FOUND, "app_boot_failure"));
-	assert_true(diagnose_kind_supports(GW_LOG_OOM_KILL, "oom_killed"));
-	assert_true(diagnose_kind_supports(GW_LOG_APP_WORKER_TIMEOUT, "app_crash_during_request"));
-	assert_true(diagnose_kind_supports(GW_LOG_PREMATURE_CLOSE, "app_crash_during_request"));
-	assert_true(diagnose_kind_supports(GW_LOG_APP_DB, "db_unreachable"));
-	assert_false(diagnose_kind_supports(GW_LOG_CONNECT_REFUSED, "socket_permission"));
-	assert_false(diagnose_kind_supports(GW_LOG_SOCKET_EACCES, "upstream_down"));
-	assert_false(diagnose_kind_supports(GW_LOG_TIMEOUT, "healthy"));
-	assert_false(diagnose_kind_supports(GW_LOG_OTHER, "upstream_down"));
-	assert_false(diagnose_kind_supports(GW_LOG_KIND_MAX, "upstream_down"));
-	assert_false(diagnose_kind_supports((enum gw_log_kind)-1, "upstream_down"));
-	assert_false(diagnose_kind_supports(GW_LOG_CONNECT_REFUSED, NULL));
-	assert_false(diagnose_kind_supports(GW_LOG_CONNECT_REFUSED, ""));
+	assert_true(supports(GW_LOG_CONNECT_REFUSED, "upstream_down"));
+	assert_true(supports(GW_LOG_CONNECT_REFUSED, "app_boot_failure"));   /* refined */
+	assert_true(supports(GW_LOG_APP_MODULE_NOT_FOUND, "app_boot_failure"));
+	assert_true(supports(GW_LOG_OOM_KILL, "oom_killed"));
+	assert_true(supports(GW_LOG_APP_WORKER_TIMEOUT, "app_crash_during_request"));
+	assert_true(supports(GW_LOG_PREMATURE_CLOSE, "app_crash_during_request"));
+	assert_true(supports(GW_LOG_APP_DB, "db_unreachable"));
+	assert_false(supports(GW_LOG_CONNECT_REFUSED, "socket_permission"));
+	assert_false(supports(GW_LOG_SOCKET_EACCES, "upstream_down"));
+	assert_false(supports(GW_LOG_TIMEOUT, "healthy"));
+	assert_false(supports(GW_LOG_OTHER, "upstream_down"));
+	assert_false(supports(GW_LOG_KIND_MAX, "upstream_down"));
+	assert_false(supports((enum gw_log_kind)-1, "upstream_down"));
+	assert_false(supports(GW_LOG_CONNECT_REFUSED, NULL));
+	assert_false(supports(GW_LOG_CONNECT_REFUSED, ""));
 }
 
 static struct gw_snapshot *snap_new(void)
@@ -114,7 +121,7 @@ static int check_quotes(const struct gw_snapshot *s, const char *want_cause)
 	diagnose(s, &c, &d);
 	for (size_t fi = 0; fi < d.findings.n; fi++) {
 		const struct gw_finding *f = &d.findings.v[fi];
-		saw |= !strcmp(f->cause, want_cause);
+		saw |= !strcmp(gw_cause_id(f->cause), want_cause);
 		for (int i = 0; i < f->nevidence; i++)
 			for (size_t k = 0; k < s->events.n; k++) {
 				const struct gw_log_event *e = &s->events.v[k];
@@ -122,8 +129,8 @@ static int check_quotes(const struct gw_snapshot *s, const char *want_cause)
 				if (!q || strcmp(q + 3, e->line))
 					continue;
 				quotes++;
-				if (!diagnose_kind_supports(e->kind, f->cause))
-					fail_msg("%s quotes a %s line it is not linked to: %s", f->cause,
+				if (!gw_cause_supported_by(f->cause, e->kind))
+					fail_msg("%s quotes a %s line it is not linked to: %s", gw_cause_id(f->cause),
 						 gw_log_kind_name(e->kind), e->line);
 			}
 	}

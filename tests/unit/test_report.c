@@ -37,7 +37,9 @@ static struct gw_finding *add_finding(struct gw_diagnosis *d, const char *cause,
     enum gw_severity sev, enum gw_hop hop, const char *summary)
 {
 	struct gw_finding *f = gw_vec_push(&d->findings);
-	f->cause = cause;
+	int id = gw_cause_by_id(cause);
+	assert_true(id >= 0);
+	f->cause = (enum gw_cause)id;
 	f->severity = sev;
 	f->hop = hop;
 	GW_COPY(f->summary, summary);
@@ -549,6 +551,10 @@ static void test_json_healthy(void **state)
 	assert_string_equal(jget_str(v, "cause"), "healthy");
 	assert_string_equal(jget_str(v, "hop"), "none");
 	assert_string_equal(jget_str(v, "summary"), "every hop answered (1/1 upstream target reachable)");
+	/* a stale config is no error answer for the client: null, present */
+	json_t *f0 = json_array_get(json_object_get(root, "findings"), 0);
+	assert_non_null(json_object_get(f0, "client_status"));
+	assert_true(json_is_null(json_object_get(f0, "client_status")));
 	json_t *t = json_array_get(json_object_get(root, "targets"), 0);
 	assert_string_equal(jget_str(t, "target"), "127.0.0.1:8000");
 	assert_string_equal(jget_str(t, "config"), "/etc/nginx/sites-enabled/app:12");
@@ -584,8 +590,12 @@ static void test_json_sockperm_hostile(void **state)
 	assert_non_null(strstr(e0, "end" FFFD));
 	assert_int_equal(json_array_size(json_object_get(f, "commands")), 2);
 	assert_string_equal(jget_str(json_array_get(json_object_get(root, "hops"), 1), "status"), "fail");
+	/* what the client gets, from the cause registry (socket_permission: 502,
+	 * upstream_timeout: 504) */
+	assert_int_equal(json_integer_value(json_object_get(f, "client_status")), 502);
 	/* clamped counts */
 	json_t *w = json_array_get(json_object_get(root, "findings"), 2);
+	assert_int_equal(json_integer_value(json_object_get(w, "client_status")), 504);
 	assert_int_equal(json_array_size(json_object_get(w, "evidence")), GW_MAX_EVIDENCE);
 	assert_int_equal(json_array_size(json_object_get(w, "fix")), 0);
 	assert_string_equal(jget_str(w, "summary"), "slow " FFFD);
