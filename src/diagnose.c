@@ -1047,6 +1047,7 @@ static void hops_fill(struct diag_ctx *c)
 		h[GW_HOP_DB].status = GW_HS_FAIL;
 		gw_fmt(h[GW_HOP_DB].detail, GW_TEXT, "app log: %.400s", dbe->detail[0] ? dbe->detail : dbe->line);
 	}
+	diagnose_truth_client_hop(c);
 }
 
 static int finding_cmp(const void *a, const void *b)
@@ -1078,6 +1079,7 @@ void diagnose(const struct gw_snapshot *s, const struct gw_diag_config *cfg, str
 	if (diagnose_units) diagnose_units(&c);
 	rule_oom_history(&c);
 	rule_memory(&c);
+	diagnose_truth(&c);          /* last: held against what the rules above found */
 
 	free(c.claimed);
 	c.claimed = NULL;

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accesstail.h"
 #include "kernlog.h"
 #include "listeners.h"
 #include "logread.h"
@@ -27,6 +28,7 @@
 #include "nginx_test.h"
 #include "procs.h"
 #include "sockperm.h"
+#include "through.h"
 #include "upstream.h"
 
 #define LOG_TAIL_BYTES (4u << 20)
@@ -51,6 +53,8 @@ struct gather {
 	struct nginx_conf_cache *conf_cache;
 	struct logread_cache *log_cache;
 	struct upstream_prober *up;
+	struct through_prober *through;
+	struct accesstail_cache *access_cache;
 	struct units_prober *units;  /* NULL when not built in */
 	struct docker_prober *docker;
 	struct gw_snapshot *s;       /* the pass in flight (not owned) */
@@ -79,6 +83,8 @@ struct gather *gather_new(sd_event *e, const struct gw_options *o)
 	g->conf_cache = nginx_conf_cache_new();
 	g->log_cache = logread_cache_new();
 	g->up = upstream_prober_new(e);
+	g->through = through_prober_new(e);
+	g->access_cache = accesstail_cache_new();
 	if (units_prober_new) g->units = units_prober_new(e);
 	if (docker_prober_new) g->docker = docker_prober_new(e);
 	g->ntest_invalid = 1;
@@ -89,6 +95,8 @@ void gather_free(struct gather *g)
 {
 	if (!g) return;
 	upstream_prober_free(g->up);
+	through_prober_free(g->through);
+	accesstail_cache_free(g->access_cache);
 	if (g->units) units_prober_free(g->units);
 	if (g->docker) docker_prober_free(g->docker);
 	procs_state_free(g->ps);
@@ -178,6 +186,28 @@ static void app_logs_from_cmdlines(struct gather *g, struct gw_snapshot *s, doub
 	}
 }
 
+/* nginx's testimony: the access logs of the config (or --access-log),
+ * summed over the recent window into s->access. */
+static void read_access_logs(struct gather *g, struct gw_snapshot *s)
+{
+	const struct gw_options *o = g->o;
+	double since = s->taken - (o->recent_window > 0 ? o->recent_window : 300);
+	int n = 0;
+
+	for (size_t i = 0; i < o->access_logs.n; i++, n++)
+		accesstail_read(g->access_cache, s, o->access_logs.v[i], since);
+	for (size_t i = 0; !o->access_logs.n && i < s->conf.logs.n && n < 8; i++) {
+		const struct gw_conf_log *l = &s->conf.logs.v[i];
+		int dup = 0;
+		if (!l->is_access || !path_is_file_log(l->path)) continue;
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = s->conf.logs.v[k].is_access && !strcmp(s->conf.logs.v[k].path, l->path);
+		if (dup) continue;
+		accesstail_read(g->access_cache, s, l->path, since);
+		n++;
+	}
+}
+
 static void read_logs(struct gather *g, struct gw_snapshot *s)
 {
 	const struct gw_options *o = g->o;
@@ -209,6 +239,7 @@ static void read_logs(struct gather *g, struct gw_snapshot *s)
 			logread_tail_cached(g->log_cache, s, a, "app", LOGREAD_APP, LOG_TAIL_BYTES, since);
 	}
 	app_logs_from_cmdlines(g, s, since);
+	read_access_logs(g, s);
 	logread_cache_sweep(g->log_cache);
 	for (size_t i = 0; i < s->log_sources.n; i++) {
 		const struct gw_log_source *ls = &s->log_sources.v[i];
@@ -305,6 +336,7 @@ int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapsh
 	procs_nginx_stale(s);
 	nginx_conf_build_targets(s);
 	add_cli_targets(g, s);
+	if (!o->no_probe_through && !s->unknown) through_plan(s, o->probe_path);
 
 	t0 = gw_mono();
 	listeners_refresh(s);
@@ -334,6 +366,12 @@ int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapsh
 		g->pending++;
 		if (upstream_probe_start(g->up, s->targets.v, s->targets.n,
 					 o->probe_timeout > 0 ? o->probe_timeout : 3.0, async_done, g) < 0)
+			g->pending--;
+	}
+	if (s->through.n && g->through) {
+		g->pending++;
+		if (through_probe_start(g->through, s->through.v, s->through.n,
+					o->probe_timeout > 0 ? o->probe_timeout : 3.0, async_done, g) < 0)
 			g->pending--;
 	}
 	if (g->units) {
