@@ -153,6 +153,28 @@ int accesstail_read(struct accesstail_cache *c, struct gw_snapshot *s, const cha
 	if (!a->read) GW_COPY(a->path, path);
 	a->read = 1;
 	a->since = since;
+	double first5 = 0, last5 = 0, first_ok = 0;
+	unsigned ok_after = 0;
+	int between = 0, inter = 0;
+	for (size_t i = 0; i < f->recs.n; i++) {       /* file order = time order */
+		const struct at_rec *r = &f->recs.v[i];
+		if (r->time < since || r->own || r->status == 499) continue;
+		if (r->status >= 500) {
+			if (!first5) first5 = r->time;
+			last5 = r->time;
+			inter |= between;
+			ok_after = 0;
+			first_ok = 0;
+		} else if (first5) {
+			between = 1;
+			if (!ok_after++) first_ok = r->time;
+		}
+	}
+	if (last5 && last5 >= a->last_5xx) {
+		a->ok_after_5xx = ok_after;
+		a->recovered_at = first_ok;
+		a->interleaved |= inter;
+	}
 	for (size_t i = 0; i < f->recs.n; i++) {
 		const struct at_rec *r = &f->recs.v[i];
 		if (r->time < since) continue;

@@ -22,7 +22,8 @@ struct truth {
 	const struct gw_through *bad;        /* the first failing request through nginx */
 	double last_success;                 /* newest answered request (access log or ours) */
 	int access_failing;                  /* 5xx in the window, none answered since */
-	int access_mixed;                    /* 5xx in the last minute, some answered since */
+	int access_mixed;                    /* 5xx between answers: some requests fail */
+	int access_recovered;                /* a run of 5xx, then answers: history */
 	int fresh_errors;                    /* upstream error lines newer than the last success */
 	const struct gw_log_event *last_error;
 };
@@ -73,7 +74,9 @@ static void truth_gather(const struct diag_ctx *c, struct truth *t)
 	if (a->read) {
 		if (a->last_ok > t->last_success) t->last_success = a->last_ok;
 		if (a->n5xx && a->last_5xx > t->last_success) t->access_failing = 1;
-		else if (a->n5xx && a->last_5xx >= c->cfg->now - 60) t->access_mixed = 1;
+		else if (a->n5xx && a->ok_after_5xx >= 2 && (!a->interleaved || a->last_5xx < c->cfg->now - 60))
+			t->access_recovered = 1;
+		else if (a->n5xx) t->access_mixed = 1;
 	}
 	for (size_t i = 0; i < s->events.n; i++) {
 		const struct gw_log_event *e = &s->events.v[i];
@@ -256,11 +259,66 @@ static void truth_rule_unexplained(struct diag_ctx *c, const struct truth *t, in
 	if (a->read) diag_command(f, "awk '$9 >= 500' %s | tail -n 20", truth_q(a->path, q, sizeof q));
 }
 
+/* The newest app-side failure (boot error, OOM kill, killed worker) in the
+ * window that is older than the app's current start: history. */
+static const struct gw_log_event *truth_app_history(const struct diag_ctx *c, double *started)
+{
+	static const enum gw_log_kind kinds[] = {
+		GW_LOG_APP_MODULE_NOT_FOUND, GW_LOG_APP_CONFIG, GW_LOG_APP_DB, GW_LOG_APP_WORKER_BOOT,
+		GW_LOG_APP_WORKER_KILLED, GW_LOG_OOM_KILL, GW_LOG_APP_TRACEBACK,
+	};
+	const struct gw_snapshot *s = c->s;
+	const struct gw_log_event *best = NULL;
+	*started = 0;
+	for (size_t i = 0; i < s->procs.n; i++) {
+		enum gw_role r = s->procs.v[i].role;
+		if ((r == GW_ROLE_GUNICORN_MASTER || r == GW_ROLE_UVICORN_MASTER || r == GW_ROLE_APP_SERVER) &&
+		    s->procs.v[i].start_time > *started)
+			*started = s->procs.v[i].start_time;
+	}
+	if (!*started) return NULL;
+	for (size_t i = 0; i < s->events.n; i++) {
+		const struct gw_log_event *e = &s->events.v[i];
+		if (e->time <= 0 || e->time >= *started || !diag_event_current(c, e)) continue;
+		for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+			if (e->kind == kinds[k] && (!best || e->time >= best->time)) best = e;
+	}
+	return best;
+}
+
+/* Failed, then recovered: an info note, never the verdict. */
+static void truth_rule_recovered(struct diag_ctx *c, const struct truth *t)
+{
+	const struct gw_access *a = &c->s->access;
+	double started;
+	const struct gw_log_event *h = truth_app_history(c, &started);
+	char at[32], f5[32], l5[32], st[32];
+	const char *cause = "unexplained_5xx";
+	if (h) cause = h->kind == GW_LOG_OOM_KILL || h->kind == GW_LOG_APP_WORKER_KILLED ? "oom_killed" : "app_boot_failure";
+	truth_hms(a->recovered_at ? a->recovered_at : c->cfg->now, at, sizeof at);
+	truth_hms(a->first_5xx, f5, sizeof f5);
+	truth_hms(a->last_5xx, l5, sizeof l5);
+	struct gw_finding *f = diag_add(c, cause, GW_SEV_INFO, h ? GW_HOP_APP : GW_HOP_NGINX, 1,
+		"recovered at %s: %u request%s answered 5xx between %s and %s, %u answered since",
+		at, a->n5xx, a->n5xx == 1 ? "" : "s", f5, l5, a->ok_after_5xx);
+	if (h) {
+		truth_hms(started, st, sizeof st);
+		diag_evidence(f, "before the app's current start (%s):", st);
+		diag_event_evidence(f, h);
+	}
+	if (a->last_5xx_line[0]) diag_evidence(f, "last 5xx: %.400s", a->last_5xx_line);
+	(void)t;
+}
+
 void diagnose_truth(struct diag_ctx *c)
 {
 	struct truth t;
 	enum gw_severity worst;
 	truth_gather(c, &t);
+	if (t.access_recovered && !truth_failing_now(&t)) {
+		truth_rule_recovered(c, &t);
+		return;
+	}
 	if (!truth_failing_now(&t) && !t.access_mixed) return;
 	if (c->s->unknown) return;
 	truth_worst(c, &worst);

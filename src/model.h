@@ -258,6 +258,9 @@ struct gw_access {
 	double last_ok;              /* newest 1xx-4xx answer (not our own), 0 none */
 	double first_5xx, last_5xx;  /* the window's 5xx, 0 none */
 	char last_5xx_line[GW_LINE]; /* the newest 5xx line, raw */
+	unsigned ok_after_5xx;       /* answered requests after the newest 5xx */
+	double recovered_at;         /* the first of them, 0 none */
+	int interleaved;             /* some request answered between the window's first and last 5xx */
 };
 
 /* ---------------------------------------------------------------- logs */
