@@ -64,6 +64,9 @@ struct gather {
 	void *ud;
 	double t0;
 	double conf_sig;             /* config files signature at the last nginx -t */
+	int heartbeat;               /* HTTP probes every n-th quiet pass (gather_set_heartbeat) */
+	int quiet;                   /* quiet passes since the last HTTP probes */
+	int force_http;
 	int ntest_invalid;
 };
 
@@ -88,6 +91,7 @@ struct gather *gather_new(sd_event *e, const struct gw_options *o)
 	if (units_prober_new) g->units = units_prober_new(e);
 	if (docker_prober_new) g->docker = docker_prober_new(e);
 	g->ntest_invalid = 1;
+	g->heartbeat = 1;
 	return g;
 }
 
@@ -109,6 +113,66 @@ void gather_free(struct gather *g)
 int gather_busy(const struct gather *g)
 {
 	return g->busy;
+}
+
+int gather_event_fd(struct gather *g)
+{
+	return procs_event_fd(g->ps);
+}
+
+int gather_pump(struct gather *g)
+{
+	return procs_pump(g->ps);
+}
+
+void gather_set_heartbeat(struct gather *g, int n)
+{
+	g->heartbeat = n > 1 ? n : 1;
+}
+
+void gather_force_http(struct gather *g)
+{
+	g->force_http = 1;
+}
+
+/* Did the previous pass find everything answering, with the same targets
+ * and requests through nginx, and do the same targets still have (or not
+ * have) a listener? Then this pass may reuse its HTTP results. */
+static int gather_http_quiet(const struct gw_snapshot *prev, const struct gw_snapshot *s)
+{
+	if (!prev || prev->targets.n != s->targets.n || prev->through.n != s->through.n) return 0;
+	for (size_t i = 0; i < s->targets.n; i++) {
+		const struct gw_target *a = &prev->targets.v[i], *b = &s->targets.v[i];
+		if (strcmp(a->display, b->display) || (a->listener_idx >= 0) != (b->listener_idx >= 0)) return 0;
+		if (!a->probed || !a->reachable || (!a->not_http && !a->http_ok) || a->http_status >= 500)
+			return 0;
+		if (b->perm_checked && !b->perm_ok) return 0;
+	}
+	for (size_t i = 0; i < s->through.n; i++) {
+		const struct gw_through *a = &prev->through.v[i], *b = &s->through.v[i];
+		if (strcmp(a->url, b->url) || strcmp(a->host, b->host) || !a->answered || a->status >= 500) return 0;
+	}
+	return 1;
+}
+
+static void gather_http_reuse(const struct gw_snapshot *prev, struct gw_snapshot *s)
+{
+	for (size_t i = 0; i < s->targets.n; i++) {
+		struct gw_target *b = &s->targets.v[i];
+		const struct gw_target *a = &prev->targets.v[i];
+		b->probed = a->probed;
+		b->reachable = a->reachable;
+		b->http_ok = a->http_ok;
+		b->http_status = a->http_status;
+		b->err = a->err;
+		b->timed_out = a->timed_out;
+		b->connect_ms = a->connect_ms;
+		b->total_ms = a->total_ms;
+		b->not_http = a->not_http;
+		GW_COPY(b->error, a->error);
+	}
+	for (size_t i = 0; i < s->through.n; i++) s->through.v[i] = prev->through.v[i];
+	s->http_reused = prev->http_reused ? prev->http_reused : prev->taken;
 }
 
 void gather_invalidate_ntest(struct gather *g)
@@ -362,13 +426,17 @@ int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapsh
 
 	/* asynchronous part */
 	g->pending = 1;                  /* held until both are launched */
-	if (s->targets.n) {
+	int reuse = g->heartbeat > 1 && !g->force_http && gather_http_quiet(prev, s) && ++g->quiet < g->heartbeat;
+	if (reuse) gather_http_reuse(prev, s);
+	else g->quiet = 0;
+	g->force_http = 0;
+	if (s->targets.n && !reuse) {
 		g->pending++;
 		if (upstream_probe_start(g->up, s->targets.v, s->targets.n,
 					 o->probe_timeout > 0 ? o->probe_timeout : 3.0, async_done, g) < 0)
 			g->pending--;
 	}
-	if (s->through.n && g->through) {
+	if (s->through.n && g->through && !reuse) {
 		g->pending++;
 		if (through_probe_start(g->through, s->through.v, s->through.n,
 					o->probe_timeout > 0 ? o->probe_timeout : 3.0, async_done, g) < 0)

@@ -479,6 +479,7 @@ struct gw_snapshot {
 	GW_VEC(struct gw_note) notes;
 	GW_VEC(struct gw_probe_status) probes;
 
+	double http_reused;          /* the HTTP probe results are those of this earlier pass (epoch), 0 fresh */
 	int unknown;                 /* could not inspect what was asked (missing --nginx-conf...) */
 	char unknown_reason[GW_TEXT];
 };

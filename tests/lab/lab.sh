@@ -34,7 +34,7 @@ FAULTS=(healthy app_down port_mismatch ip_family socket_missing
 	socket_permission_mode socket_permission_dir worker_timeout read_timeout
 	boot_failure config_stale config_invalid fastcgi_down upstream_partial
 	nginx_down healthy_tls unexplained_502 unexplained_partial stale_failing
-	boot_recovered variable_target variable_noresolver)
+	boot_recovered variable_target variable_noresolver healthy_broken_path)
 
 # State of the lab being built or torn down (also saved in lab.env).
 DIR=""
@@ -532,6 +532,15 @@ fault_setup() {
 		expect_http 502 / 3
 		expect_log "$DIR/logs/access.log" '"GET / HTTP/1.1" 502'
 		[ "$(app_direct /health)" = 200 ] || die "gunicorn not answering directly"
+		;;
+	healthy_broken_path)
+		# healthy, with one location that answers 502 when asked
+		# (nobody asks during set-up): a test breaks it on demand
+		conf_site
+		sed -i 's|^    location / {$|    location /broken/ {\n        return 502;\n    }\n\n    location / {|' "$DIR/conf.d/site.conf"
+		tcp_app
+		nginx_start
+		expect_http 200 / 3
 		;;
 	unexplained_partial)
 		# one location answers 502 (return 502), the rest works
