@@ -159,16 +159,31 @@ static int event_matches_target(const struct gw_log_event *e, const struct gw_ta
 	return after == '\0' || after == '/' || after == '"';
 }
 
+/* When the process now serving target t started (its listener's owner, a
+ * worker's master): nginx's errors about t from before are about a process
+ * that is gone, history. 0 when not known (no listener, owner not seen). */
+static double target_began(const struct gw_snapshot *s, const struct gw_target *t)
+{
+	if (!t || t->listener_idx < 0 || (size_t)t->listener_idx >= s->listeners.n) return 0;
+	pid_t pid = s->listeners.v[t->listener_idx].pid;
+	const struct gw_proc *p = pid ? diag_proc_by_pid(s, pid) : NULL;
+	if (p && (p->role == GW_ROLE_GUNICORN_WORKER || p->role == GW_ROLE_UVICORN_WORKER))
+		p = diag_proc_by_pid(s, p->ppid);
+	return p && diag_role_is_app(p->role) ? p->start_time : 0;
+}
+
 /* The newest current nginx event of a kind (for a target, or any when t NULL). */
 static const struct gw_log_event *nginx_event(const struct diag_ctx *c, enum gw_log_kind k,
 					      const struct gw_target *t, int *count)
 {
 	const struct gw_log_event *last = NULL;
+	double began = target_began(c->s, t);
 	int n = 0;
 	for (size_t i = 0; i < c->s->events.n; i++) {
 		const struct gw_log_event *e = &c->s->events.v[i];
 		if (e->kind != k || !diag_event_current(c, e)) continue;
 		if (t && !event_matches_target(e, t)) continue;
+		if (began > 0 && e->time > 0 && e->time < began - 1) continue;
 		n++;
 		if (!last || e->time >= last->time) last = e;
 	}

@@ -74,7 +74,7 @@ static void truth_gather(const struct diag_ctx *c, struct truth *t)
 	if (a->read) {
 		if (a->last_ok > t->last_success) t->last_success = a->last_ok;
 		if (a->n5xx && a->last_5xx > t->last_success) t->access_failing = 1;
-		else if (a->n5xx && a->ok_after_5xx >= 2 && (!a->interleaved || a->last_5xx < c->cfg->now - 60))
+		else if (a->n5xx && a->ok_after_5xx >= 1 && (!a->interleaved || a->last_5xx < c->cfg->now - 60))
 			t->access_recovered = 1;
 		else if (a->n5xx) t->access_mixed = 1;
 	}
