@@ -644,6 +644,30 @@ static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int 
 	int samefam = 0;
 
 	if (partial) {
+		/* the same port answers on the other address family: the name
+		 * resolved (at nginx's load) to both, the app binds one */
+		const struct gw_target *sib = NULL;
+		for (size_t j = 0; j < s->targets.n && !sib; j++) {
+			const struct gw_target *o = &s->targets.v[j];
+			if (o != t && !strcmp(o->upstream_name, t->upstream_name) && o->addr.port == t->addr.port &&
+			    (o->addr.kind == GW_ADDR_INET6) != (t->addr.kind == GW_ADDR_INET6) &&
+			    o->addr.kind != GW_ADDR_UNIX && t->addr.kind != GW_ADDR_UNIX && target_state(o) == T_OK)
+				sib = o;
+		}
+		if (sib) {
+			f = diag_add(c, "ip_family_mismatch", GW_SEV_WARN, GW_HOP_UPSTREAM, 80,
+				"nginx tries %s first and is refused: the app listens on the other address family only; each request falls back to %s",
+				t->display, sib->display);
+			diag_target_evidence(f, t);
+			diag_probe_evidence(f, t);
+			diag_probe_evidence(f, sib);
+			nginx_events_evidence(c, f, t, GW_LOG_CONNECT_REFUSED);
+			diag_fix(f, "make the app listen on both families (a second --bind, or [::] with IPV6_V6ONLY off), or name the address nginx should use (127.0.0.1 / [::1]) instead of %s",
+				 t->upstream_name);
+			diag_command(f, "getent ahosts %s", shq(t->upstream_name, q, sizeof q));
+			diag_command(f, "ss -ltn 'sport = :%d'", t->addr.port);
+			return;
+		}
 		f = diag_add(c, "upstream_down", sev, GW_HOP_UPSTREAM, 30,
 			"server %s of upstream %s is down; nginx retries the other servers%s",
 			t->display, t->upstream_name, suffix);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "accesstail.h"
+#include "hostsfile.h"
 #include "kernlog.h"
 #include "listeners.h"
 #include "logread.h"
@@ -399,6 +400,7 @@ int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapsh
 	procs_nginx_runtime(s);
 	procs_nginx_stale(s);
 	nginx_conf_build_targets(s);
+	hostsfile_expand_targets(s, NULL);   /* names as nginx resolved them at load */
 	add_cli_targets(g, s);
 	if (!o->no_probe_through && !s->unknown) through_plan(s, o->probe_path);
 

@@ -34,7 +34,8 @@ FAULTS=(healthy app_down port_mismatch ip_family socket_missing
 	socket_permission_mode socket_permission_dir worker_timeout read_timeout
 	boot_failure config_stale config_invalid fastcgi_down upstream_partial
 	nginx_down healthy_tls unexplained_502 unexplained_partial stale_failing
-	boot_recovered variable_target variable_noresolver healthy_broken_path)
+	boot_recovered variable_target variable_noresolver healthy_broken_path
+	hosts_family)
 
 # State of the lab being built or torn down (also saved in lab.env).
 DIR=""
@@ -532,6 +533,21 @@ fault_setup() {
 		expect_http 502 / 3
 		expect_log "$DIR/logs/access.log" '"GET / HTTP/1.1" 502'
 		[ "$(app_direct /health)" = 200 ] || die "gunicorn not answering directly"
+		;;
+	hosts_family)
+		# proxy_pass names a host that /etc/hosts lists as ::1 AND
+		# 127.0.0.1 (run it in a mount namespace with such a hosts file:
+		# tests/integration/test_truth_hosts_family.sh); nginx resolves
+		# both at load time, the app listens on 127.0.0.1 only: every
+		# request first tries [::1] (refused, logged), then 127.0.0.1.
+		grep -Eq '^::1[[:space:]].*gwtop-dual\.test' /etc/hosts ||
+			die "/etc/hosts does not list gwtop-dual.test as ::1 (run in the test's namespace)"
+		TARGET=http://gwtop-dual.test:$APP_PORT
+		conf_site
+		tcp_app
+		nginx_start
+		expect_http 200 / 4
+		expect_log "$DIR/logs/error.log" "upstream: \"http://[::1]:$APP_PORT/"
 		;;
 	healthy_broken_path)
 		# healthy, with one location that answers 502 when asked
