@@ -84,6 +84,7 @@ bench: gwtop
 	bench/bench.sh
 	bench/logbench.sh
 	@if [ -x bench/tuibench.sh ]; then bench/tuibench.sh; fi
+	bench/detect.sh
 
 # PNGs of the real dashboard on the real lab (aha + headless chromium)
 screenshots:

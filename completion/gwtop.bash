@@ -40,6 +40,10 @@ _gwtop()
 		compopt -o nospace
 		return
 		;;
+	--probe-path)
+		COMPREPLY=($(compgen -W "/ /health /healthz" -- "$cur"))
+		return
+		;;
 	--theme)
 		COMPREPLY=($(compgen -W "default colorblind" -- "$cur"))
 		return
@@ -66,6 +70,7 @@ _gwtop()
 		COMPREPLY=($(compgen -W '--check --json --prometheus --output --nginx-conf
 			--nginx-bin --error-log --access-log --app-log --unit --upstream
 			--docker-socket --interval --window --timeout --since --theme --read-only --no-color --config
+			--probe-path --no-probe-through
 			--summarize --help --version' -- "$cur"))
 	fi
 } &&

@@ -77,6 +77,16 @@ int accesslog_parse(const char *line, size_t len, struct accesslog_entry *e)
 	return 1;
 }
 
+int accesslog_is_own(const char *line, size_t len)
+{
+	static const char ua[] = "\"gwtop/";
+	static const char tag[] = " (through)\"";
+	if (!((len > 10 && !memcmp(line, "127.", 4)) || (len > 4 && !memcmp(line, "::1 ", 4))))
+		return 0;
+	const char *u = memmem(line, len, ua, sizeof ua - 1);
+	return u && memmem(u, len - (size_t)(u - line), tag, sizeof tag - 1) != NULL;
+}
+
 static struct accesslog_minute *accesslog_slot(struct accesslog_stats *st, long minute)
 {
 	return &st->m[(unsigned long)minute % ACCESSLOG_MINUTES];

@@ -19,6 +19,11 @@ struct accesslog_entry {
  * Returns 1 and fills e when the time and status were found, else 0. */
 int accesslog_parse(const char *line, size_t len, struct accesslog_entry *e);
 
+/* A request gwtop sent through nginx itself (probes/through.c): from
+ * loopback, with a User-Agent "gwtop/VERSION (through)". Left out of every
+ * failure count. line need not be NUL-terminated. */
+int accesslog_is_own(const char *line, size_t len);
+
 #define ACCESSLOG_MINUTES 60         /* per-minute buckets kept */
 #define ACCESSLOG_BURST_GAP 3        /* whole minutes without 5xx that end a burst */
 

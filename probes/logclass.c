@@ -380,7 +380,8 @@ static void logclass_head(const char *p, const char *end, struct lc_head *h)
 			}
 			case 'v':
 				if (LOGCLASS_ANCHORED(lo, end, q, "could not be resolved", 'v') ||
-				    LOGCLASS_ANCHORED(lo, end, q, "while resolving", 'v'))
+				    LOGCLASS_ANCHORED(lo, end, q, "while resolving", 'v') ||
+				    LOGCLASS_ANCHORED(lo, end, q, "no resolver defined to resolve", 'v'))
 					h->f |= LC_RESOLVE;
 				break;
 			default:

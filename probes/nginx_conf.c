@@ -192,6 +192,13 @@ struct np_frame {
 	size_t up_idx;               /* K_UPSTREAM: index in c->upstreams */
 };
 
+/* A `set $name value;` whose value holds no variable: known at parse time. */
+struct np_set {
+	char name[64];
+	char value[GW_TEXT];
+	size_t depth;                /* stack depth where it was set */
+};
+
 struct np_incl {
 	dev_t dev;
 	ino_t ino;
@@ -211,6 +218,7 @@ struct np {
 	unsigned capped;             /* tables that hit NGINX_CONF_MAX_ITEMS (np_room's bits) */
 	int fatal;                   /* stop parsing */
 	GW_VEC(unsigned char) pass_noport;   /* parallel to c->passes */
+	GW_VEC(struct np_set) sets;          /* `set $name constant;` of the open blocks */
 	struct nginx_conf_cache *deps;       /* records what the parse read (NULL: nothing) */
 };
 
@@ -689,6 +697,75 @@ static int np_room(struct np *p, size_t n, unsigned bit, const char *what, const
 	return 0;
 }
 
+/* `set $name value;`: remembered while its block is open when the value
+ * is a constant (no '$'); a variable value forgets any earlier constant. */
+static void np_do_set(struct np *p, int argc, char **argv)
+{
+	if (argc < 3 || argv[1][0] != '$' || !argv[1][1] || strlen(argv[1] + 1) >= 64) return;
+	for (size_t i = p->sets.n; i-- > 0;)
+		if (!strcmp(p->sets.v[i].name, argv[1] + 1) && p->sets.v[i].depth == p->stack.n) {
+			memmove(&p->sets.v[i], &p->sets.v[i + 1], (p->sets.n - i - 1) * sizeof *p->sets.v);
+			p->sets.n--;
+		}
+	if (p->sets.n >= 256) return;
+	struct np_set *v = gw_vec_push(&p->sets);
+	GW_COPY(v->name, argv[1] + 1);
+	v->depth = p->stack.n;
+	if (strchr(argv[2], '$')) v->value[0] = '\0';   /* not known: shadows outer constants */
+	else GW_COPY(v->value, argv[2]);
+}
+
+/* Replace $name / ${name} in arg by the constants of open `set`s.
+ * Returns 1 when every variable was replaced, 0 otherwise (out then holds
+ * what could be replaced, the rest left as written). */
+static int np_expand(const struct np *p, const char *arg, char *out, size_t size)
+{
+	size_t o = 0;
+	int all = 1;
+	out[0] = '\0';
+	for (const char *c = arg; *c && o + 1 < size;) {
+		if (*c != '$') { out[o++] = *c++; continue; }
+		const char *n = c + 1, *ne;
+		int brace = *n == '{';
+		if (brace) n++;
+		for (ne = n; *ne && (isalnum((unsigned char)*ne) || *ne == '_'); ne++) {}
+		if (brace && *ne != '}') { all = 0; out[o++] = *c++; continue; }
+		size_t nl = (size_t)(ne - n);
+		const char *val = NULL;
+		for (size_t i = p->sets.n; i-- > 0 && !val;)
+			if (strlen(p->sets.v[i].name) == nl && !memcmp(p->sets.v[i].name, n, nl))
+				val = p->sets.v[i].value[0] ? p->sets.v[i].value : "";
+		if (!nl || !val || !*val) {
+			all = 0;
+			size_t k = (size_t)((brace ? ne + 1 : ne) - c);
+			if (o + k >= size) break;
+			memcpy(out + o, c, k);
+			o += k;
+		} else {
+			size_t vl = strlen(val);
+			if (o + vl >= size) break;
+			memcpy(out + o, val, vl);
+			o += vl;
+		}
+		c = brace ? ne + 1 : ne;
+	}
+	out[o] = '\0';
+	return all;
+}
+
+/* Does the host part of a *_pass argument (after the scheme) hold a '$'?
+ * Variables in the URI part leave the target static. */
+static int np_host_has_var(const char *arg)
+{
+	const char *s = strstr(arg, "://");
+	s = s ? s + 3 : arg;
+	if (!strncasecmp(s, "unix:", 5)) {
+		const char *e = strchr(s + 5, ':');
+		return memchr(s, '$', e ? (size_t)(e - s) : strlen(s)) != NULL;
+	}
+	return memchr(s, '$', strcspn(s, "/?")) != NULL;
+}
+
 static void np_do_pass(struct np *p, const char *file, int line, int argc, char **argv)
 {
 	if (!np_room(p, p->c->passes.n, 1, "*_pass directives", file, line)) return;
@@ -699,12 +776,17 @@ static void np_do_pass(struct np *p, const char *file, int line, int argc, char 
 	struct np_frame *loc = np_find(p, K_LOCATION);
 	if (loc) GW_COPY(ps->location, loc->arg);
 	if (argc < 2) return;                /* nginx -t reports it; kind NONE */
+	char expanded[GW_TEXT];
 	const char *arg = argv[1];
 	GW_COPY(ps->arg, arg);
 	if (strchr(arg, '$')) {
-		ps->addr.kind = GW_ADDR_VARIABLE;
-		GW_COPY(ps->addr.host, arg);
-		return;
+		np_expand(p, arg, expanded, sizeof expanded);
+		if (np_host_has_var(expanded)) {
+			ps->addr.kind = GW_ADDR_VARIABLE;
+			GW_COPY(ps->addr.host, arg);
+			return;
+		}
+		arg = expanded;              /* variables only in the URI, or constants */
 	}
 	const char *s = arg, *sep = strstr(arg, "://");
 	if (sep && sep > arg && (size_t)(sep - arg) < sizeof ps->scheme) {
@@ -716,6 +798,14 @@ static void np_do_pass(struct np *p, const char *file, int line, int argc, char 
 			for (size_t i = 0; i < k; i++) ps->scheme[i] = (char)tolower((unsigned char)arg[i]);
 			ps->scheme[k] = '\0';
 			s = sep + 3;
+		}
+		if (!strcmp(ps->scheme, "unix") && s[0] == '/') {
+			/* uwsgi_pass unix:///run/app.sock: the socket /run/app.sock */
+			ps->scheme[0] = '\0';
+			ps->addr.kind = GW_ADDR_UNIX;
+			GW_COPY(ps->addr.path, s);
+			*np = 0;
+			return;
 		}
 	}
 	int noport;
@@ -734,6 +824,8 @@ static void np_do_listen(struct np *p, const char *file, int line, int argc, cha
 	int noport;
 	np_parse_endpoint(argv[1], &l->addr, &noport, 1);
 	if (noport && l->addr.kind != GW_ADDR_UNIX) l->addr.port = 80;
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "ssl")) l->ssl = 1;
 	if (!srv->have_port) {
 		srv->have_port = 1;
 		srv->server_port = l->addr.port;
@@ -817,6 +909,8 @@ static void np_directive(struct np *p, const char *file, int line, int argc, cha
 		if (!srv || srv->server_name[0]) return;
 		for (int i = 1; i < argc; i++)
 			if (argv[i][0]) { GW_COPY(srv->server_name, argv[i]); break; }
+	} else if (!strcmp(name, "set")) {
+		np_do_set(p, argc, argv);
 	} else if (np_in(np_pass_directives, name)) {
 		np_do_pass(p, file, line, argc, argv);
 	} else if (np_in(np_time_settings, name)) {
@@ -873,6 +967,7 @@ static void np_block_open(struct np *p, const char *file, int line, int argc, ch
 static void np_block_close(struct np *p)
 {
 	struct np_frame f = p->stack.v[--p->stack.n];
+	while (p->sets.n && p->sets.v[p->sets.n - 1].depth > p->stack.n) p->sets.n--;
 	struct gw_nginx_conf *c = p->c;
 	if (f.kind != K_SERVER) return;
 	for (size_t i = f.listen0; i < c->listens.n; i++)
@@ -1196,6 +1291,7 @@ static int np_parse(struct gw_nginx_conf *c, const char *conf_path, const char *
 	np_finish(&p);
 	gw_vec_free(&p.stack);
 	gw_vec_free(&p.pass_noport);
+	gw_vec_free(&p.sets);
 	return c->ok ? 0 : -1;
 }
 

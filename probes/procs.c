@@ -126,6 +126,7 @@ struct procs_state {
 	int cn_lost;                     /* events were lost: read everything */
 	double title_settle, title_recheck;   /* PROCS_TITLE_*, see procs_quick */
 	GW_VEC(pid_t) dirty;             /* tgids named by events since the last refresh */
+	int watched_exit;                /* a watched process exited since procs_pump */
 };
 
 struct procs_state *procs_state_new(void)
@@ -414,6 +415,19 @@ static int procs_dirty_has(const struct procs_state *st, pid_t pid)
 	return st->dirty.n && bsearch(&pid, st->dirty.v, st->dirty.n, sizeof pid, procs_pid_cmp);
 }
 
+/* Was pid a watched process (nginx, an app server, a database) at the
+ * last refresh? st->prev is sorted by pid. */
+static int procs_is_watched(const struct procs_state *st, pid_t pid)
+{
+	size_t lo = 0, hi = st->prev.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (st->prev.v[mid].pid < pid) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo < st->prev.n && st->prev.v[lo].pid == pid && st->prev.v[lo].watch;
+}
+
 /* Take every queued event: the tgids they name go to st->dirty (sorted).
  * Returns 0, or -1 when there is no usable connector or events were lost. */
 static int procs_cn_drain(struct procs_state *st)
@@ -456,8 +470,10 @@ static int procs_cn_drain(struct procs_state *st)
 					procs_dirty_add(st, ev.event_data.comm.process_tgid);
 				break;
 			case PROC_EVENT_EXIT:
-				if (ev.event_data.exit.process_pid == ev.event_data.exit.process_tgid)
+				if (ev.event_data.exit.process_pid == ev.event_data.exit.process_tgid) {
 					procs_dirty_add(st, ev.event_data.exit.process_tgid);
+					if (procs_is_watched(st, ev.event_data.exit.process_tgid)) st->watched_exit = 1;
+				}
 				break;
 			default:
 				break;
@@ -466,6 +482,24 @@ static int procs_cn_drain(struct procs_state *st)
 	}
 	if (st->dirty.n > 1) qsort(st->dirty.v, st->dirty.n, sizeof *st->dirty.v, procs_pid_cmp);
 	return st->cn_lost ? -1 : 0;
+}
+
+int procs_event_fd(struct procs_state *st)
+{
+	if (!st->cn_tried) {
+		st->cn_tried = 1;
+		st->cn_fd = procs_cn_open();
+		st->cn_lost = 1;
+	}
+	return st->cn_fd;
+}
+
+int procs_pump(struct procs_state *st)
+{
+	procs_cn_drain(st);
+	int exited = st->watched_exit;
+	st->watched_exit = 0;
+	return exited;
 }
 
 /* ---------------------------------------------------------------- refresh */

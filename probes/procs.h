@@ -20,6 +20,14 @@ void procs_state_free(struct procs_state *st);
  * says why: its -c / -p are never used. */
 int procs_refresh(struct gw_snapshot *s, struct procs_state *st);
 
+/* The process connector for the event loop: its fd (-1 when there is
+ * none: not root, a container), readable when processes fork, exec, exit.
+ * procs_pump() takes what is queued (for the next refresh) and returns 1
+ * when a watched process (nginx, an app server, a database: a role at the
+ * last refresh) exited since the last call. */
+int procs_event_fd(struct procs_state *st);
+int procs_pump(struct procs_state *st);
+
 /* A watched process's cmdline is read every tick while it is younger than
  * settle seconds, else when the last read is recheck seconds old (10 and 5
  * by default; tests shorten them). */

@@ -92,7 +92,11 @@ X(CONTAINER_LOOPBACK_BIND, container_loopback_bind, UPSTREAM, 95, CRIT, 502, GW_
 X(CONTAINER_PORT_MISMATCH, container_port_mismatch, UPSTREAM, 95, CRIT, 502, GW_CK_DOWN, \
   "the published / internal port of a container differs from the nginx target or the app's port") \
 X(CONTAINER_UNHEALTHY, container_unhealthy, APP, 95, CRIT, 502, 0, \
-  "a container's own health check fails (a restart loop is `app_crash_loop`)")
+  "a container's own health check fails (a restart loop is `app_crash_loop`)") \
+X(UNEXPLAINED_5XX, unexplained_5xx, NGINX, 10, CRIT, 502, GW_CK_DOWN | GW_CK(SOCKET_EACCES) | GW_CK(AGAIN) | \
+  GW_CK(RESET) | GW_CK(PREMATURE_CLOSE) | GW_CK(TIMEOUT) | GW_CK(BIG_HEADER) | GW_CK(INVALID_HEADER) | \
+  GW_CK(RESOLVE), \
+  "nginx fails requests now and no rule names why: the evidence is nginx's own (the request through nginx, access-log statuses, error lines)")
 
 enum gw_cause {
 #define GW_CAUSE_ENUM(E, id, hop, rank, sev, status, kinds, doc) GW_CAUSE_##E,

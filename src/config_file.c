@@ -43,6 +43,8 @@ static const struct config_file_key config_file_keys[] = {
 	{ "window", CF_SECONDS, CF_OFF(recent_window) },
 	{ "timeout", CF_SECONDS, CF_OFF(probe_timeout) },
 	{ "read-only", CF_BOOL, CF_OFF(read_only) },
+	{ "probe-path", CF_STRING, CF_OFF(probe_path) },
+	{ "no-probe-through", CF_BOOL, CF_OFF(no_probe_through) },
 	{ "no-color", CF_BOOL, CF_OFF(no_color) },
 	{ "docker-socket", CF_PATH, CF_OFF(docker_socket) },
 	{ "theme", CF_EXTRA, 0 },

@@ -222,16 +222,31 @@ static int event_matches_target(const struct gw_log_event *e, const struct gw_ta
 	return after == '\0' || after == '/' || after == '"';
 }
 
+/* When the process now serving target t started (its listener's owner, a
+ * worker's master): nginx's errors about t from before are about a process
+ * that is gone, history. 0 when not known (no listener, owner not seen). */
+static double target_began(const struct gw_snapshot *s, const struct gw_target *t)
+{
+	if (!t || t->listener_idx < 0 || (size_t)t->listener_idx >= s->listeners.n) return 0;
+	pid_t pid = s->listeners.v[t->listener_idx].pid;
+	const struct gw_proc *p = pid ? diag_proc_by_pid(s, pid) : NULL;
+	if (p && (p->role == GW_ROLE_GUNICORN_WORKER || p->role == GW_ROLE_UVICORN_WORKER))
+		p = diag_proc_by_pid(s, p->ppid);
+	return p && diag_role_is_app(p->role) ? p->start_time : 0;
+}
+
 /* The newest current nginx event of a kind (for a target, or any when t NULL). */
 static const struct gw_log_event *nginx_event(const struct diag_ctx *c, enum gw_log_kind k,
 					      const struct gw_target *t, int *count)
 {
 	const struct gw_log_event *last = NULL;
+	double began = target_began(c->s, t);
 	int n = 0;
 	for (size_t i = 0; i < c->s->events.n; i++) {
 		const struct gw_log_event *e = &c->s->events.v[i];
 		if (e->kind != k || !diag_event_current(c, e)) continue;
 		if (t && !event_matches_target(e, t)) continue;
+		if (began > 0 && e->time > 0 && e->time < began - 1) continue;
 		n++;
 		if (!last || e->time >= last->time) last = e;
 	}
@@ -749,6 +764,30 @@ static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int 
 	int samefam = 0;
 
 	if (partial) {
+		/* the same port answers on the other address family: the name
+		 * resolved (at nginx's load) to both, the app binds one */
+		const struct gw_target *sib = NULL;
+		for (size_t j = 0; j < s->targets.n && !sib; j++) {
+			const struct gw_target *o = &s->targets.v[j];
+			if (o != t && !strcmp(o->upstream_name, t->upstream_name) && o->addr.port == t->addr.port &&
+			    (o->addr.kind == GW_ADDR_INET6) != (t->addr.kind == GW_ADDR_INET6) &&
+			    o->addr.kind != GW_ADDR_UNIX && t->addr.kind != GW_ADDR_UNIX && target_state(o) == T_OK)
+				sib = o;
+		}
+		if (sib) {
+			f = diag_add_as(c, GW_CAUSE_IP_FAMILY_MISMATCH, diag_on_target(c, t), GW_SEV_WARN, 80,
+				"nginx tries %s first and is refused: the app listens on the other address family only; each request falls back to %s",
+				t->display, sib->display);
+			diag_target_evidence(f, t);
+			diag_probe_evidence(f, t);
+			diag_probe_evidence(f, sib);
+			nginx_events_evidence(c, f, t, GW_LOG_CONNECT_REFUSED);
+			diag_fix(f, "make the app listen on both families (a second --bind, or [::] with IPV6_V6ONLY off), or name the address nginx should use (127.0.0.1 / [::1]) instead of %s",
+				 t->upstream_name);
+			diag_command(f, "getent ahosts %s", DIAG_Q(t->upstream_name));
+			diag_command(f, "ss -ltn 'sport = :%d'", t->addr.port);
+			return;
+		}
 		f = diag_add_as(c, GW_CAUSE_UPSTREAM_DOWN, diag_on_target(c, t), sev, 30,
 			"server %s of upstream %s is down; nginx retries the other servers%s",
 			t->display, t->upstream_name, suffix);
@@ -1170,6 +1209,7 @@ static void hops_fill(struct diag_ctx *c)
 		h[GW_HOP_DB].status = GW_HS_FAIL;
 		gw_fmt(h[GW_HOP_DB].detail, GW_TEXT, "app log: %.400s", dbe->detail[0] ? dbe->detail : dbe->line);
 	}
+	diagnose_truth_client_hop(c);
 }
 
 /* ------------------------------------------------------------ the rule table
@@ -1202,6 +1242,7 @@ static const struct diag_rule {
 	{ "memory",          DIAG_GENERIC, rule_memory },
 	{ "units",           DIAG_REFINE,  diagnose_units },    /* diagnose_units.c */
 	{ "oom_history",     DIAG_REFINE,  rule_oom_history },
+	{ "testimony",       DIAG_REFINE,  diagnose_truth },    /* diagnose_truth.c: last, held against the rest */
 };
 
 int diagnose_rules_ordered(void)

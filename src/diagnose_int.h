@@ -61,6 +61,11 @@ void diag_event_evidence(struct gw_finding *f, const struct gw_log_event *e);
 void diag_target_evidence(struct gw_finding *f, const struct gw_target *t);
 void diag_probe_evidence(struct gw_finding *f, const struct gw_target *t);
 
+/* nginx's testimony (diagnose_truth.c): after every other rule, so it
+ * sees what they found; and the client hop, after hops are filled. */
+void diagnose_truth(struct diag_ctx *c);
+void diagnose_truth_client_hop(struct diag_ctx *c);
+
 /* Optional rule sets (present when their files are; the fuzzers link
  * without them): rows of diagnose.c's rule table. */
 void diagnose_units(struct diag_ctx *c) __attribute__((weak));    /* refine: app_crash_loop, unit files, db_unreachable */

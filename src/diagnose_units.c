@@ -135,15 +135,22 @@ static void du_state_evidence(struct gw_finding *f, const struct gw_unit *u)
 }
 
 /* The newest current journal event of the unit (any kind when kind < 0). */
+static int du_running(const struct gw_unit *u);
+
+/* The newest current line of the unit's journal. A running unit is judged
+ * by its current invocation: what it logged before its main process
+ * started (ExecMainStartTimestamp) is history. */
 static const struct gw_log_event *du_unit_event(const struct diag_ctx *c, const struct gw_unit *u, int kind,
 					       int app_only)
 {
 	char src[GW_NAME + 16];
 	const struct gw_log_event *best = NULL;
+	double began = du_running(u) && u->exec_main_start > 0 ? u->exec_main_start - 1 : 0;
 	gw_fmt(src, sizeof src, "journal:%s", u->name);
 	for (size_t i = 0; i < c->s->events.n; i++) {
 		const struct gw_log_event *e = &c->s->events.v[i];
 		if (strcmp(e->source, src) || !diag_event_current(c, e)) continue;
+		if (e->time > 0 && e->time < began) continue;
 		if (kind >= 0 && (int)e->kind != kind) continue;
 		if (app_only && e->kind == GW_LOG_OTHER) continue;
 		if (!best || e->time >= best->time) best = e;
@@ -248,7 +255,9 @@ static int du_crash_looping(const struct gw_unit *u)
 	if (!strcmp(u->active_state, "activating") && u->nrestarts > 0) return 1;
 	if (!strcmp(u->result, "start-limit-hit") && !du_running(u)) return 1;
 	if (u->restarts_per_min >= 2.0) return 1;
-	return u->main_pid_changes >= 3;
+	/* a crash loop is the process manager restarting it: main PID
+	 * changes alone are also what restarts by hand (a deploy) look like */
+	return u->main_pid_changes >= 3 && u->nrestarts > 0 && strcmp(u->restart, "no");
 }
 
 /* The unit's own boot-failure line (priority like diagnose.c's). */
@@ -288,8 +297,10 @@ static void du_rule_crash_loop(struct diag_ctx *c, const struct gw_unit *u, int 
 			GW_COPY(hms, strlen(full) > 11 ? full + 11 : full);
 		}
 		bf = diag_add_as(c, GW_CAUSE_APP_BOOT_FAILURE, diag_on_unit(c, u), GW_SEV_CRIT, 91,
-			"app boot failure: %.300s (journal of %s, %s); systemd restarts it in a loop",
-			be->detail[0] ? be->detail : be->line, u->name, hms);
+			"app boot failure: %.300s (journal of %s, %s)%s",
+			be->detail[0] ? be->detail : be->line, u->name, hms,
+			strcmp(u->restart, "no") && (u->nrestarts || u->restarts_per_min > 0)
+				? "; systemd restarts it in a loop" : "; it fails at start");
 		diag_event_evidence(bf, be);
 		du_state_evidence(bf, u);
 		du_absorbed_evidence(bf, &ab);

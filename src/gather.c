@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accesstail.h"
+#include "hostsfile.h"
 #include "kernlog.h"
 #include "listeners.h"
 #include "logread.h"
@@ -27,6 +29,7 @@
 #include "nginx_test.h"
 #include "procs.h"
 #include "sockperm.h"
+#include "through.h"
 #include "trust.h"
 #include "upstream.h"
 
@@ -52,6 +55,8 @@ struct gather {
 	struct nginx_conf_cache *conf_cache;
 	struct logread_cache *log_cache;
 	struct upstream_prober *up;
+	struct through_prober *through;
+	struct accesstail_cache *access_cache;
 	struct units_prober *units;  /* NULL when not built in */
 	struct docker_prober *docker;
 	struct gw_snapshot *s;       /* the pass in flight (not owned) */
@@ -61,6 +66,9 @@ struct gather {
 	void *ud;
 	double t0;
 	double conf_sig;             /* config files signature at the last nginx -t */
+	int heartbeat;               /* HTTP probes every n-th quiet pass (gather_set_heartbeat) */
+	int quiet;                   /* quiet passes since the last HTTP probes */
+	int force_http;
 	int ntest_invalid;
 	char ntest_refused[GW_TEXT]; /* why nginx -t was refused at conf_sig ("" ran) */
 };
@@ -81,9 +89,12 @@ struct gather *gather_new(sd_event *e, const struct gw_options *o)
 	g->conf_cache = nginx_conf_cache_new();
 	g->log_cache = logread_cache_new();
 	g->up = upstream_prober_new(e);
+	g->through = through_prober_new(e);
+	g->access_cache = accesstail_cache_new();
 	if (units_prober_new) g->units = units_prober_new(e);
 	if (docker_prober_new) g->docker = docker_prober_new(e);
 	g->ntest_invalid = 1;
+	g->heartbeat = 1;
 	return g;
 }
 
@@ -91,6 +102,8 @@ void gather_free(struct gather *g)
 {
 	if (!g) return;
 	upstream_prober_free(g->up);
+	through_prober_free(g->through);
+	accesstail_cache_free(g->access_cache);
 	if (g->units) units_prober_free(g->units);
 	if (g->docker) docker_prober_free(g->docker);
 	procs_state_free(g->ps);
@@ -103,6 +116,66 @@ void gather_free(struct gather *g)
 int gather_busy(const struct gather *g)
 {
 	return g->busy;
+}
+
+int gather_event_fd(struct gather *g)
+{
+	return procs_event_fd(g->ps);
+}
+
+int gather_pump(struct gather *g)
+{
+	return procs_pump(g->ps);
+}
+
+void gather_set_heartbeat(struct gather *g, int n)
+{
+	g->heartbeat = n > 1 ? n : 1;
+}
+
+void gather_force_http(struct gather *g)
+{
+	g->force_http = 1;
+}
+
+/* Did the previous pass find everything answering, with the same targets
+ * and requests through nginx, and do the same targets still have (or not
+ * have) a listener? Then this pass may reuse its HTTP results. */
+static int gather_http_quiet(const struct gw_snapshot *prev, const struct gw_snapshot *s)
+{
+	if (!prev || prev->targets.n != s->targets.n || prev->through.n != s->through.n) return 0;
+	for (size_t i = 0; i < s->targets.n; i++) {
+		const struct gw_target *a = &prev->targets.v[i], *b = &s->targets.v[i];
+		if (strcmp(a->display, b->display) || (a->listener_idx >= 0) != (b->listener_idx >= 0)) return 0;
+		if (!a->probed || !a->reachable || (!a->not_http && !a->http_ok) || a->http_status >= 500)
+			return 0;
+		if (b->perm_checked && !b->perm_ok) return 0;
+	}
+	for (size_t i = 0; i < s->through.n; i++) {
+		const struct gw_through *a = &prev->through.v[i], *b = &s->through.v[i];
+		if (strcmp(a->url, b->url) || strcmp(a->host, b->host) || !a->answered || a->status >= 500) return 0;
+	}
+	return 1;
+}
+
+static void gather_http_reuse(const struct gw_snapshot *prev, struct gw_snapshot *s)
+{
+	for (size_t i = 0; i < s->targets.n; i++) {
+		struct gw_target *b = &s->targets.v[i];
+		const struct gw_target *a = &prev->targets.v[i];
+		b->probed = a->probed;
+		b->reachable = a->reachable;
+		b->http_ok = a->http_ok;
+		b->http_status = a->http_status;
+		b->err = a->err;
+		b->timed_out = a->timed_out;
+		b->connect_ms = a->connect_ms;
+		b->total_ms = a->total_ms;
+		b->not_http = a->not_http;
+		GW_COPY(b->error, a->error);
+	}
+	for (size_t i = 0; i < s->through.n; i++) s->through.v[i] = prev->through.v[i];
+	s->http_reused = prev->http_reused ? prev->http_reused : prev->taken;
 }
 
 void gather_invalidate_ntest(struct gather *g)
@@ -183,6 +256,28 @@ static void app_logs_from_cmdlines(struct gather *g, struct gw_snapshot *s, doub
 	}
 }
 
+/* nginx's testimony: the access logs of the config (or --access-log),
+ * summed over the recent window into s->access. */
+static void read_access_logs(struct gather *g, struct gw_snapshot *s)
+{
+	const struct gw_options *o = g->o;
+	double since = s->taken - (o->recent_window > 0 ? o->recent_window : 300);
+	int n = 0;
+
+	for (size_t i = 0; i < o->access_logs.n; i++, n++)
+		accesstail_read(g->access_cache, s, o->access_logs.v[i], since);
+	for (size_t i = 0; !o->access_logs.n && i < s->conf.logs.n && n < 8; i++) {
+		const struct gw_conf_log *l = &s->conf.logs.v[i];
+		int dup = 0;
+		if (!l->is_access || !path_is_file_log(l->path)) continue;
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = s->conf.logs.v[k].is_access && !strcmp(s->conf.logs.v[k].path, l->path);
+		if (dup) continue;
+		accesstail_read(g->access_cache, s, l->path, since);
+		n++;
+	}
+}
+
 static void read_logs(struct gather *g, struct gw_snapshot *s)
 {
 	const struct gw_options *o = g->o;
@@ -214,6 +309,7 @@ static void read_logs(struct gather *g, struct gw_snapshot *s)
 			logread_tail_cached(g->log_cache, s, a, "app", LOGREAD_APP, LOG_TAIL_BYTES, since);
 	}
 	app_logs_from_cmdlines(g, s, since);
+	read_access_logs(g, s);
 	logread_cache_sweep(g->log_cache);
 	for (size_t i = 0; i < s->log_sources.n; i++) {
 		const struct gw_log_source *ls = &s->log_sources.v[i];
@@ -309,7 +405,9 @@ int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapsh
 	procs_nginx_runtime(s);
 	procs_nginx_stale(s);
 	nginx_conf_build_targets(s);
+	hostsfile_expand_targets(s, NULL);   /* names as nginx resolved them at load */
 	add_cli_targets(g, s);
+	if (!o->no_probe_through && !s->unknown) through_plan(s, o->probe_path);
 
 	t0 = gw_mono();
 	listeners_refresh(s);
@@ -335,10 +433,20 @@ int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapsh
 
 	/* asynchronous part */
 	g->pending = 1;                  /* held until both are launched */
-	if (s->targets.n) {
+	int reuse = g->heartbeat > 1 && !g->force_http && gather_http_quiet(prev, s) && ++g->quiet < g->heartbeat;
+	if (reuse) gather_http_reuse(prev, s);
+	else g->quiet = 0;
+	g->force_http = 0;
+	if (s->targets.n && !reuse) {
 		g->pending++;
 		if (upstream_probe_start(g->up, s->targets.v, s->targets.n,
 					 o->probe_timeout > 0 ? o->probe_timeout : 3.0, async_done, g) < 0)
+			g->pending--;
+	}
+	if (s->through.n && g->through && !reuse) {
+		g->pending++;
+		if (through_probe_start(g->through, s->through.v, s->through.n,
+					o->probe_timeout > 0 ? o->probe_timeout : 3.0, async_done, g) < 0)
 			g->pending--;
 	}
 	if (g->units) {

@@ -23,6 +23,22 @@ void gather_free(struct gather *g);
 int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev,
 		 void (*done)(void *ud), void *ud);
 int gather_busy(const struct gather *g);
+
+/* The HTTP probes (direct and through nginx) are the costly part of an
+ * idle pass. With a heartbeat of n > 1 they run on every n-th pass only
+ * while the previous pass found every target and every request through
+ * nginx answering and the targets and their listeners are unchanged; the
+ * passes between reuse the last results (s->http_reused says so). Any
+ * other pass, and the one after gather_force_http(), probes. Default 1
+ * (every pass: --check). */
+void gather_set_heartbeat(struct gather *g, int n);
+void gather_force_http(struct gather *g);
+
+/* Process events for the loop: the fd to watch (-1 none) and, when it is
+ * readable, gather_pump() takes the events (for the next pass) and returns
+ * 1 when a watched process (nginx, an app server, a database) exited. */
+int gather_event_fd(struct gather *g);
+int gather_pump(struct gather *g);
 /* Force `nginx -t` on the next pass (key `t`, after a reload). */
 void gather_invalidate_ntest(struct gather *g);
 

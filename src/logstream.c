@@ -150,6 +150,9 @@ struct logstream {
 
 	void (*notify)(void *);
 	void *notify_ud;
+	void (*alarm)(void *);           /* a request failed just now (see .h) */
+	void *alarm_ud;
+	int alarm_pending;
 };
 
 static void ls_check_file(struct logstream *ls, struct ls_file *f);
@@ -261,6 +264,10 @@ static void ls_batch_free(struct ls_batch *b)
 
 static void ls_changed(struct logstream *ls)
 {
+	if (ls->alarm_pending && ls->alarm) {
+		ls->alarm_pending = 0;
+		ls->alarm(ls->alarm_ud);
+	}
 	if (ls->notify) ls->notify(ls->notify_ud);
 }
 
@@ -398,6 +405,8 @@ static void ls_ingest(struct logstream *ls, struct ls_batch *b, size_t si, const
 		known = logclass_nginx_error_kind(raw, len, ev);
 		if (known && ev->time && s->pub.type == LOGSTREAM_NGINX_ERROR)
 			ev->time = ls_local_fix(s, raw, len, ev->time);
+		if (!(flags & LOGSTREAM_F_BACKFILL) && ev->kind >= GW_LOG_CONNECT_REFUSED && ev->kind < GW_LOG_NGINX_EMERG)
+			ls->alarm_pending = 1;
 		break;
 	case LOGSTREAM_NGINX_ACCESS: {
 		struct accesslog_entry ae;
@@ -408,7 +417,12 @@ static void ls_ingest(struct logstream *ls, struct ls_batch *b, size_t si, const
 			ev->time = ae.time;
 			l.status = (uint16_t)ae.status;
 			ev->level = ae.status >= 500 ? GW_LV_ERROR : ae.status >= 400 ? GW_LV_WARN : GW_LV_INFO;
-			accesslog_stats_add(&ls->acc, ae.time, ae.status);
+			/* gwtop's own requests through nginx are not traffic */
+			if (!accesslog_is_own(raw, len)) {
+				accesslog_stats_add(&ls->acc, ae.time, ae.status);
+				if (!(flags & LOGSTREAM_F_BACKFILL) && ae.status >= 500)
+					ls->alarm_pending = 1;
+			}
 		}
 		flags |= LOGSTREAM_F_ACCESS;
 		break;
@@ -1471,6 +1485,12 @@ void logstream_sync(struct logstream *ls, const struct gw_snapshot *s, const str
 		ls_jsetup(ls);
 		if (g != ls->gen) ls_changed(ls);
 	}
+}
+
+void logstream_set_alarm(struct logstream *ls, void (*fn)(void *ud), void *ud)
+{
+	ls->alarm = fn;
+	ls->alarm_ud = ud;
 }
 
 void logstream_set_notify(struct logstream *ls, void (*fn)(void *ud), void *ud)

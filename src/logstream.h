@@ -141,6 +141,12 @@ int logstream_add_container(struct logstream *ls, const struct gw_snapshot *s, c
  * never go away. s and o may each be NULL. */
 void logstream_sync(struct logstream *ls, const struct gw_snapshot *s, const struct gw_options *o);
 
+/* Called (from the loop) when a live line (not the start-up backfill)
+ * says a request failed just now: an nginx upstream error line, or an
+ * access line with a 5xx (not 499, not gwtop's own request through nginx).
+ * The dashboard starts a pass at once on it. */
+void logstream_set_alarm(struct logstream *ls, void (*fn)(void *ud), void *ud);
+
 /* Called (from the loop) whenever lines were added or dropped. */
 void logstream_set_notify(struct logstream *ls, void (*fn)(void *ud), void *ud);
 

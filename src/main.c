@@ -63,6 +63,9 @@ static void usage(FILE *f)
 	      "  --since S              logs pane: show the last S seconds at start (default 900)\n"
 	      "  --window S             log lines newer than S seconds are current (default 300)\n"
 	      "  --timeout S            direct upstream probe timeout (default 3)\n"
+	      "  --probe-path PATH      the path requested through nginx (default: a proxied\n"
+	      "                         location of each server, else /)\n"
+	      "  --no-probe-through     send no request through nginx itself\n"
 	      "  --read-only            no actions that change the system\n"
 	      "  --no-color             no colours (also: NO_COLOR in the environment)\n"
 	      "  --theme NAME           default or colorblind (blue/orange; markers always shown)\n"
@@ -79,7 +82,8 @@ static void usage(FILE *f)
 enum {
 	OPT_CHECK = 256, OPT_JSON, OPT_PROM, OPT_OUTPUT, OPT_CONF, OPT_BIN, OPT_ERRLOG, OPT_ACCLOG,
 	OPT_APPLOG, OPT_UNIT, OPT_UPSTREAM, OPT_INTERVAL, OPT_WINDOW, OPT_TIMEOUT, OPT_RO, OPT_NOCOLOR,
-	OPT_CONFIG, OPT_TICKS, OPT_DOCKER, OPT_THEME, OPT_SINCE, OPT_SUMMARIZE,
+	OPT_CONFIG, OPT_TICKS, OPT_DOCKER, OPT_THEME, OPT_SINCE, OPT_SUMMARIZE, OPT_PROBE_PATH,
+	OPT_NO_THROUGH,
 };
 
 static const struct option long_opts[] = {
@@ -104,6 +108,8 @@ static const struct option long_opts[] = {
 	{ "docker-socket", required_argument, NULL, OPT_DOCKER },
 	{ "theme", required_argument, NULL, OPT_THEME },
 	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "probe-path", required_argument, NULL, OPT_PROBE_PATH },
+	{ "no-probe-through", no_argument, NULL, OPT_NO_THROUGH },
 	{ "bench-ticks", required_argument, NULL, OPT_TICKS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -198,6 +204,14 @@ static int options_parse(int argc, char **argv, struct gw_options *o)
 		case OPT_SINCE: if (parse_seconds("--since", optarg, &o->since)) return 2; break;
 		case OPT_WINDOW: if (parse_seconds("--window", optarg, &o->recent_window)) return 2; break;
 		case OPT_TIMEOUT: if (parse_seconds("--timeout", optarg, &o->probe_timeout)) return 2; break;
+		case OPT_PROBE_PATH:
+			if (optarg[0] != '/' || optarg[strcspn(optarg, " \t\r\n\"\\")]) {
+				fprintf(stderr, "gwtop: --probe-path wants a path starting with / and no spaces or quotes\n");
+				return 2;
+			}
+			o->probe_path = optarg;
+			break;
+		case OPT_NO_THROUGH: o->no_probe_through = 1; break;
 		case OPT_RO: o->read_only = 1; break;
 		case OPT_DOCKER: o->docker_socket = optarg; break;
 		case OPT_THEME:

@@ -98,6 +98,7 @@ void snapshot_free(struct gw_snapshot *s)
 	gw_vec_free(&s->procs);
 	gw_vec_free(&s->listeners);
 	gw_vec_free(&s->targets);
+	gw_vec_free(&s->through);
 	gw_vec_free(&s->events);
 	gw_vec_free(&s->log_sources);
 	gw_vec_free(&s->units);

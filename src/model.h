@@ -49,6 +49,7 @@ struct gw_conf_listen {
 	char raw[GW_NAME];           /* the listen argument as written */
 	struct gw_addr addr;         /* kind INET/INET6/UNIX; host "" = any */
 	char server_name[GW_NAME];   /* first server_name of its server{} */
+	int ssl;                     /* the listen line has the `ssl` parameter */
 	struct gw_srcloc loc;
 };
 
@@ -225,6 +226,41 @@ struct gw_target {
 	int exists;                  /* the socket path exists (unix only) */
 	char perm_path[GW_PATH];     /* the component that denies */
 	char perm_detail[GW_TEXT];   /* "drwx------ root root /run/app: no search (x) for www-data" */
+};
+
+/* ---------------------------------------------------------------- through nginx */
+
+/* One request sent through nginx itself (probes/through.c): the client hop.
+ * One per distinct (listen address, server_name) of the config. */
+struct gw_through {
+	char url[GW_PATH];           /* "http://127.0.0.1:8080/api/" (the listen address) */
+	char host[GW_NAME];          /* the Host header sent */
+	char path[GW_PATH];          /* the request path */
+	struct gw_srcloc listen_loc; /* the listen line */
+	int probed;                  /* a result is present */
+	int answered;                /* nginx sent an HTTP response */
+	long status;                 /* its status, 0 none */
+	int timed_out;
+	double total_ms;
+	double when;                 /* epoch when the answer came */
+	char error[GW_TEXT];         /* curl's message when no answer */
+};
+
+/* What nginx did to the last requests, from the tails of its access logs
+ * (probes/accesstail.c). Requests gwtop sent itself (User-Agent gwtop/...)
+ * and 499 (the client went away) are counted apart, never as failures. */
+struct gw_access {
+	int read;                    /* at least one access log was read */
+	char path[GW_PATH];          /* the (first) access log read */
+	double since;                /* the window's start */
+	unsigned total, n2xx, n3xx, n4xx, n5xx, n499, own;
+	unsigned n502, n503, n504, n500;
+	double last_ok;              /* newest 1xx-4xx answer (not our own), 0 none */
+	double first_5xx, last_5xx;  /* the window's 5xx, 0 none */
+	char last_5xx_line[GW_LINE]; /* the newest 5xx line, raw */
+	unsigned ok_after_5xx;       /* answered requests after the newest 5xx */
+	double recovered_at;         /* the first of them, 0 none */
+	int interleaved;             /* some request answered between the window's first and last 5xx */
 };
 
 /* ---------------------------------------------------------------- logs */
@@ -424,6 +460,8 @@ struct gw_snapshot {
 	GW_VEC(struct gw_proc) procs;
 	GW_VEC(struct gw_listener) listeners;
 	GW_VEC(struct gw_target) targets;
+	GW_VEC(struct gw_through) through;      /* requests through nginx (client hop) */
+	struct gw_access access;                /* nginx's access-log testimony */
 	GW_VEC(struct gw_log_event) events;     /* classified log events, oldest first */
 	GW_VEC(struct gw_log_source) log_sources;
 	struct gw_memory mem;
@@ -441,6 +479,7 @@ struct gw_snapshot {
 	GW_VEC(struct gw_note) notes;
 	GW_VEC(struct gw_probe_status) probes;
 
+	double http_reused;          /* the HTTP probe results are those of this earlier pass (epoch), 0 fresh */
 	int unknown;                 /* could not inspect what was asked (missing --nginx-conf...) */
 	char unknown_reason[GW_TEXT];
 };

@@ -24,6 +24,8 @@ struct gw_options {
 	const char *output_file;     /* --output FILE (prometheus) */
 	const char *docker_socket;   /* --docker-socket */
 	const char *nginx_bin;       /* nginx binary (default "nginx" from PATH) */
+	const char *probe_path;      /* --probe-path: the path requested through nginx */
+	int no_probe_through;        /* --no-probe-through: no request through nginx */
 };
 
 #endif

@@ -24,7 +24,7 @@
 #endif
 
 /* Hops reported, in path order (the client hop is not probed). */
-static const enum gw_hop report_hops[] = { GW_HOP_NGINX, GW_HOP_UPSTREAM, GW_HOP_APP, GW_HOP_DB };
+static const enum gw_hop report_hops[] = { GW_HOP_CLIENT, GW_HOP_NGINX, GW_HOP_UPSTREAM, GW_HOP_APP, GW_HOP_DB };
 #define REPORT_NHOPS (sizeof report_hops / sizeof *report_hops)
 
 /* ---------------------------------------------------------------- common */

@@ -148,6 +148,12 @@ struct logstream *pane_logs_stream(void)
 	return PL.ls;
 }
 
+/* A request failed just now (see logstream_set_alarm): probe at once. */
+static void logs_alarm(void *ud)
+{
+	tui_probe_event(ud);
+}
+
 static void logs_ensure(struct tui *t)
 {
 	if (PL.ls || !t->e)
@@ -156,6 +162,7 @@ static void logs_ensure(struct tui *t)
 	PL.ls = logstream_new(t->e, &lc);
 	PL.t = t;
 	logstream_set_notify(PL.ls, logs_notify, NULL);
+	logstream_set_alarm(PL.ls, logs_alarm, t);
 	sd_event_add_time_relative(t->e, &PL.later, CLOCK_MONOTONIC, LOGS_REBUILD_USEC, 10000, logs_later, NULL);
 	if (PL.later)
 		sd_event_source_set_enabled(PL.later, SD_EVENT_OFF);

@@ -153,13 +153,18 @@ static void path_build(struct tui *t, struct ui_lines *L, int width)
 		ui_puts(L, UI_DIM, "probing...");
 		return;
 	}
+	/* the first broken hop behind the client: a failing client hop is
+	 * what every fault looks like from outside, the marker goes to where
+	 * it breaks (the client only when nothing behind it is broken) */
 	int first = -1;
-	for (size_t i = 0; i < 5 && first < 0; i++)
+	for (size_t i = 1; i < 5 && first < 0; i++)
 		if (d->hops[order[i]].status == GW_HS_FAIL)
 			first = (int)i;
-	for (size_t i = 0; i < 5 && first < 0; i++)
+	for (size_t i = 1; i < 5 && first < 0; i++)
 		if (d->hops[order[i]].status == GW_HS_WARN)
 			first = (int)i;
+	if (first < 0 && d->hops[GW_HOP_CLIENT].status >= GW_HS_WARN)
+		first = 0;
 
 	for (size_t i = 0; i < 5; i++) {
 		const struct gw_hop_state *h = &d->hops[order[i]];

@@ -196,15 +196,68 @@ void tui_probe_now(struct tui *t)
 		return;
 	}
 	tui_set_status(t, "probing now");
+	gather_force_http(t->g);
 	tui_start_pass(t);
 }
 
 void tui_probe_soon(struct tui *t)
 {
+	gather_force_http(t->g);     /* asked for: fresh HTTP results, not the heartbeat's */
 	if (t->running)
 		t->probe_again = 1;
 	else
 		tui_start_pass(t);
+}
+
+static int tui_on_soon(sd_event_source *src, uint64_t usec, void *ud)
+{
+	(void)src;
+	(void)usec;
+	struct tui *t = ud;
+	if (t->paused)
+		return 0;
+	t->event_passes++;
+	tui_probe_soon(t);
+	return 0;
+}
+
+void tui_probe_event(struct tui *t)
+{
+	int on = SD_EVENT_OFF;
+	if (!t->soon || t->paused)
+		return;
+	if (sd_event_source_get_enabled(t->soon, &on) >= 0 && on != SD_EVENT_OFF)
+		return;                      /* one is due already: events coalesce */
+	sd_event_source_set_time_relative(t->soon, TUI_EVENT_DEBOUNCE_MS * 1000);
+	sd_event_source_set_enabled(t->soon, SD_EVENT_ONESHOT);
+}
+
+/* The process connector: a watched process exited. The source sleeps
+ * TUI_EVENT_DEBOUNCE_MS after each wake-up, so a fork storm costs at most
+ * ten wake-ups a second (the events wait in the socket meanwhile). */
+static int tui_on_procev(sd_event_source *src, int fd, uint32_t revents, void *ud)
+{
+	(void)fd;
+	(void)revents;
+	struct tui *t = ud;
+	if (gather_pump(t->g))
+		tui_probe_event(t);
+	sd_event_source_set_enabled(src, SD_EVENT_OFF);
+	if (t->procev_rearm) {
+		sd_event_source_set_time_relative(t->procev_rearm, TUI_EVENT_DEBOUNCE_MS * 1000);
+		sd_event_source_set_enabled(t->procev_rearm, SD_EVENT_ONESHOT);
+	}
+	return 0;
+}
+
+static int tui_on_procev_rearm(sd_event_source *src, uint64_t usec, void *ud)
+{
+	(void)src;
+	(void)usec;
+	struct tui *t = ud;
+	if (t->procev)
+		sd_event_source_set_enabled(t->procev, SD_EVENT_ON);
+	return 0;
 }
 
 /* systemd reported a watched unit's state change (probes/units.c, when
@@ -631,7 +684,7 @@ static void tui_fatal_handlers(void)
 static void tui_cleanup(struct tui *t)
 {
 	sd_event_source **srcs[] = { &t->timer, &t->tick, &t->io, &t->sig_winch,
-		&t->sig_int, &t->sig_term, &t->sig_hup };
+		&t->sig_int, &t->sig_term, &t->sig_hup, &t->soon, &t->procev, &t->procev_rearm };
 	for (size_t i = 0; i < sizeof srcs / sizeof *srcs; i++)
 		*srcs[i] = sd_event_source_disable_unref(*srcs[i]);
 	tui_act_free(t);
@@ -681,6 +734,11 @@ int tui_run(sd_event *e, const struct gw_options *o)
 	snapshot_init(&t->snap[0]);
 	snapshot_init(&t->snap[1]);
 	t->g = gather_new(e, o);
+	/* while all is well the HTTP probes run at least every 10 s, not every
+	 * tick; failures seen by events (a 5xx, an error line, an exit) and
+	 * listeners that come or go start a probing pass at once */
+	if (t->g)
+		gather_set_heartbeat(t->g, (int)(10.0 / (o->interval > 0.05 ? o->interval : 2.0)));
 	if (!t->g) {
 		fprintf(stderr, "gwtop: cannot set up the probes\n");
 		return 1;
@@ -738,6 +796,15 @@ int tui_run(sd_event *e, const struct gw_options *o)
 		    10000, tui_on_timer, t);
 	if (r >= 0)
 		r = sd_event_add_time_relative(e, &t->tick, CLOCK_MONOTONIC, 1000000, 50000, tui_on_tick, t);
+	if (r >= 0)
+		r = sd_event_add_time_relative(e, &t->soon, CLOCK_MONOTONIC, 3600000000ULL, 1000, tui_on_soon, t);
+	if (r >= 0)
+		sd_event_source_set_enabled(t->soon, SD_EVENT_OFF);
+	if (r >= 0 && gather_event_fd(t->g) >= 0 &&
+	    sd_event_add_io(e, &t->procev, gather_event_fd(t->g), EPOLLIN, tui_on_procev, t) >= 0 &&
+	    sd_event_add_time_relative(e, &t->procev_rearm, CLOCK_MONOTONIC, 3600000000ULL, 1000,
+				       tui_on_procev_rearm, t) >= 0)
+		sd_event_source_set_enabled(t->procev_rearm, SD_EVENT_OFF);
 	if (r < 0) {
 		tui_cleanup(t);
 		fprintf(stderr, "gwtop: event loop set-up failed: %s\n", strerror(-r));

@@ -171,6 +171,10 @@ struct tui {
 
 	sd_event_source *timer, *tick, *io, *sig_winch, *sig_int, *sig_term, *sig_hup;
 	int probe_again;                 /* start another pass when the running one ends */
+	/* events that start a pass at once (debounced): a new upstream error
+	 * line or 5xx, a watched process's exit */
+	sd_event_source *soon, *procev, *procev_rearm;
+	unsigned event_passes;           /* passes started by an event (tests, bench) */
 
 	/* actions (tui_act.c): the y/N dialog, the job in flight, the follow-up */
 	struct actions *act;             /* owned; read-only with --read-only */
@@ -199,6 +203,11 @@ void tui_set_status_for(struct tui *t, double secs, const char *fmt, ...) __attr
 /* Start a pass without a status message; if one is running, start another
  * when it ends (its facts may predate an action). */
 void tui_probe_soon(struct tui *t);
+/* Something failed just now (a new upstream error line, a 5xx, a watched
+ * process exited): a pass TUI_EVENT_DEBOUNCE_MS from now, at most one per
+ * that interval, whatever --interval is. */
+#define TUI_EVENT_DEBOUNCE_MS 100
+void tui_probe_event(struct tui *t);
 const struct gw_snapshot *tui_snap(const struct tui *t);      /* NULL before the first pass */
 const struct gw_finding *tui_verdict(const struct tui *t);
 void tui_scroll(struct tui *t, int pane, int delta);           /* INT_MIN/INT_MAX: home/end */

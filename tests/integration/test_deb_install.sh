@@ -78,7 +78,7 @@ if [ -r /usr/share/bash-completion/bash_completion ]; then
 			_gwtop gwtop "${COMP_WORDS[-1]}" "${COMP_WORDS[-2]}" 2>/dev/null
 			printf "%s\n" "${COMPREPLY[@]}"' _ "$R/usr/share/bash-completion/completions/gwtop" "$@"
 	}
-	t_result "completion: --pro -> --prometheus" "$([ "$(comp gwtop --check --pro)" = --prometheus ]; echo $?)"
+	t_result "completion: --prom -> --prometheus" "$([ "$(comp gwtop --check --prom)" = --prometheus ]; echo $?)"
 	t_result "completion: --su -> --summarize" "$([ "$(comp gwtop --su)" = --summarize ]; echo $?)"
 	all=$(comp gwtop --)
 	missing=""

@@ -33,7 +33,9 @@ MARKER=.gwtop-lab
 FAULTS=(healthy app_down port_mismatch ip_family socket_missing
 	socket_permission_mode socket_permission_dir worker_timeout read_timeout
 	boot_failure config_stale config_invalid fastcgi_down upstream_partial
-	nginx_down healthy_tls)
+	nginx_down healthy_tls unexplained_502 unexplained_partial stale_failing
+	boot_recovered variable_target variable_noresolver healthy_broken_path
+	hosts_family)
 
 # State of the lab being built or torn down (also saved in lab.env).
 DIR=""
@@ -511,6 +513,111 @@ fault_setup() {
 		nginx_stop
 		expect_http 000 / 1
 		[ "$(app_direct /health)" = 200 ] || die "gunicorn not answering directly"
+		;;
+	unexplained_502)
+		# nginx itself answers 502 for every request (a `return 502;` a
+		# deploy left in): no upstream error line, only the access log
+		# and a request through nginx tell.
+		conf_site
+		sed -i 's|^    location / {$|    location / {\n        return 502;|' "$DIR/conf.d/site.conf"
+		grep -q 'return 502;' "$DIR/conf.d/site.conf" || die "could not add return 502"
+		tcp_app
+		nginx_start
+		expect_http 502 / 3
+		expect_log "$DIR/logs/access.log" '"GET / HTTP/1.1" 502'
+		[ "$(app_direct /health)" = 200 ] || die "gunicorn not answering directly"
+		;;
+	hosts_family)
+		# proxy_pass names a host that /etc/hosts lists as ::1 AND
+		# 127.0.0.1 (run it in a mount namespace with such a hosts file:
+		# tests/integration/test_truth_hosts_family.sh); nginx resolves
+		# both at load time, the app listens on 127.0.0.1 only: every
+		# request first tries [::1] (refused, logged), then 127.0.0.1.
+		grep -Eq '^::1[[:space:]].*gwtop-dual\.test' /etc/hosts ||
+			die "/etc/hosts does not list gwtop-dual.test as ::1 (run in the test's namespace)"
+		TARGET=http://gwtop-dual.test:$APP_PORT
+		conf_site
+		tcp_app
+		nginx_start
+		expect_http 200 / 4
+		expect_log "$DIR/logs/error.log" "upstream: \"http://[::1]:$APP_PORT/"
+		;;
+	healthy_broken_path)
+		# healthy, with one location that answers 502 when asked
+		# (nobody asks during set-up): a test breaks it on demand
+		conf_site
+		sed -i 's|^    location / {$|    location /broken/ {\n        return 502;\n    }\n\n    location / {|' "$DIR/conf.d/site.conf"
+		tcp_app
+		nginx_start
+		expect_http 200 / 3
+		;;
+	unexplained_partial)
+		# one location answers 502 (return 502), the rest works
+		conf_site
+		sed -i 's|^    location / {$|    location /api/ {\n        return 502;\n    }\n\n    location / {|' "$DIR/conf.d/site.conf"
+		tcp_app
+		nginx_start
+		expect_http 200 / 1
+		expect_http 502 /api/x 3
+		expect_log "$DIR/logs/access.log" '"GET /api/x HTTP/1.1" 502'
+		;;
+	stale_failing)
+		# nginx was started with a target nobody listens on; the file on
+		# disk was then fixed (the app's port) but nginx not reloaded:
+		# every request still fails, against the old address.
+		TARGET=http://127.0.0.1:$OTHER_PORT
+		conf_site
+		tcp_app
+		nginx_start
+		expect_http 502 / 3
+		expect_log "$DIR/logs/error.log" "upstream: \"http://127.0.0.1:$OTHER_PORT/"
+		sleep 2   # the edit must be visibly younger than the workers' start time
+		sed -i "s|proxy_pass http://127.0.0.1:$OTHER_PORT;|proxy_pass http://127.0.0.1:$APP_PORT;|" "$DIR/conf.d/site.conf"
+		grep -qF "proxy_pass http://127.0.0.1:$APP_PORT;" "$DIR/conf.d/site.conf" || die "edit of site.conf failed"
+		TARGET=http://127.0.0.1:$APP_PORT
+		log "edited site.conf: proxy_pass now port $APP_PORT (the app), nginx not reloaded"
+		expect_http 502 / 3
+		env_add STALE_FILE "$DIR/conf.d/site.conf"
+		env_add OLD_TARGET "127.0.0.1:$OTHER_PORT"
+		;;
+	boot_recovered)
+		# the app failed to boot (import error), then was fixed and
+		# started again: it answers now, the failure is history
+		conf_site
+		APP_BIND=127.0.0.1:$APP_PORT
+		gunicorn_start broken:app --bind "$APP_BIND"
+		wait_gone "$GUNICORN_PID" 20 || die "gunicorn with a broken app did not exit"
+		expect_log "$DIR/app.log" "ModuleNotFoundError"
+		nginx_start
+		expect_http 502 / 2
+		sleep 1   # the new start must be visibly younger than the failure
+		gunicorn_start app:app --bind "$APP_BIND"
+		gunicorn_wait_ready
+		expect_http 200 / 3
+		env_add RECOVERED_AFTER "$(date +%s)"
+		;;
+	variable_target)
+		# proxy_pass through a variable set to a constant: nginx needs no
+		# resolver for an address literal, and the target is known
+		TARGET='http://$backend'
+		conf_site
+		sed -i "s|^    location / {\$|    set \\\$backend 127.0.0.1:$APP_PORT;\n\n    location / {|" "$DIR/conf.d/site.conf"
+		grep -qF "set \$backend 127.0.0.1:$APP_PORT;" "$DIR/conf.d/site.conf" || die "could not add set \$backend"
+		tcp_app
+		nginx_start
+		expect_http 200 / 3
+		;;
+	variable_noresolver)
+		# the same with a name: nginx must resolve it per request and has
+		# no resolver: "no resolver defined to resolve localhost", 502
+		TARGET='http://$backend'
+		conf_site
+		sed -i "s|^    location / {\$|    set \\\$backend localhost:$APP_PORT;\n\n    location / {|" "$DIR/conf.d/site.conf"
+		grep -qF "set \$backend localhost:$APP_PORT;" "$DIR/conf.d/site.conf" || die "could not add set \$backend"
+		tcp_app
+		nginx_start
+		expect_http 502 / 3
+		expect_log "$DIR/logs/error.log" "no resolver defined to resolve localhost"
 		;;
 	*)
 		die "unknown fault '$FAULT' (one of: ${FAULTS[*]})"

@@ -262,7 +262,7 @@ static struct gw_proc *add_engine_proc(struct gw_snapshot *s, pid_t pid, pid_t p
 static int has_cause(const struct gw_diagnosis *d, const char *cause)
 {
 	for (size_t i = 0; i < d->findings.n; i++)
-		if (!strcmp(d->findings.v[i].cause, cause)) return 1;
+		if (!strcmp(gw_cause_id(d->findings.v[i].cause), cause)) return 1;
 	return 0;
 }
 
@@ -305,7 +305,7 @@ static void test_engine_socket_is_not_the_app(void **st)
 	add_listener(s, AF_INET, "127.0.0.1", 40210, "", 320);
 	run(s, &d);
 	const struct gw_finding *f = diagnosis_verdict(&d);
-	assert_string_equal(f->cause, "port_mismatch");
+	assert_string_equal(gw_cause_id(f->cause), "port_mismatch");
 	assert_true(has_evidence(f, "127.0.0.1:40210"));
 	assert_false(has_evidence(f, "docker.sock"));
 	diagnosis_free(&d);

@@ -86,6 +86,40 @@ static void test_crash_loop_wins(void **state)
 	snapshot_free(&s);
 }
 
+/* Restarted by hand three times in a few minutes (a deploy), Restart=no,
+ * NRestarts=0, running and answering: not a crash loop. The same PID churn
+ * with systemd's own restarts is one. */
+static void test_manual_restarts_not_a_loop(void **state)
+{
+	struct gw_snapshot s;
+	struct gw_diagnosis d;
+	(void)state;
+	fixture(&s);
+	s.targets.v[0].reachable = s.targets.v[0].http_ok = 1;
+	s.targets.v[0].http_status = 200;
+	s.targets.v[0].err = 0;
+	s.targets.v[0].exists = 1;
+	s.targets.v[0].perm_ok = 1;
+	struct gw_unit *u = &s.units.v[0];
+	GW_COPY(u->active_state, "active");
+	GW_COPY(u->sub_state, "running");
+	GW_COPY(u->restart, "no");
+	u->main_pid = 4242;
+	u->nrestarts = 0;
+	u->main_pid_changes = 4;
+	run(&s, &d);
+	for (size_t i = 0; i < d.findings.n; i++) assert_string_not_equal(gw_cause_id(d.findings.v[i].cause), "app_crash_loop");
+	diagnosis_free(&d);
+	GW_COPY(u->restart, "on-failure");
+	u->nrestarts = 4;
+	run(&s, &d);
+	int loop = 0;
+	for (size_t i = 0; i < d.findings.n; i++) loop |= !strcmp(gw_cause_id(d.findings.v[i].cause), "app_crash_loop");
+	assert_true(loop);
+	diagnosis_free(&d);
+	snapshot_free(&s);
+}
+
 static void test_stopped_unit_named(void **state)
 {
 	struct gw_snapshot s;
@@ -215,6 +249,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crash_loop_wins),
+		cmocka_unit_test(test_manual_restarts_not_a_loop),
 		cmocka_unit_test(test_stopped_unit_named),
 		cmocka_unit_test(test_journal_boot_failure_in_loop),
 		cmocka_unit_test(test_bind_mismatch),

@@ -333,7 +333,7 @@ static const char *ref_field(const char *p, const char *end, const char *key, ch
 static enum gw_log_kind ref_kind(const char *h, size_t n, int err, enum gw_level level)
 {
 	if (ref_has(h, n, "could not be resolved") || ref_has(h, n, "host not found in upstream") ||
-	    ref_has(h, n, "while resolving"))
+	    ref_has(h, n, "while resolving") || ref_has(h, n, "no resolver defined to resolve"))
 		return GW_LOG_RESOLVE;
 	if (ref_has(h, n, "no live upstreams")) return GW_LOG_NO_LIVE;
 	if (ref_has(h, n, "upstream sent too big header")) return GW_LOG_BIG_HEADER;
@@ -469,6 +469,7 @@ static unsigned diff_rand(unsigned n)
 /* The texts the classifier looks for, whole and cut, and bytes it keys on. */
 static const char *const diff_pieces[] = {
 	"could not be resolved", "host not found in upstream", "while resolving", "no live upstreams",
+	"no resolver defined to resolve", "no resolver defined to resolv",
 	"upstream sent too big header", "upstream sent invalid", "upstream sent no valid",
 	"upstream prematurely closed connection", "upstream timed out", "upstream", "connect() ",
 	"could not be resolve", "host not found in upstrea", "while resolvin", "no live upstream",

@@ -485,19 +485,57 @@ static void test_variables(void **state)
 	assert_int_equal(c->passes.n, 3);
 	assert_int_equal(c->passes.v[0].addr.kind, GW_ADDR_VARIABLE);
 	assert_string_equal(c->passes.v[0].addr.host, "http://$backend");
-	assert_int_equal(c->passes.v[1].addr.kind, GW_ADDR_VARIABLE);
-	assert_string_equal(c->passes.v[1].addr.host, "http://${up}/b/");
+	/* `set $up "127.0.0.1:8001";` is a constant: the target is known */
+	assert_int_equal(c->passes.v[1].addr.kind, GW_ADDR_INET);
+	assert_string_equal(c->passes.v[1].addr.host, "127.0.0.1");
+	assert_int_equal(c->passes.v[1].addr.port, 8001);
+	assert_string_equal(c->passes.v[1].arg, "http://${up}/b/");
 	assert_int_equal(c->passes.v[2].addr.kind, GW_ADDR_INET);
 	nginx_conf_build_targets(s);
-	assert_int_equal(s->targets.n, 1);
-	assert_string_equal(s->targets.v[0].display, "127.0.0.1:8002");
-	assert_int_equal(s->notes.n, 2);
+	assert_int_equal(s->targets.n, 2);
+	assert_string_equal(s->targets.v[0].display, "127.0.0.1:8001");
+	assert_string_equal(s->targets.v[1].display, "127.0.0.1:8002");
+	assert_int_equal(s->notes.n, 1);
 	char want[PATH_MAX + 128];
 	gw_fmt(want, sizeof want, "proxy_pass http://$backend at %s:11 uses variables: target not statically known",
 		 fx("variables/nginx.conf"));
 	assert_string_equal(s->notes.v[0].text, want);
 	assert_string_equal(s->notes.v[0].probe, "nginx-conf");
-	assert_non_null(strstr(s->notes.v[1].text, "variables/nginx.conf:15"));
+	snapshot_free(s);
+	free(s);
+}
+
+/* Variables only in the URI leave the host static; `set` constants are
+ * scoped to their block; a variable-valued `set` hides an outer constant;
+ * unix:/// is a socket path. */
+static void test_variables_scoped(void **state)
+{
+	char path[PATH_MAX];
+	struct gw_snapshot *s = calloc(1, sizeof *s);
+	assert_non_null(s);
+	snapshot_init(s);
+	gw_fmt(path, sizeof path, "%s/nginx.conf", (char *)*state);
+	write_file(path,
+		   "events {}\nhttp {\n server {\n  listen 127.0.0.1:1;\n  set $backend 127.0.0.1:8001;\n"
+		   "  location / { proxy_pass http://$backend; }\n"
+		   "  location /b/ { set $backend 127.0.0.1:8002; proxy_pass http://$backend/x; }\n"
+		   "  location /c/ { proxy_pass http://127.0.0.1:8003/api$request_uri; }\n"
+		   "  location /d/ { uwsgi_pass unix:///run/app.sock; }\n"
+		   "  location /e/ { proxy_pass http://$host$request_uri; }\n"
+		   "  location /f/ { set $backend $http_x; proxy_pass http://$backend; }\n"
+		   "  location /g/ { proxy_pass http://backend/room?x=$arg_x; }\n"
+		   " }\n upstream backend { server 127.0.0.1:8004; }\n}\n"
+		   "stream { server { listen 1; set $s 1; } }\n");
+	assert_int_equal(nginx_conf_parse(&s->conf, path, NULL), 0);
+	nginx_conf_build_targets(s);
+	const char *want[] = { "127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003", "unix:/run/app.sock",
+			       "127.0.0.1:8004" };
+	assert_int_equal(s->targets.n, 5);
+	for (size_t i = 0; i < 5; i++) assert_string_equal(s->targets.v[i].display, want[i]);
+	assert_string_equal(s->targets.v[3].directive, "uwsgi_pass");
+	assert_int_equal(s->notes.n, 2);              /* /e/ and /f/ are not known */
+	assert_non_null(strstr(s->notes.v[0].text, "http://$host$request_uri"));
+	assert_non_null(strstr(s->notes.v[1].text, "http://$backend at"));
 	snapshot_free(s);
 	free(s);
 }
@@ -910,6 +948,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_escapes_generated, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_contexts_generated, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_variables),
+		cmocka_unit_test_setup_teardown(test_variables_scoped, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_glob_no_match),
 		cmocka_unit_test(test_include_loop),
 		cmocka_unit_test(test_missing_include),

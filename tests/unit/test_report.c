@@ -265,7 +265,7 @@ static json_t *check_json_contract(const struct fixture *fx)
 	static const char *const statuses[] = { "ok", "warn", "crit", "unknown", NULL };
 	static const char *const hop_statuses[] = { "ok", "warn", "fail", "unknown", NULL };
 	static const char *const sevs[] = { "ok", "info", "warn", "crit", NULL };
-	static const char *const hop_order[] = { "nginx", "upstream", "app", "db" };
+	static const char *const hop_order[] = { "client", "nginx", "upstream", "app", "db" };
 	char *text = report_json(&fx->s, &fx->d);
 	size_t tlen = strlen(text);
 	assert_true(tlen > 2);
@@ -297,8 +297,8 @@ static json_t *check_json_contract(const struct fixture *fx)
 
 	json_t *hops = json_object_get(root, "hops");
 	assert_true(json_is_array(hops));
-	assert_int_equal(json_array_size(hops), 4);
-	for (size_t i = 0; i < 4; i++) {
+	assert_int_equal(json_array_size(hops), 5);
+	for (size_t i = 0; i < 5; i++) {
 		json_t *h = json_array_get(hops, i);
 		assert_true(json_is_object(h));
 		assert_string_equal(jget_str(h, "id"), hop_order[i]);
@@ -589,7 +589,7 @@ static void test_json_sockperm_hostile(void **state)
 	assert_non_null(strstr(e0, "tab\there\r\nnext"));
 	assert_non_null(strstr(e0, "end" FFFD));
 	assert_int_equal(json_array_size(json_object_get(f, "commands")), 2);
-	assert_string_equal(jget_str(json_array_get(json_object_get(root, "hops"), 1), "status"), "fail");
+	assert_string_equal(jget_str(json_array_get(json_object_get(root, "hops"), 2), "status"), "fail");
 	/* what the client gets, from the cause registry (socket_permission: 502,
 	 * upstream_timeout: 504) */
 	assert_int_equal(json_integer_value(json_object_get(f, "client_status")), 502);
