@@ -2,6 +2,8 @@
  * the start of the current 5xx burst. Pure functions, no I/O. */
 #include "accesslog.h"
 
+#include "model.h"
+
 #include <string.h>
 #include <time.h>
 
@@ -84,7 +86,8 @@ int accesslog_is_own(const char *line, size_t len)
 	if (!((len > 10 && !memcmp(line, "127.", 4)) || (len > 4 && !memcmp(line, "::1 ", 4))))
 		return 0;
 	const char *u = memmem(line, len, ua, sizeof ua - 1);
-	return u && memmem(u, len - (size_t)(u - line), tag, sizeof tag - 1) != NULL;
+	return (u && memmem(u, len - (size_t)(u - line), tag, sizeof tag - 1) != NULL) ||
+	       memmem(line, len, THROUGH_MARK " HTTP/", sizeof THROUGH_MARK + 5) != NULL;
 }
 
 static struct accesslog_minute *accesslog_slot(struct accesslog_stats *st, long minute)

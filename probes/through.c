@@ -99,6 +99,7 @@ void through_plan(struct gw_snapshot *s, const char *probe_path)
 
 		if (probe_path && probe_path[0] == '/') GW_COPY(path, probe_path);
 		else through_pick_path(s, l, path, sizeof path);
+		gw_append(path, sizeof path, "%s" THROUGH_MARK, strchr(path, '?') ? "&" : "?");
 		GW_COPY(host, through_host_ok(l->server_name) && strcmp(l->server_name, "_") ? l->server_name : "localhost");
 		switch (a->kind) {
 		case GW_ADDR_INET:

@@ -198,6 +198,11 @@ static int event_is_nginx(const struct gw_log_event *e)
 	return e->kind >= GW_LOG_CONNECT_REFUSED && e->kind <= GW_LOG_NGINX_EMERG;
 }
 
+int diag_event_is_own(const struct gw_log_event *e)
+{
+	return strstr(e->request, THROUGH_MARK) != NULL;
+}
+
 int diag_event_current(const struct diag_ctx *c, const struct gw_log_event *e)
 {
 	return e->time <= 0 || e->time >= (event_is_nginx(e) ? c->since_nginx : c->since);
@@ -248,7 +253,12 @@ static const struct gw_log_event *nginx_event(const struct diag_ctx *c, enum gw_
 		if (t && !event_matches_target(e, t)) continue;
 		if (began > 0 && e->time > 0 && e->time < began - 1) continue;
 		n++;
-		if (!last || e->time >= last->time) last = e;
+		/* a real client's line is better evidence than one gwtop's own
+		 * request through nginx caused: the newest of those, else ours */
+		int own = diag_event_is_own(e);
+		if (!last || (!own && diag_event_is_own(last)) ||
+		    (own == diag_event_is_own(last) && e->time >= last->time))
+			last = e;
 	}
 	if (count) *count = n;
 	return last;

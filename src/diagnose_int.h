@@ -57,6 +57,9 @@ const struct gw_proc *diag_proc_by_pid(const struct gw_snapshot *s, pid_t pid);
 int diag_role_is_app(enum gw_role r);
 int diag_app_running(const struct gw_snapshot *s);
 int diag_event_current(const struct diag_ctx *c, const struct gw_log_event *e);
+/* An nginx line about gwtop's own request through nginx (its request line
+ * carries THROUGH_MARK, model.h). */
+int diag_event_is_own(const struct gw_log_event *e);
 void diag_event_evidence(struct gw_finding *f, const struct gw_log_event *e);
 void diag_target_evidence(struct gw_finding *f, const struct gw_target *t);
 void diag_probe_evidence(struct gw_finding *f, const struct gw_target *t);

@@ -230,6 +230,10 @@ struct gw_target {
 
 /* ---------------------------------------------------------------- through nginx */
 
+/* The query gwtop's requests through nginx carry: its own lines in
+ * error.log and access.log are told apart by it (and by the User-Agent). */
+#define THROUGH_MARK "gwtop=through"
+
 /* One request sent through nginx itself (probes/through.c): the client hop.
  * One per distinct (listen address, server_name) of the config. */
 struct gw_through {
