@@ -405,7 +405,10 @@ static void ls_ingest(struct logstream *ls, struct ls_batch *b, size_t si, const
 		known = logclass_nginx_error_kind(raw, len, ev);
 		if (known && ev->time && s->pub.type == LOGSTREAM_NGINX_ERROR)
 			ev->time = ls_local_fix(s, raw, len, ev->time);
-		if (!(flags & LOGSTREAM_F_BACKFILL) && ev->kind >= GW_LOG_CONNECT_REFUSED && ev->kind < GW_LOG_NGINX_EMERG)
+		if (known && memmem(raw, len, THROUGH_MARK " HTTP/", sizeof THROUGH_MARK + 5))
+			flags |= LOGSTREAM_F_OWN;
+		else if (!(flags & LOGSTREAM_F_BACKFILL) && ev->kind >= GW_LOG_CONNECT_REFUSED &&
+			 ev->kind < GW_LOG_NGINX_EMERG)
 			ls->alarm_pending = 1;
 		break;
 	case LOGSTREAM_NGINX_ACCESS: {
@@ -418,7 +421,9 @@ static void ls_ingest(struct logstream *ls, struct ls_batch *b, size_t si, const
 			l.status = (uint16_t)ae.status;
 			ev->level = ae.status >= 500 ? GW_LV_ERROR : ae.status >= 400 ? GW_LV_WARN : GW_LV_INFO;
 			/* gwtop's own requests through nginx are not traffic */
-			if (!accesslog_is_own(raw, len)) {
+			if (accesslog_is_own(raw, len)) {
+				flags |= LOGSTREAM_F_OWN;
+			} else {
 				accesslog_stats_add(&ls->acc, ae.time, ae.status);
 				if (!(flags & LOGSTREAM_F_BACKFILL) && ae.status >= 500)
 					ls->alarm_pending = 1;

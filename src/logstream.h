@@ -57,6 +57,7 @@ enum {
 	LOGSTREAM_F_CUT = 4,         /* longer than LOGSTREAM_TEXT_MAX, cut */
 	LOGSTREAM_F_MARK = 8,        /* a note by gwtop, not a line from the source */
 	LOGSTREAM_F_BACKFILL = 16,   /* read at start-up, not live */
+	LOGSTREAM_F_OWN = 32,        /* about gwtop's own request through nginx (THROUGH_MARK) */
 };
 
 struct logstream_line {

@@ -299,6 +299,8 @@ static int logs_wanted(const struct logstream_line *l, const char *pat)
 		return 0;
 	if (s && s->hidden)
 		return 0;
+	if (l->flags & LOGSTREAM_F_OWN)      /* gwtop's own request through nginx: not traffic */
+		return 0;
 	if (PL.hide_access && ((l->flags & LOGSTREAM_F_ACCESS) || (s && s->type == LOGSTREAM_NGINX_ACCESS)))
 		return 0;
 	if (PL.min_level && l->level < PL.min_level && !(l->flags & LOGSTREAM_F_MARK))
