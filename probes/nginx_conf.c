@@ -776,7 +776,7 @@ static void np_do_pass(struct np *p, const char *file, int line, int argc, char 
 	struct np_frame *loc = np_find(p, K_LOCATION);
 	if (loc) GW_COPY(ps->location, loc->arg);
 	if (argc < 2) return;                /* nginx -t reports it; kind NONE */
-	char expanded[GW_TEXT];
+	char expanded[GW_TEXT] = "";
 	const char *arg = argv[1];
 	GW_COPY(ps->arg, arg);
 	if (strchr(arg, '$')) {
