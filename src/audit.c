@@ -16,12 +16,7 @@
 #include "sanitize.h"
 #include "util.h"
 
-static const char *audit_syslog_path = "/dev/log";
-
-void audit_set_syslog_path(const char *path)
-{
-	audit_syslog_path = path ? path : "/dev/log";
-}
+static const char audit_syslog_path[] = "/dev/log";
 
 /* /proc/self/loginuid: "1000", or "unset" (4294967295, no login session). */
 static void audit_loginuid(char *buf, size_t size)
@@ -85,9 +80,9 @@ int audit_write(int priority, const char *action, const char *unit, const char *
 		jr = -errno;
 	else
 		jr = sd_journal_send("MESSAGE=gwtop: %s", text, "SYSLOG_IDENTIFIER=gwtop", "PRIORITY=%d", priority,
-	    "GWTOP_ACTION=%s", action, "GWTOP_UNIT=%s", sunit, "GWTOP_PHASE=%s", phase,
-	    "GWTOP_UID=%d", (int)getuid(), "GWTOP_LOGINUID=%s", login, "GWTOP_SUDO_USER=%s", ssudo,
-	    "GWTOP_CONTAINER=%s", scont, NULL);
+		    "GWTOP_ACTION=%s", action, "GWTOP_UNIT=%s", sunit, "GWTOP_PHASE=%s", phase,
+		    "GWTOP_UID=%d", (int)getuid(), "GWTOP_LOGINUID=%s", login, "GWTOP_SUDO_USER=%s", ssudo,
+		    "GWTOP_CONTAINER=%s", scont, NULL);
 	sr = audit_syslog(priority, text);
 	if (jr >= 0 && sr >= 0) {
 		if (why && whysz) why[0] = '\0';

@@ -19,7 +19,4 @@
 int audit_write(int priority, const char *action, const char *unit, const char *container,
     const char *phase, const char *msg, char *why, size_t whysz);
 
-/* For tests: the syslog socket path (default "/dev/log"). */
-void audit_set_syslog_path(const char *path);
-
 #endif

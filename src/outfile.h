@@ -3,7 +3,7 @@
  *
  * The directory is opened once (O_DIRECTORY) and every later step works on
  * that fd or on the file's fd: the temp file is created with openat(dirfd,
- * ".NAME.tmp.XXXXXX"-style random name, O_CREAT|O_EXCL|O_NOFOLLOW), its
+ * "NAME.tmp.XXXXXX" (random), O_CREAT|O_EXCL|O_NOFOLLOW), its
  * mode set with fchmod on the fd (0644: node_exporter may run as another
  * user), then renameat(dirfd, temp, dirfd, NAME) replaces NAME atomically
  * (a symlink at NAME is replaced, never followed). No path-based chmod,

@@ -19,6 +19,14 @@ sec_finish() {
 	fi
 }
 
+# the EXIT trap: our cleanup, then lib.sh's (with the script's exit code)
+sec_on_exit() {
+	local rc=$?
+	sec_finish
+	(exit "$rc")
+	t_finish
+}
+
 # sec_init — scratch dir + user; chains the cleanup before lib.sh's t_finish.
 sec_init() {
 	SEC_DIR=$(mktemp -d /tmp/gwtop-sec.XXXXXX)
@@ -26,7 +34,7 @@ sec_init() {
 	SEC_USER=gwsec$$
 	useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$SEC_USER" >/dev/null 2>&1 ||
 		it_skip "cannot create a throw-away user (useradd)"
-	trap 'sec_rc=$?; sec_finish; (exit $sec_rc); t_finish' EXIT
+	trap sec_on_exit EXIT
 }
 
 # as_attacker CMD... — run CMD as the throw-away user, no groups, no PAM.

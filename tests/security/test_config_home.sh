@@ -23,6 +23,7 @@ chmod 0644 "$SEC_DIR/nginx.conf"
 # the attacker's home: its files, its script
 H=$SEC_DIR/home
 mkdir -p "$H/.config/gwtop" "$H/xdg/gwtop"
+# shellcheck disable=SC2016  # $(id -u) runs in the script, not here
 printf '#!/bin/sh\ntouch %s/pwned.$(id -u)\nexit 0\n' "$MARKS" >"$H/evil.sh"
 chmod 0755 "$H/evil.sh"
 for f in "$H/.config/gwtop/config" "$H/xdg/gwtop/config"; do

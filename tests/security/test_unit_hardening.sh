@@ -34,7 +34,13 @@ command -v systemd-nspawn >/dev/null || it_skip "no systemd-nspawn (apt-get inst
 T=$(mktemp -d /var/tmp/gwtop-sec.XXXXXX)        # visible inside the box (overlay of /)
 W=""
 box_finish() { [ -z "$W" ] || bash "$SDBOX" down "$W" >/dev/null 2>&1; rm -rf -- "$T"; }
-trap 'box_rc=$?; box_finish; (exit $box_rc); t_finish' EXIT
+box_on_exit() {
+	local rc=$?
+	box_finish
+	(exit "$rc")
+	t_finish
+}
+trap box_on_exit EXIT
 cp "$GWTOP" "$T/gwtop"
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$ROOT" SANITIZE=0 build/rel/tests/actdrv >/dev/null ||
 	{ t_result "build actdrv" 1; exit 1; }

@@ -86,8 +86,13 @@ wait_exit() {
 		sleep 0.05
 	done
 }
-# nothing on stderr (ASan / UBSan reports, warnings) once NAME has exited
-clean() { [ ! -s "$TMP/$1.err" ] || { sed 's/^/    /' "$TMP/$1.err" | head -20; return 1; }; }
+# nothing on stderr (ASan / UBSan reports, warnings) once NAME has exited;
+# "gwtop: audit: ..." lines are expected there: without journald and
+# /dev/log (this host) the action audit goes to a stderr that is no tty
+clean() {
+	! grep -qv '^gwtop: audit: ' "$TMP/$1.err" 2>/dev/null ||
+		{ sed 's/^/    /' "$TMP/$1.err" | head -20; return 1; }
+}
 row() { cap "$1" | sed -n "$(( $2 + 1 ))p"; }
 shot() { [ -n "${SCREENSHOTS:-}" ] && mkdir -p "$SCREENSHOTS" && cap "$1" > "$SCREENSHOTS/$2.txt"; return 0; }
 
@@ -350,7 +355,7 @@ if lab_up ok healthy; then
 	keys healthy Escape
 	keys healthy q
 	wait_exit healthy
-	check "healthy: exit 0, nothing on stderr" bash -c "[ \"\$(cat $TMP/healthy.exit)\" = 0 ] && [ ! -s $TMP/healthy.err ]"
+	check "healthy: exit 0, nothing on stderr but the audit" bash -c "[ \"\$(cat $TMP/healthy.exit)\" = 0 ] && ! grep -qv '^gwtop: audit: ' $TMP/healthy.err"
 
 	start ro 100 30 -- --nginx-conf "$CONF" --interval 1 --read-only
 	check "--read-only: the footer says read-only" wait_for ro "^read-only F1Help" 10
