@@ -482,6 +482,11 @@ void diagnose_target(const struct gw_target *t, struct gw_target_state *out)
 	out->nothing_listens = t->listener_idx < 0 && t->probed && !t->reachable;
 }
 
+int diagnose_queue_full(const struct gw_listener *l)
+{
+	return l->backlog > 0 && l->queue >= l->backlog;
+}
+
 /* The rules' view of the probe. */
 enum tstate { T_OK, T_UNKNOWN, T_DOWN, T_SLOW, T_BAD };
 
@@ -876,7 +881,7 @@ static void rule_target_slow(struct diag_ctx *c, const struct gw_target *t)
 	diag_probe_evidence(f, t);
 	const struct gw_listener *l = t->listener_idx >= 0 && (size_t)t->listener_idx < c->s->listeners.n
 		? &c->s->listeners.v[t->listener_idx] : NULL;
-	if (l && l->backlog && l->queue >= l->backlog) {
+	if (l && diagnose_queue_full(l)) {
 		diag_recause(f, GW_CAUSE_UPSTREAM_OVERLOADED);
 		gw_fmt(f->summary, sizeof f->summary, "the app at %s is overloaded: accept queue full (%u/%u)",
 		       t->display, l->queue, l->backlog);
@@ -976,7 +981,7 @@ static void rule_overloaded_listener(struct diag_ctx *c, const struct gw_target 
 	const struct gw_listener *l;
 	if (t->listener_idx < 0 || (size_t)t->listener_idx >= c->s->listeners.n) return;
 	l = &c->s->listeners.v[t->listener_idx];
-	if (!l->backlog || l->queue < l->backlog) return;
+	if (!diagnose_queue_full(l)) return;
 	struct gw_finding *f = diag_add_as(c, GW_CAUSE_UPSTREAM_OVERLOADED, diag_on_target(c, t), GW_SEV_CRIT, 62,
 		"the accept queue of %s is full (%u of %u): the app does not accept fast enough",
 		t->display, l->queue, l->backlog);
