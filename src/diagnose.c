@@ -1038,6 +1038,8 @@ static void rule_targets(struct diag_ctx *c)
 		else if (st == T_BAD) rule_target_bad(c, t);
 		else if (t->addr.kind == GW_ADDR_UNIX && t->perm_checked && t->exists && !t->perm_ok)
 			rule_target_down(c, t, 0, stale && !live_errors);   /* root got in; the workers cannot */
+		else if (st == T_UNKNOWN && target_why(t) == GW_TW_SOCKET_MISSING && !t->down && !t->backup)
+			rule_target_down(c, t, 0, stale && !live_errors);   /* not probed yet, but no socket there */
 		if (st == T_OK) rule_overloaded_listener(c, t);
 		if (st != T_DOWN && st != T_BAD) rule_target_requests(c, t);
 	}
