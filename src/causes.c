@@ -7,8 +7,8 @@ _Static_assert(GW_LOG_KIND_MAX <= 32, "kinds is a 32-bit mask");
 
 static const struct gw_cause_info causes_table[GW_CAUSE_MAX] = {
 #define CAUSES_ROW(E, name, h, r, sev, status, k, d) \
-	[GW_CAUSE_##E] = { .id = #name, .hop = GW_HOP_##h, .rank = r, .severity = GW_SEV_##sev, \
-			   .client_status = status, .kinds = k, .doc = d },
+	[GW_CAUSE_##E] = { .id = #name, .hop = GW_HOP_##h, .rank = (r), .severity = GW_SEV_##sev, \
+			   .client_status = (status), .kinds = (k), .doc = (d) },
 	GW_CAUSES(CAUSES_ROW)
 #undef CAUSES_ROW
 };

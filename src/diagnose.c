@@ -336,6 +336,20 @@ static void owner_str(const struct gw_snapshot *s, const struct gw_listener *l, 
 }
 
 
+/* The ranks of the weaker (or more specific) forms of a cause; the usual
+ * rank of each cause is its row in causes.h. */
+enum {
+	RANK_NTEST_NOT_ROOT = 1,     /* nginx -t tripped over permissions without root: info */
+	RANK_CONF_UNREAD = 2,        /* our parser failed where nginx -t did not */
+	RANK_NTEST_HANGS = 5,        /* nginx -t did not finish */
+	RANK_MEMORY_LOW = 10,        /* memory nearly exhausted, nothing killed yet */
+	RANK_OOM_HISTORY = 20,       /* a recent OOM kill that no failure points to */
+	RANK_PARTIAL = 30,           /* one server of an upstream down, the others answer */
+	RANK_QUEUE_FULL = 62,        /* the listener's queue is full while the probe answered */
+	RANK_PROBE_NO_HTTP = 64,     /* the direct probe was dropped / got no HTTP */
+	RANK_RESOLVE_PROBE = 70,     /* the upstream name does not resolve for the probe either */
+};
+
 /* ------------------------------------------------------------ nginx rules */
 
 static void rule_unknown(struct diag_ctx *c)
@@ -398,7 +412,7 @@ static void rule_config_invalid(struct diag_ctx *c)
 	 * (gather leaves a note) */
 	if (t->exit_code == 127) return;
 	if (t->exit_code == -1 && strstr(t->output, "timed out")) {
-		struct gw_finding *f = diag_add_as(c, GW_CAUSE_NGINX_CONFIG_INVALID, DIAG_NO_SUBJECT, GW_SEV_WARN, 5,
+		struct gw_finding *f = diag_add_as(c, GW_CAUSE_NGINX_CONFIG_INVALID, DIAG_NO_SUBJECT, GW_SEV_WARN, RANK_NTEST_HANGS,
 			"nginx -t did not finish: it hangs (a log or pid path that blocks, such as a FIFO?)");
 		diag_evidence(f, "%.400s", t->output);
 		diag_fix(f, "check the error_log / access_log / pid paths nginx opens during the test");
@@ -408,7 +422,7 @@ static void rule_config_invalid(struct diag_ctx *c)
 	/* nginx -t run without root trips over pid/log permissions: not a config fault */
 	if (!s->is_root && strstr(t->output, "Permission denied") && !strstr(t->output, "[emerg] unexpected") &&
 	    !strstr(t->output, "directive")) {
-		struct gw_finding *f = diag_add_as(c, GW_CAUSE_NGINX_CONFIG_INVALID, DIAG_NO_SUBJECT, GW_SEV_INFO, 1,
+		struct gw_finding *f = diag_add_as(c, GW_CAUSE_NGINX_CONFIG_INVALID, DIAG_NO_SUBJECT, GW_SEV_INFO, RANK_NTEST_NOT_ROOT,
 						   "nginx -t could not run fully without root");
 		diag_evidence(f, "%.400s", t->output);
 		diag_command(f, "sudo nginx -t");
@@ -447,7 +461,8 @@ static void rule_config_parse(struct diag_ctx *c)
 	const struct gw_nginx_conf *k = &c->s->conf;
 	if (!k->parsed || k->ok || (c->s->ntest.ran && !c->s->ntest.ok)) return;
 	/* our parser failed but nginx -t did not (or did not run): tell, softly */
-	struct gw_finding *f = diag_add_as(c, GW_CAUSE_NGINX_CONFIG_INVALID, DIAG_NO_SUBJECT, c->s->ntest.ran ? GW_SEV_INFO : GW_SEV_WARN, 2, "gwtop could not fully read the nginx config: %.300s", k->error);
+	struct gw_finding *f = diag_add_as(c, GW_CAUSE_NGINX_CONFIG_INVALID, DIAG_NO_SUBJECT, c->s->ntest.ran ? GW_SEV_INFO : GW_SEV_WARN,
+					   RANK_CONF_UNREAD, "gwtop could not fully read the nginx config: %.300s", k->error);
 	if (k->error_loc.file[0]) diag_evidence(f, "%s:%d", k->error_loc.file, k->error_loc.line);
 	diag_command(f, "nginx -T");
 }
@@ -523,6 +538,11 @@ void diagnose_target(const struct gw_target *t, struct gw_target_state *out)
 	out->why = target_why(t);
 	out->probe = diagnose_probe_outcome(t);
 	out->nothing_listens = t->listener_idx < 0 && t->probed && !t->reachable;
+}
+
+int diagnose_queue_full(const struct gw_listener *l)
+{
+	return l->backlog > 0 && l->queue >= l->backlog;
 }
 
 /* The rules' view of the probe. */
@@ -798,7 +818,7 @@ static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int 
 			diag_command(f, "ss -ltn 'sport = :%d'", t->addr.port);
 			return;
 		}
-		f = diag_add_as(c, GW_CAUSE_UPSTREAM_DOWN, diag_on_target(c, t), sev, 30,
+		f = diag_add_as(c, GW_CAUSE_UPSTREAM_DOWN, diag_on_target(c, t), sev, RANK_PARTIAL,
 			"server %s of upstream %s is down; nginx retries the other servers%s",
 			t->display, t->upstream_name, suffix);
 		diag_target_evidence(f, t);
@@ -817,10 +837,10 @@ static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int 
 			const struct gw_log_event *be = boot_failure_event(c);
 			if (be && !stale) { add_boot_failure(c, t, be); return; }
 			if (find_app_elsewhere(c, t, other, sizeof other, &samefam)) {
-				f = diag_add_as(c, GW_CAUSE_PORT_MISMATCH, diag_on_target(c, t), sev, 80,
+				f = diag_add_as(c, GW_CAUSE_PORT_MISMATCH, diag_on_target(c, t), sev, DIAG_RANK,
 					"nginx targets %s but the app listens on %s%s", t->display, other, suffix);
 			} else {
-				f = diag_add_as(c, GW_CAUSE_SOCKET_MISSING, diag_on_target(c, t), sev, 70,
+				f = diag_add_as(c, GW_CAUSE_SOCKET_MISSING, diag_on_target(c, t), sev, DIAG_RANK,
 					"socket %s does not exist: the app is not running or binds elsewhere%s",
 					t->addr.path, suffix);
 			}
@@ -840,7 +860,7 @@ static void rule_target_down(struct diag_ctx *c, const struct gw_target *t, int 
 
 	if (t->err == EACCES) {
 perm:
-		f = diag_add_as(c, GW_CAUSE_SOCKET_PERMISSION, diag_on_target(c, t), sev, 85,
+		f = diag_add_as(c, GW_CAUSE_SOCKET_PERMISSION, diag_on_target(c, t), sev, DIAG_RANK,
 			"nginx workers (%s) cannot connect to %s: %s%s",
 			s->nginx.worker_user[0] ? s->nginx.worker_user : "worker user",
 			t->display, t->perm_path[0] ? t->perm_path : "permission denied", suffix);
@@ -860,7 +880,7 @@ perm:
 	if (be && !stale) { add_boot_failure(c, t, be); return; }
 	const struct gw_log_event *oe = oom_event(c);
 	if (oe && !stale && !diag_app_running(s)) {
-		f = diag_add_as(c, GW_CAUSE_OOM_KILLED, diag_on_target(c, t), sev, 88,
+		f = diag_add_as(c, GW_CAUSE_OOM_KILLED, diag_on_target(c, t), sev, DIAG_RANK,
 			"the app was killed for lack of memory (%.200s)", oe->detail[0] ? oe->detail : "OOM");
 		diag_event_evidence(f, oe);
 		diag_target_evidence(f, t);
@@ -872,11 +892,11 @@ perm:
 	}
 	if (find_app_elsewhere(c, t, other, sizeof other, &samefam)) {
 		if (samefam)
-			f = diag_add_as(c, GW_CAUSE_IP_FAMILY_MISMATCH, diag_on_target(c, t), sev, 80,
+			f = diag_add_as(c, GW_CAUSE_IP_FAMILY_MISMATCH, diag_on_target(c, t), sev, DIAG_RANK,
 				"nginx targets %s (%s) but the app listens on %s%s", t->display,
 				t->addr.kind == GW_ADDR_INET6 ? "IPv6" : "IPv4", other, suffix);
 		else
-			f = diag_add_as(c, GW_CAUSE_PORT_MISMATCH, diag_on_target(c, t), sev, 80,
+			f = diag_add_as(c, GW_CAUSE_PORT_MISMATCH, diag_on_target(c, t), sev, DIAG_RANK,
 				"nginx targets %s but the app listens on %s%s", t->display, other, suffix);
 		diag_target_evidence(f, t);
 		diag_probe_evidence(f, t);
@@ -892,7 +912,7 @@ perm:
 	}
 	const char *what = t->not_http ? "nothing accepts connections at" : "nothing listens at";
 	if (t->addr.kind == GW_ADDR_HOST && t->error[0] && strstr(t->error, "esolve")) {
-		f = diag_add_as(c, GW_CAUSE_UPSTREAM_RESOLVE_FAILURE, diag_on_target(c, t), sev, 70,
+		f = diag_add_as(c, GW_CAUSE_UPSTREAM_RESOLVE_FAILURE, diag_on_target(c, t), sev, RANK_RESOLVE_PROBE,
 			"upstream host %s does not resolve%s", t->addr.host, suffix);
 		diag_target_evidence(f, t);
 		diag_probe_evidence(f, t);
@@ -900,7 +920,7 @@ perm:
 		diag_command(f, "getent hosts %s", DIAG_Q(t->addr.host));
 		return;
 	}
-	f = diag_add_as(c, GW_CAUSE_UPSTREAM_DOWN, diag_on_target(c, t), sev, 60, "%s %s (%s)%s", what, t->display,
+	f = diag_add_as(c, GW_CAUSE_UPSTREAM_DOWN, diag_on_target(c, t), sev, DIAG_RANK, "%s %s (%s)%s", what, t->display,
 			t->directive, suffix);
 	diag_target_evidence(f, t);
 	diag_probe_evidence(f, t);
@@ -921,10 +941,10 @@ static void rule_target_bad(struct diag_ctx *c, const struct gw_target *t)
 		    strstr(t->error, "Empty reply") || strstr(t->error, "closed");
 	struct gw_finding *f;
 	if (reset)
-		f = diag_add_as(c, GW_CAUSE_APP_CRASH_DURING_REQUEST, diag_on_target(c, t), GW_SEV_CRIT, 64,
+		f = diag_add_as(c, GW_CAUSE_APP_CRASH_DURING_REQUEST, diag_on_target(c, t), GW_SEV_CRIT, RANK_PROBE_NO_HTTP,
 			"the app at %s accepts connections but drops them without an answer", t->display);
 	else
-		f = diag_add_as(c, GW_CAUSE_UPSTREAM_INVALID_RESPONSE, diag_on_target(c, t), GW_SEV_CRIT, 64,
+		f = diag_add_as(c, GW_CAUSE_UPSTREAM_INVALID_RESPONSE, diag_on_target(c, t), GW_SEV_CRIT, RANK_PROBE_NO_HTTP,
 			"the app at %s does not answer valid HTTP", t->display);
 	diag_target_evidence(f, t);
 	diag_evidence(f, "direct probe %s: connected, then: %s", t->display, t->error[0] ? t->error : "no HTTP response");
@@ -943,7 +963,7 @@ static void rule_target_slow(struct diag_ctx *c, const struct gw_target *t)
 	diag_probe_evidence(f, t);
 	const struct gw_listener *l = t->listener_idx >= 0 && (size_t)t->listener_idx < c->s->listeners.n
 		? &c->s->listeners.v[t->listener_idx] : NULL;
-	if (l && l->backlog && l->queue >= l->backlog) {
+	if (l && diagnose_queue_full(l)) {
 		diag_recause(f, GW_CAUSE_UPSTREAM_OVERLOADED);
 		gw_fmt(f->summary, sizeof f->summary, "the app at %s is overloaded: accept queue full (%u/%u)",
 		       t->display, l->queue, l->backlog);
@@ -1043,8 +1063,8 @@ static void rule_overloaded_listener(struct diag_ctx *c, const struct gw_target 
 	const struct gw_listener *l;
 	if (t->listener_idx < 0 || (size_t)t->listener_idx >= c->s->listeners.n) return;
 	l = &c->s->listeners.v[t->listener_idx];
-	if (!l->backlog || l->queue < l->backlog) return;
-	struct gw_finding *f = diag_add_as(c, GW_CAUSE_UPSTREAM_OVERLOADED, diag_on_target(c, t), GW_SEV_CRIT, 62,
+	if (!diagnose_queue_full(l)) return;
+	struct gw_finding *f = diag_add_as(c, GW_CAUSE_UPSTREAM_OVERLOADED, diag_on_target(c, t), GW_SEV_CRIT, RANK_QUEUE_FULL,
 		"the accept queue of %s is full (%u of %u): the app does not accept fast enough",
 		t->display, l->queue, l->backlog);
 	diag_target_evidence(f, t);
@@ -1085,6 +1105,8 @@ static void rule_targets(struct diag_ctx *c)
 		else if (st == T_BAD) rule_target_bad(c, t);
 		else if (t->addr.kind == GW_ADDR_UNIX && t->perm_checked && t->exists && !t->perm_ok)
 			rule_target_down(c, t, 0, stale && !live_errors);   /* root got in; the workers cannot */
+		else if (st == T_UNKNOWN && target_why(t) == GW_TW_SOCKET_MISSING && !t->down && !t->backup)
+			rule_target_down(c, t, 0, stale && !live_errors);   /* not probed yet, but no socket there */
 		if (st == T_OK) rule_overloaded_listener(c, t);
 		if (st != T_DOWN && st != T_BAD) rule_target_requests(c, t);
 	}
@@ -1096,7 +1118,7 @@ static void rule_oom_history(struct diag_ctx *c)
 	/* the target rules already named the kill as the cause of a failure */
 	if (diag_find(c, GW_CAUSE_OOM_KILLED, GW_SUBJ_TARGET)) return;
 	if (!e || e->kind != GW_LOG_OOM_KILL) return;
-	struct gw_finding *f = diag_add_as(c, GW_CAUSE_OOM_KILLED, DIAG_NO_SUBJECT, GW_SEV_WARN, 20,
+	struct gw_finding *f = diag_add_as(c, GW_CAUSE_OOM_KILLED, DIAG_NO_SUBJECT, GW_SEV_WARN, RANK_OOM_HISTORY,
 		"the kernel killed %.200s for lack of memory recently", e->detail[0] ? e->detail : "a process");
 	diag_event_evidence(f, e);
 	if (c->s->mem.ok)
@@ -1117,7 +1139,7 @@ static void rule_memory(struct diag_ctx *c)
 {
 	const struct gw_memory *m = &c->s->mem;
 	if (memory_low(m)) {
-		struct gw_finding *f = diag_add_as(c, GW_CAUSE_OOM_KILLED, DIAG_NO_SUBJECT, GW_SEV_WARN, 10,
+		struct gw_finding *f = diag_add_as(c, GW_CAUSE_OOM_KILLED, DIAG_NO_SUBJECT, GW_SEV_WARN, RANK_MEMORY_LOW,
 			"memory is nearly exhausted: %lu MiB of %lu MiB available", m->available_kb / 1024,
 			m->total_kb / 1024);
 		if (m->psi_some10 >= 0) diag_evidence(f, "memory pressure (PSI some avg10): %.1f%%", m->psi_some10);

@@ -24,6 +24,10 @@ const struct gw_finding *diagnosis_verdict(const struct gw_diagnosis *d);
 enum gw_probe_outcome diagnose_probe_outcome(const struct gw_target *t);
 void diagnose_target(const struct gw_target *t, struct gw_target_state *out);
 
+/* Is a listener's accept queue full (the app does not accept fast enough)?
+ * upstream_overloaded's test, and the listeners pane's mark. */
+int diagnose_queue_full(const struct gw_listener *l);
+
 /* Do the rule table's phases run in order (claim, generic, refine)? For
  * the unit test that guards the table. */
 int diagnose_rules_ordered(void);

@@ -315,7 +315,7 @@ static void dd_port(struct diag_ctx *c, const struct gw_container *ct, const str
 static void dd_unhealthy(struct diag_ctx *c, const struct gw_container *ct, const struct gw_target *t)
 {
 	int failing = t && dd_target_failing(t);
-	struct gw_finding *f = diag_add_as(c, GW_CAUSE_CONTAINER_UNHEALTHY, diag_on_container(c, ct), failing ? GW_SEV_CRIT : GW_SEV_WARN, DD_RANK, "container %s is unhealthy: its health check failed %d time%s in a row%s%.250s",
+	struct gw_finding *f = diag_add_as(c, GW_CAUSE_CONTAINER_UNHEALTHY, diag_on_container(c, ct), failing ? GW_SEV_CRIT : GW_SEV_WARN, DIAG_RANK, "container %s is unhealthy: its health check failed %d time%s in a row%s%.250s",
 		ct->name, ct->failing_streak, ct->failing_streak == 1 ? "" : "s",
 		ct->health_log[0] ? ": " : "", ct->health_log);
 	dd_state_evidence(f, ct);

@@ -3,6 +3,7 @@
  * come first and are marked; a target nobody listens on shows as a red
  * "missing" row. */
 #include "ui.h"
+#include "diagnose.h"   /* diagnose_queue_full: the one test of a full queue */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@ static void listeners_row(struct ui_lines *L, const struct gw_snapshot *s, const
 {
 	const struct ui_glyphs *g = theme_glyphs();
 	char addr[GW_PATH + 80], buf[48];
-	int full = l->backlog > 0 && l->queue >= l->backlog;
+	int full = diagnose_queue_full(l);
 	int aw = listeners_addr_width(width);
 
 	ui_line_new(L);

@@ -763,6 +763,31 @@ static void test_target_states(void **st)
 	snap_free(s);
 }
 
+/* A socket that is not there fails before any probe ran, in the pane and
+ * in the hop alike (socket_missing); a `down` server's does not. */
+static void test_missing_socket_unprobed(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	struct gw_target *t = add_unix(s, "/run/app/app.sock");
+	t->probed = 0;
+	t->perm_checked = 1;
+	t->exists = 0;
+	run(s, &d);
+	assert_int_equal(d.targets.v[0].state, GW_HS_FAIL);
+	assert_int_equal(d.targets.v[0].why, GW_TW_SOCKET_MISSING);
+	assert_int_equal(d.hops[GW_HOP_UPSTREAM].status, GW_HS_FAIL);
+	assert_string_equal(verdict_cause(&d), "socket_missing");
+	diagnosis_free(&d);
+	t->down = 1;
+	run(s, &d);
+	assert_int_equal(d.targets.v[0].state, GW_HS_UNKNOWN);
+	assert_string_equal(verdict_cause(&d), "healthy");
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
 /* The window every "current" in the panes means, and the one memory
  * threshold (the oom_killed warning and the tour's resource check). */
 static void test_window_and_memory(void **st)
@@ -833,6 +858,7 @@ int main(void)
 		cmocka_unit_test(test_first_hop_wins),
 		cmocka_unit_test(test_target_states),
 		cmocka_unit_test(test_window_and_memory),
+		cmocka_unit_test(test_missing_socket_unprobed),
 	};
 	return cmocka_run_group_tests_name("diagnose", tests, NULL, NULL);
 }
