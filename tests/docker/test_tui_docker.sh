@@ -204,9 +204,11 @@ check "the dashboard is still running" [ ! -s "$L/exit" ]
 keys / Enter                        # clear the logs filter
 keys 5                              # unzoom
 keys 3                              # zoom (and focus) the processes pane
-keys /; keys -l 'server.py'; keys Enter
+# by its pid: another run's containers on this host have a server.py too
+cpid=$(inspect app-lo State.Pid)
+keys /; keys -l " $cpid "; keys Enter
 keys n
-check "the container's process selected in the processes pane" see 'match 1 of [0-9]+ for "server.py"' 5
+check "the container's process (pid $cpid) selected in the processes pane" see "match 1 of [0-9]+ for \" $cpid \"" 5
 keys 3
 keys L
 check "L: the logs pane shows the selected process's container alone" see 'logs: container:app-lo alone' 5
