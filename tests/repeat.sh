@@ -81,7 +81,7 @@ for ((i = 1; i <= N; i++)); do
 		summary+=("run $i: clone/build FAILED (exit $brc), see $log.build")
 		FAILS[build]=$((${FAILS[build]:-0} + 1))
 		RUNS[build]=$((${RUNS[build]:-0} + 1))
-		WHICH[build]="${WHICH[build]:-} $i"
+		WHICH[build]="${WHICH[build]:+${WHICH[build]} }$i"
 		bad_runs=$((bad_runs + 1))
 		rm -rf -- "$CLONE"
 		CLONE=""
@@ -95,7 +95,7 @@ for ((i = 1; i <= N; i++)); do
 		RUNS[$name]=$((${RUNS[$name]:-0} + 1))
 		if [ "$verdict" = FAIL ]; then
 			FAILS[$name]=$((${FAILS[$name]:-0} + 1))
-			WHICH[$name]="${WHICH[$name]:-} $i"
+			WHICH[$name]="${WHICH[$name]:+${WHICH[$name]} }$i"
 		fi
 	done < <(grep -aE '^(PASS|FAIL|SKIP)  ' "$log")
 	last=$(tail -n 1 "$log")
@@ -110,7 +110,7 @@ printf '%-42s %9s  %s\n' "test" "failures" "failed in runs"
 any=0
 for name in $(for k in "${!RUNS[@]}"; do printf '%s %s\n' "${FAILS[$k]:-0}" "$k"; done | sort -k1,1nr -k2 | awk '{print $2}'); do
 	[ "${FAILS[$name]:-0}" = 0 ] || any=1
-	printf '%-42s %5s/%-3s %s\n' "$name" "${FAILS[$name]:-0}" "${RUNS[$name]}" "${WHICH[$name]# }"
+	printf '%-42s %5s/%-3s %s\n' "$name" "${FAILS[$name]:-0}" "${RUNS[$name]}" "${WHICH[$name]:-}"
 done
 
 if [ "$any" = 1 ] || [ "$bad_runs" -gt 0 ]; then

@@ -3,12 +3,15 @@
 # Debian's docker.io dockerd with its data root, exec root, pid file and
 # socket under a temp dir L (see /work/shared/TESTING-DOCKER.md, 3a and 7).
 #
-#   engine_up L     start dockerd, wait for /_ping; sets ENGINE_SOCK
-#   engine_down L   remove every container, stop dockerd by PID, then undo
-#                   what dockerd did outside L: docker0, the nft tables it
-#                   created, ip_forward, /run/docker, /run/containerd,
-#                   /etc/docker, leftover mounts under L. Only what was not
-#                   there before engine_up (recorded in L/prestate).
+#   engine_up L     start dockerd on a bridge of its own (gwdN, not docker0),
+#                   without iptables rules or ip_forward (those are the
+#                   host's, shared with any parallel run), wait for /_ping;
+#                   sets ENGINE_SOCK
+#   engine_down L   remove every container, stop dockerd by PID, delete its
+#                   bridge, then undo what dockerd did outside L:
+#                   /run/docker, /run/containerd, /etc/docker, leftover
+#                   mounts under L. Only what was not there before
+#                   engine_up (recorded in L/prestate).
 #
 # Processes are ended by PID only: dockerd's (its pid file), and any left
 # over whose command line names L (containerd, shims of this engine).
@@ -63,12 +66,38 @@ engine_pids_gone() { [ -z "$(engine_pids_naming "$1")" ]; }
 # shellcheck source=tests/portlock.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../portlock.sh"
 
+# engine_bridge_up L — a bridge of this engine's own, gwdN with 10.213.N.1/24
+# (N locked like the lab's ports): docker0 is one per host, and a parallel
+# run's engine_down deleted it under this run's containers ("could not find
+# bridge docker0"). Sets ENGINE_BRIDGE; 1 when none could be made.
+engine_bridge_up() {
+	local n try
+	mkdir -p "$PL_DIR"
+	for ((try = 0; try < 50; try++)); do
+		n=$((RANDOM % 250 + 1))
+		mkdir "$PL_DIR/bridge-$n" 2>/dev/null || continue
+		if ! ip link show "gwd$n" >/dev/null 2>&1 && ! ip -4 addr show | grep -q "inet 10\.213\.$n\." &&
+			ip link add name "gwd$n" type bridge 2>/dev/null; then
+			ip addr add "10.213.$n.1/24" dev "gwd$n" && ip link set "gwd$n" up &&
+				{ ENGINE_BRIDGE=gwd$n; echo "ENGINE_BRIDGE=gwd$n" >>"$1/prestate"; return 0; }
+			ip link del "gwd$n" 2>/dev/null
+		fi
+		rmdir "$PL_DIR/bridge-$n"
+	done
+	return 1
+}
+
 engine_up() {
 	local L=$1
 	mkdir -p "$L/dockerd"
 	engine_prestate "$L"
 	ENGINE_SOCK=$L/dockerd/docker.sock
-	setsid dockerd --data-root "$L/dockerd/data" --exec-root "$L/dockerd/exec" \
+	engine_bridge_up "$L" || { echo "# no bridge of our own could be made (ip link add ... type bridge)"; return 1; }
+	# no iptables rules, no ip_forward: the host's DOCKER chains and sysctl
+	# are shared by every dockerd (a parallel run's teardown removed them);
+	# docker-proxy carries the loopback published ports without them
+	setsid dockerd --data-root "$L/dockerd/data" --exec-root "$L/dockerd/exec" --bridge="$ENGINE_BRIDGE" \
+		--iptables=false --ip-forward=false \
 		--pidfile "$L/dockerd/dockerd.pid" -H "unix://$ENGINE_SOCK" >"$L/dockerd.log" 2>&1 </dev/null &
 	echo $! >"$L/dockerd.spid"
 	engine_until 30 eval 'engine_pinged "$ENGINE_SOCK" "$(cat "$L/dockerd.spid")"; [ $? != 1 ]' &&
@@ -131,10 +160,12 @@ engine_down() {
 	awk -v l="$L" 'index($2, l) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null
 	done
-	[ "${PRE_DOCKER0:-1}" = 1 ] || ip link del docker0 2>/dev/null
-	engine_iptables_clean iptables "${PRE_FORWARD_POLICY:-}"
-	engine_iptables_clean ip6tables "${PRE_FORWARD6_POLICY:-}"
-	[ -z "${PRE_FORWARD:-}" ] || sysctl -qw net.ipv4.ip_forward="$PRE_FORWARD" >/dev/null
+	# our own bridge only: docker0, the DOCKER chains and ip_forward are
+	# not ours (dockerd ran with --bridge, --iptables=false, --ip-forward=false)
+	if [ -n "${ENGINE_BRIDGE:-}" ]; then
+		ip link del "$ENGINE_BRIDGE" 2>/dev/null
+		rmdir "$PL_DIR/bridge-${ENGINE_BRIDGE#gwd}" 2>/dev/null
+	fi
 	[ "${PRE_D_run_docker:-1}" = 1 ] || rm -rf /run/docker
 	[ "${PRE_D_run_containerd:-1}" = 1 ] || rm -rf /run/containerd
 	[ "${PRE_D_etc_docker:-1}" = 1 ] || rm -rf /etc/docker

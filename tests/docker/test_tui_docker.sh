@@ -47,8 +47,7 @@ finish() {
 	tmux -L "$TSOCK" kill-server 2>/dev/null
 	if [ -n "$NGINX_PID" ]; then
 		kill -QUIT "$NGINX_PID" 2>/dev/null
-		for _ in $(seq 1 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$NGINX_PID" 2>/dev/null && kill -KILL "$NGINX_PID" 2>/dev/null
+		engine_until 5 engine_gone "$NGINX_PID" || kill -KILL "$NGINX_PID" 2>/dev/null
 	fi
 	if [ -n "$L" ] && [ -d "$L" ]; then
 		engine_down "$L"
@@ -74,7 +73,8 @@ tmux_down() {
 	p=$(tmux -L "$TSOCK" display-message -p '#{pid}' 2>/dev/null)
 	tmux -L "$TSOCK" kill-server 2>/dev/null
 	[ -n "$p" ] || return 0
-	for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
+	engine_until 5 engine_gone "$p"
+	return 0
 }
 # dash GWTOP-ARGS... — the dashboard in a fresh tmux server; its exit status
 # goes to L/exit, its stderr to L/gwtop.err
@@ -85,12 +85,9 @@ dash() {
 		"$GWTOP $* 2>$L/gwtop.err; echo \"gwtop exited: status \$?\" >$L/exit"
 }
 # see REGEX [SECONDS]: until the screen matches
+on_screen() { screen | grep -Eq -- "$1"; }
 see() {
-	local i
-	for ((i = 0; i < ${2:-15} * 10; i++)); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
+	engine_until "${2:-15}" on_screen "$1" && return 0
 	echo "# screen did not show /$1/:"
 	screen | sed 's/^/#   /'
 	return 1
@@ -109,12 +106,7 @@ for k in sys.argv[1].split("."):
 print("" if d is None else d)' "$2" 2>/dev/null
 }
 dk() { DOCKER_HOST=unix://$ENGINE_SOCK timeout 60 docker "$@"; }
-wait_for() {
-	local n=$(($1 * 5))
-	shift
-	for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.2; done
-	return 1
-}
+wait_for() { engine_until "$@"; }   # SECONDS CMD...: a clock deadline
 is_health() { [ "$(inspect "$1" State.Health.Status)" = "$2" ]; }
 changed() { local v; v=$(inspect "$1" "$2"); [ -n "$v" ] && [ "$v" != "$3" ]; }
 
@@ -212,9 +204,11 @@ check "the dashboard is still running" [ ! -s "$L/exit" ]
 keys / Enter                        # clear the logs filter
 keys 5                              # unzoom
 keys 3                              # zoom (and focus) the processes pane
-keys /; keys -l 'server.py'; keys Enter
+# by its pid: another run's containers on this host have a server.py too
+cpid=$(inspect app-lo State.Pid)
+keys /; keys -l " $cpid "; keys Enter
 keys n
-check "the container's process selected in the processes pane" see 'match 1 of [0-9]+ for "server.py"' 5
+check "the container's process (pid $cpid) selected in the processes pane" see "match 1 of [0-9]+ for \" $cpid \"" 5
 keys 3
 keys L
 check "L: the logs pane shows the selected process's container alone" see 'logs: container:app-lo alone' 5
