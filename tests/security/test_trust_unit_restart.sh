@@ -36,14 +36,22 @@ cleanup_cg() {
 trap cleanup_cg EXIT
 mkdir -p "$EVIL_CG" "$OK_CG"
 
-tr_as_attacker bash -c "exec -a 'gunicorn: master [$TAG-evil]' sleep 600" &
+# each joins its cgroup first, then execs (one pid all along: $! is the
+# titled process itself)
+bash -c "echo \$\$ >'$EVIL_CG/cgroup.procs' && exec setpriv --reuid=$TR_USER --regid=$TR_GROUP --clear-groups \
+	bash -c \"exec -a 'gunicorn: master [$TAG-evil]' sleep 600\"" &
 PIDS+=($!)
-echo "${PIDS[0]}" >"$EVIL_CG/cgroup.procs"
-bash -c "exec -a 'gunicorn: master [$TAG-ok]' sleep 600" &
+bash -c "echo \$\$ >'$OK_CG/cgroup.procs' && exec -a 'gunicorn: master [$TAG-ok]' sleep 600" &
 PIDS+=($!)
-echo "${PIDS[1]}" >"$OK_CG/cgroup.procs"
-t_result "planted: nobody's process in ${EVIL_CG#"$CG"}" \
-	"$(grep -qF "user@65534.service/app.slice/sshd.service" "/proc/${PIDS[0]}/cgroup"; echo $?)"
+end=$((SECONDS + 10))
+titled() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q "^gunicorn: master \[$2\]"; }
+until titled "${PIDS[0]}" "$TAG-evil" && titled "${PIDS[1]}" "$TAG-ok"; do
+	[ $SECONDS -lt $end ] || break
+	sleep 0.05
+done
+t_result "planted: nobody's titled process in ${EVIL_CG#"$CG"}" \
+	"$(grep -qF "user@65534.service/app.slice/sshd.service" "/proc/${PIDS[0]}/cgroup" &&
+	   [ "$(stat -c %u "/proc/${PIDS[0]}")" = "$(id -u "$TR_USER")" ]; echo $?)"
 
 screen() { tmux -L "$TS" capture-pane -p -t gw; }
 wait_for() {   # REGEX SECONDS
