@@ -11,13 +11,17 @@
 # writable. The real dashboard runs in tmux as root; keys: 3 (processes),
 # / filter, n (select the match), r.
 set -uo pipefail
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
+# shellcheck source=tests/security/trust_lib.sh
 . "$(dirname "$0")/trust_lib.sh"
 tr_need
 command -v tmux >/dev/null || { echo "SKIP tmux missing"; exit 77; }
 CG=/sys/fs/cgroup/systemd
-[ -w "$CG/cgroup.procs" ] && grep -q '^0::/$' /proc/self/cgroup && grep -q ':name=systemd:' /proc/self/cgroup ||
-	{ echo "SKIP no writable name=systemd cgroup hierarchy with an empty unified one"; exit 77; }
+if ! { [ -w "$CG/cgroup.procs" ] && grep -q '^0::/$' /proc/self/cgroup && grep -q ':name=systemd:' /proc/self/cgroup; }; then
+	echo "SKIP no writable name=systemd cgroup hierarchy with an empty unified one"
+	exit 77
+fi
 it_init
 
 TAG=gwtrust$$
@@ -90,7 +94,9 @@ expect "nobody's process is selected" "match 1 of 1 for \"$TAG-evil\"" 10
 screen >"$OUT/evil.screen"
 t_result "... and no unit is named for it (not sshd.service)" \
 	"$(! grep -Eq "match 1 of 1 for \"$TAG-evil\" \\(selected unit" "$OUT/evil.screen"; echo $?)"
-[ "${V:-0}" = 0 ] && [ "$T_FAILED" = 0 ] || grep -v '^ *$' "$OUT/evil.screen" | sed 's/^/#   /'
+if [ "${V:-0}" != 0 ] || [ "$T_FAILED" != 0 ]; then
+	grep -v '^ *$' "$OUT/evil.screen" | sed 's/^/#   /'
+fi
 tmux -L "$TS" send-keys -t gw r
 expect "r with it selected: nothing to restart" "no unit to restart" 10
 t_result "sshd.service was never offered" "$(! screen | grep -q 'sshd\.service'; echo $?)"
