@@ -277,7 +277,6 @@ void procs_unit_from_cgroup(const char *cgroup, char *unit, size_t size)
 		const char *e = p;
 		while (*e && *e != '/') e++;
 		size_t len = (size_t)(e - p);
-		if (len > 6 && !memcmp(e - 6, ".slice", 6)) { p = e; continue; }
 		if ((len > 8 && !memcmp(e - 8, ".service", 8)) || (len > 6 && !memcmp(e - 6, ".scope", 6))) {
 			/* a user's manager: nothing in it is a system unit to restart */
 			if (len >= 5 && !memcmp(p, "user@", 5)) return;
@@ -286,8 +285,11 @@ void procs_unit_from_cgroup(const char *cgroup, char *unit, size_t size)
 				memcpy(unit, p, c);
 				unit[c] = '\0';
 			}
+			return;
 		}
-		return;
+		/* slices, and what only root names above the units (a
+		 * container's cgroup root seen from the host) */
+		p = e;
 	}
 }
 

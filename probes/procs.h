@@ -47,7 +47,7 @@ void procs_nginx_stale(struct gw_snapshot *s);
  * for tests. */
 enum gw_role procs_classify(const char *cmdline, const char *comm, enum gw_role parent_role);
 
-/* Systemd unit from a cgroup path, by systemd's rule (the first name below
+/* Systemd unit from a cgroup path, by systemd's rule (the first unit below
  * the slices): "/system.slice/gunicorn.service" -> "gunicorn.service",
  * "/system.slice/nginx.service/init.scope" -> "nginx.service"; "" when none
  * and for anything in a user's manager ("user@1000.service/app.slice/

@@ -13,7 +13,9 @@
 #     reading), its database address is connected to (so the environment is
 #     read where it should be).
 set -uo pipefail
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
+# shellcheck source=tests/security/trust_lib.sh
 . "$(dirname "$0")/trust_lib.sh"
 tr_need
 it_init

@@ -15,7 +15,9 @@
 # Control: the same nginx -t run as nobody does load the object (pwned.65534),
 # so the absence of pwned.0 means something.
 set -uo pipefail
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
+# shellcheck source=tests/security/trust_lib.sh
 . "$(dirname "$0")/trust_lib.sh"
 tr_need
 it_init

@@ -397,6 +397,10 @@ static void test_unit_from_cgroup(void **state)
 	assert_string_equal(u, "docker-4f1c2a.scope");
 	procs_unit_from_cgroup("/user.slice/user-1000.slice/session-3.scope", u, sizeof u);
 	assert_string_equal(u, "session-3.scope");
+	procs_unit_from_cgroup("/lxc.payload.box/system.slice/nginx.service", u, sizeof u);
+	assert_string_equal(u, "nginx.service");
+	procs_unit_from_cgroup("/docker/4f1c2a", u, sizeof u);
+	assert_string_equal(u, "");
 	procs_unit_from_cgroup("/system.slice/nginx.service/init.scope", u, sizeof u);
 	assert_string_equal(u, "nginx.service");
 	procs_unit_from_cgroup("/init.scope", u, sizeof u);
