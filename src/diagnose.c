@@ -232,7 +232,7 @@ static int event_matches_target(const struct gw_log_event *e, const struct gw_ta
  * that is gone, history. 0 when not known (no listener, owner not seen). */
 static double target_began(const struct gw_snapshot *s, const struct gw_target *t)
 {
-	if (!t || t->listener_idx < 0 || (size_t)t->listener_idx >= s->listeners.n) return 0;
+	if (!t || !s->listeners.v || t->listener_idx < 0 || (size_t)t->listener_idx >= s->listeners.n) return 0;
 	pid_t pid = s->listeners.v[t->listener_idx].pid;
 	const struct gw_proc *p = pid ? diag_proc_by_pid(s, pid) : NULL;
 	if (p && (p->role == GW_ROLE_GUNICORN_WORKER || p->role == GW_ROLE_UVICORN_WORKER))

@@ -324,6 +324,7 @@ void diagnose_truth_client_hop(struct diag_ctx *c)
 		const struct gw_through *ok = NULL;
 		for (size_t i = 0; i < c->s->through.n && !ok; i++)
 			if (c->s->through.v[i].probed && !truth_through_failed(&c->s->through.v[i])) ok = &c->s->through.v[i];
+		if (!ok) return;
 		truth_through_str(ok, buf, sizeof buf);
 		h->status = t.access_mixed || t.fresh_errors ? GW_HS_WARN : GW_HS_OK;
 		if (t.through_n > 1) gw_fmt(h->detail, GW_TEXT, "%.400s (+%d more server%s)", buf, t.through_n - 1,
