@@ -1175,14 +1175,27 @@ static void hops_fill(struct diag_ctx *c)
 		else if (st == T_UNKNOWN) unknown++;
 		else down++;
 	}
-	if (!s->targets.n) {
+	/* a *_pass whose address only nginx knows at run time ($variables):
+	 * that part of the hop was not seen, so the hop is never ok */
+	const struct gw_conf_pass *var = NULL;
+	size_t nvar = 0;
+	for (size_t i = 0; i < s->conf.passes.n; i++)
+		if (s->conf.passes.v[i].addr.kind == GW_ADDR_VARIABLE && !nvar++) var = &s->conf.passes.v[i];
+	if (!s->targets.n && var) {
+		h[GW_HOP_UPSTREAM].status = GW_HS_UNKNOWN;
+		gw_fmt(h[GW_HOP_UPSTREAM].detail, GW_TEXT, "%s %.200s (%s:%d): the target is a variable nginx resolves per request; not probed",
+		       var->directive, var->arg, var->loc.file, var->loc.line);
+	} else if (!s->targets.n) {
 		h[GW_HOP_UPSTREAM].status = GW_HS_UNKNOWN;
 		gw_fmt(h[GW_HOP_UPSTREAM].detail, GW_TEXT, "no proxy_pass / *_pass target in the config");
 	} else {
-		h[GW_HOP_UPSTREAM].status = down ? GW_HS_FAIL : unknown ? GW_HS_UNKNOWN : GW_HS_OK;
+		h[GW_HOP_UPSTREAM].status = down ? GW_HS_FAIL : unknown || nvar ? GW_HS_UNKNOWN : GW_HS_OK;
 		gw_fmt(h[GW_HOP_UPSTREAM].detail, GW_TEXT, "%zu target%s: %d answer%s, %d down%s", s->targets.n,
 		       s->targets.n == 1 ? "" : "s", ok, ok == 1 ? "s" : "", down,
 		       unknown ? ", some not probed" : "");
+		if (nvar)
+			gw_append(h[GW_HOP_UPSTREAM].detail, GW_TEXT, "; %zu more behind variables, not known (%.100s)", nvar,
+				  var->arg);
 	}
 
 	int masters = 0, workers = 0;
