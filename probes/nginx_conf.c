@@ -661,6 +661,13 @@ static const char *const np_time_settings[] = {
 	"scgi_read_timeout", "grpc_read_timeout", NULL
 };
 
+/* sizes in bytes (value_num), and counts */
+static const char *const np_size_settings[] = {
+	"client_max_body_size", "proxy_buffer_size", "fastcgi_buffer_size", "uwsgi_buffer_size",
+	"scgi_buffer_size", "grpc_buffer_size", "worker_processes", "worker_connections",
+	"worker_rlimit_nofile", NULL
+};
+
 static int np_in(const char *const *list, const char *s)
 {
 	for (; *list; list++)
@@ -844,9 +851,16 @@ static void np_do_upstream_server(struct np *p, struct np_frame *f, const char *
 	int noport;
 	np_parse_endpoint(argv[1], &sv->addr, &noport, 0);
 	if (noport && sv->addr.kind != GW_ADDR_UNIX) sv->addr.port = 80;
+	sv->max_fails = -1;
+	sv->fail_timeout = -1;
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "down")) sv->down = 1;
 		else if (!strcmp(argv[i], "backup")) sv->backup = 1;
+		else if (gw_starts_with(argv[i], "max_fails=")) {
+			double n = nginx_conf_parse_size(argv[i] + 10);
+			sv->max_fails = n >= 0 && n < 1e6 ? (int)n : -1;
+		} else if (gw_starts_with(argv[i], "fail_timeout="))
+			sv->fail_timeout = nginx_conf_parse_time(argv[i] + 13);
 	}
 }
 
@@ -915,7 +929,7 @@ static void np_directive(struct np *p, const char *file, int line, int argc, cha
 		np_do_pass(p, file, line, argc, argv);
 	} else if (np_in(np_time_settings, name)) {
 		np_do_setting(p, file, line, argc, argv, 0);
-	} else if (!strcmp(name, "client_max_body_size")) {
+	} else if (np_in(np_size_settings, name)) {
 		np_do_setting(p, file, line, argc, argv, 1);
 	} else if (!strcmp(name, "error_log") || !strcmp(name, "access_log")) {
 		np_do_log(p, file, line, argc, argv);

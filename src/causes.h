@@ -78,8 +78,10 @@ X(UPSTREAM_TIMEOUT, upstream_timeout, APP, 60, CRIT, 504, GW_CK(TIMEOUT) | GW_CK
 X(UPSTREAM_OVERLOADED, upstream_overloaded, UPSTREAM, 60, CRIT, 502, GW_CK(AGAIN) | GW_CK(TIMEOUT), \
   "accept queue full, `(11: Resource temporarily unavailable)`") \
 X(UPSTREAM_INVALID_RESPONSE, upstream_invalid_response, APP, 60, CRIT, 502, \
-  GW_CK(PREMATURE_CLOSE) | GW_CK(BIG_HEADER) | GW_CK(INVALID_HEADER), \
-  "`upstream sent invalid header`, too big a header, or no HTTP at all") \
+  GW_CK(PREMATURE_CLOSE) | GW_CK(INVALID_HEADER), \
+  "`upstream sent invalid header`, or no HTTP at all") \
+X(UPSTREAM_HEADER_TOO_BIG, upstream_header_too_big, APP, 70, CRIT, 502, GW_CK(BIG_HEADER), \
+  "`upstream sent too big header`: the app's response headers (cookies) do not fit `proxy_buffer_size` / `fastcgi_buffer_size`") \
 X(UPSTREAM_RESOLVE_FAILURE, upstream_resolve_failure, NGINX, 60, CRIT, 502, GW_CK(RESOLVE), \
   "`could not be resolved`, `host not found in upstream`") \
 X(OOM_KILLED, oom_killed, APP, 88, CRIT, 502, GW_CK_DOWN | GW_CK(RESET) | GW_CK(PREMATURE_CLOSE) | \

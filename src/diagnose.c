@@ -945,6 +945,62 @@ static void rule_target_slow(struct diag_ctx *c, const struct gw_target *t)
 	probe_command(f, t);
 }
 
+/* The setting `name` in effect where target t is passed to: the one in its
+ * location (same file as the *_pass), else its server's, else http's (a
+ * setting at a deeper level wins, as nginx inherits them). NULL: not set. */
+static const struct gw_conf_setting *setting_for(const struct gw_snapshot *s, const struct gw_target *t,
+						 const char *name)
+{
+	const struct gw_conf_setting *best = NULL;
+	int best_depth = 0;
+	char loc[GW_NAME + 16], srv[GW_NAME + 16];
+	gw_fmt(loc, sizeof loc, "location %s", t->location);
+	gw_fmt(srv, sizeof srv, "server %s", t->server_name);
+	for (size_t i = 0; i < s->conf.settings.n; i++) {
+		const struct gw_conf_setting *st = &s->conf.settings.v[i];
+		int depth = 0;
+		if (strcmp(st->directive, name)) continue;
+		if (t->location[0] && !strcmp(st->context, loc) && !strcmp(st->loc.file, t->pass_loc.file)) depth = 3;
+		else if (!strcmp(st->context, srv) || (!t->server_name[0] && !strcmp(st->context, "server"))) depth = 2;
+		else if (!strcmp(st->context, "http") || !strcmp(st->context, "main")) depth = 1;
+		if (depth > best_depth) { best = st; best_depth = depth; }
+	}
+	return best;
+}
+
+/* "proxy" for proxy_pass, "fastcgi" for fastcgi_pass, ... */
+static void pass_module(const struct gw_target *t, char *buf, size_t n)
+{
+	gw_strlcpy(buf, t->directive[0] ? t->directive : "proxy_pass", n);
+	char *us = strrchr(buf, '_');
+	if (us) *us = '\0';
+}
+
+/* "upstream sent too big header": the response head does not fit the
+ * location's proxy_buffer_size (fastcgi_buffer_size, ...). */
+static void rule_header_too_big(struct diag_ctx *c, const struct gw_target *t, const struct gw_log_event *e, int n)
+{
+	char mod[32], dir[48], where[GW_PATH + 40];
+	pass_module(t, mod, sizeof mod);
+	gw_fmt(dir, sizeof dir, "%s_buffer_size", mod);
+	const struct gw_conf_setting *st = setting_for(c->s, t, dir);
+	if (st) gw_fmt(where, sizeof where, "%s %s at %s:%d", dir, st->value, st->loc.file, st->loc.line);
+	else gw_fmt(where, sizeof where, "%s is not set: the default 4k|8k (one memory page)", dir);
+	struct gw_finding *f = diag_add(c, GW_CAUSE_UPSTREAM_HEADER_TOO_BIG, diag_on_target(c, t),
+		"the app at %s sends response headers bigger than %s %s (502)", t->display, dir,
+		st ? st->value : "(default 4k|8k)");
+	diag_event_evidence(f, e);
+	if (n > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", n, c->cfg->recent_window / 60);
+	diag_evidence(f, "%s (%s)", where, st ? st->context : "in effect for this location");
+	diag_target_evidence(f, t);
+	if (e->request[0]) diag_evidence(f, "request: %.200s", e->request);
+	diag_fix(f, "raise %s for location %s (e.g. %s 16k; and %s_buffers 8 16k;), then reload nginx",
+		 dir, t->location[0] ? t->location : "/", dir, mod);
+	diag_fix(f, "or make the app send smaller headers (big or many Set-Cookie headers)");
+	if (st) diag_command(f, "grep -n %s %s", DIAG_Q(dir), DIAG_Q(st->loc.file));
+	diag_command(f, "curl -s -o /dev/null -D - %s | wc -c", DIAG_Q(t->display));
+}
+
 /* Request-level failures seen in error.log while the target accepts connections. */
 static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 {
@@ -1001,15 +1057,13 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 		}
 		diag_command(f, "journalctl -u <app unit> --since '-10min'");
 	}
-	if ((e = nginx_event(c, GW_LOG_BIG_HEADER, t, &n)) || (e = nginx_event(c, GW_LOG_INVALID_HEADER, t, &n))) {
-		int big = e->kind == GW_LOG_BIG_HEADER;
+	if ((e = nginx_event(c, GW_LOG_BIG_HEADER, t, &n))) rule_header_too_big(c, t, e, n);
+	if ((e = nginx_event(c, GW_LOG_INVALID_HEADER, t, &n))) {
 		f = diag_add(c, GW_CAUSE_UPSTREAM_INVALID_RESPONSE, diag_on_target(c, t),
-			big ? "the app at %s sends response headers bigger than nginx's buffers"
-			    : "the app at %s sends an invalid HTTP response", t->display);
+			"the app at %s sends an invalid HTTP response", t->display);
 		diag_event_evidence(f, e);
 		diag_target_evidence(f, t);
-		if (big) diag_fix(f, "raise proxy_buffer_size / proxy_buffers, or send smaller headers (cookies!)");
-		else diag_fix(f, "check the app speaks HTTP on that port (not uwsgi/fastcgi) and writes valid headers");
+		diag_fix(f, "check the app speaks HTTP on that port (not uwsgi/fastcgi) and writes valid headers");
 		probe_command(f, t);
 	}
 	if ((e = nginx_event(c, GW_LOG_AGAIN, t, &n))) {

@@ -69,6 +69,8 @@ struct gw_conf_upstream_server {
 	char raw[GW_NAME];           /* address as written */
 	struct gw_addr addr;
 	int down, backup;
+	int max_fails;               /* max_fails=N as written, -1 when not given (nginx: 1) */
+	double fail_timeout;         /* fail_timeout= in seconds, -1 when not given (nginx: 10s) */
 	struct gw_srcloc loc;
 };
 
@@ -80,7 +82,9 @@ struct gw_conf_upstream {
 
 /* Timeouts and sizes: proxy_connect_timeout, proxy_read_timeout,
  * proxy_send_timeout, send_timeout, client_max_body_size (+ fastcgi_/uwsgi_
- * read timeouts). */
+ * read timeouts), the header buffers (proxy_buffer_size, fastcgi_buffer_size,
+ * ...) and the worker limits (worker_processes, worker_connections,
+ * worker_rlimit_nofile: value_num a count, -1 for "auto"). */
 struct gw_conf_setting {
 	char directive[48];
 	char value[64];              /* as written */

@@ -35,7 +35,8 @@ FAULTS=(healthy app_down port_mismatch ip_family socket_missing
 	boot_failure config_stale config_invalid fastcgi_down upstream_partial
 	nginx_down healthy_tls unexplained_502 unexplained_partial stale_failing
 	boot_recovered variable_target variable_noresolver healthy_broken_path
-	hosts_family)
+	hosts_family header_too_big tls_plain marked_down worker_connections
+	fd_exhausted local_ports)
 
 # State of the lab being built or torn down (also saved in lab.env).
 DIR=""
@@ -50,6 +51,9 @@ NGINX_PID=""
 GUNICORN_PID=""
 PORT_LOCK=""
 READ_TIMEOUT=30s
+WORKER_CONNECTIONS=64
+MAIN_EXTRA=""   # directives added to nginx.conf's main context
+LOC_EXTRA=""    # directives added to the site's location /
 EXTRA_ENV=()    # NAME=VALUE added to lab.env by the fault
 APP_ENV=()      # NAME=VALUE added to gunicorn's environment
 
@@ -236,9 +240,9 @@ user nobody nogroup;
 worker_processes 1;
 pid $DIR/nginx.pid;
 error_log $DIR/logs/error.log warn;
-
+$MAIN_EXTRA
 events {
-    worker_connections 64;
+    worker_connections $WORKER_CONNECTIONS;
 }
 
 http {
@@ -274,11 +278,21 @@ server {
     location / {
         $pass
         proxy_connect_timeout 5s;
-        proxy_read_timeout $READ_TIMEOUT;
+        proxy_read_timeout $READ_TIMEOUT;${LOC_EXTRA:+
+        $LOC_EXTRA}
     }
 }
 EOF
 	} >"$DIR/conf.d/site.conf"
+}
+
+# conf_at FILE DIRECTIVE — file:line of the first line of FILE starting with
+# DIRECTIVE (indentation aside), for lab.env.
+conf_at() {
+	local n
+	n=$(grep -nE "^[[:space:]]*$2[[:space:]]" "$1" | head -n1 | cut -d: -f1)
+	[ -n "$n" ] || die "no $2 in $1"
+	echo "$1:$n"
 }
 
 # --- checks --------------------------------------------------------------
@@ -618,6 +632,57 @@ fault_setup() {
 		nginx_start
 		expect_http 502 / 3
 		expect_log "$DIR/logs/error.log" "no resolver defined to resolve localhost"
+		;;
+	header_too_big)
+		# the app sends an 8 KiB Set-Cookie; the location's
+		# proxy_buffer_size is 1k: "upstream sent too big header", 502
+		LOC_EXTRA="proxy_buffer_size 1k;"
+		conf_site
+		tcp_app
+		nginx_start
+		expect_http 200 / 1
+		expect_http 502 /bighdr 3
+		expect_log "$DIR/logs/error.log" "upstream sent too big header while reading response header from upstream"
+		env_add BUFFER_AT "$(conf_at "$DIR/conf.d/site.conf" proxy_buffer_size)"
+		;;
+	tls_plain)
+		# proxy_pass https:// to a gunicorn that speaks plain HTTP: nginx's
+		# TLS handshake gets an HTTP answer, "wrong version number", 502
+		TARGET=https://127.0.0.1:$APP_PORT
+		conf_site
+		TARGET=http://127.0.0.1:$APP_PORT
+		tcp_app
+		TARGET=https://127.0.0.1:$APP_PORT
+		nginx_start
+		expect_http 502 / 3
+		expect_log "$DIR/logs/error.log" "SSL_do_handshake() failed (SSL: error:"
+		expect_log "$DIR/logs/error.log" "wrong version number) while SSL handshaking to upstream"
+		;;
+	marked_down)
+		# two servers (the app bound on both ports), max_fails=1
+		# fail_timeout=60s: the app stops, a request fails on both and
+		# marks both failed; the app starts again, nginx still answers
+		# "no live upstreams" until fail_timeout has passed
+		TARGET=http://app_pool
+		conf_site "upstream app_pool {
+    server 127.0.0.1:$APP_PORT max_fails=1 fail_timeout=60s;
+    server 127.0.0.1:$OTHER_PORT max_fails=1 fail_timeout=60s;
+}"
+		tcp_app --bind "127.0.0.1:$OTHER_PORT"
+		nginx_start
+		expect_http 200 / 2
+		log "stopping gunicorn (pid $GUNICORN_PID)"
+		gunicorn_stop
+		expect_http 502 / 1
+		expect_log "$DIR/logs/error.log" "connect() failed (111: Connection refused) while connecting to upstream"
+		tcp_app --bind "127.0.0.1:$OTHER_PORT"
+		APP_BIND="127.0.0.1:$OTHER_PORT"
+		[ "$(app_direct /health)" = 200 ] || die "gunicorn not answering on $OTHER_PORT"
+		APP_BIND="127.0.0.1:$APP_PORT"
+		env_add BACK_AT "$(date +%s)"
+		expect_http 502 / 3
+		expect_log "$DIR/logs/error.log" "no live upstreams while connecting to upstream"
+		env_add SERVER_AT "$(conf_at "$DIR/conf.d/site.conf" server)"
 		;;
 	*)
 		die "unknown fault '$FAULT' (one of: ${FAULTS[*]})"

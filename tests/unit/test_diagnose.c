@@ -586,7 +586,31 @@ static void test_invalid_response(void **st)
 	add_event(s, GW_LOG_BIG_HEADER, NOW - 3, "http://127.0.0.1:8000/",
 		  "upstream sent too big header while reading response header from upstream");
 	run(s, &d);
-	assert_string_equal(verdict_cause(&d), "upstream_invalid_response");
+	assert_string_equal(verdict_cause(&d), "upstream_header_too_big");
+	const struct gw_finding *v = diagnosis_verdict(&d);
+	assert_int_equal(gw_cause_info(v->cause)->client_status, 502);
+	assert_true(has_evidence(v, "proxy_buffer_size is not set: the default 4k|8k"));
+	diagnosis_free(&d);
+	snap_free(s);
+
+	/* a proxy_buffer_size in the target's location is named with file:line */
+	s = snap_new();
+	struct gw_target *t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000);
+	ok_target(t);
+	gw_strlcpy(t->location, "/", sizeof t->location);
+	gw_strlcpy(t->directive, "proxy_pass", sizeof t->directive);
+	gw_strlcpy(t->pass_loc.file, "/etc/nginx/sites-enabled/app", sizeof t->pass_loc.file);
+	struct gw_conf_setting *cs = gw_vec_push(&s->conf.settings);
+	gw_strlcpy(cs->directive, "proxy_buffer_size", sizeof cs->directive);
+	gw_strlcpy(cs->value, "1k", sizeof cs->value);
+	gw_strlcpy(cs->context, "location /", sizeof cs->context);
+	gw_strlcpy(cs->loc.file, "/etc/nginx/sites-enabled/app", sizeof cs->loc.file);
+	cs->loc.line = 12;
+	add_event(s, GW_LOG_BIG_HEADER, NOW - 3, "http://127.0.0.1:8000/",
+		  "upstream sent too big header while reading response header from upstream");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "upstream_header_too_big");
+	assert_true(has_evidence(diagnosis_verdict(&d), "proxy_buffer_size 1k at /etc/nginx/sites-enabled/app:12"));
 	diagnosis_free(&d);
 	snap_free(s);
 }
