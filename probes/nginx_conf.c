@@ -668,6 +668,11 @@ static const char *const np_size_settings[] = {
 	"worker_rlimit_nofile", NULL
 };
 
+/* words kept as written (value_num -1): the upstream TLS settings */
+static const char *const np_word_settings[] = {
+	"proxy_ssl_verify", "proxy_ssl_name", "proxy_ssl_server_name", "proxy_ssl_trusted_certificate", NULL
+};
+
 static int np_in(const char *const *list, const char *s)
 {
 	for (; *list; list++)
@@ -887,7 +892,7 @@ static void np_do_setting(struct np *p, const char *file, int line, int argc, ch
 	struct gw_conf_setting *st = gw_vec_push(&p->c->settings);
 	GW_COPY(st->directive, argv[0]);
 	GW_COPY(st->value, argv[1]);
-	st->value_num = is_size ? nginx_conf_parse_size(argv[1]) : nginx_conf_parse_time(argv[1]);
+	st->value_num = is_size == 2 ? -1 : is_size ? nginx_conf_parse_size(argv[1]) : nginx_conf_parse_time(argv[1]);
 	np_context(p, st->context, sizeof st->context);
 	np_loc(&st->loc, file, line);
 }
@@ -931,6 +936,8 @@ static void np_directive(struct np *p, const char *file, int line, int argc, cha
 		np_do_setting(p, file, line, argc, argv, 0);
 	} else if (np_in(np_size_settings, name)) {
 		np_do_setting(p, file, line, argc, argv, 1);
+	} else if (np_in(np_word_settings, name)) {
+		np_do_setting(p, file, line, argc, argv, 2);
 	} else if (!strcmp(name, "error_log") || !strcmp(name, "access_log")) {
 		np_do_log(p, file, line, argc, argv);
 	}

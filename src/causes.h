@@ -82,6 +82,8 @@ X(UPSTREAM_INVALID_RESPONSE, upstream_invalid_response, APP, 60, CRIT, 502, \
   "`upstream sent invalid header`, or no HTTP at all") \
 X(UPSTREAM_HEADER_TOO_BIG, upstream_header_too_big, APP, 70, CRIT, 502, GW_CK(BIG_HEADER), \
   "`upstream sent too big header`: the app's response headers (cookies) do not fit `proxy_buffer_size` / `fastcgi_buffer_size`") \
+X(UPSTREAM_TLS_FAILURE, upstream_tls_failure, UPSTREAM, 82, CRIT, 502, GW_CK(TLS), \
+  "nginx's TLS to the app fails: `SSL_do_handshake() failed` (a plain-HTTP app behind `https://`; 504 when it waits), `upstream SSL certificate verify error` / `does not match`") \
 X(UPSTREAM_RESOLVE_FAILURE, upstream_resolve_failure, NGINX, 60, CRIT, 502, GW_CK(RESOLVE), \
   "`could not be resolved`, `host not found in upstream`") \
 X(OOM_KILLED, oom_killed, APP, 88, CRIT, 502, GW_CK_DOWN | GW_CK(RESET) | GW_CK(PREMATURE_CLOSE) | \
@@ -97,7 +99,7 @@ X(CONTAINER_UNHEALTHY, container_unhealthy, APP, 95, CRIT, 502, 0, \
   "a container's own health check fails (a restart loop is `app_crash_loop`)") \
 X(UNEXPLAINED_5XX, unexplained_5xx, NGINX, 10, CRIT, 502, GW_CK_DOWN | GW_CK(SOCKET_EACCES) | GW_CK(AGAIN) | \
   GW_CK(RESET) | GW_CK(PREMATURE_CLOSE) | GW_CK(TIMEOUT) | GW_CK(BIG_HEADER) | GW_CK(INVALID_HEADER) | \
-  GW_CK(RESOLVE), \
+  GW_CK(RESOLVE) | GW_CK(TLS) | GW_CK(WORKER_CONNECTIONS) | GW_CK(FD_LIMIT) | GW_CK(ADDR_NOTAVAIL), \
   "nginx fails requests now and no rule names why: the evidence is nginx's own (the request through nginx, access-log statuses, error lines)")
 
 enum gw_cause {

@@ -1082,6 +1082,74 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 	}
 }
 
+/* proxy_pass https:// and the TLS handshake fails: the target speaks plain
+ * HTTP (the plain-HTTP probe answers), or its certificate is refused.
+ * Returns 1 when it named the cause (the other target rules then stay out:
+ * a hung handshake looks like a slow app to them). */
+static int rule_tls_failure(struct diag_ctx *c, const struct gw_target *t)
+{
+	if (strcmp(t->scheme, "https")) return 0;
+	int n = 0;
+	const struct gw_log_event *e = nginx_event(c, GW_LOG_TLS, t, &n);
+	int plain = t->plain_probed && t->plain_status > 0;
+	if (!e && !plain) return 0;
+	const char *line = e ? e->line : "";
+	int verify = strstr(line, "certificate verify error") != NULL;
+	int name = strstr(line, "certificate does not match") != NULL;
+	int hung = strstr(line, "timed out") != NULL;
+	struct gw_finding *f;
+	if (plain)
+		f = diag_add(c, GW_CAUSE_UPSTREAM_TLS_FAILURE, diag_on_target(c, t),
+			"nginx speaks TLS to %s (%s https://) but it answers plain HTTP%s", t->display, t->directive,
+			hung ? ": the handshake hangs until proxy_connect_timeout (504)" : " (502)");
+	else if (verify)
+		f = diag_add(c, GW_CAUSE_UPSTREAM_TLS_FAILURE, diag_on_target(c, t),
+			"nginx does not trust the certificate of %s (proxy_ssl_verify on)", t->display);
+	else if (name)
+		f = diag_add(c, GW_CAUSE_UPSTREAM_TLS_FAILURE, diag_on_target(c, t),
+			"the certificate of %s does not match the name nginx checks (proxy_ssl_name)", t->display);
+	else
+		f = diag_add(c, GW_CAUSE_UPSTREAM_TLS_FAILURE, diag_on_target(c, t),
+			"the TLS handshake from nginx to %s fails", t->display);
+	if (e) diag_event_evidence(f, e);
+	if (n > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", n, c->cfg->recent_window / 60);
+	diag_target_evidence(f, t);
+	if (t->probed && !t->http_ok)
+		diag_evidence(f, "direct probe over https %s: %s", t->display,
+			 t->timed_out ? "connected, the TLS handshake got no answer" : t->error[0] ? t->error : "no HTTP answer");
+	else diag_probe_evidence(f, t);
+	if (t->plain_probed)
+		diag_evidence(f, t->plain_status > 0 ? "plain HTTP to %s: HTTP %ld: it speaks plain HTTP"
+			      : "plain HTTP to %s: no answer either", t->display, t->plain_status);
+	static const char *const tls_words[] = { "proxy_ssl_verify", "proxy_ssl_name", "proxy_ssl_server_name",
+						 "proxy_ssl_trusted_certificate" };
+	for (size_t i = 0; i < sizeof tls_words / sizeof *tls_words; i++) {
+		const struct gw_conf_setting *st = setting_for(c->s, t, tls_words[i]);
+		if (st) diag_evidence(f, "%s %s at %s:%d", st->directive, st->value, st->loc.file, st->loc.line);
+	}
+	char at[GW_PATH + 16];
+	loc_str(&t->pass_loc, at, sizeof at);
+	if (plain || (!verify && !name && t->plain_probed && t->plain_status > 0))
+		diag_fix(f, "the app speaks plain HTTP: use http:// in %s (%s), then reload nginx; or give the app a certificate",
+			 t->directive, at);
+	else if (verify)
+		diag_fix(f, "give nginx the CA that signed the app's certificate (proxy_ssl_trusted_certificate), or renew an expired certificate");
+	else if (name)
+		diag_fix(f, "set proxy_ssl_name to a name in the certificate (and proxy_ssl_server_name on for SNI), or fix the certificate's names");
+	else
+		diag_fix(f, "check that %s speaks TLS at all (http:// for a plain app), and the protocols / ciphers both allow", t->display);
+	char hp[GW_PATH + 16];
+	if (t->addr.kind == GW_ADDR_INET6) gw_fmt(hp, sizeof hp, "[%s]:%d", t->addr.host, t->addr.port);
+	else gw_fmt(hp, sizeof hp, "%s:%d", t->addr.host, t->addr.port);
+	if (t->addr.kind != GW_ADDR_UNIX) {
+		diag_command(f, "openssl s_client -connect %s -brief </dev/null", DIAG_Q(hp));
+		char url[GW_PATH + 24];
+		gw_fmt(url, sizeof url, "http://%s/", hp);
+		diag_command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' %s", DIAG_Q(url));
+	}
+	return 1;
+}
+
 static void rule_overloaded_listener(struct diag_ctx *c, const struct gw_target *t)
 {
 	const struct gw_listener *l;
@@ -1124,6 +1192,7 @@ static void rule_targets(struct diag_ctx *c)
 			nginx_event(c, GW_LOG_SOCKET_EACCES, t, &n3);
 			live_errors = n1 + n2 + n3;
 		}
+		if (st != T_DOWN && rule_tls_failure(c, t)) continue;
 		if (st == T_DOWN) rule_target_down(c, t, partial, stale && !live_errors);
 		else if (st == T_SLOW) rule_target_slow(c, t);
 		else if (st == T_BAD) rule_target_bad(c, t);

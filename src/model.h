@@ -84,7 +84,9 @@ struct gw_conf_upstream {
  * proxy_send_timeout, send_timeout, client_max_body_size (+ fastcgi_/uwsgi_
  * read timeouts), the header buffers (proxy_buffer_size, fastcgi_buffer_size,
  * ...) and the worker limits (worker_processes, worker_connections,
- * worker_rlimit_nofile: value_num a count, -1 for "auto"). */
+ * worker_rlimit_nofile: value_num a count, -1 for "auto"), and the upstream
+ * TLS words (proxy_ssl_verify, proxy_ssl_name, proxy_ssl_server_name,
+ * proxy_ssl_trusted_certificate: value_num -1). */
 struct gw_conf_setting {
 	char directive[48];
 	char value[64];              /* as written */
@@ -223,6 +225,10 @@ struct gw_target {
 	double connect_ms, total_ms;
 	char error[GW_TEXT];         /* curl's message */
 	int not_http;                /* fastcgi/uwsgi/scgi/grpc: connect-only probe */
+	/* an https target whose TLS handshake failed or hung is asked again in
+	 * plain HTTP: what it really speaks */
+	int plain_probed;            /* the plain-HTTP probe ran */
+	long plain_status;           /* its HTTP status, 0 no HTTP answer */
 
 	/* unix socket permission walk as the worker user */
 	int perm_checked;
@@ -283,6 +289,10 @@ enum gw_log_kind {
 	GW_LOG_BIG_HEADER,           /* upstream sent too big header */
 	GW_LOG_INVALID_HEADER,       /* upstream sent invalid header / invalid response */
 	GW_LOG_RESOLVE,              /* could not be resolved / host not found in upstream */
+	GW_LOG_TLS,                  /* SSL_do_handshake() failed / upstream SSL certificate ... / while SSL handshaking to upstream */
+	GW_LOG_WORKER_CONNECTIONS,   /* N worker_connections are not enough */
+	GW_LOG_FD_LIMIT,             /* (24: Too many open files), (23: ... in system) */
+	GW_LOG_ADDR_NOTAVAIL,        /* connect() ... (99: Cannot assign requested address) ... upstream */
 	GW_LOG_NGINX_EMERG,          /* [emerg] lines (bind() failed, config errors) */
 	/* app logs (journal, files) */
 	GW_LOG_APP_TRACEBACK,

@@ -35,7 +35,7 @@ FAULTS=(healthy app_down port_mismatch ip_family socket_missing
 	boot_failure config_stale config_invalid fastcgi_down upstream_partial
 	nginx_down healthy_tls unexplained_502 unexplained_partial stale_failing
 	boot_recovered variable_target variable_noresolver healthy_broken_path
-	hosts_family header_too_big tls_plain marked_down worker_connections
+	hosts_family header_too_big tls_plain tls_wrong_version marked_down worker_connections
 	fd_exhausted local_ports)
 
 # State of the lab being built or torn down (also saved in lab.env).
@@ -304,6 +304,17 @@ expect_http() {
 	for ((i = 1; i <= n; i++)); do
 		got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 40 "http://127.0.0.1:$NGINX_PORT$path" 2>/dev/null || true)
 		[ "$got" = "$want" ] || die "expected HTTP $want from nginx for $path, got $got (request $i of $n)"
+	done
+	log "nginx answered $want to $n request(s) for $path"
+}
+
+# expect_http_in CODES PATH [COUNT] — every request through nginx answers one
+# of CODES ("502|504").
+expect_http_in() {
+	local want=$1 path=$2 n=${3:-3} got i
+	for ((i = 1; i <= n; i++)); do
+		got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 40 "http://127.0.0.1:$NGINX_PORT$path" 2>/dev/null || true)
+		[[ "|$want|" == *"|$got|"* ]] || die "expected HTTP $want from nginx for $path, got $got (request $i of $n)"
 	done
 	log "nginx answered $want to $n request(s) for $path"
 }
@@ -646,13 +657,39 @@ fault_setup() {
 		env_add BUFFER_AT "$(conf_at "$DIR/conf.d/site.conf" proxy_buffer_size)"
 		;;
 	tls_plain)
-		# proxy_pass https:// to a gunicorn that speaks plain HTTP: nginx's
-		# TLS handshake gets an HTTP answer, "wrong version number", 502
+		# proxy_pass https:// to a gunicorn that speaks plain HTTP:
+		# gunicorn reads nginx's ClientHello as the start of a request
+		# line and waits for its end, the handshake hangs until
+		# proxy_connect_timeout (2s here): 504, "upstream timed out (110:
+		# ...) while SSL handshaking to upstream". (Should the hello's
+		# random bytes hold a CRLF, gunicorn answers 400 at once and nginx
+		# logs "wrong version number", 502: both are this fault.)
 		TARGET=https://127.0.0.1:$APP_PORT
 		conf_site
+		sed -i 's|proxy_connect_timeout 5s;|proxy_connect_timeout 2s;|' "$DIR/conf.d/site.conf"
 		TARGET=http://127.0.0.1:$APP_PORT
 		tcp_app
 		TARGET=https://127.0.0.1:$APP_PORT
+		nginx_start
+		expect_http_in "504|502" / 2
+		expect_log "$DIR/logs/error.log" "while SSL handshaking to upstream"
+		;;
+	tls_wrong_version)
+		# proxy_pass https:// to a plain-HTTP server that answers at once
+		# (a second server{} of this nginx on OTHER_PORT, in front of the
+		# app): the handshake reads "HTTP/1.1 400", "wrong version number",
+		# 502
+		TARGET=https://127.0.0.1:$OTHER_PORT
+		conf_site "server {
+    listen 127.0.0.1:$OTHER_PORT;
+    server_name plain.test;
+    location / {
+        proxy_pass http://127.0.0.1:$APP_PORT;
+    }
+}"
+		TARGET=http://127.0.0.1:$APP_PORT
+		tcp_app
+		TARGET=https://127.0.0.1:$OTHER_PORT
 		nginx_start
 		expect_http 502 / 3
 		expect_log "$DIR/logs/error.log" "SSL_do_handshake() failed (SSL: error:"

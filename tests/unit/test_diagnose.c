@@ -615,6 +615,56 @@ static void test_invalid_response(void **st)
 	snap_free(s);
 }
 
+/* proxy_pass https:// to a plain-HTTP app: the handshake hangs (the probe
+ * times out like a slow app), plain HTTP answers: upstream_tls_failure, not
+ * upstream_timeout. A certificate the config refuses: the same cause. */
+static void test_tls_failure(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	struct gw_target *t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000);
+	gw_strlcpy(t->scheme, "https", sizeof t->scheme);
+	gw_strlcpy(t->directive, "proxy_pass", sizeof t->directive);
+	gw_strlcpy(t->pass_loc.file, "/etc/nginx/sites-enabled/app", sizeof t->pass_loc.file);
+	t->pass_loc.line = 9;
+	t->probed = t->reachable = t->timed_out = 1;
+	t->plain_probed = 1;
+	t->plain_status = 200;
+	add_event(s, GW_LOG_TLS, NOW - 3, "https://127.0.0.1:8000/",
+		  "upstream timed out (110: Connection timed out) while SSL handshaking to upstream");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "upstream_tls_failure");
+	const struct gw_finding *v = diagnosis_verdict(&d);
+	assert_true(has_evidence(v, "plain HTTP to 127.0.0.1:8000: HTTP 200"));
+	assert_non_null(strstr(v->fix[0], "use http:// in proxy_pass (/etc/nginx/sites-enabled/app:9)"));
+	for (size_t i = 0; i < d.findings.n; i++)
+		assert_int_not_equal(d.findings.v[i].cause, GW_CAUSE_UPSTREAM_TIMEOUT);
+	diagnosis_free(&d);
+	snap_free(s);
+
+	s = snap_new();
+	t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8443);
+	ok_target(t);
+	gw_strlcpy(t->scheme, "https", sizeof t->scheme);
+	add_event(s, GW_LOG_TLS, NOW - 3, "https://127.0.0.1:8443/",
+		  "upstream SSL certificate verify error: (18:self-signed certificate) while SSL handshaking to upstream");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "upstream_tls_failure");
+	assert_non_null(strstr(diagnosis_verdict(&d)->fix[0], "proxy_ssl_trusted_certificate"));
+	diagnosis_free(&d);
+	snap_free(s);
+
+	/* an http:// target never gets it */
+	s = snap_new();
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	run(s, &d);
+	for (size_t i = 0; i < d.findings.n; i++)
+		assert_int_not_equal(d.findings.v[i].cause, GW_CAUSE_UPSTREAM_TLS_FAILURE);
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
 static void test_config_invalid(void **st)
 {
 	(void)st;
@@ -848,6 +898,7 @@ int main(void)
 		cmocka_unit_test(test_ntest_cannot_run_is_not_a_config_fault),
 		cmocka_unit_test(test_overloaded_queue),
 		cmocka_unit_test(test_invalid_response),
+		cmocka_unit_test(test_tls_failure),
 		cmocka_unit_test(test_config_invalid),
 		cmocka_unit_test(test_resolve_failure_from_ntest),
 		cmocka_unit_test(test_config_stale_is_warning),
