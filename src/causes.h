@@ -82,6 +82,8 @@ X(UPSTREAM_INVALID_RESPONSE, upstream_invalid_response, APP, 60, CRIT, 502, \
   "`upstream sent invalid header`, or no HTTP at all") \
 X(UPSTREAM_HEADER_TOO_BIG, upstream_header_too_big, APP, 70, CRIT, 502, GW_CK(BIG_HEADER), \
   "`upstream sent too big header`: the app's response headers (cookies) do not fit `proxy_buffer_size` / `fastcgi_buffer_size`") \
+X(UPSTREAM_MARKED_DOWN, upstream_marked_down, UPSTREAM, 75, CRIT, 502, GW_CK(NO_LIVE) | GW_CK(CONNECT_REFUSED), \
+  "`no live upstreams` while every server of the upstream answers now: nginx still counts them failed (`max_fails` / `fail_timeout`)") \
 X(UPSTREAM_TLS_FAILURE, upstream_tls_failure, UPSTREAM, 82, CRIT, 502, GW_CK(TLS), \
   "nginx's TLS to the app fails: `SSL_do_handshake() failed` (a plain-HTTP app behind `https://`; 504 when it waits), `upstream SSL certificate verify error` / `does not match`") \
 X(UPSTREAM_RESOLVE_FAILURE, upstream_resolve_failure, NGINX, 60, CRIT, 502, GW_CK(RESOLVE), \

@@ -1203,6 +1203,97 @@ static void rule_targets(struct diag_ctx *c)
 	}
 }
 
+/* Does an nginx event's upstream: "scheme://NAME/..." name upstream NAME? */
+static int event_names_upstream(const struct gw_log_event *e, const char *name)
+{
+	const char *p = strstr(e->upstream, "://");
+	if (!p || !name[0]) return 0;
+	p += 3;
+	size_t n = strlen(name);
+	return !strncmp(p, name, n) && (p[n] == '\0' || p[n] == '/' || p[n] == '"');
+}
+
+/* "no live upstreams" now, while every server of that upstream answers its
+ * direct probe: nginx has marked them all failed (max_fails within
+ * fail_timeout) when they were down, and keeps them out until fail_timeout
+ * has passed, although they are back. */
+static void rule_marked_down(struct diag_ctx *c)
+{
+	const struct gw_snapshot *s = c->s;
+	for (size_t u = 0; u < s->conf.upstreams.n; u++) {
+		const struct gw_conf_upstream *up = &s->conf.upstreams.v[u];
+		const struct gw_log_event *nl = NULL;
+		int n = 0;
+		for (size_t i = 0; i < s->events.n; i++) {
+			const struct gw_log_event *e = &s->events.v[i];
+			if (e->kind != GW_LOG_NO_LIVE || !diag_event_current(c, e) || !event_names_upstream(e, up->name)) continue;
+			n++;
+			if (!nl || e->time >= nl->time) nl = e;
+		}
+		if (!nl) continue;
+		/* every (non-down, non-backup) server of it answers now */
+		int nsrv = 0, nok = 0;
+		const struct gw_target *first = NULL;
+		for (size_t j = 0; j < s->targets.n; j++) {
+			const struct gw_target *t = &s->targets.v[j];
+			if (strcmp(t->upstream_name, up->name) || t->down || t->backup) continue;
+			nsrv++;
+			if (target_state(t) == T_OK && t->http_ok) { nok++; if (!first) first = t; }
+		}
+		if (!nsrv || nok != nsrv) continue;
+		struct gw_finding *f = diag_add(c, GW_CAUSE_UPSTREAM_MARKED_DOWN, diag_on_target(c, first),
+			"nginx answers \"no live upstreams\" for upstream %s although its %d server%s answer%s now: it still counts them failed",
+			up->name, nsrv, nsrv == 1 ? "" : "s", nsrv == 1 ? "s" : "");
+		diag_event_evidence(f, nl);
+		if (n > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", n, c->cfg->recent_window / 60);
+		double worst_until = 0, longest = 0;
+		for (size_t k = 0; k < up->servers.n; k++) {
+			const struct gw_conf_upstream_server *sv = &up->servers.v[k];
+			if (sv->down || sv->backup) continue;
+			int mf = sv->max_fails >= 0 ? sv->max_fails : 1;
+			double ft = sv->fail_timeout >= 0 ? sv->fail_timeout : 10;
+			if (ft > longest) longest = ft;
+			diag_evidence(f, "server %s max_fails=%d fail_timeout=%gs%s (%s:%d)", sv->raw, mf, ft,
+				 sv->max_fails < 0 && sv->fail_timeout < 0 ? " (nginx's defaults)" :
+				 sv->max_fails < 0 || sv->fail_timeout < 0 ? " (partly nginx's defaults)" : "",
+				 sv->loc.file, sv->loc.line);
+		}
+		for (size_t j = 0; j < s->targets.n; j++) {
+			const struct gw_target *t = &s->targets.v[j];
+			if (strcmp(t->upstream_name, up->name) || t->down || t->backup) continue;
+			/* its last failure (any time in the window), and when the app came back */
+			const struct gw_log_event *fail = NULL;
+			for (size_t i = 0; i < s->events.n; i++) {
+				const struct gw_log_event *e = &s->events.v[i];
+				if (!diag_event_current(c, e) || !event_is_nginx(e) || e->kind == GW_LOG_NO_LIVE ||
+				    e->kind == GW_LOG_NGINX_EMERG || !e->upstream[0] || !event_matches_target(e, t)) continue;
+				if (!fail || e->time >= fail->time) fail = e;
+			}
+			char hms[32], back[32];
+			double began = target_began(s, t);
+			time_hms(began, back, sizeof back);
+			if (fail) {
+				time_hms(fail->time, hms, sizeof hms);
+				diag_evidence(f, "%s: last failed at %s (%s); %s now: HTTP %ld%s%s", t->display, hms,
+					 gw_log_kind_name(fail->kind), began > 0 ? "back" : "answers", t->http_status,
+					 began > 0 ? ", its app process started at " : "", began > 0 ? back : "");
+				if (fail->time + longest > worst_until) worst_until = fail->time + longest;
+			} else {
+				diag_evidence(f, "%s: answers now: HTTP %ld", t->display, t->http_status);
+			}
+		}
+		if (worst_until > 0) {
+			char until[32];
+			time_hms(worst_until, until, sizeof until);
+			diag_evidence(f, "nginx tries the servers again after fail_timeout: about %s", until);
+		}
+		diag_fix(f, "wait fail_timeout (%gs), or reload nginx now to clear the failure counts: systemctl reload nginx (nginx -s reload)",
+			 longest > 0 ? longest : 10);
+		diag_fix(f, "let a failed app come back fast and be seen: a /health endpoint that fails fast, a shorter fail_timeout, max_fails=0 for a single server");
+		diag_command(f, "nginx -t && nginx -s reload");
+	}
+}
+
 static void rule_oom_history(struct diag_ctx *c)
 {
 	const struct gw_log_event *e = oom_event(c);
@@ -1362,6 +1453,7 @@ static const struct diag_rule {
 	{ "config_parse",    DIAG_GENERIC, rule_config_parse },
 	{ "config_stale",    DIAG_GENERIC, rule_config_stale },
 	{ "targets",         DIAG_GENERIC, rule_targets },
+	{ "marked_down",     DIAG_GENERIC, rule_marked_down },
 	{ "memory",          DIAG_GENERIC, rule_memory },
 	{ "units",           DIAG_REFINE,  diagnose_units },    /* diagnose_units.c */
 	{ "oom_history",     DIAG_REFINE,  rule_oom_history },

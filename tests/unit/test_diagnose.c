@@ -665,6 +665,50 @@ static void test_tls_failure(void **st)
 	snap_free(s);
 }
 
+/* no live upstreams while both servers answer: nginx still counts them
+ * failed; with one server refusing it is the servers, not the marks */
+static void test_marked_down(void **st)
+{
+	(void)st;
+	for (int still_down = 0; still_down <= 1; still_down++) {
+		struct gw_snapshot *s = snap_new();
+		struct gw_diagnosis d;
+		struct gw_conf_upstream *up = gw_vec_push(&s->conf.upstreams);
+		gw_strlcpy(up->name, "app_pool", sizeof up->name);
+		for (int k = 0; k < 2; k++) {
+			struct gw_conf_upstream_server *sv = gw_vec_push(&up->servers);
+			gw_fmt(sv->raw, sizeof sv->raw, "127.0.0.1:%d", 8000 + k);
+			sv->max_fails = 1;
+			sv->fail_timeout = 60;
+			gw_strlcpy(sv->loc.file, "/etc/nginx/conf.d/pool.conf", sizeof sv->loc.file);
+			sv->loc.line = 2 + k;
+			struct gw_target *t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000 + k);
+			gw_strlcpy(t->upstream_name, "app_pool", sizeof t->upstream_name);
+			if (still_down && k == 1) { t->reachable = 0; t->err = ECONNREFUSED; }
+			else ok_target(t);
+		}
+		add_event(s, GW_LOG_CONNECT_REFUSED, NOW - 20, "http://127.0.0.1:8000/",
+			  "connect() failed (111: Connection refused) while connecting to upstream");
+		add_event(s, GW_LOG_NO_LIVE, NOW - 3, "http://app_pool/",
+			  "no live upstreams while connecting to upstream");
+		run(s, &d);
+		int found = 0;
+		for (size_t i = 0; i < d.findings.n; i++)
+			found |= d.findings.v[i].cause == GW_CAUSE_UPSTREAM_MARKED_DOWN;
+		if (still_down) {
+			assert_false(found);
+		} else {
+			assert_string_equal(verdict_cause(&d), "upstream_marked_down");
+			const struct gw_finding *v = diagnosis_verdict(&d);
+			assert_true(has_evidence(v, "server 127.0.0.1:8001 max_fails=1 fail_timeout=60s (/etc/nginx/conf.d/pool.conf:3)"));
+			assert_true(has_evidence(v, "127.0.0.1:8000: last failed at"));
+			assert_non_null(strstr(v->fix[0], "wait fail_timeout (60s), or reload nginx"));
+		}
+		diagnosis_free(&d);
+		snap_free(s);
+	}
+}
+
 static void test_config_invalid(void **st)
 {
 	(void)st;
@@ -899,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_overloaded_queue),
 		cmocka_unit_test(test_invalid_response),
 		cmocka_unit_test(test_tls_failure),
+		cmocka_unit_test(test_marked_down),
 		cmocka_unit_test(test_config_invalid),
 		cmocka_unit_test(test_resolve_failure_from_ntest),
 		cmocka_unit_test(test_config_stale_is_warning),
