@@ -82,6 +82,10 @@ X(UPSTREAM_INVALID_RESPONSE, upstream_invalid_response, APP, 60, CRIT, 502, \
   "`upstream sent invalid header`, or no HTTP at all") \
 X(UPSTREAM_HEADER_TOO_BIG, upstream_header_too_big, APP, 70, CRIT, 502, GW_CK(BIG_HEADER), \
   "`upstream sent too big header`: the app's response headers (cookies) do not fit `proxy_buffer_size` / `fastcgi_buffer_size`") \
+X(WORKER_CONNECTIONS_EXHAUSTED, worker_connections_exhausted, NGINX, 70, CRIT, 500, GW_CK(WORKER_CONNECTIONS), \
+  "`worker_connections are not enough`: every connection slot of the nginx workers is taken (a proxied request takes two)") \
+X(FD_EXHAUSTED, fd_exhausted, NGINX, 72, CRIT, 500, GW_CK(FD_LIMIT), \
+  "`(24: Too many open files)`: an nginx worker hit its open files limit (`worker_rlimit_nofile`, systemd `LimitNOFILE=`)") \
 X(UPSTREAM_MARKED_DOWN, upstream_marked_down, UPSTREAM, 75, CRIT, 502, GW_CK(NO_LIVE) | GW_CK(CONNECT_REFUSED), \
   "`no live upstreams` while every server of the upstream answers now: nginx still counts them failed (`max_fails` / `fail_timeout`)") \
 X(UPSTREAM_TLS_FAILURE, upstream_tls_failure, UPSTREAM, 82, CRIT, 502, GW_CK(TLS), \

@@ -1294,6 +1294,92 @@ static void rule_marked_down(struct diag_ctx *c)
 	}
 }
 
+/* A main / events setting (worker_connections, worker_rlimit_nofile, ...). */
+static const struct gw_conf_setting *main_setting(const struct gw_snapshot *s, const char *name)
+{
+	for (size_t i = 0; i < s->conf.settings.n; i++)
+		if (!strcmp(s->conf.settings.v[i].directive, name) && !strcmp(s->conf.settings.v[i].context, "main"))
+			return &s->conf.settings.v[i];
+	return NULL;
+}
+
+static void setting_evidence(struct gw_finding *f, const struct gw_conf_setting *st, const char *name,
+			     const char *unset)
+{
+	if (st) diag_evidence(f, "%s %s (%s:%d)", st->directive, st->value, st->loc.file, st->loc.line);
+	else diag_evidence(f, "%s is not set: %s", name, unset);
+}
+
+/* The workers' own limits: connection slots and open files. */
+static void rule_nginx_limits(struct diag_ctx *c)
+{
+	const struct gw_snapshot *s = c->s;
+	const struct gw_nginx_runtime *n = &s->nginx;
+	const struct gw_conf_setting *wc = main_setting(s, "worker_connections");
+	const struct gw_conf_setting *wp = main_setting(s, "worker_processes");
+	const struct gw_conf_setting *rl = main_setting(s, "worker_rlimit_nofile");
+	long conns = wc && wc->value_num > 0 ? (long)wc->value_num : 512;   /* nginx's default */
+	int workers = n->nworkers > 0 ? n->nworkers : wp && wp->value_num > 0 ? (int)wp->value_num : 1;
+	const struct gw_log_event *e;
+	int cnt;
+
+	if ((e = nginx_event(c, GW_LOG_WORKER_CONNECTIONS, NULL, &cnt))) {
+		struct gw_finding *f = diag_add(c, GW_CAUSE_WORKER_CONNECTIONS_EXHAUSTED, DIAG_NO_SUBJECT,
+			"nginx ran out of connection slots: %ld worker_connections x %d worker%s = %ld connections, about %ld proxied requests at once",
+			conns, workers, workers == 1 ? "" : "s", conns * workers, conns * workers / 2);
+		diag_event_evidence(f, e);
+		if (cnt > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", cnt, c->cfg->recent_window / 60);
+		setting_evidence(f, wc, "worker_connections", "nginx's default 512");
+		setting_evidence(f, wp, "worker_processes", "nginx's default 1");
+		if (n->nworkers) diag_evidence(f, "%d worker process%s running (master %d)", n->nworkers,
+					      n->nworkers == 1 ? "" : "es", (int)n->master_pid);
+		diag_evidence(f, "each proxied request holds two connections (client and upstream); the listen sockets hold some too");
+		char at[GW_PATH + 24] = "";
+		if (wc) gw_fmt(at, sizeof at, " (%s:%d)", wc->loc.file, wc->loc.line);
+		diag_fix(f, "raise worker_connections in events{}%s (e.g. 1024 or more) and worker_rlimit_nofile to at least twice it, then reload nginx",
+			 at);
+		diag_fix(f, "find what keeps connections open: slow upstream answers, long keep-alive, slow clients (timeouts)");
+		diag_command(f, "ss -s");
+		diag_command(f, "ss -tn state established | wc -l");
+	}
+	if ((e = nginx_event(c, GW_LOG_FD_LIMIT, NULL, &cnt))) {
+		struct gw_finding *f;
+		if (n->limits_pid && n->nofile_soft > 0)
+			f = diag_add(c, GW_CAUSE_FD_EXHAUSTED, DIAG_NO_SUBJECT,
+				"nginx workers hit their open files limit (%ld)%s", n->nofile_soft,
+				"; requests that need a new socket or file fail (500)");
+		else
+			f = diag_add(c, GW_CAUSE_FD_EXHAUSTED, DIAG_NO_SUBJECT,
+				"nginx workers hit their open files limit; requests that need a new socket or file fail (500)");
+		diag_event_evidence(f, e);
+		if (cnt > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", cnt, c->cfg->recent_window / 60);
+		setting_evidence(f, rl, "worker_rlimit_nofile", "the workers keep the limit nginx was started with (systemd LimitNOFILE=, ulimit -n)");
+		setting_evidence(f, wc, "worker_connections", "nginx's default 512");
+		if (n->limits_pid) {
+			char lim[64];
+			if (n->nofile_soft > 0) gw_fmt(lim, sizeof lim, "%ld (hard %ld)", n->nofile_soft, n->nofile_hard);
+			else gw_fmt(lim, sizeof lim, "unknown");
+			if (n->nfds >= 0)
+				diag_evidence(f, "worker %d: Max open files %s, %d open now (/proc/%d/limits, /proc/%d/fd)",
+					 (int)n->limits_pid, lim, n->nfds, (int)n->limits_pid, (int)n->limits_pid);
+			else
+				diag_evidence(f, "worker %d: Max open files %s; its open fds need root to count (/proc/%d/fd)",
+					 (int)n->limits_pid, lim, (int)n->limits_pid);
+		}
+		if (rl && n->nofile_soft > 0 && rl->value_num > 0 && rl->value_num < 2.0 * (double)conns)
+			diag_evidence(f, "worker_rlimit_nofile %s is below twice worker_connections (%ld): each proxied request takes two fds",
+				 rl->value, conns);
+		char at[GW_PATH + 24] = "";
+		if (rl) gw_fmt(at, sizeof at, " (%s:%d)", rl->loc.file, rl->loc.line);
+		diag_fix(f, "raise worker_rlimit_nofile%s to at least twice worker_connections (e.g. 65535), then reload nginx", at);
+		diag_fix(f, "under systemd also LimitNOFILE= in the nginx unit (systemctl edit nginx), then restart it");
+		if (n->limits_pid) {
+			diag_command(f, "grep 'open files' /proc/%d/limits", (int)n->limits_pid);
+			diag_command(f, "ls /proc/%d/fd | wc -l", (int)n->limits_pid);
+		}
+	}
+}
+
 static void rule_oom_history(struct diag_ctx *c)
 {
 	const struct gw_log_event *e = oom_event(c);
@@ -1454,6 +1540,7 @@ static const struct diag_rule {
 	{ "config_stale",    DIAG_GENERIC, rule_config_stale },
 	{ "targets",         DIAG_GENERIC, rule_targets },
 	{ "marked_down",     DIAG_GENERIC, rule_marked_down },
+	{ "nginx_limits",    DIAG_GENERIC, rule_nginx_limits },
 	{ "memory",          DIAG_GENERIC, rule_memory },
 	{ "units",           DIAG_REFINE,  diagnose_units },    /* diagnose_units.c */
 	{ "oom_history",     DIAG_REFINE,  rule_oom_history },

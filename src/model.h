@@ -359,6 +359,11 @@ struct gw_nginx_runtime {
 	gid_t worker_groups[32];
 	char worker_user[32];
 	int worker_ids_known;
+	/* the first worker's open files: its limit (/proc/PID/limits, readable
+	 * by anyone) and how many it holds (/proc/PID/fd: root or its user) */
+	pid_t limits_pid;                /* the worker read, 0 none */
+	long nofile_soft, nofile_hard;   /* "Max open files", -1 unlimited / unknown */
+	int nfds;                        /* open fds, -1 not readable (needs root) */
 	/* staleness */
 	int stale;
 	char stale_file[GW_PATH];

@@ -319,6 +319,25 @@ expect_http_in() {
 	log "nginx answered $want to $n request(s) for $path"
 }
 
+# expect_concurrent N PATH CODE — N requests through nginx at once; at
+# least one answers CODE (the others may be anything: the fault is about
+# running out of something while they are in flight). Their codes go to
+# CONCURRENT_CODES.
+CONCURRENT_CODES=""
+expect_concurrent() {
+	local n=$1 path=$2 want=$3 i pids=() f
+	f=$(mktemp "$DIR/tmp/codes.XXXXXX")
+	for ((i = 0; i < n; i++)); do
+		curl -s -o /dev/null -w '%{http_code}\n' --max-time 40 "http://127.0.0.1:$NGINX_PORT$path" >>"$f" 2>/dev/null &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i" || true; done
+	CONCURRENT_CODES=$(sort "$f" | tr '\n' ' ')
+	rm -f "$f"
+	grep -qw "$want" <<<"$CONCURRENT_CODES" || die "expected one HTTP $want among $n concurrent requests for $path, got: $CONCURRENT_CODES"
+	log "nginx answered $n concurrent requests for $path: $CONCURRENT_CODES"
+}
+
 # expect_log FILE FIXED_STRING — the line must show up (within 5 s).
 expect_log() {
 	until_ok 5 grep -qF -- "$2" "$1" 2>/dev/null && return 0
@@ -720,6 +739,57 @@ fault_setup() {
 		expect_http 502 / 3
 		expect_log "$DIR/logs/error.log" "no live upstreams while connecting to upstream"
 		env_add SERVER_AT "$(conf_at "$DIR/conf.d/site.conf" server)"
+		;;
+	worker_connections)
+		# worker_connections 5: the listen socket and the master's
+		# channel take two, a request two more (client, upstream); three
+		# slow requests at once: the second's upstream connection finds
+		# none left, "5 worker_connections are not enough while
+		# connecting to upstream", 500 (and a third client is not even
+		# accepted)
+		WORKER_CONNECTIONS=5
+		conf_main
+		conf_site
+		APP_ENV=(LAB_SLEEP=3)
+		tcp_app --threads 4
+		nginx_start
+		expect_http 200 / 1
+		expect_concurrent 3 /slow 500
+		expect_log "$DIR/logs/error.log" "worker_connections are not enough"
+		env_add WORKER_CONNECTIONS_AT "$(conf_at "$DIR/nginx.conf" worker_connections)"
+		wait_app_idle
+		;;
+	fd_exhausted)
+		# worker_rlimit_nofile at the worker's second free fd number (the
+		# limit bounds fd numbers): one fd is left below it, a request's
+		# client connection takes it, its upstream socket() finds none:
+		# "(24: Too many open files) while connecting to upstream", 500
+		conf_site
+		tcp_app
+		nginx_start
+		expect_http 200 / 1
+		local w fd limit
+		nginx_worker() { pgrep -P "$NGINX_PID" | head -n1; }
+		w=$(nginx_worker)
+		[ -n "$w" ] || die "no nginx worker"
+		for ((fd = 0; ; fd++)); do [ -e "/proc/$w/fd/$fd" ] || break; done
+		for ((fd++; ; fd++)); do [ -e "/proc/$w/fd/$fd" ] || break; done
+		limit=$fd
+		# a fresh start (not a reload: the master then holds other fds)
+		# lays the worker's fds out the same way
+		nginx_stop
+		MAIN_EXTRA="worker_rlimit_nofile $limit;"
+		conf_main
+		nginx_start
+		worker_limited() {
+			w=$(nginx_worker)
+			[ -n "$w" ] && grep -Eq "^Max open files +$limit " "/proc/$w/limits" 2>/dev/null
+		}
+		until_ok 10 worker_limited || die "no nginx worker with the open files limit $limit"
+		expect_http 500 / 2
+		expect_log "$DIR/logs/error.log" "(24: Too many open files) while connecting to upstream"
+		env_add RLIMIT_AT "$(conf_at "$DIR/nginx.conf" worker_rlimit_nofile)"
+		env_add WORKER_NOFILE "$limit"
 		;;
 	*)
 		die "unknown fault '$FAULT' (one of: ${FAULTS[*]})"

@@ -709,6 +709,62 @@ static void test_marked_down(void **st)
 	}
 }
 
+static struct gw_conf_setting *add_main_setting(struct gw_snapshot *s, const char *dir, const char *v, double num, int line)
+{
+	struct gw_conf_setting *cs = gw_vec_push(&s->conf.settings);
+	gw_strlcpy(cs->directive, dir, sizeof cs->directive);
+	gw_strlcpy(cs->value, v, sizeof cs->value);
+	cs->value_num = num;
+	gw_strlcpy(cs->context, "main", sizeof cs->context);
+	gw_strlcpy(cs->loc.file, "/etc/nginx/nginx.conf", sizeof cs->loc.file);
+	cs->loc.line = line;
+	return cs;
+}
+
+/* the workers' limits: connection slots, open files (the worker's
+ * /proc/PID/limits and fd count as procs read them) */
+static void test_nginx_limits(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	add_main_setting(s, "worker_connections", "16", 16, 8);
+	add_main_setting(s, "worker_processes", "2", 2, 3);
+	add_event(s, GW_LOG_WORKER_CONNECTIONS, NOW - 3, "http://127.0.0.1:8000/",
+		  "16 worker_connections are not enough while connecting to upstream");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "worker_connections_exhausted");
+	const struct gw_finding *v = diagnosis_verdict(&d);
+	assert_non_null(strstr(v->summary, "16 worker_connections x 2 workers = 32 connections"));
+	assert_true(has_evidence(v, "worker_connections 16 (/etc/nginx/nginx.conf:8)"));
+	assert_int_equal(gw_cause_info(v->cause)->client_status, 500);
+	diagnosis_free(&d);
+	snap_free(s);
+
+	s = snap_new();
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	add_main_setting(s, "worker_rlimit_nofile", "11", 11, 6);
+	s->nginx.limits_pid = 4242;
+	s->nginx.nofile_soft = s->nginx.nofile_hard = 11;
+	s->nginx.nfds = 11;
+	add_event(s, GW_LOG_FD_LIMIT, NOW - 3, "http://127.0.0.1:8000/",
+		  "socket() failed (24: Too many open files) while connecting to upstream");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "fd_exhausted");
+	v = diagnosis_verdict(&d);
+	assert_true(has_evidence(v, "worker_rlimit_nofile 11 (/etc/nginx/nginx.conf:6)"));
+	assert_true(has_evidence(v, "worker 4242: Max open files 11 (hard 11), 11 open now"));
+	assert_true(has_evidence(v, "below twice worker_connections (512)"));
+	diagnosis_free(&d);
+
+	s->nginx.nfds = -1;                        /* not root: said so */
+	run(s, &d);
+	assert_true(has_evidence(diagnosis_verdict(&d), "its open fds need root to count"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
 static void test_config_invalid(void **st)
 {
 	(void)st;
@@ -944,6 +1000,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_response),
 		cmocka_unit_test(test_tls_failure),
 		cmocka_unit_test(test_marked_down),
+		cmocka_unit_test(test_nginx_limits),
 		cmocka_unit_test(test_config_invalid),
 		cmocka_unit_test(test_resolve_failure_from_ntest),
 		cmocka_unit_test(test_config_stale_is_warning),

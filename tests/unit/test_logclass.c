@@ -170,6 +170,12 @@ static const struct { const char *needle; enum gw_log_kind kind; enum gw_level l
 	{ "upstream SSL certificate verify error", GW_LOG_TLS, GW_LV_ERROR, 0, "https://127.0.0.1:26705/" },
 	{ "upstream SSL certificate does not match", GW_LOG_TLS, GW_LV_ERROR, 0, "https://127.0.0.1:26705/" },
 	{ "no live upstreams", GW_LOG_NO_LIVE, GW_LV_ERROR, 0, "http://app_pool/" },
+	{ "5 worker_connections are not enough while connecting to upstream", GW_LOG_WORKER_CONNECTIONS, GW_LV_ALERT, 0,
+	  "http://127.0.0.1:36869/slow" },
+	{ "5 worker_connections are not enough, reusing connections", GW_LOG_WORKER_CONNECTIONS, GW_LV_WARN, 0, "" },
+	{ "socket() failed (24: Too many open files) while connecting to upstream", GW_LOG_FD_LIMIT, GW_LV_ALERT, 24,
+	  "http://127.0.0.1:24793/" },
+	{ "socketpair() failed (24: Too many open files)", GW_LOG_FD_LIMIT, GW_LV_ALERT, 24, "" },
 };
 
 static void test_nginx_causes2(void **state)
