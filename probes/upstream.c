@@ -229,7 +229,9 @@ static void upstream_job_result(struct upstream_job *j, CURLcode res)
 	curl_easy_getinfo(j->easy, CURLINFO_OS_ERRNO, &oserr);
 	curl_easy_getinfo(j->easy, CURLINFO_REQUEST_SIZE, &reqsize);
 
-	if (oserr == EMFILE || oserr == ENFILE || oserr == ENOBUFS || oserr == ENOMEM) {
+	if (oserr == EMFILE || oserr == ENFILE || oserr == ENOBUFS || oserr == ENOMEM || oserr == EADDRNOTAVAIL) {
+		/* EADDRNOTAVAIL: no local port left to connect from (the range
+		 * is shared with nginx: the same shortage may be its) */
 		/* our own shortage, not the target's: it was not probed */
 		t->probed = t->reachable = 0;
 		gw_fmt(t->error, sizeof t->error, "not probed: gwtop could not open a socket (%s)",

@@ -1066,6 +1066,28 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 		diag_fix(f, "check the app speaks HTTP on that port (not uwsgi/fastcgi) and writes valid headers");
 		probe_command(f, t);
 	}
+	if ((e = nginx_event(c, GW_LOG_ADDR_NOTAVAIL, t, &n))) {
+		int range = s->port_range_lo > 0 && s->port_range_hi >= s->port_range_lo
+			? s->port_range_hi - s->port_range_lo + 1 : 0;
+		f = diag_add(c, GW_CAUSE_LOCAL_PORTS_EXHAUSTED, diag_on_target(c, t),
+			"nginx finds no free local port to connect to %s (502)%s", t->display,
+			t->conns_counted && t->conns_timewait ? ": closed connections wait in TIME-WAIT" : "");
+		diag_event_evidence(f, e);
+		if (n > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", n, c->cfg->recent_window / 60);
+		if (range)
+			diag_evidence(f, "net.ipv4.ip_local_port_range %d %d: %d local ports for all connections to one address",
+				 s->port_range_lo, s->port_range_hi, range);
+		if (t->conns_counted)
+			diag_evidence(f, "connections to %s now: %d in TIME-WAIT, %d open%s", t->display, t->conns_timewait,
+				 t->conns_open, range && t->conns_timewait + t->conns_open >= range ? " (the whole range)" : "");
+		diag_target_evidence(f, t);
+		if (t->error[0]) diag_evidence(f, "direct probe %s: %s", t->display, t->error);
+		diag_fix(f, "reuse connections to the app: keepalive 32; in an upstream{} block, with proxy_http_version 1.1; and proxy_set_header Connection \"\"; in the location");
+		diag_fix(f, "widen the port range (sysctl -w net.ipv4.ip_local_port_range=\"1024 65000\") and let TIME-WAIT ports be reused (net.ipv4.tcp_tw_reuse=1)");
+		diag_command(f, "sysctl net.ipv4.ip_local_port_range net.ipv4.tcp_tw_reuse");
+		if (t->addr.kind == GW_ADDR_INET)
+			diag_command(f, "ss -tan state time-wait dst %s:%d | wc -l", DIAG_Q(t->addr.host), t->addr.port);
+	}
 	if ((e = nginx_event(c, GW_LOG_AGAIN, t, &n))) {
 		f = diag_add(c, GW_CAUSE_UPSTREAM_OVERLOADED, diag_on_target(c, t),
 			"the app's socket %s refuses new connections: its accept queue is full", t->display);

@@ -230,6 +230,11 @@ struct gw_target {
 	int plain_probed;            /* the plain-HTTP probe ran */
 	long plain_status;           /* its HTTP status, 0 no HTTP answer */
 
+	/* TCP connections of this host to the target (sock_diag, listeners.c) */
+	int conns_counted;           /* the counts below were taken */
+	int conns_timewait;          /* in TIME-WAIT */
+	int conns_open;              /* in any other state (established, closing, SYN-SENT) */
+
 	/* unix socket permission walk as the worker user */
 	int perm_checked;
 	int perm_ok;
@@ -471,6 +476,7 @@ struct gw_snapshot {
 	double finished;             /* epoch when all probes of the pass were in */
 	int is_root;
 	char hostname[64];
+	int port_range_lo, port_range_hi;   /* net.ipv4.ip_local_port_range, 0 unknown */
 
 	struct gw_nginx_conf conf;
 	struct gw_nginx_test ntest;

@@ -302,7 +302,8 @@ conf_at() {
 expect_http() {
 	local want=$1 path=$2 n=${3:-3} got i
 	for ((i = 1; i <= n; i++)); do
-		got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 40 "http://127.0.0.1:$NGINX_PORT$path" 2>/dev/null || true)
+		got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 40 ${CLIENT_ARGS[@]+"${CLIENT_ARGS[@]}"} \
+			"http://127.0.0.1:$NGINX_PORT$path" 2>/dev/null || true)
 		[ "$got" = "$want" ] || die "expected HTTP $want from nginx for $path, got $got (request $i of $n)"
 	done
 	log "nginx answered $want to $n request(s) for $path"
@@ -324,11 +325,13 @@ expect_http_in() {
 # running out of something while they are in flight). Their codes go to
 # CONCURRENT_CODES.
 CONCURRENT_CODES=""
+CLIENT_ARGS=()   # extra curl arguments for expect_concurrent's clients
 expect_concurrent() {
 	local n=$1 path=$2 want=$3 i pids=() f
 	f=$(mktemp "$DIR/tmp/codes.XXXXXX")
 	for ((i = 0; i < n; i++)); do
-		curl -s -o /dev/null -w '%{http_code}\n' --max-time 40 "http://127.0.0.1:$NGINX_PORT$path" >>"$f" 2>/dev/null &
+		curl -s -o /dev/null -w '%{http_code}\n' --max-time 40 ${CLIENT_ARGS[@]+"${CLIENT_ARGS[@]}"} \
+			"http://127.0.0.1:$NGINX_PORT$path" >>"$f" 2>/dev/null &
 		pids+=($!)
 	done
 	for i in "${pids[@]}"; do wait "$i" || true; done
@@ -790,6 +793,28 @@ fault_setup() {
 		expect_log "$DIR/logs/error.log" "(24: Too many open files) while connecting to upstream"
 		env_add RLIMIT_AT "$(conf_at "$DIR/nginx.conf" worker_rlimit_nofile)"
 		env_add WORKER_NOFILE "$limit"
+		;;
+	local_ports)
+		# run in a network namespace whose ip_local_port_range holds two
+		# ports and whose TIME-WAIT ports are not reused
+		# (tests/integration/test_cause_local_ports_exhausted.sh): nginx
+		# closes its upstream connections first, so each request leaves
+		# its local port in TIME-WAIT (60 s); after two requests the
+		# third finds no port, "(99: Cannot assign requested address)
+		# while connecting to upstream", 502. The clients bind ports of
+		# their own (curl --local-port) so they do not use the range.
+		local range
+		range=$(tr -s '\t ' '  ' </proc/sys/net/ipv4/ip_local_port_range)
+		[ "$range" = "40000 40001" ] && [ "$(cat /proc/sys/net/ipv4/tcp_tw_reuse)" = 0 ] ||
+			die "ip_local_port_range is '$range' (want '40000 40001', tcp_tw_reuse 0): run in the test's network namespace"
+		CLIENT_ARGS=(--local-port 31000-31099)
+		conf_site
+		APP_ENV=(LAB_SLEEP=4)
+		tcp_app --threads 4
+		nginx_start
+		expect_http 200 / 1
+		expect_concurrent 3 /slow 502
+		expect_log "$DIR/logs/error.log" "(99: Cannot assign requested address) while connecting to upstream"
 		;;
 	*)
 		die "unknown fault '$FAULT' (one of: ${FAULTS[*]})"

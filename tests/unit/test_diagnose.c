@@ -765,6 +765,32 @@ static void test_nginx_limits(void **st)
 	snap_free(s);
 }
 
+/* (99: Cannot assign requested address): the port range and the
+ * connections to the target that hold it */
+static void test_local_ports(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	struct gw_target *t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000);
+	t->probed = 0;
+	gw_strlcpy(t->error, "not probed: gwtop could not open a socket (Cannot assign requested address)", sizeof t->error);
+	t->conns_counted = 1;
+	t->conns_timewait = 2;
+	s->port_range_lo = 40000;
+	s->port_range_hi = 40001;
+	add_event(s, GW_LOG_ADDR_NOTAVAIL, NOW - 3, "http://127.0.0.1:8000/",
+		  "connect() to 127.0.0.1:8000 failed (99: Cannot assign requested address) while connecting to upstream");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "local_ports_exhausted");
+	const struct gw_finding *v = diagnosis_verdict(&d);
+	assert_true(has_evidence(v, "net.ipv4.ip_local_port_range 40000 40001: 2 local ports"));
+	assert_true(has_evidence(v, "2 in TIME-WAIT, 0 open (the whole range)"));
+	assert_non_null(strstr(v->fix[0], "keepalive"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
 static void test_config_invalid(void **st)
 {
 	(void)st;
@@ -1001,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_tls_failure),
 		cmocka_unit_test(test_marked_down),
 		cmocka_unit_test(test_nginx_limits),
+		cmocka_unit_test(test_local_ports),
 		cmocka_unit_test(test_config_invalid),
 		cmocka_unit_test(test_resolve_failure_from_ntest),
 		cmocka_unit_test(test_config_stale_is_warning),

@@ -176,6 +176,8 @@ static const struct { const char *needle; enum gw_log_kind kind; enum gw_level l
 	{ "socket() failed (24: Too many open files) while connecting to upstream", GW_LOG_FD_LIMIT, GW_LV_ALERT, 24,
 	  "http://127.0.0.1:24793/" },
 	{ "socketpair() failed (24: Too many open files)", GW_LOG_FD_LIMIT, GW_LV_ALERT, 24, "" },
+	{ "(99: Cannot assign requested address) while connecting to upstream", GW_LOG_ADDR_NOTAVAIL, GW_LV_CRIT, 99,
+	  "http://127.0.0.1:38273/slow" },
 };
 
 static void test_nginx_causes2(void **state)
