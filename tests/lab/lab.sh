@@ -20,7 +20,10 @@
 # when not running) OTHER_PORT SOCKET CONF SITE_CONF ERROR_LOG ACCESS_LOG
 # APP_LOG TARGET PROXY_PASS_FILE PROXY_PASS_LINE PROXY_PASS_AT (file:line)
 # NGINX_PID GUNICORN_PID and per fault: DENY_PATH DEAD_SERVER STALE_FILE
-# STALE_NEW_PORT INVALID_AT NGINX_T_ERROR MISSING_MODULE.
+# STALE_NEW_PORT INVALID_AT NGINX_T_ERROR MISSING_MODULE BUFFER_AT
+# (header_too_big) BACK_AT SERVER_AT (marked_down) WORKER_CONNECTIONS_AT
+# (worker_connections) RLIMIT_AT WORKER_NOFILE (fd_exhausted); *_AT are
+# file:line of the directive.
 set -euo pipefail
 
 NGINX=/usr/sbin/nginx
@@ -805,8 +808,9 @@ fault_setup() {
 		# their own (curl --local-port) so they do not use the range.
 		local range
 		range=$(tr -s '\t ' '  ' </proc/sys/net/ipv4/ip_local_port_range)
-		[ "$range" = "40000 40001" ] && [ "$(cat /proc/sys/net/ipv4/tcp_tw_reuse)" = 0 ] ||
+		if [ "$range" != "40000 40001" ] || [ "$(cat /proc/sys/net/ipv4/tcp_tw_reuse)" != 0 ]; then
 			die "ip_local_port_range is '$range' (want '40000 40001', tcp_tw_reuse 0): run in the test's network namespace"
+		fi
 		CLIENT_ARGS=(--local-port 31000-31099)
 		conf_site
 		APP_ENV=(LAB_SLEEP=4)
