@@ -913,7 +913,18 @@ static void np_directive(struct np *p, const char *file, int line, int argc, cha
 	}
 	if (top == K_OPAQUE) return;             /* map/types/geo bodies are data */
 	if (top == K_UPSTREAM) {
-		if (!strcmp(name, "server")) np_do_upstream_server(p, np_top(p), file, line, argc, argv);
+		struct np_frame *uf = np_top(p);
+		if (!strcmp(name, "server")) np_do_upstream_server(p, uf, file, line, argc, argv);
+		else if (argc >= 2 && uf->up_idx < p->c->upstreams.n && !strcmp(name, "keepalive")) {
+			struct gw_conf_upstream *up = &p->c->upstreams.v[uf->up_idx];
+			double v = nginx_conf_parse_size(argv[1]);
+			up->keepalive = v > 0 && v < 1e6 ? (int)v : 0;
+			np_loc(&up->keepalive_loc, file, line);
+		} else if (argc >= 2 && uf->up_idx < p->c->upstreams.n && !strcmp(name, "keepalive_timeout")) {
+			struct gw_conf_upstream *up = &p->c->upstreams.v[uf->up_idx];
+			up->keepalive_timeout = nginx_conf_parse_time(argv[1]);
+			np_loc(&up->keepalive_timeout_loc, file, line);
+		}
 		return;
 	}
 	if (!strcmp(name, "user")) {
@@ -969,6 +980,7 @@ static void np_block_open(struct np *p, const char *file, int line, int argc, ch
 			if (argc >= 2) GW_COPY(f->arg, argv[1]);
 		} else {
 			struct gw_conf_upstream *up = gw_vec_push(&p->c->upstreams);
+			up->keepalive_timeout = -1;
 			if (argc >= 2) {
 				GW_COPY(up->name, argv[1]);
 				GW_COPY(f->arg, argv[1]);

@@ -88,6 +88,8 @@ X(FD_EXHAUSTED, fd_exhausted, NGINX, 72, CRIT, 500, GW_CK(FD_LIMIT), \
   "`(24: Too many open files)`: an nginx worker hit its open files limit (`worker_rlimit_nofile`, systemd `LimitNOFILE=`)") \
 X(LOCAL_PORTS_EXHAUSTED, local_ports_exhausted, UPSTREAM, 78, CRIT, 502, GW_CK(ADDR_NOTAVAIL), \
   "`(99: Cannot assign requested address) while connecting to upstream`: no local port left for a new connection to the app (`ip_local_port_range`, TIME-WAIT)") \
+X(UPSTREAM_KEEPALIVE_RACE, upstream_keepalive_race, APP, 67, CRIT, 502, GW_CK(RESET) | GW_CK(PREMATURE_CLOSE), \
+  "a reset or close on a reused upstream connection (`keepalive` in the upstream) while the app is healthy: the app's keep-alive timeout is shorter than nginx's") \
 X(UPSTREAM_MARKED_DOWN, upstream_marked_down, UPSTREAM, 75, CRIT, 502, GW_CK(NO_LIVE) | GW_CK(CONNECT_REFUSED), \
   "`no live upstreams` while every server of the upstream answers now: nginx still counts them failed (`max_fails` / `fail_timeout`)") \
 X(UPSTREAM_TLS_FAILURE, upstream_tls_failure, UPSTREAM, 82, CRIT, 502, GW_CK(TLS), \

@@ -1001,6 +1001,86 @@ static void rule_header_too_big(struct diag_ctx *c, const struct gw_target *t, c
 	diag_command(f, "curl -s -o /dev/null -D - %s | wc -c", DIAG_Q(t->display));
 }
 
+/* The value of option opt ("--keep-alive") in a command line: "--opt N"
+ * or "--opt=N"; -1 when absent or not a number. */
+static double cmdline_opt(const char *cmdline, const char *opt)
+{
+	size_t n = strlen(opt);
+	for (const char *p = strstr(cmdline, opt); p; p = strstr(p + 1, opt)) {
+		if (p != cmdline && p[-1] != ' ') continue;
+		const char *v = p + n;
+		if (*v != ' ' && *v != '=') continue;
+		char *end;
+		double d = strtod(v + 1, &end);
+		if (end != v + 1 && (*end == ' ' || *end == '\0') && d >= 0) return d;
+	}
+	return -1;
+}
+
+/* A reset / premature close on a connection nginx reused (keepalive in the
+ * upstream) while the app answers fresh connections: the app closed the
+ * idle connection (its keep-alive timeout is shorter than nginx's) just as
+ * nginx sent a request on it. nginx retries idempotent requests by itself;
+ * a POST gets the 502. Returns 1 when it named the cause. */
+static int rule_keepalive_race(struct diag_ctx *c, const struct gw_target *t, const struct gw_log_event *ep,
+			       const struct gw_log_event *er, int n)
+{
+	const struct gw_snapshot *s = c->s;
+	if (!t->upstream_name[0] || !t->http_ok) return 0;
+	const struct gw_conf_upstream *up = NULL;
+	for (size_t i = 0; i < s->conf.upstreams.n && !up; i++)
+		if (!strcmp(s->conf.upstreams.v[i].name, t->upstream_name) && s->conf.upstreams.v[i].keepalive > 0)
+			up = &s->conf.upstreams.v[i];
+	if (!up) return 0;
+	/* the app itself failing explains a reset better */
+	static const enum gw_log_kind crash[] = { GW_LOG_APP_WORKER_TIMEOUT, GW_LOG_APP_WORKER_KILLED, GW_LOG_OOM_KILL,
+						  GW_LOG_APP_TRACEBACK, GW_LOG_APP_EXCEPTION };
+	if (app_event(c, crash, sizeof crash / sizeof *crash, 0)) return 0;
+	/* the app's keep-alive, from the command line of its server */
+	if (t->listener_idx < 0 || (size_t)t->listener_idx >= s->listeners.n) return 0;
+	const struct gw_proc *p = diag_proc_by_pid(s, s->listeners.v[t->listener_idx].pid);
+	if (p && (p->role == GW_ROLE_GUNICORN_WORKER || p->role == GW_ROLE_UVICORN_WORKER)) {
+		const struct gw_proc *m = diag_proc_by_pid(s, p->ppid);
+		if (m) p = m;
+	}
+	if (!p) return 0;
+	double app_ka;
+	const char *how;
+	if (p->role == GW_ROLE_GUNICORN_MASTER) {
+		how = "gunicorn --keep-alive";
+		app_ka = cmdline_opt(p->cmdline, "--keep-alive");
+		if (app_ka < 0) { app_ka = 2; how = "gunicorn's default --keep-alive"; }
+	} else if (p->role == GW_ROLE_UVICORN_MASTER) {
+		how = "uvicorn --timeout-keep-alive";
+		app_ka = cmdline_opt(p->cmdline, "--timeout-keep-alive");
+		if (app_ka < 0) { app_ka = 5; how = "uvicorn's default --timeout-keep-alive"; }
+	} else {
+		return 0;
+	}
+	double ngx_ka = up->keepalive_timeout >= 0 ? up->keepalive_timeout : 60;
+	if (app_ka >= ngx_ka) return 0;
+	const struct gw_log_event *e = er && (!ep || er->time >= ep->time) ? er : ep;
+	struct gw_finding *f = diag_add(c, GW_CAUSE_UPSTREAM_KEEPALIVE_RACE, diag_on_target(c, t),
+		"nginx reuses idle connections to %s that the app closes first: its keep-alive (%gs) is shorter than nginx's keepalive_timeout (%gs)",
+		t->display, app_ka, ngx_ka);
+	diag_event_evidence(f, e);
+	if (n > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", n, c->cfg->recent_window / 60);
+	diag_evidence(f, "keepalive %d in upstream %s (%s:%d): nginx keeps idle connections to the app and reuses them",
+		 up->keepalive, up->name, up->keepalive_loc.file, up->keepalive_loc.line);
+	if (up->keepalive_timeout >= 0)
+		diag_evidence(f, "keepalive_timeout %gs (%s:%d)", ngx_ka, up->keepalive_timeout_loc.file, up->keepalive_timeout_loc.line);
+	else
+		diag_evidence(f, "keepalive_timeout not set in upstream %s: nginx's default 60s", up->name);
+	diag_evidence(f, "%s %gs (pid %d: %.200s)", how, app_ka, (int)p->pid, p->cmdline);
+	diag_probe_evidence(f, t);
+	diag_evidence(f, "fresh connections succeed: the failures come from idle connections the app closed as nginx sent on them (a POST is not retried: 502)");
+	diag_fix(f, "make nginx drop idle connections first: keepalive_timeout %gs; in upstream %s (below the app's %gs)",
+		 app_ka > 1 ? app_ka - 1 : app_ka / 2, up->name, app_ka);
+	diag_fix(f, "or raise the app's keep-alive above nginx's %gs (gunicorn --keep-alive, uvicorn --timeout-keep-alive)", ngx_ka);
+	diag_command(f, "ss -tno state established dst %s", DIAG_Q(t->display));
+	return 1;
+}
+
 /* Request-level failures seen in error.log while the target accepts connections. */
 static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 {
@@ -1027,7 +1107,7 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 	int np = 0, nr = 0;
 	const struct gw_log_event *ep = nginx_event(c, GW_LOG_PREMATURE_CLOSE, t, &np);
 	const struct gw_log_event *er = nginx_event(c, GW_LOG_RESET, t, &nr);
-	if (ep || er) {
+	if ((ep || er) && !rule_keepalive_race(c, t, ep, er, np + nr)) {
 		static const enum gw_log_kind wk[] = { GW_LOG_APP_WORKER_TIMEOUT, GW_LOG_APP_WORKER_KILLED, GW_LOG_OOM_KILL };
 		const struct gw_log_event *we = app_event(c, wk, 3, 0);
 		const struct gw_log_event *oe = oom_event(c);

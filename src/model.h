@@ -77,6 +77,10 @@ struct gw_conf_upstream_server {
 struct gw_conf_upstream {
 	char name[GW_NAME];
 	struct gw_srcloc loc;
+	int keepalive;               /* keepalive N: idle connections cached per worker, 0 none */
+	struct gw_srcloc keepalive_loc;
+	double keepalive_timeout;    /* keepalive_timeout in seconds, -1 not set (nginx: 60s) */
+	struct gw_srcloc keepalive_timeout_loc;
 	GW_VEC(struct gw_conf_upstream_server) servers;
 };
 

@@ -22,8 +22,10 @@
 # NGINX_PID GUNICORN_PID and per fault: DENY_PATH DEAD_SERVER STALE_FILE
 # STALE_NEW_PORT INVALID_AT NGINX_T_ERROR MISSING_MODULE BUFFER_AT
 # (header_too_big) BACK_AT SERVER_AT (marked_down) WORKER_CONNECTIONS_AT
-# (worker_connections) RLIMIT_AT WORKER_NOFILE (fd_exhausted); *_AT are
-# file:line of the directive.
+# (worker_connections) RLIMIT_AT WORKER_NOFILE (fd_exhausted) KEEPALIVE_AT
+# (keepalive_race); *_AT are file:line of the directive. local_ports and
+# keepalive_race run only in a private network namespace (their tests
+# re-execute themselves in one with unshare -n).
 set -euo pipefail
 
 NGINX=/usr/sbin/nginx
@@ -39,7 +41,7 @@ FAULTS=(healthy app_down port_mismatch ip_family socket_missing
 	nginx_down healthy_tls unexplained_502 unexplained_partial stale_failing
 	boot_recovered variable_target variable_noresolver healthy_broken_path
 	hosts_family header_too_big tls_plain tls_wrong_version marked_down worker_connections
-	fd_exhausted local_ports)
+	fd_exhausted local_ports keepalive_race)
 
 # State of the lab being built or torn down (also saved in lab.env).
 DIR=""
@@ -819,6 +821,44 @@ fault_setup() {
 		expect_http 200 / 1
 		expect_concurrent 3 /slow 502
 		expect_log "$DIR/logs/error.log" "(99: Cannot assign requested address) while connecting to upstream"
+		;;
+	keepalive_race)
+		# run in a private network namespace (the test re-executes in
+		# one: iptables there touches nothing of the host). nginx keeps
+		# idle connections to the app (keepalive 4, HTTP/1.1), gunicorn
+		# (gthread) closes idle ones after --keep-alive 1. The app's FIN
+		# is held back (dropped) as if it were still in flight: nginx
+		# sends the next request, a POST, on the connection the app has
+		# closed, the app's kernel resets it: 502, "recv() failed (104:
+		# Connection reset by peer) while reading response header from
+		# upstream", while fresh connections work.
+		[ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net)" ] ||
+			die "keepalive_race changes iptables: run it in a network namespace (the test does)"
+		TARGET=http://app_pool
+		LOC_EXTRA='proxy_http_version 1.1;
+        proxy_set_header Connection "";'
+		conf_site "upstream app_pool {
+    server 127.0.0.1:$APP_PORT;
+    keepalive 4;
+}"
+		tcp_app --threads 2 --keep-alive 1
+		nginx_start
+		expect_http 200 / 1
+		fin_rule=(OUTPUT -p tcp --sport "$APP_PORT" --tcp-flags FIN FIN -j DROP)
+		iptables -A "${fin_rule[@]}" || die "iptables failed"
+		app_closed_idle() { ss -tn state fin-wait-1 "( sport = :$APP_PORT )" | grep -q "127.0.0.1:$APP_PORT"; }
+		if ! until_ok 10 app_closed_idle; then
+			iptables -D "${fin_rule[@]}" || true
+			die "gunicorn did not close its idle keep-alive connection"
+		fi
+		local got
+		got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST -d x=1 "http://127.0.0.1:$NGINX_PORT/" || true)
+		iptables -D "${fin_rule[@]}" || true
+		[ "$got" = 502 ] || die "expected HTTP 502 for a POST on the reused connection, got $got"
+		log "nginx answered 502 to a POST sent on the connection the app had closed"
+		expect_log "$DIR/logs/error.log" "recv() failed (104: Connection reset by peer) while reading response header from upstream"
+		[ "$(app_direct /health)" = 200 ] || die "gunicorn not answering directly"
+		env_add KEEPALIVE_AT "$(conf_at "$DIR/conf.d/site.conf" keepalive)"
 		;;
 	*)
 		die "unknown fault '$FAULT' (one of: ${FAULTS[*]})"

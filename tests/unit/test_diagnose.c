@@ -791,6 +791,52 @@ static void test_local_ports(void **st)
 	snap_free(s);
 }
 
+/* resets on a reused upstream connection, the app healthy, its keep-alive
+ * (gunicorn --keep-alive 1) shorter than nginx's (60s default):
+ * upstream_keepalive_race; without keepalive in the upstream, or with a
+ * worker killed, it stays app_crash_during_request */
+static void test_keepalive_race(void **st)
+{
+	(void)st;
+	for (int variant = 0; variant < 3; variant++) {
+		struct gw_snapshot *s = snap_new();
+		struct gw_diagnosis d;
+		struct gw_conf_upstream *up = gw_vec_push(&s->conf.upstreams);
+		gw_strlcpy(up->name, "app_pool", sizeof up->name);
+		up->keepalive = variant == 1 ? 0 : 4;
+		up->keepalive_timeout = -1;
+		gw_strlcpy(up->keepalive_loc.file, "/etc/nginx/conf.d/app.conf", sizeof up->keepalive_loc.file);
+		up->keepalive_loc.line = 3;
+		struct gw_proc *p = gw_vec_push(&s->procs);
+		p->pid = 700;
+		p->role = GW_ROLE_GUNICORN_MASTER;
+		gw_strlcpy(p->cmdline, "/usr/bin/python3 /usr/bin/gunicorn --threads 2 --keep-alive 1 app:app", sizeof p->cmdline);
+		struct gw_listener *l = gw_vec_push(&s->listeners);
+		l->family = AF_INET;
+		l->port = 8000;
+		l->pid = 700;
+		struct gw_target *t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000);
+		ok_target(t);
+		t->listener_idx = (int)s->listeners.n - 1;
+		gw_strlcpy(t->upstream_name, "app_pool", sizeof t->upstream_name);
+		add_event(s, GW_LOG_RESET, NOW - 3, "http://127.0.0.1:8000/",
+			  "recv() failed (104: Connection reset by peer) while reading response header from upstream");
+		if (variant == 2) add_event(s, GW_LOG_APP_WORKER_KILLED, NOW - 4, "", "Worker (pid:7) was sent SIGKILL! Perhaps out of memory?");
+		run(s, &d);
+		if (variant == 0) {
+			assert_string_equal(verdict_cause(&d), "upstream_keepalive_race");
+			const struct gw_finding *v = diagnosis_verdict(&d);
+			assert_true(has_evidence(v, "keepalive 4 in upstream app_pool (/etc/nginx/conf.d/app.conf:3)"));
+			assert_true(has_evidence(v, "gunicorn --keep-alive 1s"));
+			assert_non_null(strstr(v->fix[0], "keepalive_timeout 0.5s; in upstream app_pool"));
+		} else {
+			assert_string_not_equal(verdict_cause(&d), "upstream_keepalive_race");
+		}
+		diagnosis_free(&d);
+		snap_free(s);
+	}
+}
+
 static void test_config_invalid(void **st)
 {
 	(void)st;
@@ -1028,6 +1074,7 @@ int main(void)
 		cmocka_unit_test(test_marked_down),
 		cmocka_unit_test(test_nginx_limits),
 		cmocka_unit_test(test_local_ports),
+		cmocka_unit_test(test_keepalive_race),
 		cmocka_unit_test(test_config_invalid),
 		cmocka_unit_test(test_resolve_failure_from_ntest),
 		cmocka_unit_test(test_config_stale_is_warning),

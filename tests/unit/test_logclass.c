@@ -160,7 +160,8 @@ static void test_nginx_fixture(void **state)
 
 /* The lines of issue 16's causes, each captured from the real nginx of a
  * lab (tests/lab/lab.sh faults header_too_big, tls_wrong_version,
- * tls_plain, marked_down, worker_connections, fd_exhausted, local_ports;
+ * tls_plain, marked_down, worker_connections, fd_exhausted, local_ports,
+ * keepalive_race;
  * the certificate lines from healthy_tls with proxy_ssl_verify on). */
 static const struct { const char *needle; enum gw_log_kind kind; enum gw_level level; int err; const char *up; } causes2_cases[] = {
 	{ "upstream sent too big header", GW_LOG_BIG_HEADER, GW_LV_ERROR, 0, "http://127.0.0.1:27897/bighdr" },
@@ -176,6 +177,7 @@ static const struct { const char *needle; enum gw_log_kind kind; enum gw_level l
 	{ "socket() failed (24: Too many open files) while connecting to upstream", GW_LOG_FD_LIMIT, GW_LV_ALERT, 24,
 	  "http://127.0.0.1:24793/" },
 	{ "socketpair() failed (24: Too many open files)", GW_LOG_FD_LIMIT, GW_LV_ALERT, 24, "" },
+	{ "POST / HTTP/1.1", GW_LOG_RESET, GW_LV_ERROR, 104, "http://127.0.0.1:31613/" },   /* keepalive_race */
 	{ "(99: Cannot assign requested address) while connecting to upstream", GW_LOG_ADDR_NOTAVAIL, GW_LV_CRIT, 99,
 	  "http://127.0.0.1:38273/slow" },
 };

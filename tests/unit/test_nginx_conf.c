@@ -431,7 +431,7 @@ static void test_contexts_generated(void **state)
 		   "  server { listen 5433; proxy_pass db; }\n"                  /* 4 */
 		   "}\n"
 		   "http {\n"                                                    /* 6 */
-		   "  upstream app { server 127.0.0.1:8000 max_fails=3 fail_timeout=1m; }\n"
+		   "  upstream app { server 127.0.0.1:8000 max_fails=3 fail_timeout=1m; keepalive 8; keepalive_timeout 30s; }\n"
 		   "  server {\n"                                                /* 8 */
 		   "    location /a { include proxy.inc; proxy_pass http://app:8080; }\n"
 		   "    location /b { include proxy.inc; if ($x) { proxy_pass http://backend.internal; } }\n"
@@ -453,6 +453,11 @@ static void test_contexts_generated(void **state)
 	assert_int_equal(c->upstreams.v[1].servers.v[0].max_fails, 3);
 	assert_float_equal(c->upstreams.v[1].servers.v[0].fail_timeout, 60, 1e-9);
 	assert_int_equal(c->upstreams.v[1].servers.v[0].loc.line, 7);
+	assert_int_equal(c->upstreams.v[0].keepalive, 0);
+	assert_float_equal(c->upstreams.v[0].keepalive_timeout, -1, 1e-9);
+	assert_int_equal(c->upstreams.v[1].keepalive, 8);
+	assert_int_equal(c->upstreams.v[1].keepalive_loc.line, 7);
+	assert_float_equal(c->upstreams.v[1].keepalive_timeout, 30, 1e-9);
 	assert_string_equal(c->settings.v[1].context, "location /b");
 	assert_string_equal(c->settings.v[1].loc.file, snip);
 	assert_int_equal(c->passes.n, 3);

@@ -13,7 +13,7 @@ from flask import Flask, make_response
 app = Flask(__name__)
 
 
-@app.route("/")
+@app.route("/", methods=["GET", "POST"])
 @app.route("/health")
 def index():
     return "ok\n"
