@@ -368,6 +368,8 @@ static int upstream_start_plain(struct upstream_job *j)
 	j->hdrs = NULL;
 	char keep[GW_TEXT];
 	GW_COPY(keep, j->t->error);          /* setup writes its failures there */
+	/* the full budget: a single-worker app may still be held by nginx's
+	 * own hung handshake (proxy_connect_timeout) */
 	if (upstream_job_setup(j, p->timeout_s) < 0) {
 		if (j->easy) curl_easy_cleanup(j->easy);
 		j->easy = NULL;

@@ -1426,9 +1426,21 @@ static void rule_nginx_limits(struct diag_ctx *c)
 	int cnt;
 
 	if ((e = nginx_event(c, GW_LOG_WORKER_CONNECTIONS, NULL, &cnt))) {
-		struct gw_finding *f = diag_add(c, GW_CAUSE_WORKER_CONNECTIONS_EXHAUSTED, DIAG_NO_SUBJECT,
-			"nginx ran out of connection slots: %ld worker_connections x %d worker%s = %ld connections, about %ld proxied requests at once",
+		/* "..., reusing connections" alone: nginx closed idle keep-alive
+		 * clients to make room, no request failed (yet): a warning */
+		const struct gw_log_event *failed = NULL;
+		for (size_t i = 0; i < s->events.n; i++) {
+			const struct gw_log_event *x = &s->events.v[i];
+			if (x->kind == GW_LOG_WORKER_CONNECTIONS && diag_event_current(c, x) &&
+			    !strstr(x->line, "reusing connections") && (!failed || x->time >= failed->time))
+				failed = x;
+		}
+		struct gw_finding *f = diag_add_as(c, GW_CAUSE_WORKER_CONNECTIONS_EXHAUSTED, DIAG_NO_SUBJECT,
+			failed ? GW_SEV_CRIT : GW_SEV_WARN, 70,
+			"nginx %s connection slots: %ld worker_connections x %d worker%s = %ld connections, about %ld proxied requests at once",
+			failed ? "ran out of" : "is short of (it closes idle keep-alive clients)",
 			conns, workers, workers == 1 ? "" : "s", conns * workers, conns * workers / 2);
+		if (failed) e = failed;
 		diag_event_evidence(f, e);
 		if (cnt > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", cnt, c->cfg->recent_window / 60);
 		setting_evidence(f, wc, "worker_connections", "nginx's default 512");

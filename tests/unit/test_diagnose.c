@@ -739,6 +739,20 @@ static void test_nginx_limits(void **st)
 	assert_non_null(strstr(v->summary, "16 worker_connections x 2 workers = 32 connections"));
 	assert_true(has_evidence(v, "worker_connections 16 (/etc/nginx/nginx.conf:8)"));
 	assert_int_equal(gw_cause_info(v->cause)->client_status, 500);
+	assert_int_equal(v->severity, GW_SEV_CRIT);
+	diagnosis_free(&d);
+	snap_free(s);
+
+	/* only "reusing connections": no request failed, a warning */
+	s = snap_new();
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	add_event(s, GW_LOG_WORKER_CONNECTIONS, NOW - 3, "", "16 worker_connections are not enough, reusing connections");
+	run(s, &d);
+	const struct gw_finding *w = NULL;
+	for (size_t i = 0; i < d.findings.n; i++)
+		if (d.findings.v[i].cause == GW_CAUSE_WORKER_CONNECTIONS_EXHAUSTED) w = &d.findings.v[i];
+	assert_non_null(w);
+	assert_int_equal(w->severity, GW_SEV_WARN);
 	diagnosis_free(&d);
 	snap_free(s);
 
