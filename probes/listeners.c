@@ -428,8 +428,17 @@ static void listeners_conn_msg(struct gw_snapshot *s, const struct nlmsghdr *h)
 void listeners_count_conns(struct gw_snapshot *s)
 {
 	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	s->port_range_lo = s->port_range_hi = 0;
 	if (f) {
-		if (fscanf(f, "%d %d", &s->port_range_lo, &s->port_range_hi) != 2) s->port_range_lo = s->port_range_hi = 0;
+		char line[64];
+		if (fgets(line, sizeof line, f)) {
+			char *e1, *e2;
+			long lo = strtol(line, &e1, 10), hi = strtol(e1, &e2, 10);
+			if (e1 != line && e2 != e1 && lo > 0 && hi >= lo && hi < 65536) {
+				s->port_range_lo = (int)lo;
+				s->port_range_hi = (int)hi;
+			}
+		}
 		fclose(f);
 	}
 	int any = 0;
