@@ -406,6 +406,67 @@ static void listeners_owners(struct gw_snapshot *s)
 		snapshot_note(s, "listeners", "owner processes of other users' sockets need root (run gwtop with sudo)");
 }
 
+/* ---------------------------------------------------------------- connections to targets */
+
+static void listeners_conn_msg(struct gw_snapshot *s, const struct nlmsghdr *h)
+{
+	const struct inet_diag_msg *m = NLMSG_DATA(h);
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof *m) || m->idiag_state == TCP_LISTEN) return;
+	int dport = ntohs(m->id.idiag_dport);
+	for (size_t i = 0; i < s->targets.n; i++) {
+		struct gw_target *t = &s->targets.v[i];
+		unsigned char bin[16];
+		int fam = t->addr.kind == GW_ADDR_INET ? AF_INET : t->addr.kind == GW_ADDR_INET6 ? AF_INET6 : 0;
+		if (!fam || fam != m->idiag_family || t->addr.port != dport) continue;
+		if (inet_pton(fam, t->addr.host, bin) != 1) continue;
+		if (memcmp(bin, m->id.idiag_dst, fam == AF_INET ? 4 : 16)) continue;
+		if (m->idiag_state == TCP_TIME_WAIT) t->conns_timewait++;
+		else t->conns_open++;
+	}
+}
+
+void listeners_count_conns(struct gw_snapshot *s)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	s->port_range_lo = s->port_range_hi = 0;
+	if (f) {
+		char line[64];
+		if (fgets(line, sizeof line, f)) {
+			char *e1, *e2;
+			long lo = strtol(line, &e1, 10), hi = strtol(e1, &e2, 10);
+			if (e1 != line && e2 != e1 && lo > 0 && hi >= lo && hi < 65536) {
+				s->port_range_lo = (int)lo;
+				s->port_range_hi = (int)hi;
+			}
+		}
+		fclose(f);
+	}
+	int any = 0;
+	for (size_t i = 0; i < s->targets.n; i++) {
+		struct gw_target *t = &s->targets.v[i];
+		t->conns_counted = 0;
+		t->conns_timewait = t->conns_open = 0;
+		any |= t->addr.kind == GW_ADDR_INET || t->addr.kind == GW_ADDR_INET6;
+	}
+	if (!any) return;
+	int fd = listeners_nl_open();
+	if (fd < 0) return;
+	int ok = 1;
+	for (int k = 0; k < 2 && ok; k++) {
+		struct inet_diag_req_v2 req;
+		memset(&req, 0, sizeof req);
+		req.sdiag_family = (unsigned char)(k ? AF_INET6 : AF_INET);
+		req.sdiag_protocol = IPPROTO_TCP;
+		req.idiag_states = ~(1u << TCP_LISTEN) & 0xfffu;
+		ok = listeners_nl_send(fd, &req, sizeof req) == 0 && listeners_nl_recv(fd, s, listeners_conn_msg) == 0;
+	}
+	close(fd);
+	for (size_t i = 0; i < s->targets.n; i++) {
+		struct gw_target *t = &s->targets.v[i];
+		if (t->addr.kind == GW_ADDR_INET || t->addr.kind == GW_ADDR_INET6) t->conns_counted = ok;
+	}
+}
+
 /* The sock_diag socket stays open between ticks (three syscalls fewer
  * each); a dump that failed part-way may leave messages queued, so the
  * socket is closed then and the next refresh opens a fresh one. */

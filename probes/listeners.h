@@ -18,6 +18,11 @@ int listeners_refresh(struct gw_snapshot *s);
  * address wins over a wildcard. Port 0 counts as 80. */
 int listeners_find(const struct gw_snapshot *s, const struct gw_addr *a);
 
+/* Count this host's TCP connections to each TCP target (TIME-WAIT and
+ * other states: target->conns_*) and read net.ipv4.ip_local_port_range
+ * into s->port_range_lo/hi. Call after the targets are built. */
+void listeners_count_conns(struct gw_snapshot *s);
+
 /* First listener on that port (family AF_INET/AF_INET6, 0 = any inet),
  * -1 none. For "something listens on 8000 but on another address". */
 int listeners_find_port(const struct gw_snapshot *s, int family, int port);

@@ -289,6 +289,9 @@ enum {
 	LC_TIMEOUT = 1 << 5,         /* upstream timed out */
 	LC_UPSTREAM = 1 << 6,        /* "upstream" anywhere */
 	LC_CONNECT = 1 << 7,         /* "connect() " anywhere */
+	LC_TLS = 1 << 8,             /* SSL_do_handshake() failed, upstream SSL certificate verify error /
+					does not match, SSL handshaking to upstream */
+	LC_WORKER_CONNS = 1 << 9,    /* worker_connections are not enough */
 };
 
 /* The message head: up to ", client: " (or the end), its errno and phrases. */
@@ -356,11 +359,17 @@ static void logclass_head(const char *p, const char *end, struct lc_head *h)
 				}
 				if (LOGCLASS_ANCHORED(lo, end, q, "connect() ", '('))
 					h->f |= LC_CONNECT;
+				if (LOGCLASS_ANCHORED(lo, end, q, "SSL_do_handshake() failed", '('))
+					h->f |= LC_TLS;
 				break;
 			case 'u': {
+				if (LOGCLASS_ANCHORED(lo, end, q, "worker_connections are not enough", 'u'))
+					h->f |= LC_WORKER_CONNS;
 				if ((size_t)(end - q) < 8 || memcmp(q, "upstream", 8)) break;
 				const char *a = q + 8;           /* just after "upstream" */
 				h->f |= LC_UPSTREAM;
+				if (logclass_at(lo, end, q, 19, LOGCLASS_LIT("SSL handshaking to upstream")))
+					h->f |= LC_TLS;
 				if (logclass_at(lo, end, q, 18, LOGCLASS_LIT("host not found in upstream")))
 					h->f |= LC_RESOLVE;
 				if (logclass_at(lo, end, q, 8, LOGCLASS_LIT("no live upstreams")))
@@ -375,6 +384,9 @@ static void logclass_head(const char *p, const char *end, struct lc_head *h)
 						h->f |= LC_PREMATURE;
 					if (logclass_at(lo, end, a, 0, LOGCLASS_LIT(" timed out")))
 						h->f |= LC_TIMEOUT;
+					if (logclass_at(lo, end, a, 0, LOGCLASS_LIT(" SSL certificate verify error")) ||
+					    logclass_at(lo, end, a, 0, LOGCLASS_LIT(" SSL certificate does not match")))
+						h->f |= LC_TLS;
 				}
 				break;
 			}
@@ -400,6 +412,10 @@ static enum gw_log_kind logclass_nginx_kind(const struct lc_head *h, enum gw_lev
 	if (f & LC_BIG) return GW_LOG_BIG_HEADER;
 	if (f & LC_INVALID) return GW_LOG_INVALID_HEADER;
 	if (f & LC_PREMATURE) return GW_LOG_PREMATURE_CLOSE;
+	if (f & LC_TLS) return GW_LOG_TLS;         /* a handshake that timed out or was reset too */
+	if (f & LC_WORKER_CONNS) return GW_LOG_WORKER_CONNECTIONS;
+	/* nginx's own fd limit hits accept(), socket(), open(): any side */
+	if (h->err == 24 || h->err == 23) return GW_LOG_FD_LIMIT;   /* EMFILE, ENFILE */
 	if (f & LC_TIMEOUT) return GW_LOG_TIMEOUT;
 	/* errno-carrying failures count only on the upstream side of the
 	 * request ("while connecting to upstream", "... from upstream") */
@@ -414,6 +430,7 @@ static enum gw_log_kind logclass_nginx_kind(const struct lc_head *h, enum gw_lev
 		case 11:  return GW_LOG_AGAIN;                 /* EAGAIN: backlog full */
 		case 104: case 32: return GW_LOG_RESET;        /* ECONNRESET, EPIPE */
 		case 110: return GW_LOG_TIMEOUT;
+		case 99:  return is_connect ? GW_LOG_ADDR_NOTAVAIL : GW_LOG_OTHER;   /* EADDRNOTAVAIL */
 		default: break;
 		}
 	}

@@ -661,6 +661,18 @@ static const char *const np_time_settings[] = {
 	"scgi_read_timeout", "grpc_read_timeout", NULL
 };
 
+/* sizes in bytes (value_num), and counts */
+static const char *const np_size_settings[] = {
+	"client_max_body_size", "proxy_buffer_size", "fastcgi_buffer_size", "uwsgi_buffer_size",
+	"scgi_buffer_size", "grpc_buffer_size", "worker_processes", "worker_connections",
+	"worker_rlimit_nofile", NULL
+};
+
+/* words kept as written (value_num -1): the upstream TLS settings */
+static const char *const np_word_settings[] = {
+	"proxy_ssl_verify", "proxy_ssl_name", "proxy_ssl_server_name", "proxy_ssl_trusted_certificate", NULL
+};
+
 static int np_in(const char *const *list, const char *s)
 {
 	for (; *list; list++)
@@ -844,9 +856,16 @@ static void np_do_upstream_server(struct np *p, struct np_frame *f, const char *
 	int noport;
 	np_parse_endpoint(argv[1], &sv->addr, &noport, 0);
 	if (noport && sv->addr.kind != GW_ADDR_UNIX) sv->addr.port = 80;
+	sv->max_fails = -1;
+	sv->fail_timeout = -1;
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "down")) sv->down = 1;
 		else if (!strcmp(argv[i], "backup")) sv->backup = 1;
+		else if (gw_starts_with(argv[i], "max_fails=")) {
+			double n = nginx_conf_parse_size(argv[i] + 10);
+			sv->max_fails = n >= 0 && n < 1e6 ? (int)n : -1;
+		} else if (gw_starts_with(argv[i], "fail_timeout="))
+			sv->fail_timeout = nginx_conf_parse_time(argv[i] + 13);
 	}
 }
 
@@ -873,7 +892,7 @@ static void np_do_setting(struct np *p, const char *file, int line, int argc, ch
 	struct gw_conf_setting *st = gw_vec_push(&p->c->settings);
 	GW_COPY(st->directive, argv[0]);
 	GW_COPY(st->value, argv[1]);
-	st->value_num = is_size ? nginx_conf_parse_size(argv[1]) : nginx_conf_parse_time(argv[1]);
+	st->value_num = is_size == 2 ? -1 : is_size ? nginx_conf_parse_size(argv[1]) : nginx_conf_parse_time(argv[1]);
 	np_context(p, st->context, sizeof st->context);
 	np_loc(&st->loc, file, line);
 }
@@ -894,7 +913,18 @@ static void np_directive(struct np *p, const char *file, int line, int argc, cha
 	}
 	if (top == K_OPAQUE) return;             /* map/types/geo bodies are data */
 	if (top == K_UPSTREAM) {
-		if (!strcmp(name, "server")) np_do_upstream_server(p, np_top(p), file, line, argc, argv);
+		struct np_frame *uf = np_top(p);
+		if (!strcmp(name, "server")) np_do_upstream_server(p, uf, file, line, argc, argv);
+		else if (argc >= 2 && uf->up_idx < p->c->upstreams.n && !strcmp(name, "keepalive")) {
+			struct gw_conf_upstream *up = &p->c->upstreams.v[uf->up_idx];
+			double v = nginx_conf_parse_size(argv[1]);
+			up->keepalive = v > 0 && v < 1e6 ? (int)v : 0;
+			np_loc(&up->keepalive_loc, file, line);
+		} else if (argc >= 2 && uf->up_idx < p->c->upstreams.n && !strcmp(name, "keepalive_timeout")) {
+			struct gw_conf_upstream *up = &p->c->upstreams.v[uf->up_idx];
+			up->keepalive_timeout = nginx_conf_parse_time(argv[1]);
+			np_loc(&up->keepalive_timeout_loc, file, line);
+		}
 		return;
 	}
 	if (!strcmp(name, "user")) {
@@ -915,8 +945,10 @@ static void np_directive(struct np *p, const char *file, int line, int argc, cha
 		np_do_pass(p, file, line, argc, argv);
 	} else if (np_in(np_time_settings, name)) {
 		np_do_setting(p, file, line, argc, argv, 0);
-	} else if (!strcmp(name, "client_max_body_size")) {
+	} else if (np_in(np_size_settings, name)) {
 		np_do_setting(p, file, line, argc, argv, 1);
+	} else if (np_in(np_word_settings, name)) {
+		np_do_setting(p, file, line, argc, argv, 2);
 	} else if (!strcmp(name, "error_log") || !strcmp(name, "access_log")) {
 		np_do_log(p, file, line, argc, argv);
 	}
@@ -948,6 +980,7 @@ static void np_block_open(struct np *p, const char *file, int line, int argc, ch
 			if (argc >= 2) GW_COPY(f->arg, argv[1]);
 		} else {
 			struct gw_conf_upstream *up = gw_vec_push(&p->c->upstreams);
+			up->keepalive_timeout = -1;
 			if (argc >= 2) {
 				GW_COPY(up->name, argv[1]);
 				GW_COPY(f->arg, argv[1]);

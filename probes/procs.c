@@ -30,6 +30,7 @@
  * their record is read from scratch. */
 #include "procs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -907,6 +908,40 @@ static void procs_worker_from_conf(struct gw_nginx_runtime *n, const struct gw_n
 	n->worker_ids_known = 1;
 }
 
+/* Max open files of pid (soft, hard; -1 unlimited or unreadable) and its
+ * open fds (-1 when /proc/PID/fd is not ours to read). */
+static void procs_nofile(pid_t pid, long *soft, long *hard, int *nfds)
+{
+	char path[64], line[256];
+	*soft = *hard = -1;
+	*nfds = -1;
+	gw_fmt(path, sizeof path, "/proc/%d/limits", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (f) {
+		while (fgets(line, sizeof line, f)) {
+			if (strncmp(line, "Max open files", 14)) continue;
+			char *p = line + 14, *e;
+			long a = strtol(p, &e, 10);
+			if (e != p) *soft = a;
+			p = e;
+			long b = strtol(p, &e, 10);
+			if (e != p) *hard = b;
+			break;
+		}
+		fclose(f);
+	}
+	gw_fmt(path, sizeof path, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	if (d) {
+		int n = 0;
+		struct dirent *de;
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.') n++;
+		closedir(d);
+		*nfds = n;
+	}
+}
+
 void procs_nginx_runtime(struct gw_snapshot *s)
 {
 	struct gw_nginx_runtime *n = &s->nginx;
@@ -958,6 +993,8 @@ void procs_nginx_runtime(struct gw_snapshot *s)
 		if (worker->user[0]) GW_COPY(n->worker_user, worker->user);
 		else gw_fmt(n->worker_user, sizeof n->worker_user, "%u", (unsigned)worker->uid);
 		n->worker_ids_known = 1;
+		n->limits_pid = worker->pid;
+		procs_nofile(worker->pid, &n->nofile_soft, &n->nofile_hard, &n->nfds);
 	} else {
 		procs_worker_from_conf(n, &s->conf);
 	}

@@ -36,6 +36,7 @@ struct upstream_job {
 	CURL *easy;                  /* NULL when not in flight (curlev owns it) */
 	struct curl_slist *hdrs;     /* owned, freed when the pass ends */
 	int body_seen;               /* the write callback aborted the transfer */
+	int plain;                   /* the plain-HTTP retry of an https target */
 	char url[GW_PATH + 64];
 	char host_hdr[GW_NAME + 8];
 	char errbuf[CURL_ERROR_SIZE];
@@ -102,6 +103,8 @@ static void upstream_reset_result(struct gw_target *t)
 	t->connect_ms = t->total_ms = 0;
 	t->error[0] = '\0';
 	t->not_http = 0;
+	t->plain_probed = 0;
+	t->plain_status = 0;
 }
 
 static size_t upstream_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -129,8 +132,8 @@ static int upstream_job_setup(struct upstream_job *j, double timeout_s)
 {
 	struct gw_target *t = j->t;
 	const struct gw_addr *a = &t->addr;
-	int https = !strcmp(t->scheme, "https");
-	int port = a->port ? a->port : (https ? 443 : 80);
+	int https = !strcmp(t->scheme, "https") && !j->plain;
+	int port = a->port ? a->port : (!strcmp(t->scheme, "https") ? 443 : 80);
 	const char *proto = https ? "https" : "http";
 	long total_ms = (long)(timeout_s * 1000 + 0.5);
 	long conn_ms = total_ms < 1000 ? total_ms : 1000;
@@ -226,7 +229,9 @@ static void upstream_job_result(struct upstream_job *j, CURLcode res)
 	curl_easy_getinfo(j->easy, CURLINFO_OS_ERRNO, &oserr);
 	curl_easy_getinfo(j->easy, CURLINFO_REQUEST_SIZE, &reqsize);
 
-	if (oserr == EMFILE || oserr == ENFILE || oserr == ENOBUFS || oserr == ENOMEM) {
+	if (oserr == EMFILE || oserr == ENFILE || oserr == ENOBUFS || oserr == ENOMEM || oserr == EADDRNOTAVAIL) {
+		/* EADDRNOTAVAIL: no local port left to connect from (the range
+		 * is shared with nginx: the same shortage may be its) */
 		/* our own shortage, not the target's: it was not probed */
 		t->probed = t->reachable = 0;
 		gw_fmt(t->error, sizeof t->error, "not probed: gwtop could not open a socket (%s)",
@@ -258,8 +263,16 @@ static void upstream_job_result(struct upstream_job *j, CURLcode res)
 		t->reachable = 1;
 		break;
 	default:
-		/* e.g. timed out: after connecting (the app hangs) or before */
+		/* e.g. timed out: after connecting (the app hangs) or before.
+		 * A TLS handshake that hangs leaves the connect time at 0 (curl
+		 * counts the handshake in), but a local port tells the TCP
+		 * connection was made (it is 0 after a refused or hung SYN). */
 		t->reachable = ct > 0 || reqsize > 0 || code > 0;
+		if (!t->reachable && !strcmp(t->scheme, "https")) {
+			long lport = 0;
+			curl_easy_getinfo(j->easy, CURLINFO_LOCAL_PORT, &lport);
+			t->reachable = lport > 0;
+		}
 		break;
 	}
 	t->err = 0;
@@ -336,15 +349,60 @@ static void upstream_pump(struct upstream_prober *p)
 	}
 }
 
+/* An https target that connected but gave no HTTP answer (the handshake
+ * failed or hung): worth asking in plain HTTP. */
+static int upstream_wants_plain(const struct upstream_job *j)
+{
+	const struct gw_target *t = j->t;
+	return !j->plain && !strcmp(t->scheme, "https") && t->probed && t->reachable && !t->http_ok;
+}
+
+/* Start the plain-HTTP retry of j (same easy slot). 0 started. */
+static int upstream_start_plain(struct upstream_job *j)
+{
+	struct upstream_prober *p = j->p;
+	j->plain = 1;
+	j->body_seen = 0;
+	j->errbuf[0] = '\0';
+	curl_slist_free_all(j->hdrs);
+	j->hdrs = NULL;
+	char keep[GW_TEXT];
+	GW_COPY(keep, j->t->error);          /* setup writes its failures there */
+	/* the full budget: a single-worker app may still be held by nginx's
+	 * own hung handshake (proxy_connect_timeout) */
+	if (upstream_job_setup(j, p->timeout_s) < 0) {
+		if (j->easy) curl_easy_cleanup(j->easy);
+		j->easy = NULL;
+		GW_COPY(j->t->error, keep);
+		return -1;
+	}
+	GW_COPY(j->t->error, keep);
+	if (curlev_add(p->cv, j->easy, upstream_job_done, j) < 0) {   /* easy is cleaned up */
+		j->easy = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* curlev: one transfer finished (the easy handle is cleaned up after). */
 static void upstream_job_done(CURL *easy, CURLcode res, void *ud)
 {
 	struct upstream_job *j = ud;
 	struct upstream_prober *p = j->p;
 
-	(void)easy;
-	upstream_job_result(j, res);
-	j->easy = NULL;
+	if (j->plain) {
+		/* only what it answered in plain HTTP: the https result stays */
+		long code = 0;
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+		j->t->plain_probed = 1;
+		j->t->plain_status = (res == CURLE_OK || (res == CURLE_WRITE_ERROR && j->body_seen)) ? code : 0;
+		j->easy = NULL;
+	} else {
+		upstream_job_result(j, res);
+		j->easy = NULL;
+		if (upstream_wants_plain(j) && upstream_start_plain(j) == 0)
+			return;                  /* still pending */
+	}
 	if (p->pending)
 		p->pending--;
 	upstream_pump(p);

@@ -78,8 +78,22 @@ X(UPSTREAM_TIMEOUT, upstream_timeout, APP, 60, CRIT, 504, GW_CK(TIMEOUT) | GW_CK
 X(UPSTREAM_OVERLOADED, upstream_overloaded, UPSTREAM, 60, CRIT, 502, GW_CK(AGAIN) | GW_CK(TIMEOUT), \
   "accept queue full, `(11: Resource temporarily unavailable)`") \
 X(UPSTREAM_INVALID_RESPONSE, upstream_invalid_response, APP, 60, CRIT, 502, \
-  GW_CK(PREMATURE_CLOSE) | GW_CK(BIG_HEADER) | GW_CK(INVALID_HEADER), \
-  "`upstream sent invalid header`, too big a header, or no HTTP at all") \
+  GW_CK(PREMATURE_CLOSE) | GW_CK(INVALID_HEADER), \
+  "`upstream sent invalid header`, or no HTTP at all") \
+X(UPSTREAM_HEADER_TOO_BIG, upstream_header_too_big, APP, 70, CRIT, 502, GW_CK(BIG_HEADER), \
+  "`upstream sent too big header`: the app's response headers (cookies) do not fit `proxy_buffer_size` / `fastcgi_buffer_size`") \
+X(WORKER_CONNECTIONS_EXHAUSTED, worker_connections_exhausted, NGINX, 70, CRIT, 500, GW_CK(WORKER_CONNECTIONS), \
+  "`worker_connections are not enough`: every connection slot of the nginx workers is taken (a proxied request takes two)") \
+X(FD_EXHAUSTED, fd_exhausted, NGINX, 72, CRIT, 500, GW_CK(FD_LIMIT), \
+  "`(24: Too many open files)`: an nginx worker hit its open files limit (`worker_rlimit_nofile`, systemd `LimitNOFILE=`)") \
+X(LOCAL_PORTS_EXHAUSTED, local_ports_exhausted, UPSTREAM, 78, CRIT, 502, GW_CK(ADDR_NOTAVAIL), \
+  "`(99: Cannot assign requested address) while connecting to upstream`: no local port left for a new connection to the app (`ip_local_port_range`, TIME-WAIT)") \
+X(UPSTREAM_KEEPALIVE_RACE, upstream_keepalive_race, APP, 67, CRIT, 502, GW_CK(RESET) | GW_CK(PREMATURE_CLOSE), \
+  "a reset or close on a reused upstream connection (`keepalive` in the upstream) while the app is healthy: the app's keep-alive timeout is shorter than nginx's") \
+X(UPSTREAM_MARKED_DOWN, upstream_marked_down, UPSTREAM, 75, CRIT, 502, GW_CK(NO_LIVE) | GW_CK(CONNECT_REFUSED), \
+  "`no live upstreams` while every server of the upstream answers now: nginx still counts them failed (`max_fails` / `fail_timeout`)") \
+X(UPSTREAM_TLS_FAILURE, upstream_tls_failure, UPSTREAM, 82, CRIT, 502, GW_CK(TLS), \
+  "nginx's TLS to the app fails: `SSL_do_handshake() failed` (a plain-HTTP app behind `https://`; 504 when it waits), `upstream SSL certificate verify error` / `does not match`") \
 X(UPSTREAM_RESOLVE_FAILURE, upstream_resolve_failure, NGINX, 60, CRIT, 502, GW_CK(RESOLVE), \
   "`could not be resolved`, `host not found in upstream`") \
 X(OOM_KILLED, oom_killed, APP, 88, CRIT, 502, GW_CK_DOWN | GW_CK(RESET) | GW_CK(PREMATURE_CLOSE) | \
@@ -95,7 +109,7 @@ X(CONTAINER_UNHEALTHY, container_unhealthy, APP, 95, CRIT, 502, 0, \
   "a container's own health check fails (a restart loop is `app_crash_loop`)") \
 X(UNEXPLAINED_5XX, unexplained_5xx, NGINX, 10, CRIT, 502, GW_CK_DOWN | GW_CK(SOCKET_EACCES) | GW_CK(AGAIN) | \
   GW_CK(RESET) | GW_CK(PREMATURE_CLOSE) | GW_CK(TIMEOUT) | GW_CK(BIG_HEADER) | GW_CK(INVALID_HEADER) | \
-  GW_CK(RESOLVE), \
+  GW_CK(RESOLVE) | GW_CK(TLS) | GW_CK(WORKER_CONNECTIONS) | GW_CK(FD_LIMIT) | GW_CK(ADDR_NOTAVAIL), \
   "nginx fails requests now and no rule names why: the evidence is nginx's own (the request through nginx, access-log statuses, error lines)")
 
 enum gw_cause {

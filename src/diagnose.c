@@ -975,6 +975,142 @@ static void rule_target_slow(struct diag_ctx *c, const struct gw_target *t)
 	probe_command(f, t);
 }
 
+/* The setting `name` in effect where target t is passed to: the one in its
+ * location (same file as the *_pass), else its server's, else http's (a
+ * setting at a deeper level wins, as nginx inherits them). NULL: not set. */
+static const struct gw_conf_setting *setting_for(const struct gw_snapshot *s, const struct gw_target *t,
+						 const char *name)
+{
+	const struct gw_conf_setting *best = NULL;
+	int best_depth = 0;
+	char loc[GW_NAME + 16], srv[GW_NAME + 16];
+	gw_fmt(loc, sizeof loc, "location %s", t->location);
+	gw_fmt(srv, sizeof srv, "server %s", t->server_name);
+	for (size_t i = 0; i < s->conf.settings.n; i++) {
+		const struct gw_conf_setting *st = &s->conf.settings.v[i];
+		int depth = 0;
+		if (strcmp(st->directive, name)) continue;
+		if (t->location[0] && !strcmp(st->context, loc) && !strcmp(st->loc.file, t->pass_loc.file)) depth = 3;
+		else if (!strcmp(st->context, srv) || (!t->server_name[0] && !strcmp(st->context, "server"))) depth = 2;
+		else if (!strcmp(st->context, "http") || !strcmp(st->context, "main")) depth = 1;
+		if (depth > best_depth) { best = st; best_depth = depth; }
+	}
+	return best;
+}
+
+/* "proxy" for proxy_pass, "fastcgi" for fastcgi_pass, ... */
+static void pass_module(const struct gw_target *t, char *buf, size_t n)
+{
+	gw_strlcpy(buf, t->directive[0] ? t->directive : "proxy_pass", n);
+	char *us = strrchr(buf, '_');
+	if (us) *us = '\0';
+}
+
+/* "upstream sent too big header": the response head does not fit the
+ * location's proxy_buffer_size (fastcgi_buffer_size, ...). */
+static void rule_header_too_big(struct diag_ctx *c, const struct gw_target *t, const struct gw_log_event *e, int n)
+{
+	char mod[32], dir[48], where[GW_PATH + 40];
+	pass_module(t, mod, sizeof mod);
+	gw_fmt(dir, sizeof dir, "%s_buffer_size", mod);
+	const struct gw_conf_setting *st = setting_for(c->s, t, dir);
+	if (st) gw_fmt(where, sizeof where, "%s %s at %s:%d", dir, st->value, st->loc.file, st->loc.line);
+	else gw_fmt(where, sizeof where, "%s is not set: the default 4k|8k (one memory page)", dir);
+	struct gw_finding *f = diag_add(c, GW_CAUSE_UPSTREAM_HEADER_TOO_BIG, diag_on_target(c, t),
+		"the app at %s sends response headers bigger than %s %s (502)", t->display, dir,
+		st ? st->value : "(default 4k|8k)");
+	diag_event_evidence(f, e);
+	if (n > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", n, c->cfg->recent_window / 60);
+	diag_evidence(f, "%s (%s)", where, st ? st->context : "in effect for this location");
+	diag_target_evidence(f, t);
+	if (e->request[0]) diag_evidence(f, "request: %.200s", e->request);
+	diag_fix(f, "raise %s for location %s (e.g. %s 16k; and %s_buffers 8 16k;), then reload nginx",
+		 dir, t->location[0] ? t->location : "/", dir, mod);
+	diag_fix(f, "or make the app send smaller headers (big or many Set-Cookie headers)");
+	if (st) diag_command(f, "grep -n %s %s", DIAG_Q(dir), DIAG_Q(st->loc.file));
+	diag_command(f, "curl -s -o /dev/null -D - %s | wc -c", DIAG_Q(t->display));
+}
+
+/* The value of option opt ("--keep-alive") in a command line: "--opt N"
+ * or "--opt=N"; -1 when absent or not a number. */
+static double cmdline_opt(const char *cmdline, const char *opt)
+{
+	size_t n = strlen(opt);
+	for (const char *p = strstr(cmdline, opt); p; p = strstr(p + 1, opt)) {
+		if (p != cmdline && p[-1] != ' ') continue;
+		const char *v = p + n;
+		if (*v != ' ' && *v != '=') continue;
+		char *end;
+		double d = strtod(v + 1, &end);
+		if (end != v + 1 && (*end == ' ' || *end == '\0') && d >= 0) return d;
+	}
+	return -1;
+}
+
+/* A reset / premature close on a connection nginx reused (keepalive in the
+ * upstream) while the app answers fresh connections: the app closed the
+ * idle connection (its keep-alive timeout is shorter than nginx's) just as
+ * nginx sent a request on it. nginx retries idempotent requests by itself;
+ * a POST gets the 502. Returns 1 when it named the cause. */
+static int rule_keepalive_race(struct diag_ctx *c, const struct gw_target *t, const struct gw_log_event *ep,
+			       const struct gw_log_event *er, int n)
+{
+	const struct gw_snapshot *s = c->s;
+	if (!t->upstream_name[0] || !t->http_ok) return 0;
+	const struct gw_conf_upstream *up = NULL;
+	for (size_t i = 0; i < s->conf.upstreams.n && !up; i++)
+		if (!strcmp(s->conf.upstreams.v[i].name, t->upstream_name) && s->conf.upstreams.v[i].keepalive > 0)
+			up = &s->conf.upstreams.v[i];
+	if (!up) return 0;
+	/* the app itself failing explains a reset better */
+	static const enum gw_log_kind crash[] = { GW_LOG_APP_WORKER_TIMEOUT, GW_LOG_APP_WORKER_KILLED, GW_LOG_OOM_KILL,
+						  GW_LOG_APP_TRACEBACK, GW_LOG_APP_EXCEPTION };
+	if (app_event(c, crash, sizeof crash / sizeof *crash, 0)) return 0;
+	/* the app's keep-alive, from the command line of its server */
+	if (t->listener_idx < 0 || (size_t)t->listener_idx >= s->listeners.n) return 0;
+	const struct gw_proc *p = diag_proc_by_pid(s, s->listeners.v[t->listener_idx].pid);
+	if (p && (p->role == GW_ROLE_GUNICORN_WORKER || p->role == GW_ROLE_UVICORN_WORKER)) {
+		const struct gw_proc *m = diag_proc_by_pid(s, p->ppid);
+		if (m) p = m;
+	}
+	if (!p) return 0;
+	double app_ka;
+	const char *how;
+	if (p->role == GW_ROLE_GUNICORN_MASTER) {
+		how = "gunicorn --keep-alive";
+		app_ka = cmdline_opt(p->cmdline, "--keep-alive");
+		if (app_ka < 0) { app_ka = 2; how = "gunicorn's default --keep-alive"; }
+	} else if (p->role == GW_ROLE_UVICORN_MASTER) {
+		how = "uvicorn --timeout-keep-alive";
+		app_ka = cmdline_opt(p->cmdline, "--timeout-keep-alive");
+		if (app_ka < 0) { app_ka = 5; how = "uvicorn's default --timeout-keep-alive"; }
+	} else {
+		return 0;
+	}
+	double ngx_ka = up->keepalive_timeout >= 0 ? up->keepalive_timeout : 60;
+	if (app_ka >= ngx_ka) return 0;
+	const struct gw_log_event *e = er && (!ep || er->time >= ep->time) ? er : ep;
+	struct gw_finding *f = diag_add(c, GW_CAUSE_UPSTREAM_KEEPALIVE_RACE, diag_on_target(c, t),
+		"nginx reuses idle connections to %s that the app closes first: its keep-alive (%gs) is shorter than nginx's keepalive_timeout (%gs)",
+		t->display, app_ka, ngx_ka);
+	diag_event_evidence(f, e);
+	if (n > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", n, c->cfg->recent_window / 60);
+	diag_evidence(f, "keepalive %d in upstream %s (%s:%d): nginx keeps idle connections to the app and reuses them",
+		 up->keepalive, up->name, up->keepalive_loc.file, up->keepalive_loc.line);
+	if (up->keepalive_timeout >= 0)
+		diag_evidence(f, "keepalive_timeout %gs (%s:%d)", ngx_ka, up->keepalive_timeout_loc.file, up->keepalive_timeout_loc.line);
+	else
+		diag_evidence(f, "keepalive_timeout not set in upstream %s: nginx's default 60s", up->name);
+	diag_evidence(f, "%s %gs (pid %d: %.200s)", how, app_ka, (int)p->pid, p->cmdline);
+	diag_probe_evidence(f, t);
+	diag_evidence(f, "fresh connections succeed: the failures come from idle connections the app closed as nginx sent on them (a POST is not retried: 502)");
+	diag_fix(f, "make nginx drop idle connections first: keepalive_timeout %gs; in upstream %s (below the app's %gs)",
+		 app_ka > 1 ? app_ka - 1 : app_ka / 2, up->name, app_ka);
+	diag_fix(f, "or raise the app's keep-alive above nginx's %gs (gunicorn --keep-alive, uvicorn --timeout-keep-alive)", ngx_ka);
+	diag_command(f, "ss -tno state established dst %s", DIAG_Q(t->display));
+	return 1;
+}
+
 /* Request-level failures seen in error.log while the target accepts connections. */
 static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 {
@@ -1001,7 +1137,7 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 	int np = 0, nr = 0;
 	const struct gw_log_event *ep = nginx_event(c, GW_LOG_PREMATURE_CLOSE, t, &np);
 	const struct gw_log_event *er = nginx_event(c, GW_LOG_RESET, t, &nr);
-	if (ep || er) {
+	if ((ep || er) && !rule_keepalive_race(c, t, ep, er, np + nr)) {
 		static const enum gw_log_kind wk[] = { GW_LOG_APP_WORKER_TIMEOUT, GW_LOG_APP_WORKER_KILLED, GW_LOG_OOM_KILL };
 		const struct gw_log_event *we = app_event(c, wk, 3, 0);
 		const struct gw_log_event *oe = oom_event(c);
@@ -1031,16 +1167,36 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 		}
 		diag_command(f, "journalctl -u <app unit> --since '-10min'");
 	}
-	if ((e = nginx_event(c, GW_LOG_BIG_HEADER, t, &n)) || (e = nginx_event(c, GW_LOG_INVALID_HEADER, t, &n))) {
-		int big = e->kind == GW_LOG_BIG_HEADER;
+	if ((e = nginx_event(c, GW_LOG_BIG_HEADER, t, &n))) rule_header_too_big(c, t, e, n);
+	if ((e = nginx_event(c, GW_LOG_INVALID_HEADER, t, &n))) {
 		f = diag_add(c, GW_CAUSE_UPSTREAM_INVALID_RESPONSE, diag_on_target(c, t),
-			big ? "the app at %s sends response headers bigger than nginx's buffers"
-			    : "the app at %s sends an invalid HTTP response", t->display);
+			"the app at %s sends an invalid HTTP response", t->display);
 		diag_event_evidence(f, e);
 		diag_target_evidence(f, t);
-		if (big) diag_fix(f, "raise proxy_buffer_size / proxy_buffers, or send smaller headers (cookies!)");
-		else diag_fix(f, "check the app speaks HTTP on that port (not uwsgi/fastcgi) and writes valid headers");
+		diag_fix(f, "check the app speaks HTTP on that port (not uwsgi/fastcgi) and writes valid headers");
 		probe_command(f, t);
+	}
+	if ((e = nginx_event(c, GW_LOG_ADDR_NOTAVAIL, t, &n))) {
+		int range = s->port_range_lo > 0 && s->port_range_hi >= s->port_range_lo
+			? s->port_range_hi - s->port_range_lo + 1 : 0;
+		f = diag_add(c, GW_CAUSE_LOCAL_PORTS_EXHAUSTED, diag_on_target(c, t),
+			"nginx finds no free local port to connect to %s (502)%s", t->display,
+			t->conns_counted && t->conns_timewait ? ": closed connections wait in TIME-WAIT" : "");
+		diag_event_evidence(f, e);
+		if (n > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", n, c->cfg->recent_window / 60);
+		if (range)
+			diag_evidence(f, "net.ipv4.ip_local_port_range %d %d: %d local ports for all connections to one address",
+				 s->port_range_lo, s->port_range_hi, range);
+		if (t->conns_counted)
+			diag_evidence(f, "connections to %s now: %d in TIME-WAIT, %d open%s", t->display, t->conns_timewait,
+				 t->conns_open, range && t->conns_timewait + t->conns_open >= range ? " (the whole range)" : "");
+		diag_target_evidence(f, t);
+		if (t->error[0]) diag_evidence(f, "direct probe %s: %s", t->display, t->error);
+		diag_fix(f, "reuse connections to the app: keepalive 32; in an upstream{} block, with proxy_http_version 1.1; and proxy_set_header Connection \"\"; in the location");
+		diag_fix(f, "widen the port range (sysctl -w net.ipv4.ip_local_port_range=\"1024 65000\") and let TIME-WAIT ports be reused (net.ipv4.tcp_tw_reuse=1)");
+		diag_command(f, "sysctl net.ipv4.ip_local_port_range net.ipv4.tcp_tw_reuse");
+		if (t->addr.kind == GW_ADDR_INET)
+			diag_command(f, "ss -tan state time-wait dst %s:%d | wc -l", DIAG_Q(t->addr.host), t->addr.port);
 	}
 	if ((e = nginx_event(c, GW_LOG_AGAIN, t, &n))) {
 		f = diag_add(c, GW_CAUSE_UPSTREAM_OVERLOADED, diag_on_target(c, t),
@@ -1056,6 +1212,74 @@ static void rule_target_requests(struct diag_ctx *c, const struct gw_target *t)
 		diag_event_evidence(f, e);
 		diag_fix(f, "fix DNS / the resolver directive, or use an IP address");
 	}
+}
+
+/* proxy_pass https:// and the TLS handshake fails: the target speaks plain
+ * HTTP (the plain-HTTP probe answers), or its certificate is refused.
+ * Returns 1 when it named the cause (the other target rules then stay out:
+ * a hung handshake looks like a slow app to them). */
+static int rule_tls_failure(struct diag_ctx *c, const struct gw_target *t)
+{
+	if (strcmp(t->scheme, "https")) return 0;
+	int n = 0;
+	const struct gw_log_event *e = nginx_event(c, GW_LOG_TLS, t, &n);
+	int plain = t->plain_probed && t->plain_status > 0;
+	if (!e && !plain) return 0;
+	const char *line = e ? e->line : "";
+	int verify = strstr(line, "certificate verify error") != NULL;
+	int name = strstr(line, "certificate does not match") != NULL;
+	int hung = strstr(line, "timed out") != NULL;
+	struct gw_finding *f;
+	if (plain)
+		f = diag_add(c, GW_CAUSE_UPSTREAM_TLS_FAILURE, diag_on_target(c, t),
+			"nginx speaks TLS to %s (%s https://) but it answers plain HTTP%s", t->display, t->directive,
+			hung ? ": the handshake hangs until proxy_connect_timeout (504)" : " (502)");
+	else if (verify)
+		f = diag_add(c, GW_CAUSE_UPSTREAM_TLS_FAILURE, diag_on_target(c, t),
+			"nginx does not trust the certificate of %s (proxy_ssl_verify on)", t->display);
+	else if (name)
+		f = diag_add(c, GW_CAUSE_UPSTREAM_TLS_FAILURE, diag_on_target(c, t),
+			"the certificate of %s does not match the name nginx checks (proxy_ssl_name)", t->display);
+	else
+		f = diag_add(c, GW_CAUSE_UPSTREAM_TLS_FAILURE, diag_on_target(c, t),
+			"the TLS handshake from nginx to %s fails", t->display);
+	if (e) diag_event_evidence(f, e);
+	if (n > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", n, c->cfg->recent_window / 60);
+	diag_target_evidence(f, t);
+	if (t->probed && !t->http_ok)
+		diag_evidence(f, "direct probe over https %s: %s", t->display,
+			 t->timed_out ? "connected, the TLS handshake got no answer" : t->error[0] ? t->error : "no HTTP answer");
+	else diag_probe_evidence(f, t);
+	if (t->plain_probed)
+		diag_evidence(f, t->plain_status > 0 ? "plain HTTP to %s: HTTP %ld: it speaks plain HTTP"
+			      : "plain HTTP to %s: no answer either", t->display, t->plain_status);
+	static const char *const tls_words[] = { "proxy_ssl_verify", "proxy_ssl_name", "proxy_ssl_server_name",
+						 "proxy_ssl_trusted_certificate" };
+	for (size_t i = 0; i < sizeof tls_words / sizeof *tls_words; i++) {
+		const struct gw_conf_setting *st = setting_for(c->s, t, tls_words[i]);
+		if (st) diag_evidence(f, "%s %s at %s:%d", st->directive, st->value, st->loc.file, st->loc.line);
+	}
+	char at[GW_PATH + 16];
+	loc_str(&t->pass_loc, at, sizeof at);
+	if (plain || (!verify && !name && t->plain_probed && t->plain_status > 0))
+		diag_fix(f, "the app speaks plain HTTP: use http:// in %s (%s), then reload nginx; or give the app a certificate",
+			 t->directive, at);
+	else if (verify)
+		diag_fix(f, "give nginx the CA that signed the app's certificate (proxy_ssl_trusted_certificate), or renew an expired certificate");
+	else if (name)
+		diag_fix(f, "set proxy_ssl_name to a name in the certificate (and proxy_ssl_server_name on for SNI), or fix the certificate's names");
+	else
+		diag_fix(f, "check that %s speaks TLS at all (http:// for a plain app), and the protocols / ciphers both allow", t->display);
+	char hp[GW_PATH + 16];
+	if (t->addr.kind == GW_ADDR_INET6) gw_fmt(hp, sizeof hp, "[%s]:%d", t->addr.host, t->addr.port);
+	else gw_fmt(hp, sizeof hp, "%s:%d", t->addr.host, t->addr.port);
+	if (t->addr.kind != GW_ADDR_UNIX) {
+		diag_command(f, "openssl s_client -connect %s -brief </dev/null", DIAG_Q(hp));
+		char url[GW_PATH + 24];
+		gw_fmt(url, sizeof url, "http://%s/", hp);
+		diag_command(f, "curl -sS -o /dev/null -w '%%{http_code}\\n' %s", DIAG_Q(url));
+	}
+	return 1;
 }
 
 static void rule_overloaded_listener(struct diag_ctx *c, const struct gw_target *t)
@@ -1100,6 +1324,7 @@ static void rule_targets(struct diag_ctx *c)
 			nginx_event(c, GW_LOG_SOCKET_EACCES, t, &n3);
 			live_errors = n1 + n2 + n3;
 		}
+		if (st != T_DOWN && rule_tls_failure(c, t)) continue;
 		if (st == T_DOWN) rule_target_down(c, t, partial, stale && !live_errors);
 		else if (st == T_SLOW) rule_target_slow(c, t);
 		else if (st == T_BAD) rule_target_bad(c, t);
@@ -1109,6 +1334,195 @@ static void rule_targets(struct diag_ctx *c)
 			rule_target_down(c, t, 0, stale && !live_errors);   /* not probed yet, but no socket there */
 		if (st == T_OK) rule_overloaded_listener(c, t);
 		if (st != T_DOWN && st != T_BAD) rule_target_requests(c, t);
+	}
+}
+
+/* Does an nginx event's upstream: "scheme://NAME/..." name upstream NAME? */
+static int event_names_upstream(const struct gw_log_event *e, const char *name)
+{
+	const char *p = strstr(e->upstream, "://");
+	if (!p || !name[0]) return 0;
+	p += 3;
+	size_t n = strlen(name);
+	return !strncmp(p, name, n) && (p[n] == '\0' || p[n] == '/' || p[n] == '"');
+}
+
+/* "no live upstreams" now, while every server of that upstream answers its
+ * direct probe: nginx has marked them all failed (max_fails within
+ * fail_timeout) when they were down, and keeps them out until fail_timeout
+ * has passed, although they are back. */
+static void rule_marked_down(struct diag_ctx *c)
+{
+	const struct gw_snapshot *s = c->s;
+	for (size_t u = 0; u < s->conf.upstreams.n; u++) {
+		const struct gw_conf_upstream *up = &s->conf.upstreams.v[u];
+		const struct gw_log_event *nl = NULL;
+		int n = 0;
+		for (size_t i = 0; i < s->events.n; i++) {
+			const struct gw_log_event *e = &s->events.v[i];
+			if (e->kind != GW_LOG_NO_LIVE || !diag_event_current(c, e) || !event_names_upstream(e, up->name)) continue;
+			n++;
+			if (!nl || e->time >= nl->time) nl = e;
+		}
+		if (!nl) continue;
+		/* every (non-down, non-backup) server of it answers now */
+		int nsrv = 0, nok = 0;
+		const struct gw_target *first = NULL;
+		for (size_t j = 0; j < s->targets.n; j++) {
+			const struct gw_target *t = &s->targets.v[j];
+			if (strcmp(t->upstream_name, up->name) || t->down || t->backup) continue;
+			nsrv++;
+			if (target_state(t) == T_OK && t->http_ok) { nok++; if (!first) first = t; }
+		}
+		if (!nsrv || nok != nsrv) continue;
+		struct gw_finding *f = diag_add(c, GW_CAUSE_UPSTREAM_MARKED_DOWN, diag_on_target(c, first),
+			"nginx answers \"no live upstreams\" for upstream %s although its %d server%s answer%s now: it still counts them failed",
+			up->name, nsrv, nsrv == 1 ? "" : "s", nsrv == 1 ? "s" : "");
+		diag_event_evidence(f, nl);
+		if (n > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", n, c->cfg->recent_window / 60);
+		double worst_until = 0, longest = 0;
+		for (size_t k = 0; k < up->servers.n; k++) {
+			const struct gw_conf_upstream_server *sv = &up->servers.v[k];
+			if (sv->down || sv->backup) continue;
+			int mf = sv->max_fails >= 0 ? sv->max_fails : 1;
+			double ft = sv->fail_timeout >= 0 ? sv->fail_timeout : 10;
+			if (ft > longest) longest = ft;
+			diag_evidence(f, "server %s max_fails=%d fail_timeout=%gs%s (%s:%d)", sv->raw, mf, ft,
+				 sv->max_fails < 0 && sv->fail_timeout < 0 ? " (nginx's defaults)" :
+				 sv->max_fails < 0 || sv->fail_timeout < 0 ? " (partly nginx's defaults)" : "",
+				 sv->loc.file, sv->loc.line);
+		}
+		for (size_t j = 0; j < s->targets.n; j++) {
+			const struct gw_target *t = &s->targets.v[j];
+			if (strcmp(t->upstream_name, up->name) || t->down || t->backup) continue;
+			/* its last failure (any time in the window), and when the app came back */
+			const struct gw_log_event *fail = NULL;
+			for (size_t i = 0; i < s->events.n; i++) {
+				const struct gw_log_event *e = &s->events.v[i];
+				if (!diag_event_current(c, e) || !event_is_nginx(e) || e->kind == GW_LOG_NO_LIVE ||
+				    e->kind == GW_LOG_NGINX_EMERG || !e->upstream[0] || !event_matches_target(e, t)) continue;
+				if (!fail || e->time >= fail->time) fail = e;
+			}
+			char hms[32], back[32];
+			double began = target_began(s, t);
+			time_hms(began, back, sizeof back);
+			if (fail) {
+				time_hms(fail->time, hms, sizeof hms);
+				diag_evidence(f, "%s: last failed at %s (%s); %s now: HTTP %ld%s%s", t->display, hms,
+					 gw_log_kind_name(fail->kind), began > 0 ? "back" : "answers", t->http_status,
+					 began > 0 ? ", its app process started at " : "", began > 0 ? back : "");
+				if (fail->time + longest > worst_until) worst_until = fail->time + longest;
+			} else {
+				diag_evidence(f, "%s: answers now: HTTP %ld", t->display, t->http_status);
+			}
+		}
+		if (worst_until > 0) {
+			char until[32];
+			time_hms(worst_until, until, sizeof until);
+			diag_evidence(f, "nginx tries the servers again after fail_timeout: about %s", until);
+		}
+		diag_fix(f, "wait fail_timeout (%gs), or reload nginx now to clear the failure counts: systemctl reload nginx (nginx -s reload)",
+			 longest > 0 ? longest : 10);
+		diag_fix(f, "let a failed app come back fast and be seen: a /health endpoint that fails fast, a shorter fail_timeout, max_fails=0 for a single server");
+		diag_command(f, "nginx -t && nginx -s reload");
+	}
+}
+
+/* A main / events setting (worker_connections, worker_rlimit_nofile, ...). */
+static const struct gw_conf_setting *main_setting(const struct gw_snapshot *s, const char *name)
+{
+	for (size_t i = 0; i < s->conf.settings.n; i++)
+		if (!strcmp(s->conf.settings.v[i].directive, name) && !strcmp(s->conf.settings.v[i].context, "main"))
+			return &s->conf.settings.v[i];
+	return NULL;
+}
+
+static void setting_evidence(struct gw_finding *f, const struct gw_conf_setting *st, const char *name,
+			     const char *unset)
+{
+	if (st) diag_evidence(f, "%s %s (%s:%d)", st->directive, st->value, st->loc.file, st->loc.line);
+	else diag_evidence(f, "%s is not set: %s", name, unset);
+}
+
+/* The workers' own limits: connection slots and open files. */
+static void rule_nginx_limits(struct diag_ctx *c)
+{
+	const struct gw_snapshot *s = c->s;
+	const struct gw_nginx_runtime *n = &s->nginx;
+	const struct gw_conf_setting *wc = main_setting(s, "worker_connections");
+	const struct gw_conf_setting *wp = main_setting(s, "worker_processes");
+	const struct gw_conf_setting *rl = main_setting(s, "worker_rlimit_nofile");
+	long conns = wc && wc->value_num > 0 ? (long)wc->value_num : 512;   /* nginx's default */
+	int workers = n->nworkers > 0 ? n->nworkers : wp && wp->value_num > 0 ? (int)wp->value_num : 1;
+	const struct gw_log_event *e;
+	int cnt;
+
+	if ((e = nginx_event(c, GW_LOG_WORKER_CONNECTIONS, NULL, &cnt))) {
+		/* "..., reusing connections" alone: nginx closed idle keep-alive
+		 * clients to make room, no request failed (yet): a warning */
+		const struct gw_log_event *failed = NULL;
+		for (size_t i = 0; i < s->events.n; i++) {
+			const struct gw_log_event *x = &s->events.v[i];
+			if (x->kind == GW_LOG_WORKER_CONNECTIONS && diag_event_current(c, x) &&
+			    !strstr(x->line, "reusing connections") && (!failed || x->time >= failed->time))
+				failed = x;
+		}
+		struct gw_finding *f = diag_add_as(c, GW_CAUSE_WORKER_CONNECTIONS_EXHAUSTED, DIAG_NO_SUBJECT,
+			failed ? GW_SEV_CRIT : GW_SEV_WARN, 70,
+			"nginx %s connection slots: %ld worker_connections x %d worker%s = %ld connections, about %ld proxied requests at once",
+			failed ? "ran out of" : "is short of (it closes idle keep-alive clients)",
+			conns, workers, workers == 1 ? "" : "s", conns * workers, conns * workers / 2);
+		if (failed) e = failed;
+		diag_event_evidence(f, e);
+		if (cnt > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", cnt, c->cfg->recent_window / 60);
+		setting_evidence(f, wc, "worker_connections", "nginx's default 512");
+		setting_evidence(f, wp, "worker_processes", "nginx's default 1");
+		if (n->nworkers) diag_evidence(f, "%d worker process%s running (master %d)", n->nworkers,
+					      n->nworkers == 1 ? "" : "es", (int)n->master_pid);
+		diag_evidence(f, "each proxied request holds two connections (client and upstream); the listen sockets hold some too");
+		char at[GW_PATH + 24] = "";
+		if (wc) gw_fmt(at, sizeof at, " (%s:%d)", wc->loc.file, wc->loc.line);
+		diag_fix(f, "raise worker_connections in events{}%s (e.g. 1024 or more) and worker_rlimit_nofile to at least twice it, then reload nginx",
+			 at);
+		diag_fix(f, "find what keeps connections open: slow upstream answers, long keep-alive, slow clients (timeouts)");
+		diag_command(f, "ss -s");
+		diag_command(f, "ss -tn state established | wc -l");
+	}
+	if ((e = nginx_event(c, GW_LOG_FD_LIMIT, NULL, &cnt))) {
+		struct gw_finding *f;
+		if (n->limits_pid && n->nofile_soft > 0)
+			f = diag_add(c, GW_CAUSE_FD_EXHAUSTED, DIAG_NO_SUBJECT,
+				"nginx workers hit their open files limit (%ld)%s", n->nofile_soft,
+				"; requests that need a new socket or file fail (500)");
+		else
+			f = diag_add(c, GW_CAUSE_FD_EXHAUSTED, DIAG_NO_SUBJECT,
+				"nginx workers hit their open files limit; requests that need a new socket or file fail (500)");
+		diag_event_evidence(f, e);
+		if (cnt > 1) diag_evidence(f, "%d such error.log lines in the last %.0f min", cnt, c->cfg->recent_window / 60);
+		setting_evidence(f, rl, "worker_rlimit_nofile", "the workers keep the limit nginx was started with (systemd LimitNOFILE=, ulimit -n)");
+		setting_evidence(f, wc, "worker_connections", "nginx's default 512");
+		if (n->limits_pid) {
+			char lim[64];
+			if (n->nofile_soft > 0) gw_fmt(lim, sizeof lim, "%ld (hard %ld)", n->nofile_soft, n->nofile_hard);
+			else gw_fmt(lim, sizeof lim, "unknown");
+			if (n->nfds >= 0)
+				diag_evidence(f, "worker %d: Max open files %s, %d open now (/proc/%d/limits, /proc/%d/fd)",
+					 (int)n->limits_pid, lim, n->nfds, (int)n->limits_pid, (int)n->limits_pid);
+			else
+				diag_evidence(f, "worker %d: Max open files %s; its open fds need root to count (/proc/%d/fd)",
+					 (int)n->limits_pid, lim, (int)n->limits_pid);
+		}
+		if (rl && n->nofile_soft > 0 && rl->value_num > 0 && rl->value_num < 2.0 * (double)conns)
+			diag_evidence(f, "worker_rlimit_nofile %s is below twice worker_connections (%ld): each proxied request takes two fds",
+				 rl->value, conns);
+		char at[GW_PATH + 24] = "";
+		if (rl) gw_fmt(at, sizeof at, " (%s:%d)", rl->loc.file, rl->loc.line);
+		diag_fix(f, "raise worker_rlimit_nofile%s to at least twice worker_connections (e.g. 65535), then reload nginx", at);
+		diag_fix(f, "under systemd also LimitNOFILE= in the nginx unit (systemctl edit nginx), then restart it");
+		if (n->limits_pid) {
+			diag_command(f, "grep 'open files' /proc/%d/limits", (int)n->limits_pid);
+			diag_command(f, "ls /proc/%d/fd | wc -l", (int)n->limits_pid);
+		}
 	}
 }
 
@@ -1284,6 +1698,8 @@ static const struct diag_rule {
 	{ "config_parse",    DIAG_GENERIC, rule_config_parse },
 	{ "config_stale",    DIAG_GENERIC, rule_config_stale },
 	{ "targets",         DIAG_GENERIC, rule_targets },
+	{ "marked_down",     DIAG_GENERIC, rule_marked_down },
+	{ "nginx_limits",    DIAG_GENERIC, rule_nginx_limits },
 	{ "memory",          DIAG_GENERIC, rule_memory },
 	{ "units",           DIAG_REFINE,  diagnose_units },    /* diagnose_units.c */
 	{ "oom_history",     DIAG_REFINE,  rule_oom_history },

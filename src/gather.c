@@ -411,6 +411,7 @@ int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapsh
 
 	t0 = gw_mono();
 	listeners_refresh(s);
+	listeners_count_conns(s);
 	for (size_t i = 0; i < s->targets.n; i++) {
 		struct gw_target *t = &s->targets.v[i];
 		t->listener_idx = listeners_find(s, &t->addr);

@@ -69,18 +69,28 @@ struct gw_conf_upstream_server {
 	char raw[GW_NAME];           /* address as written */
 	struct gw_addr addr;
 	int down, backup;
+	int max_fails;               /* max_fails=N as written, -1 when not given (nginx: 1) */
+	double fail_timeout;         /* fail_timeout= in seconds, -1 when not given (nginx: 10s) */
 	struct gw_srcloc loc;
 };
 
 struct gw_conf_upstream {
 	char name[GW_NAME];
 	struct gw_srcloc loc;
+	int keepalive;               /* keepalive N: idle connections cached per worker, 0 none */
+	struct gw_srcloc keepalive_loc;
+	double keepalive_timeout;    /* keepalive_timeout in seconds, -1 not set (nginx: 60s) */
+	struct gw_srcloc keepalive_timeout_loc;
 	GW_VEC(struct gw_conf_upstream_server) servers;
 };
 
 /* Timeouts and sizes: proxy_connect_timeout, proxy_read_timeout,
  * proxy_send_timeout, send_timeout, client_max_body_size (+ fastcgi_/uwsgi_
- * read timeouts). */
+ * read timeouts), the header buffers (proxy_buffer_size, fastcgi_buffer_size,
+ * ...) and the worker limits (worker_processes, worker_connections,
+ * worker_rlimit_nofile: value_num a count, -1 for "auto"), and the upstream
+ * TLS words (proxy_ssl_verify, proxy_ssl_name, proxy_ssl_server_name,
+ * proxy_ssl_trusted_certificate: value_num -1). */
 struct gw_conf_setting {
 	char directive[48];
 	char value[64];              /* as written */
@@ -219,6 +229,15 @@ struct gw_target {
 	double connect_ms, total_ms;
 	char error[GW_TEXT];         /* curl's message */
 	int not_http;                /* fastcgi/uwsgi/scgi/grpc: connect-only probe */
+	/* an https target whose TLS handshake failed or hung is asked again in
+	 * plain HTTP: what it really speaks */
+	int plain_probed;            /* the plain-HTTP probe ran */
+	long plain_status;           /* its HTTP status, 0 no HTTP answer */
+
+	/* TCP connections of this host to the target (sock_diag, listeners.c) */
+	int conns_counted;           /* the counts below were taken */
+	int conns_timewait;          /* in TIME-WAIT */
+	int conns_open;              /* in any other state (established, closing, SYN-SENT) */
 
 	/* unix socket permission walk as the worker user */
 	int perm_checked;
@@ -283,6 +302,10 @@ enum gw_log_kind {
 	GW_LOG_BIG_HEADER,           /* upstream sent too big header */
 	GW_LOG_INVALID_HEADER,       /* upstream sent invalid header / invalid response */
 	GW_LOG_RESOLVE,              /* could not be resolved / host not found in upstream */
+	GW_LOG_TLS,                  /* SSL_do_handshake() failed / upstream SSL certificate ... / while SSL handshaking to upstream */
+	GW_LOG_WORKER_CONNECTIONS,   /* N worker_connections are not enough */
+	GW_LOG_FD_LIMIT,             /* (24: Too many open files), (23: ... in system) */
+	GW_LOG_ADDR_NOTAVAIL,        /* connect() ... (99: Cannot assign requested address) ... upstream */
 	GW_LOG_NGINX_EMERG,          /* [emerg] lines (bind() failed, config errors) */
 	/* app logs (journal, files) */
 	GW_LOG_APP_TRACEBACK,
@@ -349,6 +372,11 @@ struct gw_nginx_runtime {
 	gid_t worker_groups[32];
 	char worker_user[32];
 	int worker_ids_known;
+	/* the first worker's open files: its limit (/proc/PID/limits, readable
+	 * by anyone) and how many it holds (/proc/PID/fd: root or its user) */
+	pid_t limits_pid;                /* the worker read, 0 none */
+	long nofile_soft, nofile_hard;   /* "Max open files", -1 unlimited / unknown */
+	int nfds;                        /* open fds, -1 not readable (needs root) */
 	/* staleness */
 	int stale;
 	char stale_file[GW_PATH];
@@ -456,6 +484,7 @@ struct gw_snapshot {
 	double finished;             /* epoch when all probes of the pass were in */
 	int is_root;
 	char hostname[64];
+	int port_range_lo, port_range_hi;   /* net.ipv4.ip_local_port_range, 0 unknown */
 
 	struct gw_nginx_conf conf;
 	struct gw_nginx_test ntest;

@@ -20,7 +20,12 @@
 # when not running) OTHER_PORT SOCKET CONF SITE_CONF ERROR_LOG ACCESS_LOG
 # APP_LOG TARGET PROXY_PASS_FILE PROXY_PASS_LINE PROXY_PASS_AT (file:line)
 # NGINX_PID GUNICORN_PID and per fault: DENY_PATH DEAD_SERVER STALE_FILE
-# STALE_NEW_PORT INVALID_AT NGINX_T_ERROR MISSING_MODULE.
+# STALE_NEW_PORT INVALID_AT NGINX_T_ERROR MISSING_MODULE BUFFER_AT
+# (header_too_big) BACK_AT SERVER_AT (marked_down) WORKER_CONNECTIONS_AT
+# (worker_connections) RLIMIT_AT WORKER_NOFILE (fd_exhausted) KEEPALIVE_AT
+# (keepalive_race); *_AT are file:line of the directive. local_ports and
+# keepalive_race run only in a private network namespace (their tests
+# re-execute themselves in one with unshare -n).
 set -euo pipefail
 
 NGINX=/usr/sbin/nginx
@@ -35,7 +40,8 @@ FAULTS=(healthy app_down port_mismatch ip_family socket_missing
 	boot_failure config_stale config_invalid fastcgi_down upstream_partial
 	nginx_down healthy_tls unexplained_502 unexplained_partial stale_failing
 	boot_recovered variable_target variable_noresolver healthy_broken_path
-	hosts_family)
+	hosts_family header_too_big tls_plain tls_wrong_version marked_down worker_connections
+	fd_exhausted local_ports keepalive_race)
 
 # State of the lab being built or torn down (also saved in lab.env).
 DIR=""
@@ -50,6 +56,9 @@ NGINX_PID=""
 GUNICORN_PID=""
 PORT_LOCK=""
 READ_TIMEOUT=30s
+WORKER_CONNECTIONS=64
+MAIN_EXTRA=""   # directives added to nginx.conf's main context
+LOC_EXTRA=""    # directives added to the site's location /
 EXTRA_ENV=()    # NAME=VALUE added to lab.env by the fault
 APP_ENV=()      # NAME=VALUE added to gunicorn's environment
 
@@ -236,9 +245,9 @@ user nobody nogroup;
 worker_processes 1;
 pid $DIR/nginx.pid;
 error_log $DIR/logs/error.log warn;
-
+$MAIN_EXTRA
 events {
-    worker_connections 64;
+    worker_connections $WORKER_CONNECTIONS;
 }
 
 http {
@@ -274,11 +283,21 @@ server {
     location / {
         $pass
         proxy_connect_timeout 5s;
-        proxy_read_timeout $READ_TIMEOUT;
+        proxy_read_timeout $READ_TIMEOUT;${LOC_EXTRA:+
+        $LOC_EXTRA}
     }
 }
 EOF
 	} >"$DIR/conf.d/site.conf"
+}
+
+# conf_at FILE DIRECTIVE — file:line of the first line of FILE starting with
+# DIRECTIVE (indentation aside), for lab.env.
+conf_at() {
+	local n
+	n=$(grep -nE "^[[:space:]]*$2[[:space:]]" "$1" | head -n1 | cut -d: -f1)
+	[ -n "$n" ] || die "no $2 in $1"
+	echo "$1:$n"
 }
 
 # --- checks --------------------------------------------------------------
@@ -288,10 +307,43 @@ EOF
 expect_http() {
 	local want=$1 path=$2 n=${3:-3} got i
 	for ((i = 1; i <= n; i++)); do
-		got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 40 "http://127.0.0.1:$NGINX_PORT$path" 2>/dev/null || true)
+		got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 40 ${CLIENT_ARGS[@]+"${CLIENT_ARGS[@]}"} \
+			"http://127.0.0.1:$NGINX_PORT$path" 2>/dev/null || true)
 		[ "$got" = "$want" ] || die "expected HTTP $want from nginx for $path, got $got (request $i of $n)"
 	done
 	log "nginx answered $want to $n request(s) for $path"
+}
+
+# expect_http_in CODES PATH [COUNT] — every request through nginx answers one
+# of CODES ("502|504").
+expect_http_in() {
+	local want=$1 path=$2 n=${3:-3} got i
+	for ((i = 1; i <= n; i++)); do
+		got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 40 "http://127.0.0.1:$NGINX_PORT$path" 2>/dev/null || true)
+		[[ "|$want|" == *"|$got|"* ]] || die "expected HTTP $want from nginx for $path, got $got (request $i of $n)"
+	done
+	log "nginx answered $want to $n request(s) for $path"
+}
+
+# expect_concurrent N PATH CODE — N requests through nginx at once; at
+# least one answers CODE (the others may be anything: the fault is about
+# running out of something while they are in flight). Their codes go to
+# CONCURRENT_CODES.
+CONCURRENT_CODES=""
+CLIENT_ARGS=()   # extra curl arguments for expect_concurrent's clients
+expect_concurrent() {
+	local n=$1 path=$2 want=$3 i pids=() f
+	f=$(mktemp "$DIR/tmp/codes.XXXXXX")
+	for ((i = 0; i < n; i++)); do
+		curl -s -o /dev/null -w '%{http_code}\n' --max-time 40 ${CLIENT_ARGS[@]+"${CLIENT_ARGS[@]}"} \
+			"http://127.0.0.1:$NGINX_PORT$path" >>"$f" 2>/dev/null &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i" || true; done
+	CONCURRENT_CODES=$(sort "$f" | tr '\n' ' ')
+	rm -f "$f"
+	grep -qw "$want" <<<"$CONCURRENT_CODES" || die "expected one HTTP $want among $n concurrent requests for $path, got: $CONCURRENT_CODES"
+	log "nginx answered $n concurrent requests for $path: $CONCURRENT_CODES"
 }
 
 # expect_log FILE FIXED_STRING — the line must show up (within 5 s).
@@ -618,6 +670,195 @@ fault_setup() {
 		nginx_start
 		expect_http 502 / 3
 		expect_log "$DIR/logs/error.log" "no resolver defined to resolve localhost"
+		;;
+	header_too_big)
+		# the app sends an 8 KiB Set-Cookie; the location's
+		# proxy_buffer_size is 1k: "upstream sent too big header", 502
+		LOC_EXTRA="proxy_buffer_size 1k;"
+		conf_site
+		tcp_app
+		nginx_start
+		expect_http 200 / 1
+		expect_http 502 /bighdr 3
+		expect_log "$DIR/logs/error.log" "upstream sent too big header while reading response header from upstream"
+		env_add BUFFER_AT "$(conf_at "$DIR/conf.d/site.conf" proxy_buffer_size)"
+		;;
+	tls_plain)
+		# proxy_pass https:// to a gunicorn that speaks plain HTTP:
+		# gunicorn reads nginx's ClientHello as the start of a request
+		# line and waits for its end, the handshake hangs until
+		# proxy_connect_timeout (2s here): 504, "upstream timed out (110:
+		# ...) while SSL handshaking to upstream". (Should the hello's
+		# random bytes hold a CRLF, gunicorn answers 400 at once and nginx
+		# logs "wrong version number", 502: both are this fault.)
+		TARGET=https://127.0.0.1:$APP_PORT
+		conf_site
+		sed -i 's|proxy_connect_timeout 5s;|proxy_connect_timeout 2s;|' "$DIR/conf.d/site.conf"
+		TARGET=http://127.0.0.1:$APP_PORT
+		tcp_app
+		TARGET=https://127.0.0.1:$APP_PORT
+		nginx_start
+		expect_http_in "504|502" / 2
+		expect_log "$DIR/logs/error.log" "while SSL handshaking to upstream"
+		;;
+	tls_wrong_version)
+		# proxy_pass https:// to a plain-HTTP server that answers at once
+		# (a second server{} of this nginx on OTHER_PORT, in front of the
+		# app): the handshake reads "HTTP/1.1 400", "wrong version number",
+		# 502
+		TARGET=https://127.0.0.1:$OTHER_PORT
+		conf_site "server {
+    listen 127.0.0.1:$OTHER_PORT;
+    server_name plain.test;
+    location / {
+        proxy_pass http://127.0.0.1:$APP_PORT;
+    }
+}"
+		TARGET=http://127.0.0.1:$APP_PORT
+		tcp_app
+		TARGET=https://127.0.0.1:$OTHER_PORT
+		nginx_start
+		expect_http 502 / 3
+		expect_log "$DIR/logs/error.log" "SSL_do_handshake() failed (SSL: error:"
+		expect_log "$DIR/logs/error.log" "wrong version number) while SSL handshaking to upstream"
+		;;
+	marked_down)
+		# two servers (the app bound on both ports), max_fails=1
+		# fail_timeout=60s: the app stops, a request fails on both and
+		# marks both failed; the app starts again, nginx still answers
+		# "no live upstreams" until fail_timeout has passed
+		TARGET=http://app_pool
+		conf_site "upstream app_pool {
+    server 127.0.0.1:$APP_PORT max_fails=1 fail_timeout=60s;
+    server 127.0.0.1:$OTHER_PORT max_fails=1 fail_timeout=60s;
+}"
+		tcp_app --bind "127.0.0.1:$OTHER_PORT"
+		nginx_start
+		expect_http 200 / 2
+		log "stopping gunicorn (pid $GUNICORN_PID)"
+		gunicorn_stop
+		expect_http 502 / 1
+		expect_log "$DIR/logs/error.log" "connect() failed (111: Connection refused) while connecting to upstream"
+		tcp_app --bind "127.0.0.1:$OTHER_PORT"
+		APP_BIND="127.0.0.1:$OTHER_PORT"
+		[ "$(app_direct /health)" = 200 ] || die "gunicorn not answering on $OTHER_PORT"
+		APP_BIND="127.0.0.1:$APP_PORT"
+		env_add BACK_AT "$(date +%s)"
+		expect_http 502 / 3
+		expect_log "$DIR/logs/error.log" "no live upstreams while connecting to upstream"
+		env_add SERVER_AT "$(conf_at "$DIR/conf.d/site.conf" server)"
+		;;
+	worker_connections)
+		# worker_connections 5: the listen socket and the master's
+		# channel take two, a request two more (client, upstream); three
+		# slow requests at once: the second's upstream connection finds
+		# none left, "5 worker_connections are not enough while
+		# connecting to upstream", 500 (and a third client is not even
+		# accepted)
+		WORKER_CONNECTIONS=5
+		conf_main
+		conf_site
+		APP_ENV=(LAB_SLEEP=3)
+		tcp_app --threads 4
+		nginx_start
+		expect_http 200 / 1
+		expect_concurrent 3 /slow 500
+		expect_log "$DIR/logs/error.log" "worker_connections are not enough"
+		env_add WORKER_CONNECTIONS_AT "$(conf_at "$DIR/nginx.conf" worker_connections)"
+		wait_app_idle
+		;;
+	fd_exhausted)
+		# worker_rlimit_nofile at the worker's second free fd number (the
+		# limit bounds fd numbers): one fd is left below it, a request's
+		# client connection takes it, its upstream socket() finds none:
+		# "(24: Too many open files) while connecting to upstream", 500
+		conf_site
+		tcp_app
+		nginx_start
+		expect_http 200 / 1
+		local w fd limit
+		nginx_worker() { pgrep -P "$NGINX_PID" | head -n1; }
+		w=$(nginx_worker)
+		[ -n "$w" ] || die "no nginx worker"
+		for ((fd = 0; ; fd++)); do [ -e "/proc/$w/fd/$fd" ] || break; done
+		for ((fd++; ; fd++)); do [ -e "/proc/$w/fd/$fd" ] || break; done
+		limit=$fd
+		# a fresh start (not a reload: the master then holds other fds)
+		# lays the worker's fds out the same way
+		nginx_stop
+		MAIN_EXTRA="worker_rlimit_nofile $limit;"
+		conf_main
+		nginx_start
+		worker_limited() {
+			w=$(nginx_worker)
+			[ -n "$w" ] && grep -Eq "^Max open files +$limit " "/proc/$w/limits" 2>/dev/null
+		}
+		until_ok 10 worker_limited || die "no nginx worker with the open files limit $limit"
+		expect_http 500 / 2
+		expect_log "$DIR/logs/error.log" "(24: Too many open files) while connecting to upstream"
+		env_add RLIMIT_AT "$(conf_at "$DIR/nginx.conf" worker_rlimit_nofile)"
+		env_add WORKER_NOFILE "$limit"
+		;;
+	local_ports)
+		# run in a network namespace whose ip_local_port_range holds two
+		# ports and whose TIME-WAIT ports are not reused
+		# (tests/integration/test_cause_local_ports_exhausted.sh): nginx
+		# closes its upstream connections first, so each request leaves
+		# its local port in TIME-WAIT (60 s); after two requests the
+		# third finds no port, "(99: Cannot assign requested address)
+		# while connecting to upstream", 502. The clients bind ports of
+		# their own (curl --local-port) so they do not use the range.
+		local range
+		range=$(tr -s '\t ' '  ' </proc/sys/net/ipv4/ip_local_port_range)
+		if [ "$range" != "40000 40001" ] || [ "$(cat /proc/sys/net/ipv4/tcp_tw_reuse)" != 0 ]; then
+			die "ip_local_port_range is '$range' (want '40000 40001', tcp_tw_reuse 0): run in the test's network namespace"
+		fi
+		CLIENT_ARGS=(--local-port 31000-31099)
+		conf_site
+		APP_ENV=(LAB_SLEEP=4)
+		tcp_app --threads 4
+		nginx_start
+		expect_http 200 / 1
+		expect_concurrent 3 /slow 502
+		expect_log "$DIR/logs/error.log" "(99: Cannot assign requested address) while connecting to upstream"
+		;;
+	keepalive_race)
+		# run in a private network namespace (the test re-executes in
+		# one: iptables there touches nothing of the host). nginx keeps
+		# idle connections to the app (keepalive 4, HTTP/1.1), gunicorn
+		# (gthread) closes idle ones after --keep-alive 1. The app's FIN
+		# is held back (dropped) as if it were still in flight: nginx
+		# sends the next request, a POST, on the connection the app has
+		# closed, the app's kernel resets it: 502, "recv() failed (104:
+		# Connection reset by peer) while reading response header from
+		# upstream", while fresh connections work.
+		[ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net)" ] ||
+			die "keepalive_race changes iptables: run it in a network namespace (the test does)"
+		TARGET=http://app_pool
+		LOC_EXTRA='proxy_http_version 1.1;
+        proxy_set_header Connection "";'
+		conf_site "upstream app_pool {
+    server 127.0.0.1:$APP_PORT;
+    keepalive 4;
+}"
+		tcp_app --threads 2 --keep-alive 1
+		nginx_start
+		expect_http 200 / 1
+		fin_rule=(OUTPUT -p tcp --sport "$APP_PORT" --tcp-flags FIN FIN -j DROP)
+		iptables -A "${fin_rule[@]}" || die "iptables failed"
+		app_closed_idle() { ss -tn state fin-wait-1 "( sport = :$APP_PORT )" | grep -q "127.0.0.1:$APP_PORT"; }
+		if ! until_ok 10 app_closed_idle; then
+			iptables -D "${fin_rule[@]}" || true
+			die "gunicorn did not close its idle keep-alive connection"
+		fi
+		local got
+		got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST -d x=1 "http://127.0.0.1:$NGINX_PORT/" || true)
+		iptables -D "${fin_rule[@]}" || true
+		[ "$got" = 502 ] || die "expected HTTP 502 for a POST on the reused connection, got $got"
+		log "nginx answered 502 to a POST sent on the connection the app had closed"
+		expect_log "$DIR/logs/error.log" "recv() failed (104: Connection reset by peer) while reading response header from upstream"
+		[ "$(app_direct /health)" = 200 ] || die "gunicorn not answering directly"
+		env_add KEEPALIVE_AT "$(conf_at "$DIR/conf.d/site.conf" keepalive)"
 		;;
 	*)
 		die "unknown fault '$FAULT' (one of: ${FAULTS[*]})"

@@ -586,9 +586,269 @@ static void test_invalid_response(void **st)
 	add_event(s, GW_LOG_BIG_HEADER, NOW - 3, "http://127.0.0.1:8000/",
 		  "upstream sent too big header while reading response header from upstream");
 	run(s, &d);
-	assert_string_equal(verdict_cause(&d), "upstream_invalid_response");
+	assert_string_equal(verdict_cause(&d), "upstream_header_too_big");
+	const struct gw_finding *v = diagnosis_verdict(&d);
+	assert_int_equal(gw_cause_info(v->cause)->client_status, 502);
+	assert_true(has_evidence(v, "proxy_buffer_size is not set: the default 4k|8k"));
 	diagnosis_free(&d);
 	snap_free(s);
+
+	/* a proxy_buffer_size in the target's location is named with file:line */
+	s = snap_new();
+	struct gw_target *t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000);
+	ok_target(t);
+	gw_strlcpy(t->location, "/", sizeof t->location);
+	gw_strlcpy(t->directive, "proxy_pass", sizeof t->directive);
+	gw_strlcpy(t->pass_loc.file, "/etc/nginx/sites-enabled/app", sizeof t->pass_loc.file);
+	struct gw_conf_setting *cs = gw_vec_push(&s->conf.settings);
+	gw_strlcpy(cs->directive, "proxy_buffer_size", sizeof cs->directive);
+	gw_strlcpy(cs->value, "1k", sizeof cs->value);
+	gw_strlcpy(cs->context, "location /", sizeof cs->context);
+	gw_strlcpy(cs->loc.file, "/etc/nginx/sites-enabled/app", sizeof cs->loc.file);
+	cs->loc.line = 12;
+	add_event(s, GW_LOG_BIG_HEADER, NOW - 3, "http://127.0.0.1:8000/",
+		  "upstream sent too big header while reading response header from upstream");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "upstream_header_too_big");
+	assert_true(has_evidence(diagnosis_verdict(&d), "proxy_buffer_size 1k at /etc/nginx/sites-enabled/app:12"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+/* proxy_pass https:// to a plain-HTTP app: the handshake hangs (the probe
+ * times out like a slow app), plain HTTP answers: upstream_tls_failure, not
+ * upstream_timeout. A certificate the config refuses: the same cause. */
+static void test_tls_failure(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	struct gw_target *t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000);
+	gw_strlcpy(t->scheme, "https", sizeof t->scheme);
+	gw_strlcpy(t->directive, "proxy_pass", sizeof t->directive);
+	gw_strlcpy(t->pass_loc.file, "/etc/nginx/sites-enabled/app", sizeof t->pass_loc.file);
+	t->pass_loc.line = 9;
+	t->probed = t->reachable = t->timed_out = 1;
+	t->plain_probed = 1;
+	t->plain_status = 200;
+	add_event(s, GW_LOG_TLS, NOW - 3, "https://127.0.0.1:8000/",
+		  "upstream timed out (110: Connection timed out) while SSL handshaking to upstream");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "upstream_tls_failure");
+	const struct gw_finding *v = diagnosis_verdict(&d);
+	assert_true(has_evidence(v, "plain HTTP to 127.0.0.1:8000: HTTP 200"));
+	assert_non_null(strstr(v->fix[0], "use http:// in proxy_pass (/etc/nginx/sites-enabled/app:9)"));
+	for (size_t i = 0; i < d.findings.n; i++)
+		assert_int_not_equal(d.findings.v[i].cause, GW_CAUSE_UPSTREAM_TIMEOUT);
+	diagnosis_free(&d);
+	snap_free(s);
+
+	s = snap_new();
+	t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8443);
+	ok_target(t);
+	gw_strlcpy(t->scheme, "https", sizeof t->scheme);
+	add_event(s, GW_LOG_TLS, NOW - 3, "https://127.0.0.1:8443/",
+		  "upstream SSL certificate verify error: (18:self-signed certificate) while SSL handshaking to upstream");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "upstream_tls_failure");
+	assert_non_null(strstr(diagnosis_verdict(&d)->fix[0], "proxy_ssl_trusted_certificate"));
+	diagnosis_free(&d);
+	snap_free(s);
+
+	/* an http:// target never gets it */
+	s = snap_new();
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	run(s, &d);
+	for (size_t i = 0; i < d.findings.n; i++)
+		assert_int_not_equal(d.findings.v[i].cause, GW_CAUSE_UPSTREAM_TLS_FAILURE);
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+/* no live upstreams while both servers answer: nginx still counts them
+ * failed; with one server refusing it is the servers, not the marks */
+static void test_marked_down(void **st)
+{
+	(void)st;
+	for (int still_down = 0; still_down <= 1; still_down++) {
+		struct gw_snapshot *s = snap_new();
+		struct gw_diagnosis d;
+		struct gw_conf_upstream *up = gw_vec_push(&s->conf.upstreams);
+		gw_strlcpy(up->name, "app_pool", sizeof up->name);
+		for (int k = 0; k < 2; k++) {
+			struct gw_conf_upstream_server *sv = gw_vec_push(&up->servers);
+			gw_fmt(sv->raw, sizeof sv->raw, "127.0.0.1:%d", 8000 + k);
+			sv->max_fails = 1;
+			sv->fail_timeout = 60;
+			gw_strlcpy(sv->loc.file, "/etc/nginx/conf.d/pool.conf", sizeof sv->loc.file);
+			sv->loc.line = 2 + k;
+			struct gw_target *t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000 + k);
+			gw_strlcpy(t->upstream_name, "app_pool", sizeof t->upstream_name);
+			if (still_down && k == 1) { t->reachable = 0; t->err = ECONNREFUSED; }
+			else ok_target(t);
+		}
+		add_event(s, GW_LOG_CONNECT_REFUSED, NOW - 20, "http://127.0.0.1:8000/",
+			  "connect() failed (111: Connection refused) while connecting to upstream");
+		add_event(s, GW_LOG_NO_LIVE, NOW - 3, "http://app_pool/",
+			  "no live upstreams while connecting to upstream");
+		run(s, &d);
+		int found = 0;
+		for (size_t i = 0; i < d.findings.n; i++)
+			found |= d.findings.v[i].cause == GW_CAUSE_UPSTREAM_MARKED_DOWN;
+		if (still_down) {
+			assert_false(found);
+		} else {
+			assert_string_equal(verdict_cause(&d), "upstream_marked_down");
+			const struct gw_finding *v = diagnosis_verdict(&d);
+			assert_true(has_evidence(v, "server 127.0.0.1:8001 max_fails=1 fail_timeout=60s (/etc/nginx/conf.d/pool.conf:3)"));
+			assert_true(has_evidence(v, "127.0.0.1:8000: last failed at"));
+			assert_non_null(strstr(v->fix[0], "wait fail_timeout (60s), or reload nginx"));
+		}
+		diagnosis_free(&d);
+		snap_free(s);
+	}
+}
+
+static struct gw_conf_setting *add_main_setting(struct gw_snapshot *s, const char *dir, const char *v, double num, int line)
+{
+	struct gw_conf_setting *cs = gw_vec_push(&s->conf.settings);
+	gw_strlcpy(cs->directive, dir, sizeof cs->directive);
+	gw_strlcpy(cs->value, v, sizeof cs->value);
+	cs->value_num = num;
+	gw_strlcpy(cs->context, "main", sizeof cs->context);
+	gw_strlcpy(cs->loc.file, "/etc/nginx/nginx.conf", sizeof cs->loc.file);
+	cs->loc.line = line;
+	return cs;
+}
+
+/* the workers' limits: connection slots, open files (the worker's
+ * /proc/PID/limits and fd count as procs read them) */
+static void test_nginx_limits(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	add_main_setting(s, "worker_connections", "16", 16, 8);
+	add_main_setting(s, "worker_processes", "2", 2, 3);
+	add_event(s, GW_LOG_WORKER_CONNECTIONS, NOW - 3, "http://127.0.0.1:8000/",
+		  "16 worker_connections are not enough while connecting to upstream");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "worker_connections_exhausted");
+	const struct gw_finding *v = diagnosis_verdict(&d);
+	assert_non_null(strstr(v->summary, "16 worker_connections x 2 workers = 32 connections"));
+	assert_true(has_evidence(v, "worker_connections 16 (/etc/nginx/nginx.conf:8)"));
+	assert_int_equal(gw_cause_info(v->cause)->client_status, 500);
+	assert_int_equal(v->severity, GW_SEV_CRIT);
+	diagnosis_free(&d);
+	snap_free(s);
+
+	/* only "reusing connections": no request failed, a warning */
+	s = snap_new();
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	add_event(s, GW_LOG_WORKER_CONNECTIONS, NOW - 3, "", "16 worker_connections are not enough, reusing connections");
+	run(s, &d);
+	const struct gw_finding *w = NULL;
+	for (size_t i = 0; i < d.findings.n; i++)
+		if (d.findings.v[i].cause == GW_CAUSE_WORKER_CONNECTIONS_EXHAUSTED) w = &d.findings.v[i];
+	assert_non_null(w);
+	assert_int_equal(w->severity, GW_SEV_WARN);
+	diagnosis_free(&d);
+	snap_free(s);
+
+	s = snap_new();
+	ok_target(add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000));
+	add_main_setting(s, "worker_rlimit_nofile", "11", 11, 6);
+	s->nginx.limits_pid = 4242;
+	s->nginx.nofile_soft = s->nginx.nofile_hard = 11;
+	s->nginx.nfds = 11;
+	add_event(s, GW_LOG_FD_LIMIT, NOW - 3, "http://127.0.0.1:8000/",
+		  "socket() failed (24: Too many open files) while connecting to upstream");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "fd_exhausted");
+	v = diagnosis_verdict(&d);
+	assert_true(has_evidence(v, "worker_rlimit_nofile 11 (/etc/nginx/nginx.conf:6)"));
+	assert_true(has_evidence(v, "worker 4242: Max open files 11 (hard 11), 11 open now"));
+	assert_true(has_evidence(v, "below twice worker_connections (512)"));
+	diagnosis_free(&d);
+
+	s->nginx.nfds = -1;                        /* not root: said so */
+	run(s, &d);
+	assert_true(has_evidence(diagnosis_verdict(&d), "its open fds need root to count"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+/* (99: Cannot assign requested address): the port range and the
+ * connections to the target that hold it */
+static void test_local_ports(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	struct gw_target *t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000);
+	t->probed = 0;
+	gw_strlcpy(t->error, "not probed: gwtop could not open a socket (Cannot assign requested address)", sizeof t->error);
+	t->conns_counted = 1;
+	t->conns_timewait = 2;
+	s->port_range_lo = 40000;
+	s->port_range_hi = 40001;
+	add_event(s, GW_LOG_ADDR_NOTAVAIL, NOW - 3, "http://127.0.0.1:8000/",
+		  "connect() to 127.0.0.1:8000 failed (99: Cannot assign requested address) while connecting to upstream");
+	run(s, &d);
+	assert_string_equal(verdict_cause(&d), "local_ports_exhausted");
+	const struct gw_finding *v = diagnosis_verdict(&d);
+	assert_true(has_evidence(v, "net.ipv4.ip_local_port_range 40000 40001: 2 local ports"));
+	assert_true(has_evidence(v, "2 in TIME-WAIT, 0 open (the whole range)"));
+	assert_non_null(strstr(v->fix[0], "keepalive"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+/* resets on a reused upstream connection, the app healthy, its keep-alive
+ * (gunicorn --keep-alive 1) shorter than nginx's (60s default):
+ * upstream_keepalive_race; without keepalive in the upstream, or with a
+ * worker killed, it stays app_crash_during_request */
+static void test_keepalive_race(void **st)
+{
+	(void)st;
+	for (int variant = 0; variant < 3; variant++) {
+		struct gw_snapshot *s = snap_new();
+		struct gw_diagnosis d;
+		struct gw_conf_upstream *up = gw_vec_push(&s->conf.upstreams);
+		gw_strlcpy(up->name, "app_pool", sizeof up->name);
+		up->keepalive = variant == 1 ? 0 : 4;
+		up->keepalive_timeout = -1;
+		gw_strlcpy(up->keepalive_loc.file, "/etc/nginx/conf.d/app.conf", sizeof up->keepalive_loc.file);
+		up->keepalive_loc.line = 3;
+		struct gw_proc *p = gw_vec_push(&s->procs);
+		p->pid = 700;
+		p->role = GW_ROLE_GUNICORN_MASTER;
+		gw_strlcpy(p->cmdline, "/usr/bin/python3 /usr/bin/gunicorn --threads 2 --keep-alive 1 app:app", sizeof p->cmdline);
+		struct gw_listener *l = gw_vec_push(&s->listeners);
+		l->family = AF_INET;
+		l->port = 8000;
+		l->pid = 700;
+		struct gw_target *t = add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000);
+		ok_target(t);
+		t->listener_idx = (int)s->listeners.n - 1;
+		gw_strlcpy(t->upstream_name, "app_pool", sizeof t->upstream_name);
+		add_event(s, GW_LOG_RESET, NOW - 3, "http://127.0.0.1:8000/",
+			  "recv() failed (104: Connection reset by peer) while reading response header from upstream");
+		if (variant == 2) add_event(s, GW_LOG_APP_WORKER_KILLED, NOW - 4, "", "Worker (pid:7) was sent SIGKILL! Perhaps out of memory?");
+		run(s, &d);
+		if (variant == 0) {
+			assert_string_equal(verdict_cause(&d), "upstream_keepalive_race");
+			const struct gw_finding *v = diagnosis_verdict(&d);
+			assert_true(has_evidence(v, "keepalive 4 in upstream app_pool (/etc/nginx/conf.d/app.conf:3)"));
+			assert_true(has_evidence(v, "gunicorn --keep-alive 1s"));
+			assert_non_null(strstr(v->fix[0], "keepalive_timeout 0.5s; in upstream app_pool"));
+		} else {
+			assert_string_not_equal(verdict_cause(&d), "upstream_keepalive_race");
+		}
+		diagnosis_free(&d);
+		snap_free(s);
+	}
 }
 
 static void test_config_invalid(void **st)
@@ -849,6 +1109,11 @@ int main(void)
 		cmocka_unit_test(test_ntest_cannot_run_is_not_a_config_fault),
 		cmocka_unit_test(test_overloaded_queue),
 		cmocka_unit_test(test_invalid_response),
+		cmocka_unit_test(test_tls_failure),
+		cmocka_unit_test(test_marked_down),
+		cmocka_unit_test(test_nginx_limits),
+		cmocka_unit_test(test_local_ports),
+		cmocka_unit_test(test_keepalive_race),
 		cmocka_unit_test(test_config_invalid),
 		cmocka_unit_test(test_resolve_failure_from_ntest),
 		cmocka_unit_test(test_config_stale_is_warning),

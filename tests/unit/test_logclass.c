@@ -158,6 +158,53 @@ static void test_nginx_fixture(void **state)
 	free(buf);
 }
 
+/* The lines of issue 16's causes, each captured from the real nginx of a
+ * lab (tests/lab/lab.sh faults header_too_big, tls_wrong_version,
+ * tls_plain, marked_down, worker_connections, fd_exhausted, local_ports,
+ * keepalive_race;
+ * the certificate lines from healthy_tls with proxy_ssl_verify on). */
+static const struct { const char *needle; enum gw_log_kind kind; enum gw_level level; int err; const char *up; } causes2_cases[] = {
+	{ "upstream sent too big header", GW_LOG_BIG_HEADER, GW_LV_ERROR, 0, "http://127.0.0.1:27897/bighdr" },
+	{ "wrong version number) while SSL handshaking", GW_LOG_TLS, GW_LV_ERROR, 0, "https://127.0.0.1:20886/" },
+	{ "upstream timed out (110: Connection timed out) while SSL handshaking", GW_LOG_TLS, GW_LV_ERROR, 110,
+	  "https://127.0.0.1:30209/" },
+	{ "upstream SSL certificate verify error", GW_LOG_TLS, GW_LV_ERROR, 0, "https://127.0.0.1:26705/" },
+	{ "upstream SSL certificate does not match", GW_LOG_TLS, GW_LV_ERROR, 0, "https://127.0.0.1:26705/" },
+	{ "no live upstreams", GW_LOG_NO_LIVE, GW_LV_ERROR, 0, "http://app_pool/" },
+	{ "5 worker_connections are not enough while connecting to upstream", GW_LOG_WORKER_CONNECTIONS, GW_LV_ALERT, 0,
+	  "http://127.0.0.1:36869/slow" },
+	{ "5 worker_connections are not enough, reusing connections", GW_LOG_WORKER_CONNECTIONS, GW_LV_WARN, 0, "" },
+	{ "socket() failed (24: Too many open files) while connecting to upstream", GW_LOG_FD_LIMIT, GW_LV_ALERT, 24,
+	  "http://127.0.0.1:24793/" },
+	{ "socketpair() failed (24: Too many open files)", GW_LOG_FD_LIMIT, GW_LV_ALERT, 24, "" },
+	{ "POST / HTTP/1.1", GW_LOG_RESET, GW_LV_ERROR, 104, "http://127.0.0.1:31613/" },   /* keepalive_race */
+	{ "(99: Cannot assign requested address) while connecting to upstream", GW_LOG_ADDR_NOTAVAIL, GW_LV_CRIT, 99,
+	  "http://127.0.0.1:38273/slow" },
+};
+
+static void test_nginx_causes2(void **state)
+{
+	(void)state;
+	size_t len;
+	char *buf = load("nginx-error-causes2.log", &len);
+	set_tz("UTC");
+	for (size_t i = 0; i < sizeof causes2_cases / sizeof *causes2_cases; i++) {
+		const char *line;
+		size_t l;
+		struct gw_log_event ev;
+		find_line(buf, causes2_cases[i].needle, 0, &line, &l);
+		assert_int_equal(logclass_nginx_error(line, l, &ev), 1);
+		if (ev.kind != causes2_cases[i].kind)
+			fail_msg("%s: kind %s, want %s", causes2_cases[i].needle, gw_log_kind_name(ev.kind),
+				 gw_log_kind_name(causes2_cases[i].kind));
+		assert_int_equal(ev.level, causes2_cases[i].level);
+		assert_int_equal(ev.err, causes2_cases[i].err);
+		assert_string_equal(ev.upstream, causes2_cases[i].up);
+		assert_true(ev.time > 0);
+	}
+	free(buf);
+}
+
 /* nginx writes local time: the same text is another instant elsewhere. */
 static void test_nginx_local_time(void **state)
 {
@@ -340,6 +387,12 @@ static enum gw_log_kind ref_kind(const char *h, size_t n, int err, enum gw_level
 	if (ref_has(h, n, "upstream sent invalid") || ref_has(h, n, "upstream sent no valid"))
 		return GW_LOG_INVALID_HEADER;
 	if (ref_has(h, n, "upstream prematurely closed connection")) return GW_LOG_PREMATURE_CLOSE;
+	if (ref_has(h, n, "SSL_do_handshake() failed") || ref_has(h, n, "SSL handshaking to upstream") ||
+	    ref_has(h, n, "upstream SSL certificate verify error") ||
+	    ref_has(h, n, "upstream SSL certificate does not match"))
+		return GW_LOG_TLS;
+	if (ref_has(h, n, "worker_connections are not enough")) return GW_LOG_WORKER_CONNECTIONS;
+	if (err == 24 || err == 23) return GW_LOG_FD_LIMIT;
 	if (ref_has(h, n, "upstream timed out")) return GW_LOG_TIMEOUT;
 	if (err && ref_has(h, n, "upstream")) {
 		int c = ref_has(h, n, "connect() ");
@@ -351,6 +404,7 @@ static enum gw_log_kind ref_kind(const char *h, size_t n, int err, enum gw_level
 		case 11: return GW_LOG_AGAIN;
 		case 104: case 32: return GW_LOG_RESET;
 		case 110: return GW_LOG_TIMEOUT;
+		case 99: return c ? GW_LOG_ADDR_NOTAVAIL : GW_LOG_OTHER;
 		default: break;
 		}
 	}
@@ -475,7 +529,11 @@ static const char *const diff_pieces[] = {
 	"could not be resolve", "host not found in upstrea", "while resolvin", "no live upstream",
 	"upstream sent too big heade", "upstream sent invali", "upstream prematurely closed connectio",
 	"upstream timed ou", "upstrea", "connect()", "(111: ", "(2: ", "(13: ", "(113: ", "(101: ",
-	"(11: ", "(104: ", "(32: ", "(110: ", "(12345678901: ", "(7:", "(", ", client: ", ", client:",
+	"(11: ", "(104: ", "(32: ", "(110: ", "(24: ", "(23: ", "(99: ", "(2: ",
+	"SSL_do_handshake() failed", "SSL handshaking to upstream", "upstream SSL certificate verify error",
+	"upstream SSL certificate does not match", "worker_connections are not enough",
+	"SSL_do_handshake() faile", "SSL handshaking to upstrea", "upstream SSL certificate verify erro",
+	"worker_connections are not enoug", "(24:", "(99:", "(12345678901: ", "(7:", "(", ", client: ", ", client:",
 	", request: \"", ", upstream: \"", "\", host: \"", "\", upstream: \"", "\"", ",", ", ", "u", "v",
 	"[error] ", "[emerg] ", "[warn] ", "*12 ", "\n", "\r", "\0", "\xff",
 };
@@ -533,10 +591,12 @@ static void test_nginx_differential(void **state)
 	size_t len;
 	char *err_log = load("nginx-error.log", &len);
 	char *stderr_txt = load("nginx-stderr.txt", &len);
+	char *causes2 = load("nginx-error-causes2.log", &len);
 	const char **lines = NULL;
 	size_t *lens = NULL, count = 0;
 	diff_lines_of(err_log, &lines, &lens, &count);
 	diff_lines_of(stderr_txt, &lines, &lens, &count);
+	diff_lines_of(causes2, &lines, &lens, &count);
 	static const char *const extra[] = {
 		"2026/11/24 12:00:00 [error] 7#7: *1 upstream sent invalid status \"abc\" while reading response header from upstream, client: 10.0.0.1, server: x, request: \"GET / HTTP/1.1\", upstream: \"fastcgi://unix:/run/php/php8.2-fpm.sock:\", host: \"x\"",
 		"2026/11/24 12:00:00 [error] 7#7: *3 writev() failed (32: Broken pipe) while sending request to upstream, client: 10.0.0.1, server: x, request: \"POST /up HTTP/1.1\", upstream: \"http://127.0.0.1:8000/up\", host: \"x\"",
@@ -547,6 +607,9 @@ static void test_nginx_differential(void **state)
 		"2026/11/24 12:00:00 [alert] 7#7: *9 could not be resolved (3: Host not found) while resolving upstream",
 		"2026/11/24 12:00:00 [debug] 7#7: *9 upstream sent too big header while reading response header from upstream",
 		"2026/11/24 12:00:00 [crit] 7#7: *9 connect() to unix:/x.sock failed (11: Resource temporarily unavailable) while connecting to upstream",
+		"2026/11/24 12:00:00 [crit] 7#7: *9 connect() to 127.0.0.1:8000 failed (99: Cannot assign requested address) while connecting to upstream, client: 1.2.3.4, server: _, request: \"GET / HTTP/1.1\", upstream: \"http://127.0.0.1:8000/\", host: \"h\"",
+		"2026/11/24 12:00:00 [alert] 7#7: 16 worker_connections are not enough",
+		"2026/11/24 12:00:00 [crit] 7#7: accept4() failed (24: Too many open files)",
 	};
 	for (size_t i = 0; i < sizeof extra / sizeof *extra; i++) {
 		lines = realloc(lines, (count + 1) * sizeof *lines);
@@ -576,7 +639,8 @@ static void test_nginx_differential(void **state)
 	assert_true(rejected > 1000);
 	static const enum gw_log_kind want[] = { GW_LOG_OTHER, GW_LOG_RESOLVE, GW_LOG_NO_LIVE, GW_LOG_BIG_HEADER,
 		GW_LOG_INVALID_HEADER, GW_LOG_PREMATURE_CLOSE, GW_LOG_TIMEOUT, GW_LOG_CONNECT_REFUSED,
-		GW_LOG_SOCKET_NOENT, GW_LOG_SOCKET_EACCES, GW_LOG_AGAIN, GW_LOG_RESET, GW_LOG_NGINX_EMERG };
+		GW_LOG_SOCKET_NOENT, GW_LOG_SOCKET_EACCES, GW_LOG_AGAIN, GW_LOG_RESET, GW_LOG_NGINX_EMERG,
+		GW_LOG_TLS, GW_LOG_WORKER_CONNECTIONS, GW_LOG_FD_LIMIT, GW_LOG_ADDR_NOTAVAIL };
 	for (size_t i = 0; i < sizeof want / sizeof *want; i++)
 		if (kinds[want[i]] < 20) fail_msg("mutants reached %s only %lu times", gw_log_kind_name(want[i]), kinds[want[i]]);
 
@@ -616,6 +680,7 @@ static void test_nginx_differential(void **state)
 	free(lens);
 	free(err_log);
 	free(stderr_txt);
+	free(causes2);
 }
 
 /* ---------------------------------------------------------------- app */
@@ -851,6 +916,7 @@ int main(void)
 		 slash ? (int)(slash - f) : 1, slash ? f : ".");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nginx_fixture),
+		cmocka_unit_test(test_nginx_causes2),
 		cmocka_unit_test(test_nginx_local_time),
 		cmocka_unit_test(test_nginx_stderr),
 		cmocka_unit_test(test_nginx_source_formats),

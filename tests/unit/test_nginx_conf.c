@@ -228,6 +228,8 @@ static void test_debian_tree(void **state)
 
 	/* settings: values in seconds / bytes, with context */
 	struct { const char *dir, *ctx; double v; const char *file; int line; } want[] = {
+		{ "worker_processes", "main", -1, "debian/nginx.conf", 3 },        /* auto */
+		{ "worker_connections", "main", 768, "debian/nginx.conf", 8 },     /* events{} */
 		{ "client_max_body_size", "http", 10 * 1024 * 1024, "debian/nginx.conf", 17 },
 		{ "proxy_read_timeout", "http", 90, "debian/nginx.conf", 18 },
 		{ "proxy_connect_timeout", "http", 5, "debian/conf.d/timeouts.conf", 1 },
@@ -429,7 +431,7 @@ static void test_contexts_generated(void **state)
 		   "  server { listen 5433; proxy_pass db; }\n"                  /* 4 */
 		   "}\n"
 		   "http {\n"                                                    /* 6 */
-		   "  upstream app { server 127.0.0.1:8000; }\n"
+		   "  upstream app { server 127.0.0.1:8000 max_fails=3 fail_timeout=1m; keepalive 8; keepalive_timeout 30s; }\n"
 		   "  server {\n"                                                /* 8 */
 		   "    location /a { include proxy.inc; proxy_pass http://app:8080; }\n"
 		   "    location /b { include proxy.inc; if ($x) { proxy_pass http://backend.internal; } }\n"
@@ -445,6 +447,17 @@ static void test_contexts_generated(void **state)
 	assert_int_equal(c->warnings.n, 0);
 	assert_int_equal(c->files.n, 2);             /* the snippet once in the list */
 	assert_int_equal(c->settings.n, 2);          /* ... but read at both sites */
+	assert_int_equal(c->upstreams.n, 2);
+	assert_int_equal(c->upstreams.v[0].servers.v[0].max_fails, -1);        /* not given */
+	assert_float_equal(c->upstreams.v[0].servers.v[0].fail_timeout, -1, 1e-9);
+	assert_int_equal(c->upstreams.v[1].servers.v[0].max_fails, 3);
+	assert_float_equal(c->upstreams.v[1].servers.v[0].fail_timeout, 60, 1e-9);
+	assert_int_equal(c->upstreams.v[1].servers.v[0].loc.line, 7);
+	assert_int_equal(c->upstreams.v[0].keepalive, 0);
+	assert_float_equal(c->upstreams.v[0].keepalive_timeout, -1, 1e-9);
+	assert_int_equal(c->upstreams.v[1].keepalive, 8);
+	assert_int_equal(c->upstreams.v[1].keepalive_loc.line, 7);
+	assert_float_equal(c->upstreams.v[1].keepalive_timeout, 30, 1e-9);
 	assert_string_equal(c->settings.v[1].context, "location /b");
 	assert_string_equal(c->settings.v[1].loc.file, snip);
 	assert_int_equal(c->passes.n, 3);
