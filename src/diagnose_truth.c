@@ -36,7 +36,10 @@ static int truth_through_failed(const struct gw_through *t)
 /* An nginx error.log line about an upstream (what nginx did to a request). */
 static int truth_upstream_event(const struct gw_log_event *e)
 {
-	return e->kind >= GW_LOG_CONNECT_REFUSED && e->kind < GW_LOG_NGINX_EMERG;
+	/* [error] and worse: "worker_connections are not enough, reusing
+	 * connections" is a [warn] that failed no request */
+	return e->kind >= GW_LOG_CONNECT_REFUSED && e->kind < GW_LOG_NGINX_EMERG && e->level >= GW_LV_ERROR &&
+	       !diag_event_is_own(e);
 }
 
 static void truth_gather(const struct diag_ctx *c, struct truth *t)
