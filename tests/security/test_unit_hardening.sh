@@ -33,7 +33,14 @@ t_result "offline systemd-analyze security: exposure $s <= 3.0" "$(le3 "$s" && e
 command -v systemd-nspawn >/dev/null || it_skip "no systemd-nspawn (apt-get install systemd-container)"
 T=$(mktemp -d /var/tmp/gwtop-sec.XXXXXX)        # visible inside the box (overlay of /)
 W=""
-box_finish() { [ -z "$W" ] || bash "$SDBOX" down "$W" >/dev/null 2>&1; rm -rf -- "$T"; }
+box_finish() {
+	if [ -n "$W" ]; then
+		IN sh -c 'p=$(cat /run/gwtop-node-exporter.pid 2>/dev/null) && kill "$p"' >/dev/null 2>&1
+		bash "$SDBOX" down "$W" >/dev/null 2>&1 || { sleep 1; bash "$SDBOX" down "$W" >/dev/null 2>&1; }
+		W=""
+	fi
+	rm -rf -- "$T"
+}
 box_on_exit() {
 	local rc=$?
 	box_finish
@@ -91,9 +98,12 @@ t_result "the sandbox hides no process: same nginx/app hops" \
 	"$(grep -q '^gwtop_hop_status{hop="nginx"} 0' "$OUT/unit.prom" && echo 0 || echo 1)"
 
 # a real node_exporter reads the textfile (inside the box: its own network)
-IN setsid /usr/bin/prometheus-node-exporter --web.listen-address=127.0.0.1:9199 \
+# (started inside the box, not as a background job of this script: a job
+# here would outlive the test while the box shuts down; ended by its PID)
+IN sh -c 'setsid /usr/bin/prometheus-node-exporter --web.listen-address=127.0.0.1:9199 \
 	--collector.disable-defaults --collector.textfile \
 	--collector.textfile.directory=/var/lib/prometheus/node-exporter </dev/null >/dev/null 2>&1 &
+	echo $! > /run/gwtop-node-exporter.pid'
 got=""
 for _ in $(seq 100); do
 	got=$(IN curl -s --max-time 2 http://127.0.0.1:9199/metrics || true)
