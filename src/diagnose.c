@@ -245,13 +245,19 @@ static const struct gw_log_event *nginx_event(const struct diag_ctx *c, enum gw_
 					      const struct gw_target *t, int *count)
 {
 	const struct gw_log_event *last = NULL;
-	double began = target_began(c->s, t);
+	double began = target_began(c->s, t), own_ok = 0;
 	int n = 0;
+	/* gwtop's own request through nginx answered since: its older failures are history */
+	for (size_t i = 0; i < c->s->through.n; i++) {
+		const struct gw_through *th = &c->s->through.v[i];
+		if (th->probed && th->answered && th->status < 500 && th->when > own_ok) own_ok = th->when;
+	}
 	for (size_t i = 0; i < c->s->events.n; i++) {
 		const struct gw_log_event *e = &c->s->events.v[i];
 		if (e->kind != k || !diag_event_current(c, e)) continue;
 		if (t && !event_matches_target(e, t)) continue;
 		if (began > 0 && e->time > 0 && e->time < began - 1) continue;
+		if (own_ok > 0 && e->time > 0 && e->time < own_ok && diag_event_is_own(e)) continue;
 		n++;
 		/* a real client's line is better evidence than one gwtop's own
 		 * request through nginx caused: the newest of those, else ours */
