@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "curlev.h"
+#include "upstream.h"
 
 #ifndef GW_VERSION
 #define GW_VERSION "0.0.0"
@@ -77,16 +78,6 @@ static void through_pick_path(const struct gw_snapshot *s, const struct gw_conf_
 	gw_strlcpy(out, first[0] ? first : "/", size);
 }
 
-static int through_host_ok(const char *h)
-{
-	if (!*h || *h == '.' || *h == '-') return 0;
-	for (; *h; h++)
-		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') || (*h >= '0' && *h <= '9') ||
-		      *h == '.' || *h == '-' || *h == '_'))
-			return 0;
-	return 1;
-}
-
 void through_plan(struct gw_snapshot *s, const char *probe_path)
 {
 	s->through.n = 0;
@@ -100,13 +91,13 @@ void through_plan(struct gw_snapshot *s, const char *probe_path)
 		if (probe_path && probe_path[0] == '/') GW_COPY(path, probe_path);
 		else through_pick_path(s, l, path, sizeof path);
 		gw_append(path, sizeof path, "%s" THROUGH_MARK, strchr(path, '?') ? "&" : "?");
-		GW_COPY(host, through_host_ok(l->server_name) && strcmp(l->server_name, "_") ? l->server_name : "localhost");
+		GW_COPY(host, upstream_host_header(l->server_name));
 		switch (a->kind) {
 		case GW_ADDR_INET:
 		case GW_ADDR_HOST:
 			if (!a->host[0] || !strcmp(a->host, "*") || !strcmp(a->host, "0.0.0.0"))
 				gw_fmt(url, sizeof url, "%s://127.0.0.1:%d%s", scheme, port, path);
-			else if (through_host_ok(a->host))
+			else if (upstream_is_hostname(a->host))
 				gw_fmt(url, sizeof url, "%s://%s:%d%s", scheme, a->host, port, path);
 			else
 				continue;

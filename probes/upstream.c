@@ -59,7 +59,7 @@ struct upstream_prober {
 
 /* ---------------------------------------------------------------- helpers */
 
-static int upstream_is_hostname(const char *s)
+int upstream_is_hostname(const char *s)
 {
 	if (!*s || *s == '.' || *s == '-')
 		return 0;

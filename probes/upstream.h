@@ -47,6 +47,10 @@ int upstream_probe_running(const struct upstream_prober *p);
  * Exposed for tests. */
 const char *upstream_host_header(const char *server_name);
 
+/* A plain host name (letters, digits, '.', '-', '_'; not starting with
+ * '.' or '-'): safe to put in a URL or a Host header. */
+int upstream_is_hostname(const char *s);
+
 /* The error text of a failed transfer: curl's message (errbuf, "" if
  * none) or, without one, its code's text. A peer that resets the
  * connection as soon as it is accepted shows, depending on when the RST

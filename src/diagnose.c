@@ -210,7 +210,7 @@ int diag_event_current(const struct diag_ctx *c, const struct gw_log_event *e)
 
 /* Does an nginx event's upstream: "..." name this target? Events without an
  * upstream value match any target. */
-static int event_matches_target(const struct gw_log_event *e, const struct gw_target *t)
+int diag_event_matches_target(const struct gw_log_event *e, const struct gw_target *t)
 {
 	if (!e->upstream[0]) return 1;
 	if (t->addr.kind == GW_ADDR_UNIX) {
@@ -255,7 +255,7 @@ static const struct gw_log_event *nginx_event(const struct diag_ctx *c, enum gw_
 	for (size_t i = 0; i < c->s->events.n; i++) {
 		const struct gw_log_event *e = &c->s->events.v[i];
 		if (e->kind != k || !diag_event_current(c, e)) continue;
-		if (t && !event_matches_target(e, t)) continue;
+		if (t && !diag_event_matches_target(e, t)) continue;
 		if (began > 0 && e->time > 0 && e->time < began - 1) continue;
 		if (own_ok > 0 && e->time > 0 && e->time < own_ok && diag_event_is_own(e)) continue;
 		n++;
@@ -1406,7 +1406,7 @@ static void rule_marked_down(struct diag_ctx *c)
 			for (size_t i = 0; i < s->events.n; i++) {
 				const struct gw_log_event *e = &s->events.v[i];
 				if (!diag_event_current(c, e) || !event_is_nginx(e) || e->kind == GW_LOG_NO_LIVE ||
-				    e->kind == GW_LOG_NGINX_EMERG || !e->upstream[0] || !event_matches_target(e, t)) continue;
+				    e->kind == GW_LOG_NGINX_EMERG || !e->upstream[0] || !diag_event_matches_target(e, t)) continue;
 				if (!fail || e->time >= fail->time) fail = e;
 			}
 			char hms[32], back[32];

@@ -60,6 +60,9 @@ int diag_event_current(const struct diag_ctx *c, const struct gw_log_event *e);
 /* An nginx line about gwtop's own request through nginx (its request line
  * carries THROUGH_MARK, model.h). */
 int diag_event_is_own(const struct gw_log_event *e);
+/* Does an nginx line's upstream: "..." name target t? (No upstream value:
+ * any target.) */
+int diag_event_matches_target(const struct gw_log_event *e, const struct gw_target *t);
 void diag_event_evidence(struct gw_finding *f, const struct gw_log_event *e);
 void diag_target_evidence(struct gw_finding *f, const struct gw_target *t);
 void diag_probe_evidence(struct gw_finding *f, const struct gw_target *t);

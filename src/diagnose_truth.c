@@ -167,13 +167,8 @@ static const struct gw_log_event *truth_foreign_upstream(const struct diag_ctx *
 	if (!e || !e->upstream[0] || !s->targets.n) return NULL;
 	for (size_t i = 0; i < s->targets.n; i++) {
 		const struct gw_target *g = &s->targets.v[i];
-		char want[GW_PATH + 32];
-		if (g->addr.kind == GW_ADDR_UNIX) gw_fmt(want, sizeof want, "unix:%s", g->addr.path);
-		else if (g->addr.kind == GW_ADDR_INET6) gw_fmt(want, sizeof want, "[%s]:%d", g->addr.host, g->addr.port);
-		else if (g->addr.kind == GW_ADDR_VARIABLE) return NULL;   /* cannot tell */
-		else gw_fmt(want, sizeof want, "%s:%d", g->addr.host, g->addr.port);
-		const char *p = strstr(e->upstream, want);
-		if (p && (p[strlen(want)] == '\0' || p[strlen(want)] == '/' || p[strlen(want)] == '"')) return NULL;
+		if (g->addr.kind == GW_ADDR_VARIABLE) return NULL;   /* cannot tell */
+		if (diag_event_matches_target(e, g)) return NULL;
 		if (g->upstream_name[0] && strstr(e->upstream, g->upstream_name)) return NULL;
 	}
 	return e;
