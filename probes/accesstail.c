@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "trust.h"
 
 struct at_rec {
 	double time;
@@ -87,15 +88,12 @@ static void at_parse(struct at_file *f, const char *buf, size_t len)
 /* Read the end of the file into f (unless its signature holds). */
 static int at_refresh(struct at_file *f, const char *path, char *err, size_t errsz)
 {
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	/* a path from the config or the command line: opened only as a
+	 * regular file outside /dev, /proc, /sys (trust.h) */
 	struct stat st;
+	int fd = trust_open_regular(path, &st, err, errsz);
 	if (fd < 0) {
-		gw_fmt(err, errsz, "%s", strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		gw_fmt(err, errsz, "not a regular file");
-		close(fd);
+		if (!err[0]) gw_fmt(err, errsz, "%s", strerror(errno));
 		return -1;
 	}
 	if (f->ino == st.st_ino && f->dev == st.st_dev && f->size == st.st_size &&
