@@ -1,4 +1,4 @@
-/* pane_logs.c — the live merged log stream (src/logstream.c): nginx error
+/* pane_logs.c — the live merged log stream (probes/logstream.c): nginx error
  * and access logs, app log files, the app's and nginx's journal, kernel
  * messages, oldest first, newest at the bottom: time, source, level, the
  * line; coloured by severity, classified lines marked. Line 0 is a header:
