@@ -7,7 +7,6 @@
  * it enters the ring. */
 #include "logstream_int.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,35 +208,6 @@ static enum gw_level ls_prio_level(int prio)
 	return prio >= 0 && prio < 8 ? map[prio] : GW_LV_INFO;
 }
 
-/* One scanf-style %<width>d: blanks, optional sign, digits; the width counts
- * the sign. 0 when there is no digit. */
-static int ls_num(const char **p, int width, int *out)
-{
-	const char *s = *p;
-	int neg = 0, v = 0, nd = 0;
-	while (isspace((unsigned char)*s)) s++;
-	if (*s == '+' || *s == '-') { neg = *s == '-'; s++; width--; }
-	for (; nd < width && isdigit((unsigned char)*s); nd++, s++) v = v * 10 + (*s - '0');
-	if (!nd) return 0;
-	*out = neg ? -v : v;
-	*p = s;
-	return 1;
-}
-
-/* "YYYY/MM/DD HH:MM:SS" (the fields as sscanf's "%4d/%2d/%2d %2d:%2d:%2d"
- * reads them) into w's year, mon, mday, hour, min, sec as written. */
-static int ls_stamp(const char *s, struct tm *w)
-{
-	int *f[6] = { &w->tm_year, &w->tm_mon, &w->tm_mday, &w->tm_hour, &w->tm_min, &w->tm_sec };
-	static const char sep[6] = { '/', '/', ' ', ':', ':', '\0' };
-	for (int i = 0; i < 6; i++) {
-		if (!ls_num(&s, i ? 2 : 4, f[i])) return 0;
-		if (sep[i] == ' ') { while (isspace((unsigned char)*s)) s++; }
-		else if (sep[i] && *s++ != sep[i]) return 0;
-	}
-	return 1;
-}
-
 /* nginx writes local time without a zone. Around a DST change one wall
  * clock hour happens twice: choose the reading that keeps the source's
  * lines in order (the first one not before the previous line). */
@@ -254,15 +224,8 @@ static double ls_local_fix(struct ls_src *s, const char *line, size_t len, doubl
 		return t;
 	}
 	struct tm w;
-	char head[20];
-	memset(&w, 0, sizeof w);
-	if (len < 19) return t;
-	memcpy(head, line, 19);                    /* line is not NUL-terminated */
-	head[19] = '\0';
-	if (!ls_stamp(head, &w))
+	if (!logclass_nginx_stamp(line, len, &w))   /* the fields as written */
 		return t;
-	w.tm_year -= 1900;
-	w.tm_mon -= 1;
 	double cand[2];
 	int nc = 0;
 	for (int dst = 0; dst <= 1; dst++) {
