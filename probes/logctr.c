@@ -148,15 +148,17 @@ static void ls_ctr_ask(struct ls_ctr *c)
 {
 	struct logstream *ls = c->ls;
 	struct ls_src *s = &ls->srcs.v[c->src];
-	char url[GW_PATH], since[48] = "";
+	char path[GW_PATH], since[48] = "";
 	CURL *e;
 	if (c->wm)
 		gw_fmt(since, sizeof since, "&since=%lld.%09lld", (long long)(c->wm / 1000000000),
 		       (long long)(c->wm % 1000000000));
-	gw_fmt(url, sizeof url, "http://localhost/v1.41/containers/%s/logs?follow=1&stdout=1&stderr=1"
+	gw_fmt(path, sizeof path, "/containers/%s/logs?follow=1&stdout=1&stderr=1"
 	       "&timestamps=1&tail=%zu%s", c->id, c->wm ? (size_t)LOGSTREAM_CATCHUP_LINES : ls->cfg.backfill_lines,
 	       since);
-	if ((!c->cv && !(c->cv = curlev_new(ls->e))) || !(e = curl_easy_init())) {
+	/* no overall timeout: it follows */
+	if ((!c->cv && !(c->cv = curlev_new(ls->e))) ||
+	    !(e = docker_engine_request(c->sock, path, 2000L, 0, c->errbuf, ls_ctr_write, c))) {
 		GW_COPY(s->pub.error, "cannot start a request to the engine (curl)");
 		return;
 	}
@@ -166,18 +168,6 @@ static void ls_ctr_ask(struct ls_ctr *c)
 	c->body[0] = c->errbuf[0] = '\0';
 	c->asked = gw_now();
 	c->took = 0;
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, c->sock);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_PROXY, "");
-	curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http");
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 2000L);   /* no overall timeout: it follows */
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, ls_ctr_write);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "gwtop");
 	if (curlev_add(c->cv, e, ls_ctr_done, c) < 0) {
 		GW_COPY(s->pub.error, "cannot start a request to the engine (curl)");
 		return;
