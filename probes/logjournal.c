@@ -10,19 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal.h"
+
 int ls_is_journal(enum logstream_type t)
 {
 	return t == LOGSTREAM_JOURNAL_APP || t == LOGSTREAM_JOURNAL_NGINX || t == LOGSTREAM_KERNEL;
-}
-
-static int ls_jfield(sd_journal *j, const char *field, const char **val, size_t *len)
-{
-	const void *d;
-	size_t l, fl = strlen(field);
-	if (sd_journal_get_data(j, field, &d, &l) < 0 || l <= fl) return 0;
-	*val = (const char *)d + fl + 1;
-	*len = l - fl - 1;
-	return 1;
 }
 
 /* Which journal source the current entry belongs to, -1 none. */
@@ -31,13 +23,13 @@ static int ls_jsource(struct logstream *ls)
 	const char *v;
 	size_t n;
 	char unit[GW_NAME];
-	if (ls_jfield(ls->j, "_TRANSPORT", &v, &n) && n == 6 && !memcmp(v, "kernel", 6)) {
+	if (journal_data(ls->j, "_TRANSPORT", &v, &n) && n == 6 && !memcmp(v, "kernel", 6)) {
 		int k = ls_find_src(ls, "kernel");
 		if (k >= 0) return k;
 	}
 	static const char *const fields[] = { "_SYSTEMD_UNIT", "UNIT", "OBJECT_SYSTEMD_UNIT" };
 	for (size_t i = 0; i < 3; i++) {
-		if (!ls_jfield(ls->j, fields[i], &v, &n) || n >= sizeof unit - 5) continue;
+		if (!journal_data(ls->j, fields[i], &v, &n) || n >= sizeof unit - 5) continue;
 		char name[GW_NAME];
 		memcpy(unit, v, n);
 		unit[n] = '\0';
@@ -61,12 +53,12 @@ static void ls_jentry(struct logstream *ls, struct ls_batch *b, int backfill)
 	if (backfill && usec <= ls->j_last_usec && (size_t)si < ls->j_matched_n && ls->j_matched[si]) return;
 	const char *msg, *pr;
 	size_t mlen, plen;
-	if (!ls_jfield(ls->j, "MESSAGE", &msg, &mlen)) {
+	if (!journal_data(ls->j, "MESSAGE", &msg, &mlen)) {
 		msg = "";
 		mlen = 0;
 	}
 	int prio = -1;
-	if (ls_jfield(ls->j, "PRIORITY", &pr, &plen) && plen == 1 && pr[0] >= '0' && pr[0] <= '7')
+	if (journal_data(ls->j, "PRIORITY", &pr, &plen) && plen == 1 && pr[0] >= '0' && pr[0] <= '7')
 		prio = pr[0] - '0';
 	/* a journal message may hold several lines: each is a line of the stream */
 	const char *p = msg, *end = msg + mlen;
@@ -122,10 +114,8 @@ void ls_jsetup(struct logstream *ls)
 	for (size_t i = 0; i < ls->srcs.n; i++) nj += ls_is_journal(ls->srcs.v[i].pub.type);
 	if (!nj) return;
 	if (!ls->j) {
-		int r = ls->journal_dir[0] ? sd_journal_open_directory(&ls->j, ls->journal_dir, 0)
-					   : sd_journal_open(&ls->j, SD_JOURNAL_LOCAL_ONLY);
+		int r = journal_open(&ls->j, ls->journal_dir[0] ? JOURNAL_DIRECTORY : JOURNAL_LOCAL, ls->journal_dir);
 		if (r < 0) {
-			ls->j = NULL;
 			ls->j_failed = 1;
 			for (size_t i = 0; i < ls->srcs.n; i++)
 				if (ls_is_journal(ls->srcs.v[i].pub.type))
@@ -140,20 +130,12 @@ void ls_jsetup(struct logstream *ls)
 	sd_journal_flush_matches(ls->j);
 	for (size_t i = 0; i < ls->srcs.n; i++) {
 		struct ls_src *s = &ls->srcs.v[i];
-		char m[GW_NAME + 32];
 		if (!ls_is_journal(s->pub.type)) continue;
 		if (s->pub.type == LOGSTREAM_KERNEL) {
 			sd_journal_add_match(ls->j, "_TRANSPORT=kernel", 0);
 			sd_journal_add_disjunction(ls->j);
 		} else {
-			const char *unit = s->pub.name + 5;   /* "unit:" */
-			gw_fmt(m, sizeof m, "_SYSTEMD_UNIT=%s", unit);
-			sd_journal_add_match(ls->j, m, 0);
-			sd_journal_add_disjunction(ls->j);
-			/* systemd's own messages about the unit ("Main process exited") */
-			gw_fmt(m, sizeof m, "UNIT=%s", unit);
-			sd_journal_add_match(ls->j, m, 0);
-			sd_journal_add_match(ls->j, "_PID=1", 0);
+			journal_match_unit(ls->j, s->pub.name + 5);   /* "unit:" */
 			sd_journal_add_disjunction(ls->j);
 		}
 		s->pub.ok = 1;
