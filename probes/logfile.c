@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "logread.h"
 #include "trust.h"
 
 #define LS_CHUNK ((size_t)256 << 10)      /* pread size */
@@ -160,21 +161,6 @@ static void ls_backfill_commit(struct logstream *ls, struct ls_batch *b, size_t 
 	ls_commit(ls, b);
 }
 
-/* pread [from, to) whole. Returns the bytes got (malloc'd in *out). */
-static size_t ls_pread_range(int fd, off_t from, off_t to, char **out)
-{
-	size_t want = (size_t)(to - from), got = 0;
-	char *buf = gw_xmalloc(want + 1);
-	while (got < want) {
-		ssize_t n = pread(fd, buf + got, want - got, from + (off_t)got);
-		if (n < 0 && errno == EINTR) continue;
-		if (n <= 0) break;
-		got += (size_t)n;
-	}
-	*out = buf;
-	return got;
-}
-
 /* Start-up: the end of the file, at most backfill_bytes; lines older than
  * the window are dropped unless among the last backfill_lines. The last
  * LS_FIRST_BYTES now, the rest from ls_backfill_rest on a deferred pass. */
@@ -183,17 +169,18 @@ static void ls_backfill(struct logstream *ls, struct ls_file *f, struct ls_reade
 	struct ls_batch b = { 0 };
 	off_t start = size > (off_t)ls->cfg.backfill_bytes ? size - (off_t)ls->cfg.backfill_bytes : 0;
 	off_t first = size - LS_FIRST_BYTES > start ? size - LS_FIRST_BYTES : start;
-	char *buf;
-	size_t got = ls_pread_range(r->fd, first, size, &buf);
+	size_t got;
+	int err;                                   /* a failed read: what came before it */
+	char *buf = logread_range(r->fd, first, (size_t)(size - first), &got, &err);
 	const char *p = buf;
 	size_t len = got;
 	if (first > 0) {                           /* skip the partial first line */
-		const char *nl = memchr(buf, '\n', got);
-		len = nl ? got - (size_t)(nl + 1 - buf) : 0;
-		p = nl ? nl + 1 : buf + got;
+		const char *nl = logread_after_partial(buf, got);
+		p = nl ? nl : buf + got;
+		len = got - (size_t)(p - buf);
 		if (first > start && nl) {
 			f->bf_from = start;
-			f->bf_to = first + (off_t)(nl + 1 - buf);
+			f->bf_to = first + (off_t)(nl - buf);
 			f->bf_dev = r->dev;
 			f->bf_ino = r->ino;
 		}
@@ -220,14 +207,15 @@ static void ls_backfill_rest(struct logstream *ls, struct ls_file *f)
 	struct ls_reader tmp;
 	ls_reader_init(&tmp);
 	struct ls_batch b = { 0 };
-	char *buf;
-	size_t got = ls_pread_range(r->fd, from, to, &buf);
+	size_t got;
+	int err;
+	char *buf = logread_range(r->fd, from, (size_t)(to - from), &got, &err);
 	const char *p = buf;
 	size_t len = got;
 	if (from > 0) {
-		const char *nl = memchr(buf, '\n', got);
-		len = nl ? got - (size_t)(nl + 1 - buf) : 0;
-		p = nl ? nl + 1 : buf + got;
+		const char *nl = logread_after_partial(buf, got);
+		p = nl ? nl : buf + got;
+		len = got - (size_t)(p - buf);
 	}
 	s->prev_time = 0;
 	ls_feed(ls, &b, f->src, &tmp, p, len, LOGSTREAM_F_BACKFILL);
