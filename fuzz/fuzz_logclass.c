@@ -8,7 +8,8 @@
  * any read past its end); for the access.log counters it is also split
  * into lines. Properties: no crash/UB; kind in range; every string field
  * NUL-terminated; the return value agrees with the kind; a parsed access
- * line has a time and a status in 100..599; the per-minute sums and the
+ * line has a time and a status in 100..599; a timed error.log line's
+ * stamp reads as fields in range (logclass_nginx_stamp); the per-minute sums and the
  * 5xx burst agree with each other. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -85,6 +86,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r = logclass_nginx_error(line, size, &ev);
 	fz_check(&ev);
 	if (!r && ev.kind != GW_LOG_OTHER) abort();
+	/* the live stream's DST choice reads the stamp of every timed
+	 * error.log line: one parser, so it reads every such line */
+	struct tm tm;
+	int st = logclass_nginx_stamp(line, size, &tm);
+	if (r && ev.time && !st) abort();
+	if (st && (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+		   tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_year < 70))
+		abort();
 
 	memset(&ev, 0xA5, sizeof ev);
 	logclass_app(line, size, &ev);

@@ -1,7 +1,7 @@
 /* docker.c — containers on the request path, from the Docker Engine API
  * (dockerd, or podman's Docker-compatible service) over its unix socket.
  *
- * One pass: GET /v1.41/containers/json?all=1, then /containers/{id}/json for
+ * One pass: GET /containers/json?all=1, then /containers/{id}/json for
  * each (at most DOCKER_PARALLEL at once), then /proc/<State.Pid>/net/tcp{,6}
  * for what the app really listens on inside, then the last log lines of the
  * containers that matter (/containers/{id}/logs, demultiplexed) into the
@@ -10,7 +10,12 @@
  * container's RestartCount across passes (restarts_rising).
  *
  * The parsers, the frame demultiplexer and the target mapping are pure and
- * exported for the unit tests and for src/diagnose_docker.c. */
+ * exported for the unit tests and for src/diagnose_docker.c.
+ *
+ * docker_engine_request is the one engine client: this pass, the live
+ * stream's container followers (logctr.c) and the container actions
+ * (src/actions.c) make their requests with it; DOCKER_API is the only
+ * spelling of the API version. */
 #include "docker.h"
 
 #include <arpa/inet.h>
@@ -1029,6 +1034,39 @@ static size_t docker_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* ---------------------------------------------------------------- the client */
+
+void docker_api_url(char *buf, size_t size, const char *path)
+{
+	gw_fmt(buf, size, "http://localhost" DOCKER_API "%s", path);
+}
+
+CURL *docker_engine_request(const char *sock, const char *path, long connect_ms, long timeout_ms,
+			    char *errbuf, size_t (*write)(char *p, size_t size, size_t nmemb, void *ud),
+			    void *ud)
+{
+	char url[GW_PATH];
+	CURL *c = curl_easy_init();
+	if (!c)
+		return NULL;
+	docker_api_url(url, sizeof url, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+	if (timeout_ms > 0)
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, ud);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "gwtop");
+	return c;
+}
+
 static void docker_req_done(CURL *easy, CURLcode res, void *ud);
 
 static int docker_id_ok(const char *id)
@@ -1038,7 +1076,7 @@ static int docker_id_ok(const char *id)
 
 static int docker_request(struct docker_prober *p, int kind, size_t idx)
 {
-	char url[GW_PATH];
+	char path[GW_PATH];
 	const char *id = kind == DOCKER_REQ_LIST ? "" : p->s->containers.v[idx].id;
 	double left = p->deadline_at - gw_mono();
 	long ms = left > 0.05 ? (long)(left * 1000) : 50;
@@ -1046,40 +1084,29 @@ static int docker_request(struct docker_prober *p, int kind, size_t idx)
 
 	switch (kind) {
 	case DOCKER_REQ_LIST:
-		gw_fmt(url, sizeof url, "http://localhost" DOCKER_API "/containers/json?all=1");
+		gw_fmt(path, sizeof path, "/containers/json?all=1");
 		break;
 	case DOCKER_REQ_INSPECT:
 		if (!docker_id_ok(id))
 			return -1;
-		gw_fmt(url, sizeof url, "http://localhost" DOCKER_API "/containers/%s/json", id);
+		gw_fmt(path, sizeof path, "/containers/%s/json", id);
 		break;
 	default:
 		if (!docker_id_ok(id))
 			return -1;
-		gw_fmt(url, sizeof url, "http://localhost" DOCKER_API
-		       "/containers/%s/logs?stdout=1&stderr=1&tail=%d&timestamps=1", id, DOCKER_LOG_TAIL);
+		gw_fmt(path, sizeof path, "/containers/%s/logs?stdout=1&stderr=1&tail=%d&timestamps=1", id,
+		       DOCKER_LOG_TAIL);
 		break;
 	}
-	if (!(c = curl_easy_init()))
-		return -1;
 	struct docker_req *r = gw_xcalloc(1, sizeof *r);
+	if (!(c = docker_engine_request(p->sock, path, ms < 1000 ? ms : 1000L, ms, r->errbuf, docker_write_cb, r))) {
+		free(r);
+		return -1;
+	}
 	r->p = p;
 	r->kind = kind;
 	r->idx = idx;
 	r->max = kind == DOCKER_REQ_LOGS ? DOCKER_LOGS_MAX : DOCKER_JSON_MAX;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, p->sock);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROXY, "");
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
-	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ms < 1000 ? ms : 1000L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->errbuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, docker_write_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "gwtop");
 	if (curlev_add(p->cv, c, docker_req_done, r) < 0) {
 		free(r);
 		return -1;

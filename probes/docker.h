@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
+#include <curl/curl.h>
 
 #include "model.h"
 #include "options.h"
@@ -31,6 +32,22 @@ void docker_prober_free(struct docker_prober *p);
  * done may free the prober. Returns 0, or -EBUSY while a pass runs. */
 int docker_probe_start(struct docker_prober *p, struct gw_snapshot *s, const struct gw_options *o,
 		       void (*done)(void *ud), void *ud);
+
+/* The engine client, the one every request to the engine is made by (this
+ * probe, the live stream's container followers, the container actions):
+ * the API version is spelled here only. */
+
+/* "http://localhost/v1.41" + path ("/containers/ID/json") into buf. */
+void docker_api_url(char *buf, size_t size, const char *path);
+
+/* A request to the engine at the unix socket sock for path, with the
+ * options every engine request has (no proxy, plain HTTP/1.1, no signals,
+ * user agent gwtop): connect_ms, timeout_ms (0: none, for a follow),
+ * errbuf (CURL_ERROR_SIZE bytes), the answer to write(..., ud). For
+ * curlev_add; NULL when curl cannot make one. */
+CURL *docker_engine_request(const char *sock, const char *path, long connect_ms, long timeout_ms,
+			    char *errbuf, size_t (*write)(char *p, size_t size, size_t nmemb, void *ud),
+			    void *ud);
 
 /* ---------------------------------------------------------------- pure parts */
 

@@ -61,30 +61,65 @@ int journal_classify_manager(const char *msg, size_t len, struct gw_log_event *e
 	return 0;
 }
 
-static int journal_field(sd_journal *j, const char *field, char *out, size_t size)
+int journal_open(sd_journal **j, enum journal_from from, const char *path)
+{
+	const char *paths[] = { path, NULL };
+	int r;
+	*j = NULL;
+	switch (from) {
+	case JOURNAL_DIRECTORY: r = sd_journal_open_directory(j, path, 0); break;
+	case JOURNAL_FILE:      r = sd_journal_open_files(j, paths, 0); break;
+	case JOURNAL_LOCAL:
+	default:                r = sd_journal_open(j, SD_JOURNAL_LOCAL_ONLY); break;
+	}
+	if (r < 0) *j = NULL;
+	return r < 0 ? r : 0;
+}
+
+int journal_match_unit(sd_journal *j, const char *unit)
+{
+	char m[GW_NAME + 32];
+	int r;
+	gw_fmt(m, sizeof m, "_SYSTEMD_UNIT=%s", unit);
+	if ((r = sd_journal_add_match(j, m, 0)) < 0 || (r = sd_journal_add_disjunction(j)) < 0)
+		return r;
+	/* systemd's own messages about the unit ("Main process exited") */
+	gw_fmt(m, sizeof m, "UNIT=%s", unit);
+	if ((r = sd_journal_add_match(j, m, 0)) < 0 || (r = sd_journal_add_match(j, "_PID=1", 0)) < 0)
+		return r;
+	return 0;
+}
+
+int journal_data(sd_journal *j, const char *field, const char **val, size_t *len)
 {
 	const void *d;
-	size_t n, fl = strlen(field);
+	size_t l, fl = strlen(field);
+	if (sd_journal_get_data(j, field, &d, &l) < 0 || l <= fl) return 0;
+	*val = (const char *)d + fl + 1;
+	*len = l - fl - 1;
+	return 1;
+}
+
+static int journal_field(sd_journal *j, const char *field, char *out, size_t size)
+{
+	const char *v;
+	size_t n;
 	out[0] = '\0';
-	if (sd_journal_get_data(j, field, &d, &n) < 0 || n <= fl) return 0;
-	gw_fmt(out, size, "%.*s", (int)(n - fl - 1 < size ? n - fl - 1 : size - 1), (const char *)d + fl + 1);
+	if (!journal_data(j, field, &v, &n)) return 0;
+	gw_fmt(out, size, "%.*s", (int)(n < size ? n : size - 1), v);
 	return 1;
 }
 
 int journal_unit_events(sd_journal *j, struct gw_snapshot *s, const char *unit, double since,
 			size_t max_entries)
 {
-	char m1[GW_NAME + 32], m2[GW_NAME + 32];
 	GW_VEC(struct gw_log_event) found = { 0 };
 	size_t scanned = 0;
 	size_t mark = 0;
 	int r, manager;
 
-	gw_fmt(m1, sizeof m1, "_SYSTEMD_UNIT=%s", unit);
-	gw_fmt(m2, sizeof m2, "UNIT=%s", unit);
 	sd_journal_flush_matches(j);
-	if ((r = sd_journal_add_match(j, m1, 0)) < 0 || (r = sd_journal_add_disjunction(j)) < 0 ||
-	    (r = sd_journal_add_match(j, m2, 0)) < 0 || (r = sd_journal_add_match(j, "_PID=1", 0)) < 0)
+	if ((r = journal_match_unit(j, unit)) < 0)
 		return r;
 	if ((r = sd_journal_seek_tail(j)) < 0) return r;
 

@@ -12,6 +12,28 @@
 
 #include "model.h"
 
+/* Where journal_open reads. */
+enum journal_from {
+	JOURNAL_LOCAL,               /* this machine's journal (SD_JOURNAL_LOCAL_ONLY) */
+	JOURNAL_DIRECTORY,           /* the journal files in a directory (tests, a copied journal) */
+	JOURNAL_FILE,                /* one journal file */
+};
+
+/* The one place gwtop opens a journal: the probe pass (units.c, kernlog.c)
+ * and the live stream (logjournal.c). path: the directory or file (unused
+ * for JOURNAL_LOCAL). Returns 0, or a negative errno with *j NULL. */
+int journal_open(sd_journal **j, enum journal_from from, const char *path);
+
+/* Add the matches of unit's journal: its own output (_SYSTEMD_UNIT=unit)
+ * or systemd's messages about it (UNIT=unit and _PID=1); the caller adds
+ * a disjunction after it to match more. The probe pass and the live
+ * stream read a unit with the same matches. Returns 0 or a negative errno. */
+int journal_match_unit(sd_journal *j, const char *unit);
+
+/* The current entry's field (without "FIELD="): points into the journal's
+ * buffer, valid until the cursor moves. Returns 1, 0 when it has none. */
+int journal_data(sd_journal *j, const char *field, const char **val, size_t *len);
+
 #define JOURNAL_MAX_ENTRIES 2000     /* scanned per unit */
 #define JOURNAL_MAX_EVENTS 200       /* kept per unit (the newest) */
 

@@ -12,6 +12,7 @@
 
 #include <systemd/sd-journal.h>
 
+#include "journal.h"
 #include "logclass.h"
 
 #define KERNLOG_KMSG "/dev/kmsg"
@@ -153,9 +154,8 @@ static int kernlog_journal(struct gw_snapshot *s, sd_journal *j, double since, i
 int kernlog_read_journal_file(struct gw_snapshot *s, const char *file, double since)
 {
 	sd_journal *j = NULL;
-	const char *paths[] = { file, NULL };
 	char why[GW_TEXT];
-	int r = sd_journal_open_files(&j, paths, 0);
+	int r = journal_open(&j, JOURNAL_FILE, file);
 	if (r < 0) {
 		gw_fmt(why, sizeof why, "journal %s: %s", file, strerror(-r));
 		kernlog_set(s, 0, why);
@@ -177,7 +177,7 @@ int kernlog_read(struct gw_snapshot *s, double since)
 		return n;
 	}
 	sd_journal *j = NULL;
-	int r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+	int r = journal_open(&j, JOURNAL_LOCAL, NULL);
 	if (r < 0) {
 		gw_append(why, sizeof why, "; journal: %s", strerror(-r));
 		kernlog_set(s, 0, why);

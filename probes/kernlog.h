@@ -14,7 +14,7 @@
  * Returns the number of events appended, -1 when no kernel log was readable. */
 int kernlog_read(struct gw_snapshot *s, double since);
 
-/* The same from one journal file (sd_journal_open_files): for tests and for
+/* The same from one journal file (journal_open, JOURNAL_FILE): for tests and for
  * journals copied from another host. Sets kernel_log_readable / _error. */
 int kernlog_read_journal_file(struct gw_snapshot *s, const char *file, double since);
 

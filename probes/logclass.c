@@ -468,6 +468,40 @@ static int logclass_d2(const char *p)
 	return a < 10 && b < 10 ? (int)(a * 10 + b) : -1;
 }
 
+/* "YYYY/MM/DD HH:MM" at p (at least 16 bytes) into tm's year, mon, mday,
+ * hour, min (tm_year - 1900, tm_mon - 1; tm_isdst -1, the rest 0).
+ * Returns 0 if the layout or a field's range is wrong. */
+static int logclass_nginx_minute(const char *p, struct tm *tm)
+{
+	int y0 = logclass_d2(p), y1 = logclass_d2(p + 2), mo = logclass_d2(p + 5),
+	    d = logclass_d2(p + 8), h = logclass_d2(p + 11), mi = logclass_d2(p + 14);
+	if (y0 < 0 || y1 < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || p[4] != '/' ||
+	    p[7] != '/' || p[10] != ' ' || p[13] != ':')
+		return 0;
+	int y = y0 * 100 + y1;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59)
+		return 0;
+	*tm = (struct tm){ .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+			   .tm_hour = h, .tm_min = mi, .tm_isdst = -1 };
+	return 1;
+}
+
+/* ":SS" at p + 16: the seconds, -1 if not. */
+static int logclass_nginx_second(const char *p)
+{
+	int se = logclass_d2(p + 17);
+	return p[16] != ':' || se < 0 || se > 60 ? -1 : se;
+}
+
+int logclass_nginx_stamp(const char *p, size_t len, struct tm *tm)
+{
+	int se;
+	if (!p || len < 19 || (se = logclass_nginx_second(p)) < 0 || !logclass_nginx_minute(p, tm))
+		return 0;
+	tm->tm_sec = se;
+	return 1;
+}
+
 /* "YYYY/MM/DD HH:MM:SS" at p (at least 19 bytes) -> epoch seconds of the
  * local time in *t (0 if mktime cannot tell). Returns 0 if the layout or a
  * field's range is wrong. Cached per minute on the text "YYYY/MM/DD HH:MM"
@@ -476,20 +510,13 @@ static int logclass_d2(const char *p)
 static int logclass_nginx_time(const char *p, double *t)
 {
 	static struct { char key[16]; char tz[64]; double base; int ok; int valid; } c;
-	int se = logclass_d2(p + 17);
-	if (p[16] != ':' || se < 0 || se > 60) return 0;
+	int se = logclass_nginx_second(p);
+	if (se < 0) return 0;
 	const char *tz = logclass_tz();
 	if (!c.valid || memcmp(c.key, p, 16) || strncmp(c.tz, tz, sizeof c.tz)) {
-		int y0 = logclass_d2(p), y1 = logclass_d2(p + 2), mo = logclass_d2(p + 5),
-		    d = logclass_d2(p + 8), h = logclass_d2(p + 11), mi = logclass_d2(p + 14);
-		if (y0 < 0 || y1 < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || p[4] != '/' ||
-		    p[7] != '/' || p[10] != ' ' || p[13] != ':')
+		struct tm tm;
+		if (!logclass_nginx_minute(p, &tm))
 			return 0;
-		int y = y0 * 100 + y1;
-		if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59)
-			return 0;
-		struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-				 .tm_hour = h, .tm_min = mi, .tm_isdst = -1 };
 		c.ok = logclass_localtime(&tm, &c.base);
 		memcpy(c.key, p, 16);
 		logclass_copy(c.tz, sizeof c.tz, tz, strnlen(tz, sizeof c.tz - 1));

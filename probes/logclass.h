@@ -13,6 +13,7 @@
 #define GW_LOGCLASS_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "model.h"
 
@@ -27,6 +28,11 @@ int logclass_nginx_error(const char *line, size_t len, struct gw_log_event *ev);
  * the live stream, which keeps the raw line itself: line, detail, request
  * and upstream are left "" (not copied, not searched). */
 int logclass_nginx_error_kind(const char *line, size_t len, struct gw_log_event *ev);
+/* error.log's time stamp "YYYY/MM/DD HH:MM:SS" at p (len >= 19) into tm's
+ * fields as written (tm_year - 1900, tm_mon - 1, tm_isdst -1): the layout
+ * and ranges logclass_nginx_error accepts. Returns 0 if it is not one.
+ * (The live stream resolves a DST-ambiguous hour with it.) */
+int logclass_nginx_stamp(const char *p, size_t len, struct tm *tm);
 
 /* A gunicorn ("[2026-11-24 12:01:02 +0000] [1234] [ERROR] ..."), uvicorn
  * ("ERROR:    ...") or Python ("Traceback ...", "XError: msg") line.

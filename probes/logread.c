@@ -238,6 +238,31 @@ static void logread_skip_old(const char **bp, size_t *lenp, double since)
 	*bp = lo;
 }
 
+char *logread_range(int fd, off_t from, size_t want, size_t *got, int *err)
+{
+	char *buf = gw_xmalloc(want + 1);
+	size_t n = 0;
+	*err = 0;
+	while (n < want) {
+		ssize_t r = pread(fd, buf + n, want - n, from + (off_t)n);
+		if (r < 0) {
+			if (errno == EINTR) continue;
+			*err = errno;
+			break;
+		}
+		if (r == 0) break;                     /* truncated under us */
+		n += (size_t)r;
+	}
+	*got = n;
+	return buf;
+}
+
+const char *logread_after_partial(const char *buf, size_t len)
+{
+	const char *nl = memchr(buf, '\n', len);
+	return nl ? nl + 1 : NULL;
+}
+
 static int logread_follow_(struct gw_snapshot *s, const char *path, const char *tag, int kind,
 			   size_t max_bytes, double since, const struct gw_log_source *prev, int *capped)
 {
@@ -267,33 +292,22 @@ static int logread_follow_(struct gw_snapshot *s, const char *path, const char *
 		start = prev->offset;                  /* same file, not truncated */
 		at_boundary = 1;
 	}
-	size_t want = (size_t)(size - start);
-	char *buf = gw_xmalloc(want + 1);
-	size_t got = 0;
-	while (got < want) {
-		ssize_t r = pread(fd, buf + got, want - got, start + (off_t)got);
-		if (r < 0) {
-			if (errno == EINTR) continue;
-			int e = errno;
-			free(buf);
-			close(fd);
-			return logread_fail(s, src, strerror(e));
-		}
-		if (r == 0) break;                     /* truncated under us */
-		got += (size_t)r;
+	size_t got;
+	int e;
+	char *buf = logread_range(fd, start, (size_t)(size - start), &got, &e);
+	if (e) {
+		free(buf);
+		close(fd);
+		return logread_fail(s, src, strerror(e));
 	}
 	close(fd);
 
 	const char *b = buf;
 	size_t blen = got;
 	if (!at_boundary) {                            /* skip the partial first line */
-		const char *nl = memchr(buf, '\n', got);
-		if (nl) {
-			blen = got - (size_t)(nl + 1 - buf);
-			b = nl + 1;
-		} else {
-			blen = 0;
-		}
+		const char *nl = logread_after_partial(buf, got);
+		b = nl ? nl : buf + got;
+		blen = got - (size_t)(b - buf);
 	}
 	if (kind == LOGREAD_NGINX_ERROR && since > 0)
 		logread_skip_old(&b, &blen, since);

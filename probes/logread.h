@@ -5,6 +5,7 @@
 #define GW_LOGREAD_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "model.h"
 
@@ -66,6 +67,16 @@ unsigned logread_cache_reads(const struct logread_cache *c);
  * name. Returns the number of events appended. */
 int logread_buffer(struct gw_snapshot *s, const char *source, int kind,
 		   const char *buf, size_t len, double since);
+
+/* The reading both the probe pass and the live stream's start-up backfill
+ * (logfile.c) do: pread [from, from + want) of fd whole into a new buffer
+ * (want + 1 bytes, malloc'd; EINTR retried, a shorter file ends it).
+ * *got = the bytes read; *err = the errno of a failed read, else 0 (the
+ * bytes got before it are in the buffer). */
+char *logread_range(int fd, off_t from, size_t want, size_t *got, int *err);
+/* A read that began inside a file: where its first whole line starts
+ * (after the first '\n'), NULL when buf holds no '\n'. */
+const char *logread_after_partial(const char *buf, size_t len);
 
 /* Dispatch one line to the classifier of kind; returns its result. */
 int logread_classify(int kind, const char *line, size_t len, struct gw_log_event *ev);

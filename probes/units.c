@@ -1137,7 +1137,7 @@ static void units_stage_after(struct units_prober *p)
 	struct db_env env = { 0 };
 
 	p->stage = ST_DB;
-	if (s->systemd_available && sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY) < 0) j = NULL;
+	if (s->systemd_available && journal_open(&j, JOURNAL_LOCAL, NULL) < 0) j = NULL;
 	for (size_t i = 0; i < s->units.n; i++) {
 		struct gw_unit *u = &s->units.v[i];
 		if (u->error[0] && !u->loaded) snapshot_note(s, "systemd", "%s", u->error);

@@ -31,6 +31,7 @@
 
 #include "audit.h"
 #include "curlev.h"
+#include "docker.h"
 #include "nginx_test.h"
 #include "trust.h"
 
@@ -532,29 +533,16 @@ static size_t act_on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 
 static void act_on_engine(CURL *easy, CURLcode res, void *ud);
 
-/* One request to the engine; the answer arrives in act_on_engine. */
+/* One request to the engine (docker.c's client); the answer arrives in
+ * act_on_engine. */
 static int act_engine(struct actions *a, int post, const char *path, long ms)
 {
-	char url[256];
-	CURL *c = curl_easy_init();
-	if (!c) return -1;
 	free(a->body);
 	a->body = NULL;
 	a->blen = 0;
 	a->errbuf[0] = '\0';
-	gw_fmt(url, sizeof url, "http://d/v1.41%s", path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, a->sock);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROXY, "");
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, a->errbuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, act_on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "gwtop");
+	CURL *c = docker_engine_request(a->sock, path, 2000L, ms, a->errbuf, act_on_body, a);
+	if (!c) return -1;
 	if (post) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");

@@ -1,14 +1,16 @@
-/* pane_logs.c — the live merged log stream (src/logstream.c): nginx error
+/* pane_logs.c — the live merged log stream (probes/logstream.c): nginx error
  * and access logs, app log files, the app's and nginx's journal, kernel
  * messages, oldest first, newest at the bottom: time, source, level, the
  * line; coloured by severity, classified lines marked. Line 0 is a header:
  * 5xx per minute (502 / 504 apart), the incident's start, the filters.
  *
- * The stream is created on the pane's first build on the dashboard's loop
- * and fed the sources each probe pass discovered; new lines rebuild the
- * pane at most every LOGS_REBUILD_USEC. While updates are paused (space)
- * the pane stays as it is. Without a stream (no loop) the snapshot's
- * classified events are shown instead.
+ * The stream belongs to the dashboard's controller (ui/tui_logs.c: created
+ * with the loop, fed the sources each probe pass discovered); this pane
+ * only renders what it holds, with its own view state (filters, the
+ * selected line). New lines rebuild the pane at most every
+ * LOGS_REBUILD_USEC. While updates are paused (space) the pane stays as
+ * it is. Without a stream (no loop) the snapshot's classified events are
+ * shown instead.
  *
  * gwtop's own notes (actions and their outcomes, pane_logs_note) are kept
  * here in a small ring and merged into the view by time, source "gwtop";
@@ -55,11 +57,10 @@ struct logs_quote {
 };
 
 static struct {
-	struct logstream *ls;
+	const struct logstream *ls;      /* t->logs (the controller's), during a build or a key */
 	struct tui *t;
 	sd_event_source *later;          /* coalesces rebuilds */
 	double last_mark;
-	int synced_pass;
 	int min_level;                   /* 0 all, GW_LV_WARN, GW_LV_ERROR */
 	int only_src;                    /* -1 all sources, else one */
 	int hide_access;
@@ -75,7 +76,7 @@ static struct {
 		char text[GW_LINE];
 	} notes[PANE_LOGS_NOTES];        /* ring, oldest at nnotes % PANE_LOGS_NOTES once full */
 	unsigned nnotes;
-} PL = { .only_src = -1, .synced_pass = -1 };
+} PL = { .only_src = -1 };
 
 static const char *logs_level(enum gw_level lv)
 {
@@ -120,9 +121,14 @@ static int logs_later(sd_event_source *s, uint64_t usec, void *ud)
 	return 0;
 }
 
-static void logs_notify(void *ud)
+void pane_logs_changed(struct tui *t)
 {
-	(void)ud;
+	PL.t = t;
+	if (!PL.later && t->e) {
+		sd_event_add_time_relative(t->e, &PL.later, CLOCK_MONOTONIC, LOGS_REBUILD_USEC, 10000, logs_later, NULL);
+		if (PL.later)
+			sd_event_source_set_enabled(PL.later, SD_EVENT_OFF);
+	}
 	if (gw_mono() - PL.last_mark >= LOGS_REBUILD_USEC / 1e6) {
 		logs_mark();
 	} else if (PL.later) {
@@ -134,42 +140,12 @@ static void logs_notify(void *ud)
 void pane_logs_free(void)
 {
 	PL.later = sd_event_source_disable_unref(PL.later);
-	logstream_free(PL.ls);
 	PL.ls = NULL;
 	PL.t = NULL;
 	gw_vec_free(&PL.rows);
 	free(PL.quotes);
 	PL.quotes = NULL;
 	PL.nquotes = PL.quotes_cap = 0;
-}
-
-struct logstream *pane_logs_stream(void)
-{
-	return PL.ls;
-}
-
-/* A request failed just now (see logstream_set_alarm): probe at once. */
-static void logs_alarm(void *ud)
-{
-	tui_probe_event(ud);
-}
-
-static void logs_ensure(struct tui *t)
-{
-	if (PL.ls || !t->e)
-		return;
-	struct logstream_config lc = { .window = t->o->since };   /* --since widens the start-up window */
-	PL.ls = logstream_new(t->e, &lc);
-	PL.t = t;
-	logstream_set_notify(PL.ls, logs_notify, NULL);
-	logstream_set_alarm(PL.ls, logs_alarm, t);
-	sd_event_add_time_relative(t->e, &PL.later, CLOCK_MONOTONIC, LOGS_REBUILD_USEC, 10000, logs_later, NULL);
-	if (PL.later)
-		sd_event_source_set_enabled(PL.later, SD_EVENT_OFF);
-	atexit(pane_logs_free);
-	/* --error-log / --access-log / --app-log / --unit are known now: the
-	 * first screen need not wait for the first probe pass */
-	logstream_sync(PL.ls, NULL, t->o);
 }
 
 /* One row per built line, in step with L. */
@@ -470,11 +446,7 @@ static void logs_build(struct tui *t, struct ui_lines *L, int width)
 {
 	const struct gw_snapshot *s = tui_snap(t);
 	const char *pat = t->panes[LAYOUT_LOGS].filter;
-	logs_ensure(t);
-	if (PL.ls && s && t->passes != PL.synced_pass) {
-		PL.synced_pass = t->passes;
-		logstream_sync(PL.ls, s, t->o);
-	}
+	PL.ls = t->logs;
 	gw_vec_clear(&PL.rows);
 	logs_links_prepare(t);
 	if (PL.ls) {
@@ -591,6 +563,7 @@ static void logs_jump_finding(struct tui *t)
 void pane_logs_key(struct tui *t, int key)
 {
 	struct pane *p = &t->panes[LAYOUT_LOGS];
+	PL.ls = t->logs;
 	switch (key) {
 	case 'a':
 		PL.hide_access = !PL.hide_access;
@@ -610,17 +583,11 @@ void pane_logs_key(struct tui *t, int key)
 	}
 	case 'L': {     /* the selected process's container / unit alone */
 		char name[GW_NAME + 16];
-		const struct gw_snapshot *s = tui_snap(t);
 		if (tui_act_selected_source(t, name, sizeof name) < 0) {
 			tui_set_status(t, "logs: select a process of a container or unit in the processes pane first");
 			return;
 		}
-		logs_ensure(t);
-		int k = PL.ls ? logstream_find_source(PL.ls, name) : -1;
-		if (k < 0 && PL.ls && s && !strncmp(name, "container:", 10))
-			k = logstream_add_container(PL.ls, s, name + 10);
-		if (k < 0 && PL.ls && !strncmp(name, "unit:", 5))
-			k = logstream_add_unit(PL.ls, name + 5, LOGSTREAM_JOURNAL_APP);
+		int k = tui_logs_follow(t, name);     /* the controller follows it */
 		if (k < 0) {
 			tui_set_status(t, "logs: no log stream for %s", name);
 			return;

@@ -1,11 +1,9 @@
-/* pane_logs.h — the logs pane's own keys and its live stream (owned by
- * pane_logs.c: created on the pane's first build, on the dashboard's
- * sd-event loop, fed the sources of every probe pass). */
+/* pane_logs.h — the logs pane's own keys and notes. It renders the live
+ * stream the dashboard's controller owns (t->logs, ui/tui_logs.c). */
 #ifndef GW_PANE_LOGS_H
 #define GW_PANE_LOGS_H
 
 struct tui;
-struct logstream;
 
 /* Keys of the logs pane: 'a' access lines on/off, 'e' severity filter,
  * 'o' one source (cycles) / all, 'i' jump to the current incident's first error,
@@ -24,10 +22,11 @@ void pane_logs_keep_selection(struct tui *t);
 #define PANE_LOGS_NOTES 32
 void pane_logs_note(struct tui *t, int ok, const char *msg);
 
-/* The stream (NULL before the pane was first built). */
-struct logstream *pane_logs_stream(void);
+/* The stream's lines changed (its notify, from the controller): rebuild
+ * the pane, at most every LOGS_REBUILD_USEC. */
+void pane_logs_changed(struct tui *t);
 
-/* Free the stream (also registered with atexit; safe to call twice). */
+/* Free the pane's own state (the controller does at exit; safe twice). */
 void pane_logs_free(void);
 
 #endif

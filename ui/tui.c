@@ -21,8 +21,6 @@
 
 #include "diagnose.h"
 #include "gather.h"
-#include "logstream.h"
-#include "pane_logs.h"
 #include "report.h"
 
 static const struct pane_class *const tui_classes[LAYOUT_NPANES] = {
@@ -153,6 +151,7 @@ static void tui_pass_done(void *ud)
 	t->running = 0;
 	t->passes++;
 	tui_rebuild_all(t, 0);
+	tui_logs_pass_done(t);
 	/* the header now says "0 s ago": the age tick comes 1.25 s after the
 	 * last pass, so at --interval 1 the next pass redraws the header
 	 * before the age would (one header redraw a second instead of two) */
@@ -603,8 +602,7 @@ static int tui_on_timer(sd_event_source *src, uint64_t usec, void *ud)
 	struct tui *t = ud;
 	if (!t->paused)
 		tui_start_pass(t);
-	if (pane_logs_stream())
-		logstream_backstop(pane_logs_stream());
+	tui_logs_backstop(t);
 	sd_event_source_set_time_relative(src, tui_interval_usec(t));
 	sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
 	return 0;
@@ -688,6 +686,7 @@ static void tui_cleanup(struct tui *t)
 	for (size_t i = 0; i < sizeof srcs / sizeof *srcs; i++)
 		*srcs[i] = sd_event_source_disable_unref(*srcs[i]);
 	tui_act_free(t);
+	tui_logs_free(t);
 	if (t->g)
 		gather_free(t->g);
 	t->g = NULL;
@@ -811,6 +810,7 @@ int tui_run(sd_event *e, const struct gw_options *o)
 		return 1;
 	}
 	tui_start_pass(t);
+	tui_logs_start(t);
 	tui_draw(t);
 	/* The loop by hand, drawing after each dispatch (sd_event_run
 	 * dispatches one source per call). Not a post source: that is one more

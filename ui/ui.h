@@ -134,6 +134,7 @@ enum ui_overlay { OV_NONE = 0, OV_HELP, OV_PAGER, OV_TOUR };
 /* ------------------------------------------------------------ the dashboard */
 
 struct gather;
+struct logstream;
 
 struct tui {
 	sd_event *e;
@@ -192,6 +193,9 @@ struct tui {
 	int ntest_ok;
 	double ntest_when;               /* gw_now() */
 	char ntest_msg[GW_LINE];
+
+	/* the live log stream (tui_logs.c): owned here, rendered by the logs pane */
+	struct logstream *logs;
 };
 
 /* tui.c */
@@ -213,6 +217,15 @@ const struct gw_finding *tui_verdict(const struct tui *t);
 void tui_scroll(struct tui *t, int pane, int delta);           /* INT_MIN/INT_MAX: home/end */
 void tui_overlay_open(struct tui *t, enum ui_overlay ov);
 void tui_overlay_close(struct tui *t);
+
+/* tui_logs.c: the controller owns the live log stream (probes/logstream.c) */
+void tui_logs_start(struct tui *t);               /* with the loop: create, sync the options' sources */
+void tui_logs_pass_done(struct tui *t);           /* a pass is shown: take the sources it found */
+void tui_logs_backstop(struct tui *t);            /* from the probe timer */
+/* 'L': the stream's source "container:NAME" / "unit:NAME", followed now if
+ * it was not; its index, -1 none. */
+int tui_logs_follow(struct tui *t, const char *name);
+void tui_logs_free(struct tui *t);
 
 /* keys.c */
 struct ui_key {

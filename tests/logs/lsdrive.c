@@ -1,4 +1,4 @@
-/* lsdrive.c — drives src/logstream.c outside the TUI, for the real-stack
+/* lsdrive.c — drives probes/logstream.c outside the TUI, for the real-stack
  * log tests (the scripts in tests/logs) and bench/logbench.sh.
  *
  *   lsdrive follow [--journal-dir D] [--unit U]... [--kernel] TYPE:PATH...

@@ -1,5 +1,5 @@
 #!/bin/bash
-# test_lab_logs.sh — the live merged log stream (src/logstream.c) against a
+# test_lab_logs.sh — the live merged log stream (probes/logstream.c) against a
 # real nginx + gunicorn lab (tests/lab/lab.sh), under TZ=Europe/Berlin.
 #
 #  A. app_down: requests flow (a foreground and a background client) while

@@ -1,4 +1,4 @@
-/* test_journal_vacuum.c — the live stream's journal follower (src/logstream.c)
+/* test_journal_vacuum.c — the live stream's journal follower (probes/logjournal.c)
  * while the journal under it is rotated, vacuumed and replaced, the way
  * journald and `journalctl --vacuum-*` do it to a running reader: a real
  * journal directory written by systemd-journal-remote, followed on a real

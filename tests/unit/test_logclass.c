@@ -908,6 +908,37 @@ static void test_junk(void **state)
 	free(huge_nginx);
 }
 
+/* error.log's stamp as fields (the live stream's DST choice reads it):
+ * exactly what logclass_nginx_error accepts as a time, nothing looser */
+static void test_nginx_stamp(void **state)
+{
+	(void)state;
+	struct tm tm;
+	static const char ok[] = "2026/10/25 02:30:07 [error] 7#7: x";
+	assert_int_equal(logclass_nginx_stamp(ok, sizeof ok - 1, &tm), 1);
+	assert_int_equal(tm.tm_year, 126);
+	assert_int_equal(tm.tm_mon, 9);
+	assert_int_equal(tm.tm_mday, 25);
+	assert_int_equal(tm.tm_hour, 2);
+	assert_int_equal(tm.tm_min, 30);
+	assert_int_equal(tm.tm_sec, 7);
+	assert_int_equal(tm.tm_isdst, -1);
+	/* not NUL-terminated after the stamp: only 19 bytes are read */
+	assert_int_equal(logclass_nginx_stamp(ok, 19, &tm), 1);
+	assert_int_equal(logclass_nginx_stamp(ok, 18, &tm), 0);
+	static const char *const bad[] = {
+		"2026/1/25 02:30:07 [error]", "2026/10/25 2:30:07 [error] ", "2026-10-25 02:30:07 [error]",
+		"2026/13/25 02:30:07 [error]", "2026/10/25 24:30:07 [error]", "2026/10/25 02:60:07 [error]",
+		"2026/10/25 02:30:61 [error]", "1969/10/25 02:30:07 [error]", "2026/10/25 02:30: 7 [error]",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct gw_log_event ev;
+		assert_int_equal(logclass_nginx_stamp(bad[i], strlen(bad[i]), &tm), 0);
+		/* the classifier agrees: no error.log layout */
+		assert_int_equal(logclass_nginx_error(bad[i], strlen(bad[i]), &ev), 0);
+	}
+}
+
 int main(void)
 {
 	const char *f = __FILE__;
@@ -918,6 +949,7 @@ int main(void)
 		cmocka_unit_test(test_nginx_fixture),
 		cmocka_unit_test(test_nginx_causes2),
 		cmocka_unit_test(test_nginx_local_time),
+		cmocka_unit_test(test_nginx_stamp),
 		cmocka_unit_test(test_nginx_stderr),
 		cmocka_unit_test(test_nginx_source_formats),
 		cmocka_unit_test(test_nginx_differential),

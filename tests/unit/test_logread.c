@@ -612,6 +612,39 @@ static void test_kernlog_live(void **state)
 	snapshot_free(&s);
 }
 
+/* The range read the probe pass and the stream's backfill share: whole,
+ * short at the end of the file, and the first whole line after an offset
+ * inside a line. */
+static void test_range_read(void **state)
+{
+	(void)state;
+	char path[512];
+	path_in(path, sizeof path, "range.log");
+	static const char text[] = "first line\nsecond line\nthird";
+	write_file(path, text, sizeof text - 1, 0);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	size_t got;
+	int err = -1;
+	char *buf = logread_range(fd, 3, 100, &got, &err);   /* asks past the end */
+	assert_int_equal(err, 0);
+	assert_int_equal(got, sizeof text - 1 - 3);
+	assert_memory_equal(buf, text + 3, got);
+	const char *nl = logread_after_partial(buf, got);
+	assert_non_null(nl);
+	assert_int_equal(strncmp(nl, "second line\n", 12), 0);
+	free(buf);
+	buf = logread_range(fd, 23, 5, &got, &err);           /* "third": no '\n' */
+	assert_int_equal(got, 5);
+	assert_null(logread_after_partial(buf, got));
+	free(buf);
+	close(fd);
+	buf = logread_range(-1, 0, 4, &got, &err);            /* a failed read says why */
+	assert_int_equal(err, EBADF);
+	assert_int_equal(got, 0);
+	free(buf);
+}
+
 int main(void)
 {
 	const char *f = __FILE__;
@@ -620,6 +653,7 @@ int main(void)
 		 slash ? (int)(slash - f) : 1, slash ? f : ".");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_small_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_range_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_skip_old_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_sparse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_content, setup, teardown),

@@ -22,7 +22,10 @@
  *
  * Text is stored raw (NUL bytes become 0x1A so it stays a C string); it
  * MUST be sanitized when shown (sanitize.h). Lines longer than
- * LOGSTREAM_TEXT_MAX are cut (flag LOGSTREAM_F_CUT). */
+ * LOGSTREAM_TEXT_MAX are cut (flag LOGSTREAM_F_CUT).
+ *
+ * The dashboard's controller owns the stream (ui/tui_logs.c); the logs
+ * pane only renders it. Its parts: logstream_int.h. */
 #ifndef GW_LOGSTREAM_H
 #define GW_LOGSTREAM_H
 
