@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "diagnose.h"
+#include "docker.h"
+#include "listeners.h"
 
 #define NOW 1800000000.0
 
@@ -122,9 +124,13 @@ static struct gw_log_event *add_event(struct gw_snapshot *s, enum gw_log_kind k,
 	return e;
 }
 
-static void run(const struct gw_snapshot *s, struct gw_diagnosis *d)
+/* The matches the probes store in the snapshot (the listeners probe's app
+ * binds, the docker probe's containers), then the rules. */
+static void run(struct gw_snapshot *s, struct gw_diagnosis *d)
 {
 	struct gw_diag_config c = { .now = NOW, .recent_window = 300 };
+	listeners_match_apps(s);
+	docker_match_targets(s);
 	diagnose(s, &c, d);
 }
 

@@ -18,6 +18,7 @@
 #include "db.h"
 #include "journal.h"
 #include "units.h"
+#include "addr.h"
 
 static void test_exec_bind(void **state)
 {
@@ -61,16 +62,16 @@ static void test_bind_matches(void **state)
 	t.kind = GW_ADDR_INET;
 	GW_COPY(t.host, "127.0.0.1");
 	t.port = 8000;
-	assert_true(units_bind_matches(&b, &t));
+	assert_true(addr_bind_matches(&b, &t, ADDR_MATCH_LOOSE));
 	t.port = 8001;
-	assert_false(units_bind_matches(&b, &t));
+	assert_false(addr_bind_matches(&b, &t, ADDR_MATCH_LOOSE));
 	appbind_parse("gunicorn -b unix:/run/a.sock a:a", &b);
 	memset(&t, 0, sizeof t);
 	t.kind = GW_ADDR_UNIX;
 	GW_COPY(t.path, "/run/a.sock");
-	assert_true(units_bind_matches(&b, &t));
+	assert_true(addr_bind_matches(&b, &t, ADDR_MATCH_LOOSE));
 	GW_COPY(t.path, "/run/b.sock");
-	assert_false(units_bind_matches(&b, &t));
+	assert_false(addr_bind_matches(&b, &t, ADDR_MATCH_LOOSE));
 }
 
 static void test_env_parse_line(void **state)
