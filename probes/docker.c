@@ -10,7 +10,8 @@
  * container's RestartCount across passes (restarts_rising).
  *
  * The parsers, the frame demultiplexer and the target mapping are pure and
- * exported for the unit tests and for src/diagnose_docker.c. */
+ * exported for the unit tests; the pass ends by storing each target's
+ * container match in the snapshot (t->container) for the rules. */
 #include "docker.h"
 #include "addr.h"
 

@@ -2,7 +2,8 @@
  * service) over the engine's unix socket, asynchronous on the sd-event loop,
  * plus the pure pieces it is made of (JSON -> gw_container, log frame
  * demultiplexing, /proc/PID/net/tcp parsing, nginx target -> container
- * mapping), exposed for tests and for src/diagnose_docker.c. */
+ * mapping, stored in each target's t->container for the rules), exposed
+ * for tests. */
 #ifndef GW_DOCKER_H
 #define GW_DOCKER_H
 

@@ -1,7 +1,8 @@
 /* units.h — the systemd probe: the units of the app servers and of nginx
  * over sd-bus (asynchronous, on the sd-event loop), their journal, and the
  * databases named in the apps' environment (db.h). Also the static
- * unit-file checks and the ExecStart bind parser the rules use. */
+ * unit-file checks and the ExecStart bind with the target it serves, both
+ * stored in the unit for the rules. */
 #ifndef GW_UNITS_H
 #define GW_UNITS_H
 

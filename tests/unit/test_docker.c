@@ -477,6 +477,32 @@ static void test_match(void **state)
 	struct gw_target *u = add_target(s, GW_ADDR_UNIX, "", 0);
 	GW_COPY(u->addr.path, "/run/app.sock");
 	assert_int_equal(docker_match_target(s, u, &m), GW_VIA_NONE);
+
+	/* fixed with the address module (issue 18): a `*` binding is any
+	 * address (docker_is_any knew "", 0.0.0.0, :: only), and every name of
+	 * localhost in any case reaches a loopback binding (it knew "localhost") */
+	s->targets.n = 0;
+	struct gw_container *star = gw_vec_push(&s->containers);
+	GW_COPY(star->name, "star");
+	GW_COPY(star->state, "running");
+	star->nports = 1;
+	star->ports[0] = (struct gw_port_map){ .container_port = 80, .proto = "tcp", .host_ip = "*", .host_port = 21090 };
+	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_INET, "127.0.0.1", 21090), &m),
+			 GW_VIA_PUBLISHED);
+	assert_int_equal(m.container, 4);
+	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_HOST, "LocalHost", 21030), &m),
+			 GW_VIA_PUBLISHED);
+	assert_int_equal(m.container, 1);
+	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_HOST, "localhost.localdomain", 21030), &m),
+			 GW_VIA_PUBLISHED);
+	/* still: a loopback binding is not reached through another host address */
+	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_HOST, "localhost.example", 21030), &m),
+			 GW_VIA_NONE);
+	/* and the probe stores the match in the target for the rules */
+	docker_match_targets(s);
+	assert_int_equal(s->targets.v[0].container.how, GW_VIA_PUBLISHED);
+	assert_int_equal(s->targets.v[0].container.container, 4);
+	assert_int_equal(s->targets.v[s->targets.n - 1].container.how, GW_VIA_NONE);
 	snap_free(s);
 }
 
