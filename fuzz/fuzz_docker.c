@@ -58,13 +58,13 @@ static void fz_match(struct gw_snapshot *s)
 		t->listener_idx = -1;
 	}
 	for (size_t i = 0; i < s->targets.n; i++) {
-		struct docker_match m;
-		enum docker_match_how how = docker_match_target(s, &s->targets.v[i], &m);
+		struct gw_container_match m;
+		enum gw_via how = docker_match_target(s, &s->targets.v[i], &m);
 		if (how != m.how) abort();
-		if (how == DOCKER_MATCH_NONE) continue;
+		if (how == GW_VIA_NONE) continue;
 		if (m.container < 0 || (size_t)m.container >= s->containers.n) abort();
 		if (m.port >= s->containers.v[m.container].nports) abort();
-		if ((how == DOCKER_MATCH_PUBLISHED || how == DOCKER_MATCH_NEAR) && m.port < 0) abort();
+		if ((how == GW_VIA_PUBLISHED || how == GW_VIA_NEAR) && m.port < 0) abort();
 	}
 	size_t pick[8];
 	size_t np = docker_logs_pick(s, 1.7e9, pick, 8);

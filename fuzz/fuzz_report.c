@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
+#include "appbind.h"
 #include "diagnose.h"
 #include "report.h"
 #include "sanitize.h"
@@ -126,6 +128,18 @@ static void fz_snapshot(struct fz_in *in, struct gw_snapshot *s)
 		FZ_STR(in, p->user);
 		FZ_STR(in, p->unit);
 		p->start_time = 1.7e9 + fz_int(in);
+	}
+	/* what the listeners probe stores: each app master's cmdline bind and
+	 * the listener that takes it (listeners_match_apps, less its /etc/hosts
+	 * and realpath look-ups) */
+	for (size_t i = 0; i < s->procs.n; i++) {
+		struct gw_addr a;
+		const struct gw_proc *p = &s->procs.v[i];
+		if (!appbind_parse(p->cmdline, &a)) continue;
+		struct gw_app_bind *b = gw_vec_push(&s->app_binds);
+		b->pid = p->pid;
+		b->addr = a;
+		b->listener_idx = addr_find_listener(s->listeners.v, s->listeners.n, &a, NULL);
 	}
 	for (unsigned n = fz_byte(in) % 6; n; n--) {
 		struct gw_log_event *e = gw_vec_push(&s->events);

@@ -1,7 +1,7 @@
 /* appbind.c — where an app server listens, read from its command line
  * (gunicorn, uvicorn, hypercorn, daphne, uwsgi, waitress, Django runserver,
- * flask run). Pure: used by the unit probe (ExecStart) and by diagnose
- * (running processes' cmdlines). */
+ * flask run). Pure: used by the unit probe (ExecStart) and by the
+ * listeners probe (running app masters' cmdlines, s->app_binds). */
 #include "appbind.h"
 
 #include <string.h>

@@ -2,6 +2,7 @@
  * probe (see db.h). Secrets: URLs are only ever stored masked (display);
  * the raw environment stays in struct db_env, owned by the caller. */
 #include "db.h"
+#include "addr.h"
 #include "sanitize.h"
 
 #include <arpa/inet.h>
@@ -114,14 +115,11 @@ static void db_percent_decode(char *s)
 
 static void db_set_host(struct gw_addr *a, const char *host, int port)
 {
-	struct in6_addr a6;
-	struct in_addr a4;
 	memset(a, 0, sizeof *a);
 	GW_COPY(a->host, host);
 	a->port = port;
-	if (inet_pton(AF_INET, host, &a4) == 1) a->kind = GW_ADDR_INET;
-	else if (inet_pton(AF_INET6, host, &a6) == 1) a->kind = GW_ADDR_INET6;
-	else a->kind = GW_ADDR_HOST;
+	int fam = addr_family(host, NULL);
+	a->kind = fam == AF_INET ? GW_ADDR_INET : fam == AF_INET6 ? GW_ADDR_INET6 : GW_ADDR_HOST;
 }
 
 /* Postgres: a directory holds .s.PGSQL.PORT. */
@@ -275,15 +273,10 @@ static const struct db_env_var *db_env_get(const struct db_env *e, const char *k
 	return NULL;
 }
 
-static int db_addr_eq(const struct gw_addr *a, const struct gw_addr *b)
-{
-	return a->kind == b->kind && a->port == b->port && !strcmp(a->host, b->host) && !strcmp(a->path, b->path);
-}
-
 static int db_push(struct gw_snapshot *s, const struct gw_db_target *t)
 {
 	for (size_t i = 0; i < s->dbs.n; i++)
-		if (db_addr_eq(&s->dbs.v[i].addr, &t->addr)) return 0;
+		if (addr_eq(&s->dbs.v[i].addr, &t->addr)) return 0;   /* host names: any case */
 	*(struct gw_db_target *)gw_vec_push(&s->dbs) = *t;
 	return 1;
 }

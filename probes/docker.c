@@ -10,13 +10,15 @@
  * container's RestartCount across passes (restarts_rising).
  *
  * The parsers, the frame demultiplexer and the target mapping are pure and
- * exported for the unit tests and for src/diagnose_docker.c.
+ * exported for the unit tests; the pass ends by storing each target's
+ * container match in the snapshot (t->container) for the rules.
  *
  * docker_engine_request is the one engine client: this pass, the live
  * stream's container followers (logctr.c) and the container actions
  * (src/actions.c) make their requests with it; DOCKER_API is the only
  * spelling of the API version. */
 #include "docker.h"
+#include "addr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -220,7 +222,7 @@ static void docker_add_port(struct gw_container *c, int cport, const char *proto
 
 int docker_port_is_address(const struct gw_port_map *pm)
 {
-	return !strcmp(pm->proto, "ip");
+	return !strcmp(pm->proto, GW_PROTO_ADDRESS);
 }
 
 static void docker_add_address(struct gw_container *c, const char *ip)
@@ -234,7 +236,7 @@ static void docker_add_address(struct gw_container *c, const char *ip)
 		return;
 	struct gw_port_map *pm = &c->ports[c->nports++];
 	memset(pm, 0, sizeof *pm);
-	GW_COPY(pm->proto, "ip");
+	GW_COPY(pm->proto, GW_PROTO_ADDRESS);
 	GW_COPY(pm->host_ip, ip);
 }
 
@@ -699,22 +701,13 @@ void docker_logs_ingest(struct gw_snapshot *s, struct gw_container *c, const cha
 
 /* ---------------------------------------------------------------- target mapping */
 
-static int docker_is_loopback(const char *h)
+/* Does a binding on bind_ip accept what nginx sends to host:port? */
+static int docker_bind_matches(const char *bind_ip, const char *host, int port)
 {
-	return gw_starts_with(h, "127.") || !strcmp(h, "::1") || !strcmp(h, "localhost");
-}
-
-static int docker_is_any(const char *h)
-{
-	return !h[0] || !strcmp(h, "0.0.0.0") || !strcmp(h, "::");
-}
-
-/* Does a binding on bind_ip accept what nginx sends to host? */
-static int docker_bind_matches(const char *bind_ip, const char *host)
-{
-	if (docker_is_any(bind_ip) || !strcmp(bind_ip, host))
-		return 1;
-	return !strcmp(host, "localhost") && docker_is_loopback(bind_ip);
+	struct gw_addr b = { .kind = GW_ADDR_INET, .port = port }, t = { .kind = GW_ADDR_HOST, .port = port };
+	GW_COPY(b.host, bind_ip);
+	GW_COPY(t.host, host);
+	return addr_bind_matches(&b, &t, 0);
 }
 
 static int docker_state_rank(const struct gw_container *c)
@@ -751,8 +744,8 @@ static int docker_port_targeted(const struct gw_snapshot *s, int port)
 	return 0;
 }
 
-enum docker_match_how docker_match_target(const struct gw_snapshot *s, const struct gw_target *t,
-					  struct docker_match *m)
+enum gw_via docker_match_target(const struct gw_snapshot *s, const struct gw_target *t,
+				struct gw_container_match *m)
 {
 	const struct gw_addr *a = &t->addr;
 	int best = 0, near_diff = 11;
@@ -760,7 +753,7 @@ enum docker_match_how docker_match_target(const struct gw_snapshot *s, const str
 	memset(m, 0, sizeof *m);
 	m->container = m->port = -1;
 	if (a->kind != GW_ADDR_INET && a->kind != GW_ADDR_INET6 && a->kind != GW_ADDR_HOST)
-		return DOCKER_MATCH_NONE;
+		return GW_VIA_NONE;
 	int port = a->port ? a->port : 80;
 
 	for (size_t i = 0; i < s->containers.n; i++) {
@@ -769,31 +762,31 @@ enum docker_match_how docker_match_target(const struct gw_snapshot *s, const str
 		for (int k = 0; k < c->nports; k++) {
 			const struct gw_port_map *pm = &c->ports[k];
 			if (docker_port_is_address(pm)) {
-				if (!strcmp(pm->host_ip, a->host) && rank > best) {
+				if (addr_host_eq(pm->host_ip, a->host) && rank > best) {
 					best = rank;
-					*m = (struct docker_match){ DOCKER_MATCH_ADDRESS, (int)i, -1, port };
+					*m = (struct gw_container_match){ GW_VIA_ADDRESS, (int)i, -1, port };
 				}
 				continue;
 			}
 			if (pm->host_port == port && !strcmp(pm->proto, "tcp") &&
-			    docker_bind_matches(pm->host_ip, a->host) && rank > best) {
+			    docker_bind_matches(pm->host_ip, a->host, port) && rank > best) {
 				best = rank;
-				*m = (struct docker_match){ DOCKER_MATCH_PUBLISHED, (int)i, k, pm->container_port };
+				*m = (struct gw_container_match){ GW_VIA_PUBLISHED, (int)i, k, pm->container_port };
 			}
 		}
-		if (a->kind == GW_ADDR_HOST && !docker_is_loopback(a->host) &&
+		if (a->kind == GW_ADDR_HOST && !addr_is_loopback(a->host) &&
 		    docker_name_serves(c->name, a->host) && rank > best) {
 			best = rank;
-			*m = (struct docker_match){ DOCKER_MATCH_NAME, (int)i, -1, port };
+			*m = (struct gw_container_match){ GW_VIA_NAME, (int)i, -1, port };
 		}
 	}
-	if (m->how != DOCKER_MATCH_NONE)
+	if (m->how != GW_VIA_NONE)
 		return m->how;
 
 	/* Nothing serves the target: a container publishing a nearby host port
 	 * (a mapping that changed), or the target's port inside, is the likely one. */
-	if (t->listener_idx >= 0 || !(docker_is_loopback(a->host) || a->kind == GW_ADDR_INET))
-		return DOCKER_MATCH_NONE;
+	if (t->listener_idx >= 0 || !(addr_is_loopback(a->host) || a->kind == GW_ADDR_INET))
+		return GW_VIA_NONE;
 	for (size_t i = 0; i < s->containers.n; i++) {
 		const struct gw_container *c = &s->containers.v[i];
 		if (docker_state_rank(c) < 2)
@@ -801,18 +794,24 @@ enum docker_match_how docker_match_target(const struct gw_snapshot *s, const str
 		for (int k = 0; k < c->nports; k++) {
 			const struct gw_port_map *pm = &c->ports[k];
 			if (docker_port_is_address(pm) || !pm->host_port || strcmp(pm->proto, "tcp") ||
-			    !docker_bind_matches(pm->host_ip, a->host) || docker_port_targeted(s, pm->host_port))
+			    !docker_bind_matches(pm->host_ip, a->host, port) || docker_port_targeted(s, pm->host_port))
 				continue;
 			int diff = abs(pm->host_port - port);
 			if (pm->container_port == port && diff > 10)
 				diff = 10;
 			if (diff < near_diff) {
 				near_diff = diff;
-				*m = (struct docker_match){ DOCKER_MATCH_NEAR, (int)i, k, pm->container_port };
+				*m = (struct gw_container_match){ GW_VIA_NEAR, (int)i, k, pm->container_port };
 			}
 		}
 	}
 	return m->how;
+}
+
+void docker_match_targets(struct gw_snapshot *s)
+{
+	for (size_t i = 0; i < s->targets.n; i++)
+		docker_match_target(s, &s->targets.v[i], &s->targets.v[i].container);
 }
 
 /* ---------------------------------------------------------------- whose logs */
@@ -831,8 +830,8 @@ size_t docker_logs_pick(const struct gw_snapshot *s, double now, size_t *out, si
 
 	/* targeted by nginx first */
 	for (size_t t = 0; t < s->targets.n && n < max; t++) {
-		struct docker_match m;
-		if (docker_match_target(s, &s->targets.v[t], &m) == DOCKER_MATCH_NONE)
+		struct gw_container_match m;
+		if (docker_match_target(s, &s->targets.v[t], &m) == GW_VIA_NONE)
 			continue;
 		if (!docker_picked(out, n, (size_t)m.container))
 			out[n++] = (size_t)m.container;
@@ -982,6 +981,7 @@ static void docker_finish(struct docker_prober *p, const char *err)
 	if (p->phase == DOCKER_PH_IDLE)
 		return;
 	p->phase = DOCKER_PH_IDLE;
+	docker_match_targets(s);
 	sd_event_source_disable_unref(p->deadline);
 	p->deadline = NULL;
 	if (err && !p->error[0])

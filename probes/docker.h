@@ -2,7 +2,8 @@
  * service) over the engine's unix socket, asynchronous on the sd-event loop,
  * plus the pure pieces it is made of (JSON -> gw_container, log frame
  * demultiplexing, /proc/PID/net/tcp parsing, nginx target -> container
- * mapping), exposed for tests and for src/diagnose_docker.c. */
+ * mapping, stored in each target's t->container for the rules), exposed
+ * for tests. */
 #ifndef GW_DOCKER_H
 #define GW_DOCKER_H
 
@@ -124,29 +125,18 @@ void docker_logs_ingest(struct gw_snapshot *s, struct gw_container *c, const cha
  * (deduplicated, bounded). Returns rows added. */
 int docker_parse_net_tcp(struct gw_container *c, const char *text, int v6);
 
-/* How an nginx target leads to a container. */
-enum docker_match_how {
-	DOCKER_MATCH_NONE = 0,
-	DOCKER_MATCH_PUBLISHED,      /* target host:port is a published binding */
-	DOCKER_MATCH_ADDRESS,        /* target is the container's own network address */
-	DOCKER_MATCH_NAME,           /* target host is the container's name */
-	DOCKER_MATCH_NEAR,           /* nothing serves the target; the container publishes
-	                                a nearby host port or the target's port inside */
-};
+/* Which container (if any) serves target t (enum gw_via, struct
+ * gw_container_match: model.h). Needs t->listener_idx (a target nothing
+ * listens at may be served by a nearby port). Pure. Returns how (also m->how). */
+enum gw_via docker_match_target(const struct gw_snapshot *s, const struct gw_target *t,
+				struct gw_container_match *m);
 
-struct docker_match {
-	enum docker_match_how how;
-	int container;               /* index into s->containers */
-	int port;                    /* index into its ports[] (PUBLISHED, NEAR), -1 else */
-	int container_port;          /* the port inside the container nginx reaches */
-};
-
-/* Which container (if any) serves target t. Pure. Returns how (also m->how). */
-enum docker_match_how docker_match_target(const struct gw_snapshot *s, const struct gw_target *t,
-					  struct docker_match *m);
+/* docker_match_target for every target into its t->container (the probe
+ * does it at the end of each pass, so the rules read the match). */
+void docker_match_targets(struct gw_snapshot *s);
 
 /* A port map entry that carries a container network address rather than a
- * published port (proto "ip", host_ip = the address). */
+ * published port (proto GW_PROTO_ADDRESS, host_ip = the address). */
 int docker_port_is_address(const struct gw_port_map *pm);
 
 #endif

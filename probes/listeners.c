@@ -5,6 +5,8 @@
  * would follow. */
 #include "listeners.h"
 #include "procs.h"   /* procs_find: pid -> index in the sorted process table */
+#include "addr.h"
+#include "appbind.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -491,57 +493,36 @@ int listeners_refresh(struct gw_snapshot *s)
 		listeners_nl_fd = -1;
 	}
 	listeners_owners(s);
+	listeners_match_apps(s);
 	return rc;
+}
+
+void listeners_match_apps(struct gw_snapshot *s)
+{
+	gw_vec_clear(&s->app_binds);
+	for (size_t i = 0; i < s->procs.n; i++) {
+		const struct gw_proc *p = &s->procs.v[i];
+		struct gw_addr a;
+		if (p->role != GW_ROLE_GUNICORN_MASTER && p->role != GW_ROLE_UVICORN_MASTER &&
+		    p->role != GW_ROLE_APP_SERVER)
+			continue;
+		if (!appbind_parse(p->cmdline, &a)) continue;
+		struct gw_app_bind *b = gw_vec_push(&s->app_binds);
+		b->pid = p->pid;
+		b->addr = a;
+		b->listener_idx = listeners_find(s, &a);
+	}
 }
 
 /* ---------------------------------------------------------------- matching */
 
-/* Score how well listener l takes a connection to family/bin:port.
- * 3 exact address, 2 wildcard of the same family, 1 dual-stack [::]. */
-static int listeners_score(const struct gw_listener *l, int family, const void *bin, int port)
-{
-	unsigned char la[16];
-	if (l->port != port) return 0;
-	if (l->family != AF_INET && l->family != AF_INET6) return 0;
-	if (inet_pton(l->family, l->addr, la) != 1) return 0;
-	if (family == AF_INET) {
-		if (l->family == AF_INET) {
-			if (!memcmp(la, bin, 4)) return 3;
-			if (!memcmp(la, "\0\0\0\0", 4)) return 2;
-			return 0;
-		}
-		static const unsigned char mapped[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff };
-		if (!memcmp(la, mapped, 12) && !memcmp(la + 12, bin, 4)) return 3;
-		if (!memcmp(la, &in6addr_any, 16) && l->v6only != 1) return 1;
-		return 0;
-	}
-	if (l->family != AF_INET6) return 0;
-	if (!memcmp(la, bin, 16)) return 3;
-	if (!memcmp(la, &in6addr_any, 16)) return 2;
-	return 0;
-}
-
-static int listeners_find_bin(const struct gw_snapshot *s, int family, const void *bin, int port, int *score)
-{
-	int best = -1;
-	*score = 0;
-	if (family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)bin))
-		return listeners_find_bin(s, AF_INET, (const unsigned char *)bin + 12, port, score);
-	for (size_t i = 0; i < s->listeners.n; i++) {
-		int sc = listeners_score(&s->listeners.v[i], family, bin, port);
-		if (sc > *score) { *score = sc; best = (int)i; }
-	}
-	return best;
-}
-
 /* Try one numeric address string (v4 or v6); keeps the best match. */
 static void listeners_try(const struct gw_snapshot *s, const char *addr, int port, int *best, int *best_score)
 {
-	unsigned char bin[16];
-	int family = strchr(addr, ':') ? AF_INET6 : AF_INET, sc;
-	if (inet_pton(family, addr, bin) != 1) return;
-	int i = listeners_find_bin(s, family, bin, port, &sc);
-	if (i >= 0 && sc > *best_score) { *best = i; *best_score = sc; }
+	for (size_t i = 0; i < s->listeners.n; i++) {
+		int sc = addr_listener_score(&s->listeners.v[i], addr, port);
+		if (sc > *best_score) { *best_score = sc; *best = (int)i; }
+	}
 }
 
 /* Addresses of a name from /etc/hosts only: never block on DNS. */
@@ -561,32 +542,28 @@ static void listeners_try_hosts(const struct gw_snapshot *s, const char *name, i
 
 int listeners_find(const struct gw_snapshot *s, const struct gw_addr *a)
 {
-	int port = a->port ? a->port : 80, best = -1, score = 0;
+	int port = a->port ? a->port : 80, best, score = 0;
 
 	switch (a->kind) {
 	case GW_ADDR_INET:
 	case GW_ADDR_INET6:
-		listeners_try(s, a->host, port, &best, &score);
-		return best;
 	case GW_ADDR_HOST:
-		if (!strcasecmp(a->host, "localhost") || !strcasecmp(a->host, "localhost.localdomain") ||
-		    !strcasecmp(a->host, "ip6-localhost") || !strcasecmp(a->host, "ip6-loopback")) {
-			listeners_try(s, "127.0.0.1", port, &best, &score);
-			listeners_try(s, "::1", port, &best, &score);
-		}
+		/* literals and the names of localhost: the address module */
+		best = addr_find_listener(s->listeners.v, s->listeners.n, a, &score);
+		if (addr_family(a->host, NULL)) return best;
+		/* a name: also what /etc/hosts says it is (a better match wins) */
 		listeners_try_hosts(s, a->host, port, &best, &score);
 		return best;
 	case GW_ADDR_UNIX: {
-		for (size_t i = 0; i < s->listeners.n; i++)
-			if (s->listeners.v[i].family == AF_UNIX && !strcmp(s->listeners.v[i].path, a->path))
-				return (int)i;
+		int i = addr_find_listener(s->listeners.v, s->listeners.n, a, NULL);
+		if (i >= 0) return i;
 		/* the same file reached through a symlink or "..": compare real paths */
 		char want[PATH_MAX], have[PATH_MAX];
 		if (!realpath(a->path, want)) return -1;
-		for (size_t i = 0; i < s->listeners.n; i++) {
-			const struct gw_listener *l = &s->listeners.v[i];
+		for (size_t k = 0; k < s->listeners.n; k++) {
+			const struct gw_listener *l = &s->listeners.v[k];
 			if (l->family == AF_UNIX && l->path[0] == '/' && realpath(l->path, have) && !strcmp(have, want))
-				return (int)i;
+				return (int)k;
 		}
 		return -1;
 	}

@@ -18,6 +18,12 @@ int listeners_refresh(struct gw_snapshot *s);
  * address wins over a wildcard. Port 0 counts as 80. */
 int listeners_find(const struct gw_snapshot *s, const struct gw_addr *a);
 
+/* Fill s->app_binds: each app master's bind from its command line
+ * (appbind_parse) and the listener that takes it (listeners_find), -1
+ * when nothing listens there. Needs s->procs and s->listeners;
+ * listeners_refresh calls it. */
+void listeners_match_apps(struct gw_snapshot *s);
+
 /* Count this host's TCP connections to each TCP target (TIME-WAIT and
  * other states: target->conns_*) and read net.ipv4.ip_local_port_range
  * into s->port_range_lo/hi. Call after the targets are built; gather calls it

@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "trust.h"
 
 extern char **environ;
@@ -496,95 +497,6 @@ static struct np_frame *np_find(struct np *p, enum np_kind k)
 
 /* ---------------------------------------------------------------- values */
 
-static int np_parse_port(const char *s, size_t n)
-{
-	if (n == 0 || n > 5) return -1;
-	int v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i])) return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v >= 1 && v <= 65535 ? v : -1;
-}
-
-static void np_set_host(struct gw_addr *a, const char *h, size_t n)
-{
-	char host[256];
-	struct in_addr a4;
-	struct in6_addr a6;
-	if (n >= sizeof host) n = sizeof host - 1;
-	memcpy(host, h, n);
-	host[n] = '\0';
-	if (!strcmp(host, "*")) host[0] = '\0';
-	GW_COPY(a->host, host);
-	if (!host[0] || inet_pton(AF_INET, host, &a4) == 1)
-		a->kind = GW_ADDR_INET;
-	else if (inet_pton(AF_INET6, host, &a6) == 1)
-		a->kind = GW_ADDR_INET6;    /* bare IPv6 without brackets */
-	else
-		a->kind = GW_ADDR_HOST;
-}
-
-/* Parse an endpoint as nginx's ngx_parse_url does: "unix:/path[:uri]",
- * "[v6]:port", "host:port", "host", "port" (port_only: listen), with an
- * optional "/uri" tail. *noport is set when no port was written. */
-static void np_parse_endpoint(const char *s, struct gw_addr *a, int *noport, int port_only)
-{
-	memset(a, 0, sizeof *a);
-	*noport = 1;
-	if (!strncasecmp(s, "unix:", 5)) {
-		const char *path = s + 5, *end = strchr(path, ':');
-		size_t n = end ? (size_t)(end - path) : strlen(path);
-		if (n >= sizeof a->path) n = sizeof a->path - 1;
-		memcpy(a->path, path, n);
-		a->path[n] = '\0';
-		a->kind = GW_ADDR_UNIX;
-		*noport = 0;
-		return;
-	}
-	size_t n = strcspn(s, "/?");     /* host[:port] ends at the uri */
-	if (s[0] == '[') {
-		const char *rb = memchr(s, ']', n);
-		if (!rb) { np_set_host(a, s, n); a->kind = GW_ADDR_HOST; return; }
-		char host[256];
-		size_t hn = (size_t)(rb - s - 1);
-		if (hn >= sizeof host) hn = sizeof host - 1;
-		memcpy(host, s + 1, hn);
-		host[hn] = '\0';
-		struct in6_addr a6;
-		a->kind = inet_pton(AF_INET6, host, &a6) == 1 ? GW_ADDR_INET6 : GW_ADDR_HOST;
-		GW_COPY(a->host, host);
-		const char *rest = rb + 1;
-		size_t rn = n - (size_t)(rest - s);
-		if (rn > 1 && rest[0] == ':') {
-			int port = np_parse_port(rest + 1, rn - 1);
-			if (port > 0) { a->port = port; *noport = 0; }
-		}
-		return;
-	}
-	const char *colon = memchr(s, ':', n);
-	if (colon && memchr(colon + 1, ':', n - (size_t)(colon + 1 - s))) {
-		np_set_host(a, s, n);            /* several colons: bare IPv6 */
-		return;
-	}
-	if (colon) {
-		np_set_host(a, s, (size_t)(colon - s));
-		int port = np_parse_port(colon + 1, n - (size_t)(colon + 1 - s));
-		if (port > 0) { a->port = port; *noport = 0; }
-		return;
-	}
-	if (port_only) {
-		int port = np_parse_port(s, n);
-		if (port > 0) {
-			a->kind = GW_ADDR_INET;
-			a->port = port;
-			*noport = 0;
-			return;
-		}
-	}
-	np_set_host(a, s, n);
-}
-
 double nginx_conf_parse_time(const char *v)
 {
 	double total = 0;
@@ -820,9 +732,7 @@ static void np_do_pass(struct np *p, const char *file, int line, int argc, char 
 			return;
 		}
 	}
-	int noport;
-	np_parse_endpoint(s, &ps->addr, &noport, 0);
-	*np = (unsigned char)noport;
+	*np = (unsigned char)!addr_parse(s, &ps->addr, 0);
 }
 
 static void np_do_listen(struct np *p, const char *file, int line, int argc, char **argv)
@@ -833,9 +743,7 @@ static void np_do_listen(struct np *p, const char *file, int line, int argc, cha
 	struct gw_conf_listen *l = gw_vec_push(&p->c->listens);
 	GW_COPY(l->raw, argv[1]);
 	np_loc(&l->loc, file, line);
-	int noport;
-	np_parse_endpoint(argv[1], &l->addr, &noport, 1);
-	if (noport && l->addr.kind != GW_ADDR_UNIX) l->addr.port = 80;
+	if (!addr_parse(argv[1], &l->addr, ADDR_PORT_ONLY)) l->addr.port = 80;
 	for (int i = 2; i < argc; i++)
 		if (!strcmp(argv[i], "ssl")) l->ssl = 1;
 	if (!srv->have_port) {
@@ -853,9 +761,7 @@ static void np_do_upstream_server(struct np *p, struct np_frame *f, const char *
 	struct gw_conf_upstream_server *sv = gw_vec_push(&up->servers);
 	GW_COPY(sv->raw, argv[1]);
 	np_loc(&sv->loc, file, line);
-	int noport;
-	np_parse_endpoint(argv[1], &sv->addr, &noport, 0);
-	if (noport && sv->addr.kind != GW_ADDR_UNIX) sv->addr.port = 80;
+	if (!addr_parse(argv[1], &sv->addr, 0)) sv->addr.port = 80;
 	sv->max_fails = -1;
 	sv->fail_timeout = -1;
 	for (int i = 2; i < argc; i++) {
@@ -1387,15 +1293,8 @@ int nginx_conf_parse_cached(struct nginx_conf_cache *cc, struct gw_nginx_conf *c
 
 /* ---------------------------------------------------------------- targets */
 
-static int np_addr_eq(const struct gw_addr *a, const struct gw_addr *b)
-{
-	if (a->kind != b->kind) return 0;
-	if (a->kind == GW_ADDR_UNIX) return !strcmp(a->path, b->path);
-	return a->port == b->port && !strcasecmp(a->host, b->host);
-}
-
-/* The targets added so far, by endpoint: open addressing on a hash of what
- * np_addr_eq compares, so merging stays linear (a scan per pass was
+/* The targets added so far, by endpoint: open addressing on addr_hash
+ * (consistent with addr_eq), so merging stays linear (a scan per pass was
  * quadratic: 20,000 distinct proxy_pass took 4 s). slot: target index + 1,
  * 0 = free; at most half full. */
 struct np_tset {
@@ -1403,23 +1302,13 @@ struct np_tset {
 	size_t mask;
 };
 
-static size_t np_addr_hash(const struct gw_addr *a)
-{
-	uint64_t h = 14695981039346656037ull ^ (uint64_t)a->kind;
-	int is_unix = a->kind == GW_ADDR_UNIX;
-	for (const char *p = is_unix ? a->path : a->host; *p; p++)
-		h = (h ^ (unsigned char)(is_unix ? *p : tolower((unsigned char)*p))) * 1099511628211ull;
-	if (!is_unix) h = (h ^ (uint64_t)(unsigned)a->port) * 1099511628211ull;
-	return (size_t)h;
-}
-
 static void np_add_target(struct gw_snapshot *s, struct np_tset *set, const struct gw_conf_pass *ps,
 			  const struct gw_addr *addr, const struct gw_conf_upstream *up,
 			  const struct gw_conf_upstream_server *sv)
 {
-	size_t h = np_addr_hash(addr) & set->mask;
+	size_t h = addr_hash(addr) & set->mask;
 	for (; set->slot[h]; h = (h + 1) & set->mask)
-		if (np_addr_eq(&s->targets.v[set->slot[h] - 1].addr, addr)) return;
+		if (addr_eq(&s->targets.v[set->slot[h] - 1].addr, addr)) return;
 	struct gw_target *t = gw_vec_push(&s->targets);
 	set->slot[h] = s->targets.n;
 	t->addr = *addr;

@@ -11,6 +11,7 @@
  * The bus connection, the history and the discovery cache live in the
  * prober; the snapshot of the pass is only borrowed until done. */
 #include "units.h"
+#include "addr.h"
 #include "appbind.h"
 
 #include <errno.h>
@@ -127,26 +128,6 @@ struct units_prober {
 
 static struct units_prober *units_probers;
 
-static int units_host_wild(const char *h)
-{
-	return !h[0] || !strcmp(h, "0.0.0.0") || !strcmp(h, "::") || !strcmp(h, "*");
-}
-
-static int units_host_loop(const char *h)
-{
-	return !strcmp(h, "127.0.0.1") || !strcmp(h, "localhost") || !strcmp(h, "::1");
-}
-
-int units_bind_matches(const struct gw_addr *bind, const struct gw_addr *t)
-{
-	if (bind->kind == GW_ADDR_UNIX || t->kind == GW_ADDR_UNIX)
-		return bind->kind == t->kind && !strcmp(bind->path, t->path);
-	if (bind->port != t->port) return 0;
-	if (!strcmp(bind->host, t->host) || units_host_wild(bind->host)) return 1;
-	if (units_host_loop(bind->host) && units_host_loop(t->host)) return 1;
-	return t->kind == GW_ADDR_HOST;      /* a name: cannot tell, trust the port */
-}
-
 /* ------------------------------------------------------------ unit-file checks */
 
 /* May user (uid, gid + groups) do `want` (R_OK/X_OK bits) on st? */
@@ -164,7 +145,7 @@ static int units_may(const struct stat *st, uid_t uid, gid_t gid, const gid_t *g
 	return (bits & want) == want;
 }
 
-static void units_push(struct units_problem *out, int max, int *n, enum units_problem_kind k, int fatal,
+static void units_push(struct units_problem *out, int max, int *n, enum gw_unit_problem_kind k, int fatal,
 		       const char *path, const char *fmt, const char *a1, const char *a2)
 {
 	if (*n >= max) return;
@@ -911,7 +892,7 @@ static int units_exec_is_app(const struct gw_snapshot *s, const char *exec)
 		return 1;
 	if (appbind_parse(exec, &bind))
 		for (size_t i = 0; i < s->targets.n; i++)
-			if (units_bind_matches(&bind, &s->targets.v[i].addr)) return 1;
+			if (addr_bind_matches(&bind, &s->targets.v[i].addr, ADDR_MATCH_LOOSE)) return 1;
 	return 0;
 }
 
@@ -1073,13 +1054,24 @@ void units_fill_problems(struct gw_unit *u)
 	u->nproblems = 0;
 	for (int i = 0; i < n && i < 8; i++) {
 		struct gw_unit_problem *q = &u->problems[u->nproblems++];
-		q->kind = (int)pr[i].kind;
+		q->kind = pr[i].kind;
 		q->fatal = pr[i].fatal;
 		GW_COPY(q->path, pr[i].path);
 		GW_COPY(q->text, pr[i].text);
 	}
 }
 
+void units_fill_bind(struct gw_unit *u, const struct gw_snapshot *s)
+{
+	u->target_idx = -1;
+	u->has_bind = appbind_parse(u->exec_start, &u->bind);
+	if (!u->has_bind) return;
+	for (size_t i = 0; i < s->targets.n; i++)
+		if (addr_bind_matches(&u->bind, &s->targets.v[i].addr, ADDR_MATCH_LOOSE)) {
+			u->target_idx = (int)i;
+			return;
+		}
+}
 
 /* The environment of an app server process without systemd: from the
  * cache while it is the same process, else read (NULL: unreadable). */
@@ -1142,6 +1134,7 @@ static void units_stage_after(struct units_prober *p)
 		struct gw_unit *u = &s->units.v[i];
 		if (u->error[0] && !u->loaded) snapshot_note(s, "systemd", "%s", u->error);
 		units_fill_problems(u);
+		units_fill_bind(u, s);
 		if (j && u->is_app) {
 			double last;
 			int n60 = journal_unit_restarts(j, u->name, now - 60, &last);

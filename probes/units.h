@@ -1,7 +1,8 @@
 /* units.h — the systemd probe: the units of the app servers and of nginx
  * over sd-bus (asynchronous, on the sd-event loop), their journal, and the
  * databases named in the apps' environment (db.h). Also the static
- * unit-file checks and the ExecStart bind parser the rules use. */
+ * unit-file checks and the ExecStart bind with the target it serves, both
+ * stored in the unit for the rules. */
 #ifndef GW_UNITS_H
 #define GW_UNITS_H
 
@@ -37,20 +38,11 @@ int units_probe_start(struct units_prober *p, struct gw_snapshot *s, const struc
 		      void (*done)(void *ud), void *ud);
 
 
-/* Does an app bind serve the nginx target t? (same unix path; same port
- * and same host or a wildcard / loopback-equivalent bind). Pure. */
-int units_bind_matches(const struct gw_addr *bind, const struct gw_addr *target);
-
 /* Static checks of a unit's file against the filesystem and the user
  * database (stat/access/getpwnam — this one does I/O; diagnose calls it
  * until the snapshot carries the results). */
-enum units_problem_kind {
-	UP_WORKDIR_MISSING, UP_WORKDIR_UNREADABLE, UP_EXEC_MISSING, UP_EXEC_NOT_EXEC,
-	UP_ENVFILE_MISSING, UP_ENVFILE_UNREADABLE, UP_USER_MISSING, UP_GROUP_MISSING,
-	UP_RUNTIME_DIR, UP_MODULE_MISSING,
-};
 struct units_problem {
-	enum units_problem_kind kind;
+	enum gw_unit_problem_kind kind;  /* UP_* (model.h) */
 	int fatal;                   /* the unit cannot start with it */
 	char path[GW_PATH];          /* the path / name at fault */
 	char text[GW_TEXT];          /* "EnvironmentFile /etc/app.env does not exist" */
@@ -59,5 +51,10 @@ int units_check_file(const struct gw_unit *u, struct units_problem *out, int max
 /* Run units_check_file and store the results in u->problems (the probe
  * calls it for every loaded unit; diagnose only reads them). */
 void units_fill_problems(struct gw_unit *u);
+/* The bind in u's ExecStart (appbind_parse) into u->has_bind / u->bind,
+ * and the first of s->targets it is meant to serve (addr_bind_matches,
+ * ADDR_MATCH_LOOSE) into u->target_idx, -1 none. The probe calls it for
+ * every unit; the rules only read it. */
+void units_fill_bind(struct gw_unit *u, const struct gw_snapshot *s);
 
 #endif

@@ -10,7 +10,6 @@
  * app_boot_failure carrying the target evidence, not upstream_down. */
 #include "diagnose.h"
 #include "diagnose_int.h"
-#include "appbind.h"   /* the one parser of app-server binds */
 
 #include <errno.h>
 #include <stdarg.h>
@@ -715,18 +714,6 @@ static int speaks_protocol(const struct gw_snapshot *s, const struct gw_target *
 	return p->role == GW_ROLE_APP_SERVER;
 }
 
-/* Is anything listening at this address (owner unknown is fine)? */
-static int addr_listened(const struct gw_snapshot *s, const struct gw_addr *a)
-{
-	for (size_t i = 0; i < s->listeners.n; i++) {
-		const struct gw_listener *l = &s->listeners.v[i];
-		if (a->kind == GW_ADDR_UNIX ? (l->family == AF_UNIX && !strcmp(l->path, a->path))
-					    : (l->family != AF_UNIX && l->port == a->port))
-			return 1;
-	}
-	return 0;
-}
-
 /* An app server listening where nginx does not look: port / path / family
  * mismatch. Only a clear answer counts: the same port in the other address
  * family, or exactly one app server whose listeners no target uses (with
@@ -762,22 +749,22 @@ static int find_app_elsewhere(struct diag_ctx *c, const struct gw_target *t, cha
 	if (ncand > 1 || s->is_root) { other[0] = '\0'; return 0; }
 	/* Without root we do not see owners: fall back to the apps' cmdline
 	 * binds, counted only where something really listens. */
-	for (size_t i = 0; i < s->procs.n; i++) {
-		const struct gw_proc *p = &s->procs.v[i];
-		struct gw_addr a;
+	for (size_t i = 0; i < s->app_binds.n; i++) {
+		const struct gw_app_bind *ab = &s->app_binds.v[i];
+		const struct gw_proc *p = diag_proc_by_pid(s, ab->pid);
+		const struct gw_addr *a = &ab->addr;
 		char as[GW_PATH + 16];
 		int used = 0;
-		if (!role_is_app_master(p->role) || !speaks_protocol(s, t, p->pid) ||
-		    !appbind_parse(p->cmdline, &a) || !addr_listened(s, &a))
+		if (!p || !role_is_app_master(p->role) || !speaks_protocol(s, t, p->pid) || ab->listener_idx < 0)
 			continue;
 		for (size_t j = 0; j < s->targets.n; j++) {
 			const struct gw_addr *b = &s->targets.v[j].addr;
-			if (a.kind == b->kind && a.port == b->port && !strcmp(a.path, b->path)) used = 1;
+			if (a->kind == b->kind && a->port == b->port && !strcmp(a->path, b->path)) used = 1;
 		}
 		if (used) continue;
-		gw_addr_str(&a, as, sizeof as);
-		if (t->addr.kind != GW_ADDR_UNIX && a.kind != GW_ADDR_UNIX && a.port == t->addr.port &&
-		    (a.kind == GW_ADDR_INET6) != (t->addr.kind == GW_ADDR_INET6)) {
+		gw_addr_str(a, as, sizeof as);
+		if (t->addr.kind != GW_ADDR_UNIX && a->kind != GW_ADDR_UNIX && a->port == t->addr.port &&
+		    (a->kind == GW_ADDR_INET6) != (t->addr.kind == GW_ADDR_INET6)) {
 			*same_port_other_family = 1;
 			gw_fmt(other, n, "%s (%s pid %d, from its command line)", as, gw_role_name(p->role), (int)p->pid);
 			return 1;

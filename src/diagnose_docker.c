@@ -3,9 +3,9 @@
  * container_unhealthy, app_crash_loop for containers, and upstream_down for
  * an exited container nginx targets. Pure, like diagnose.c.
  *
- * Each nginx target is mapped to the container that serves it
- * (docker_match_target: published host port, container address, compose
- * name, or a nearby published port when nothing serves the target), then the
+ * Each nginx target comes mapped to the container that serves it (the
+ * docker probe's t->container: published host port, container address,
+ * compose name, or a nearby published port when nothing serves the target), then the
  * container is checked from the outside in: restarting? exited? does the app
  * inside listen where the published port forwards (State.Pid's net/tcp)?
  * healthy? These name the root cause more precisely than the generic
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "docker.h"
+#include "addr.h"
 
 #define DD_RANK 95
 
@@ -54,11 +54,6 @@ static int dd_crash_looping(const struct diag_ctx *c, const struct gw_container 
 	       (dd_running(ct) || !strcmp(ct->state, "exited"));
 }
 
-static int dd_is_loopback(const char *a)
-{
-	return gw_starts_with(a, "127.") || !strcmp(a, "::1") || gw_starts_with(a, "::ffff:127.");
-}
-
 /* What the app inside listens on, relative to the port nginx reaches. */
 static enum dd_inside dd_inside(const struct gw_container *ct, int port, char *listens, size_t n,
 				int *other_port)
@@ -75,13 +70,13 @@ static enum dd_inside dd_inside(const struct gw_container *ct, int port, char *l
 		gw_append(listens, n, "%s%s%s%s:%d", listens[0] ? ", " : "", strchr(a, ':') ? "[" : "", a,
 			  strchr(a, ':') ? "]" : "", p);
 		if (p == port) {
-			if (dd_is_loopback(a))
+			if (addr_is_loopback(a))
 				loop = 1;
 			else
 				ok = 1;
-		} else if (!*other_port || (other_loop && !dd_is_loopback(a))) {
+		} else if (!*other_port || (other_loop && !addr_is_loopback(a))) {
 			*other_port = p;   /* prefer a port the app serves on all interfaces */
-			other_loop = dd_is_loopback(a);
+			other_loop = addr_is_loopback(a);
 		}
 	}
 	if (ok)
@@ -96,7 +91,7 @@ static void dd_ports_str(const struct gw_container *ct, char *buf, size_t n)
 	buf[0] = '\0';
 	for (int i = 0; i < ct->nports; i++) {
 		const struct gw_port_map *pm = &ct->ports[i];
-		if (docker_port_is_address(pm))
+		if (!strcmp(pm->proto, GW_PROTO_ADDRESS))
 			continue;
 		if (pm->host_port)
 			gw_append(buf, n, "%s%s%s%d->%d/%s", buf[0] ? ", " : "", pm->host_ip,
@@ -227,7 +222,7 @@ static void dd_not_running(struct diag_ctx *c, const struct gw_container *ct, co
 
 /* nginx targets a host port no container publishes; ct publishes another. */
 static void dd_near(struct diag_ctx *c, const struct gw_container *ct, const struct gw_target *t,
-		    const struct docker_match *m)
+		    const struct gw_container_match *m)
 {
 	const struct gw_port_map *pm = &ct->ports[m->port];
 	char listens[GW_TEXT], app[GW_TEXT + 64] = "";
@@ -245,7 +240,7 @@ static void dd_near(struct diag_ctx *c, const struct gw_container *ct, const str
 	diag_evidence(f, "no container publishes host port %d", t->addr.port);
 	dd_state_evidence(f, ct);
 	diag_fix(f, "point %s at %s:%d (%s:%d), where %s is published", t->directive,
-		 pm->host_ip[0] && strcmp(pm->host_ip, "0.0.0.0") ? pm->host_ip : "127.0.0.1", pm->host_port,
+		 !addr_is_any(pm->host_ip) ? pm->host_ip : "127.0.0.1", pm->host_port,
 		 t->pass_loc.file, t->pass_loc.line, ct->name);
 	diag_fix(f, "or publish the port nginx uses: docker run -p %s%s%d:%d ...", pm->host_ip,
 		 pm->host_ip[0] ? ":" : "", t->addr.port, app_port);
@@ -254,7 +249,7 @@ static void dd_near(struct diag_ctx *c, const struct gw_container *ct, const str
 }
 
 static void dd_bind(struct diag_ctx *c, const struct gw_container *ct, const struct gw_target *t,
-		    const struct docker_match *m, const char *listens)
+		    const struct gw_container_match *m, const char *listens)
 {
 	const struct gw_port_map *pm = m->port >= 0 ? &ct->ports[m->port] : NULL;
 	struct gw_finding *f;
@@ -281,7 +276,7 @@ static void dd_bind(struct diag_ctx *c, const struct gw_container *ct, const str
 }
 
 static void dd_port(struct diag_ctx *c, const struct gw_container *ct, const struct gw_target *t,
-		    const struct docker_match *m, const char *listens, int app_port)
+		    const struct gw_container_match *m, const char *listens, int app_port)
 {
 	const struct gw_port_map *pm = m->port >= 0 ? &ct->ports[m->port] : NULL;
 	struct gw_finding *f;
@@ -335,7 +330,7 @@ static void dd_unhealthy(struct diag_ctx *c, const struct gw_container *ct, cons
 }
 
 /* One nginx target served by a container. */
-static void dd_target(struct diag_ctx *c, const struct gw_target *t, const struct docker_match *m,
+static void dd_target(struct diag_ctx *c, const struct gw_target *t, const struct gw_container_match *m,
 		      unsigned char *flags)
 {
 	const struct gw_container *ct = &c->s->containers.v[m->container];
@@ -355,7 +350,7 @@ static void dd_target(struct diag_ctx *c, const struct gw_target *t, const struc
 		*fl |= DD_DOWN;
 		return;
 	}
-	if (m->how == DOCKER_MATCH_NEAR) {
+	if (m->how == GW_VIA_NEAR) {
 		if (dd_target_failing(t) || !t->probed) {
 			dd_near(c, ct, t, m);
 			*fl |= DD_PORT;
@@ -405,11 +400,12 @@ void diagnose_docker(struct diag_ctx *c)
 	flags = gw_xcalloc(s->containers.n, 1);
 	for (size_t i = 0; i < s->targets.n; i++) {
 		const struct gw_target *t = &s->targets.v[i];
-		struct docker_match m;
+		const struct gw_container_match *m = &t->container;
 		size_t before = c->d->findings.n;
-		if (t->down || docker_match_target(s, t, &m) == DOCKER_MATCH_NONE)
+		if (t->down || m->how == GW_VIA_NONE || m->container < 0 || (size_t)m->container >= s->containers.n ||
+		    m->port >= s->containers.v[m->container].nports)
 			continue;
-		dd_target(c, t, &m, flags);
+		dd_target(c, t, m, flags);
 		/* a crit container finding is the root cause for this target:
 		 * the generic upstream rules in diagnose.c leave it alone */
 		for (size_t k = before; k < c->d->findings.n; k++)

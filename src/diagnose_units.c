@@ -9,14 +9,14 @@
  * the unit's finding (its evidence kept) so the verdict names the root.
  *
  * Pure: the unit-file checks (stat, getpwnam) ran in the probe, which left
- * their results in gw_unit.problems. */
+ * their results in gw_unit.problems, and so did the ExecStart bind and the
+ * target it serves (gw_unit.bind, target_idx). */
 #include "diagnose_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "units.h"
 
 #define RANK_UNIT_FILE 93    /* above app_boot_failure (90): the unit cannot even start */
 #define RANK_LOOP_DOWN 92    /* crash loop that explains a dead target */
@@ -40,15 +40,15 @@ static int du_app_units(const struct gw_snapshot *s)
 	return n;
 }
 
-/* The target this unit serves (its ExecStart bind matches), NULL if none. */
+/* The target this unit serves (its ExecStart bind matches: the probe's
+ * u->target_idx), NULL if none. */
 static const struct gw_target *du_unit_target(const struct gw_snapshot *s, const struct gw_unit *u, int *has_bind,
 					     struct gw_addr *bind)
 {
-	*has_bind = appbind_parse(u->exec_start, bind);
-	if (!*has_bind) return NULL;
-	for (size_t i = 0; i < s->targets.n; i++)
-		if (units_bind_matches(bind, &s->targets.v[i].addr)) return &s->targets.v[i];
-	return NULL;
+	*has_bind = u->has_bind;
+	*bind = u->bind;
+	if (!u->has_bind || u->target_idx < 0 || (size_t)u->target_idx >= s->targets.n) return NULL;
+	return &s->targets.v[u->target_idx];
 }
 
 /* Does the unit explain target t being down? Its bind matches t, or it has

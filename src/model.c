@@ -101,6 +101,7 @@ void snapshot_free(struct gw_snapshot *s)
 	nginx_conf_free(&s->conf);
 	gw_vec_free(&s->procs);
 	gw_vec_free(&s->listeners);
+	gw_vec_free(&s->app_binds);
 	gw_vec_free(&s->targets);
 	gw_vec_free(&s->through);
 	gw_vec_free(&s->events);

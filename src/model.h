@@ -186,6 +186,16 @@ struct gw_proc {
 
 /* ---------------------------------------------------------------- listeners */
 
+/* Where an app server process says it listens (its command line,
+ * appbind_parse) and whether something does: the app masters only
+ * (gunicorn / uvicorn masters, other app servers). Filled by the
+ * listeners probe. */
+struct gw_app_bind {
+	pid_t pid;
+	struct gw_addr addr;
+	int listener_idx;            /* the listener that takes it (listeners_find), -1 none */
+};
+
 struct gw_listener {
 	int family;                  /* AF_INET, AF_INET6, AF_UNIX */
 	char addr[64];               /* numeric, no brackets; "" for unix */
@@ -200,6 +210,23 @@ struct gw_listener {
 };
 
 /* ---------------------------------------------------------------- upstream targets */
+
+/* How an nginx target leads to a container (the docker probe's match). */
+enum gw_via {
+	GW_VIA_NONE = 0,
+	GW_VIA_PUBLISHED,            /* target host:port is a published binding */
+	GW_VIA_ADDRESS,              /* target is the container's own network address */
+	GW_VIA_NAME,                 /* target host is the container's name */
+	GW_VIA_NEAR,                 /* nothing serves the target; the container publishes
+	                                a nearby host port or the target's port inside */
+};
+
+struct gw_container_match {
+	enum gw_via how;             /* GW_VIA_NONE: the rest means nothing */
+	int container;               /* index into s->containers */
+	int port;                    /* index into its ports[] (PUBLISHED, NEAR), -1 else */
+	int container_port;          /* the port inside the container nginx reaches */
+};
 
 /* A concrete endpoint nginx connects to: one per direct *_pass and one per
  * server of a referenced upstream{} block. Built from the config, then the
@@ -218,6 +245,8 @@ struct gw_target {
 
 	/* listener match (listeners probe) */
 	int listener_idx;            /* index into snapshot listeners, -1 none */
+	/* the container that serves it (docker probe, docker_match_target) */
+	struct gw_container_match container;
 
 	/* direct probe (upstream probe, libcurl) */
 	int probed;                  /* a result is present */
@@ -386,6 +415,13 @@ struct gw_nginx_runtime {
 
 /* ---------------------------------------------------------------- systemd units (probes/units.c) */
 
+/* A unit-file mistake the probe found (units_check_file). */
+enum gw_unit_problem_kind {
+	UP_WORKDIR_MISSING, UP_WORKDIR_UNREADABLE, UP_EXEC_MISSING, UP_EXEC_NOT_EXEC,
+	UP_ENVFILE_MISSING, UP_ENVFILE_UNREADABLE, UP_USER_MISSING, UP_GROUP_MISSING,
+	UP_RUNTIME_DIR, UP_MODULE_MISSING,
+};
+
 struct gw_unit {
 	char name[GW_NAME];          /* "gunicorn.service" */
 	int loaded;                  /* properties were read */
@@ -410,14 +446,19 @@ struct gw_unit {
 	int main_pid_changes;        /* main PID changed this many times in the last minutes */
 	char error[GW_TEXT];         /* why properties could not be read */
 	/* unit-file mistakes found by the probe (missing WorkingDirectory,
-	 * EnvironmentFile, ExecStart binary, User...): kinds in probes/units.h */
+	 * EnvironmentFile, ExecStart binary, User...) */
 	int nproblems;
 	struct gw_unit_problem {
-		int kind;
+		enum gw_unit_problem_kind kind;
 		int fatal;           /* the unit cannot start with it */
 		char path[GW_PATH];
 		char text[GW_TEXT];
 	} problems[8];
+	/* the bind in ExecStart (appbind_parse) and the nginx target it is
+	 * meant to serve (addr_bind_matches, loose): filled by the probe */
+	int has_bind;                /* a bind was found (explicit or the server's default) */
+	struct gw_addr bind;
+	int target_idx;              /* index into s->targets, -1 none (only with has_bind) */
 };
 
 /* A database / service the app needs, from its environment. */
@@ -432,9 +473,13 @@ struct gw_db_target {
 
 /* ---------------------------------------------------------------- containers (probes/docker.c) */
 
+/* proto GW_PROTO_ADDRESS: not a port but the container's own network
+ * address (in host_ip; the ports are 0). */
+#define GW_PROTO_ADDRESS "ip"
+
 struct gw_port_map {
 	int container_port;
-	char proto[8];
+	char proto[8];               /* "tcp", "udp", GW_PROTO_ADDRESS */
 	char host_ip[64];
 	int host_port;               /* 0 = exposed, not published */
 };
@@ -492,6 +537,7 @@ struct gw_snapshot {
 
 	GW_VEC(struct gw_proc) procs;
 	GW_VEC(struct gw_listener) listeners;
+	GW_VEC(struct gw_app_bind) app_binds;   /* app masters' cmdline binds, in procs order */
 	GW_VEC(struct gw_target) targets;
 	GW_VEC(struct gw_through) through;      /* requests through nginx (client hop) */
 	struct gw_access access;                /* nginx's access-log testimony */

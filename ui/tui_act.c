@@ -251,10 +251,10 @@ static int act_container(struct tui *t, const struct gw_snapshot *s)
 	if (actions_app_unit(s)[0])
 		return -1;
 	for (size_t i = 0; i < s->targets.n; i++) {
-		struct docker_match m;
+		struct gw_container_match m;
 		if (s->targets.v[i].backup || s->targets.v[i].down)
 			continue;
-		if (docker_match_target(s, &s->targets.v[i], &m) != DOCKER_MATCH_NONE)
+		if (docker_match_target(s, &s->targets.v[i], &m) != GW_VIA_NONE)
 			return m.container;
 	}
 	return -1;

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "diagnose.h"
+#include "docker.h"
+#include "listeners.h"
 
 #define NOW 1800000000.0
 
@@ -122,9 +124,13 @@ static struct gw_log_event *add_event(struct gw_snapshot *s, enum gw_log_kind k,
 	return e;
 }
 
-static void run(const struct gw_snapshot *s, struct gw_diagnosis *d)
+/* The matches the probes store in the snapshot (the listeners probe's app
+ * binds, the docker probe's containers), then the rules. */
+static void run(struct gw_snapshot *s, struct gw_diagnosis *d)
 {
 	struct gw_diag_config c = { .now = NOW, .recent_window = 300 };
+	listeners_match_apps(s);
+	docker_match_targets(s);
 	diagnose(s, &c, d);
 }
 
@@ -245,6 +251,31 @@ static void test_port_mismatch_from_cmdline_without_root(void **st)
 	const struct gw_finding *f = diagnosis_verdict(&d);
 	assert_string_equal(gw_cause_id(f->cause), "port_mismatch");
 	assert_true(has_evidence(f, "127.0.0.1:5000"));
+	diagnosis_free(&d);
+	snap_free(s);
+}
+
+/* Fixed with the address module (issue 18): the cmdline bind counted as
+ * listened when anything listened on its port, on any address (diagnose's
+ * addr_listened compared the port only). Here 127.0.0.1:5000 is the app's
+ * bind, but what listens on 5000 is 10.0.0.5 (someone else): nothing to
+ * name as "the app listens elsewhere". */
+static void test_cmdline_bind_needs_its_own_listener(void **st)
+{
+	(void)st;
+	struct gw_snapshot *s = snap_new();
+	struct gw_diagnosis d;
+	s->is_root = 0;
+	add_app(s, 200, "/usr/bin/python3 /usr/bin/gunicorn -b 127.0.0.1:5000 app:app");
+	add_listener(s, AF_INET, "10.0.0.5", 5000, "", 0);    /* owner hidden, another address */
+	add_tcp(s, GW_ADDR_INET, "127.0.0.1", 8000)->err = ECONNREFUSED;
+	run(s, &d);
+	assert_int_equal(s->app_binds.n, 1);
+	assert_int_equal(s->app_binds.v[0].listener_idx, -1);
+	const struct gw_finding *f = diagnosis_verdict(&d);
+	assert_non_null(f);
+	assert_string_not_equal(gw_cause_id(f->cause), "port_mismatch");
+	assert_false(has_evidence(f, "127.0.0.1:5000"));
 	diagnosis_free(&d);
 	snap_free(s);
 }
@@ -1094,6 +1125,7 @@ int main(void)
 		cmocka_unit_test(test_upstream_down),
 		cmocka_unit_test(test_port_mismatch),
 		cmocka_unit_test(test_port_mismatch_from_cmdline_without_root),
+		cmocka_unit_test(test_cmdline_bind_needs_its_own_listener),
 		cmocka_unit_test(test_engine_socket_is_not_the_app),
 		cmocka_unit_test(test_ip_family),
 		cmocka_unit_test(test_socket_missing),

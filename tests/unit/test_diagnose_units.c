@@ -46,9 +46,11 @@ static void fixture(struct gw_snapshot *s)
 	u->runtime_directory = 1;
 }
 
-static const struct gw_finding *run(const struct gw_snapshot *s, struct gw_diagnosis *d)
+static const struct gw_finding *run(struct gw_snapshot *s, struct gw_diagnosis *d)
 {
 	struct gw_diag_config cfg = { .now = NOW, .recent_window = 300 };
+	for (size_t i = 0; i < s->units.n; i++)
+		units_fill_bind(&s->units.v[i], s);   /* what the probe does: the rules read the match */
 	diagnose(s, &cfg, d);
 	return diagnosis_verdict(d);
 }

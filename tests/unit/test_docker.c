@@ -148,9 +148,10 @@ static int mentions(const struct gw_finding *f, const char *needle)
 	return 0;
 }
 
-static void run_diag(const struct gw_snapshot *s, double now, struct gw_diagnosis *d)
+static void run_diag(struct gw_snapshot *s, double now, struct gw_diagnosis *d)
 {
 	struct gw_diag_config cfg = { .now = now, .recent_window = 300 };
+	docker_match_targets(s);         /* what the probe does at the end of its pass */
 	diagnose(s, &cfg, d);
 }
 
@@ -422,7 +423,7 @@ static void test_logs_ingest(void **state)
 static void test_match(void **state)
 {
 	struct gw_snapshot *s = snap_new();
-	struct docker_match m;
+	struct gw_container_match m;
 	(void)state;
 
 	add_container(s, "app-ok");     /* 0: 127.0.0.1:21000->8000, 172.17.0.2 */
@@ -433,49 +434,75 @@ static void test_match(void **state)
 	GW_COPY(comp->state, "running");
 
 	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_INET, "127.0.0.1", 21030), &m),
-			 DOCKER_MATCH_PUBLISHED);
+			 GW_VIA_PUBLISHED);
 	assert_int_equal(m.container, 1);
 	assert_int_equal(m.container_port, 9000);
 	assert_int_equal(s->containers.v[1].ports[m.port].host_port, 21030);
 
 	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_HOST, "localhost", 21000), &m),
-			 DOCKER_MATCH_PUBLISHED);
+			 GW_VIA_PUBLISHED);
 	assert_int_equal(m.container, 0);
 	/* bound to 127.0.0.1 only: another host address does not reach it */
 	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_INET, "10.1.2.3", 21000), &m),
-			 DOCKER_MATCH_NONE);
+			 GW_VIA_NONE);
 	/* an exited container keeps its binding */
 	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_INET, "127.0.0.1", 21060), &m),
-			 DOCKER_MATCH_PUBLISHED);
+			 GW_VIA_PUBLISHED);
 	assert_int_equal(m.container, 2);
 
 	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_INET, "172.17.0.2", 8000), &m),
-			 DOCKER_MATCH_ADDRESS);
+			 GW_VIA_ADDRESS);
 	assert_int_equal(m.container, 0);
 	assert_int_equal(m.container_port, 8000);
 
 	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_HOST, "web", 8000), &m),
-			 DOCKER_MATCH_NAME);
+			 GW_VIA_NAME);
 	assert_int_equal(m.container, 3);
-	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_HOST, "we", 8000), &m), DOCKER_MATCH_NONE);
+	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_HOST, "we", 8000), &m), GW_VIA_NONE);
 
 	/* nothing at 21031: app-b2's 21030 is the nearby mapping... unless targeted */
 	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_INET, "127.0.0.1", 21003), &m),
-			 DOCKER_MATCH_NONE);   /* 21000 is targeted above */
+			 GW_VIA_NONE);   /* 21000 is targeted above */
 	s->targets.n = 0;
 	struct gw_target *t = add_target(s, GW_ADDR_INET, "127.0.0.1", 21031);
-	assert_int_equal(docker_match_target(s, t, &m), DOCKER_MATCH_NEAR);
+	assert_int_equal(docker_match_target(s, t, &m), GW_VIA_NEAR);
 	assert_int_equal(m.container, 1);
 	/* something listens there: not a container's business */
 	t->listener_idx = 0;
-	assert_int_equal(docker_match_target(s, t, &m), DOCKER_MATCH_NONE);
+	assert_int_equal(docker_match_target(s, t, &m), GW_VIA_NONE);
 	/* far away ports are not guessed */
 	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_INET, "127.0.0.1", 5432), &m),
-			 DOCKER_MATCH_NONE);
+			 GW_VIA_NONE);
 	/* unix sockets never map */
 	struct gw_target *u = add_target(s, GW_ADDR_UNIX, "", 0);
 	GW_COPY(u->addr.path, "/run/app.sock");
-	assert_int_equal(docker_match_target(s, u, &m), DOCKER_MATCH_NONE);
+	assert_int_equal(docker_match_target(s, u, &m), GW_VIA_NONE);
+
+	/* fixed with the address module (issue 18): a `*` binding is any
+	 * address (docker_is_any knew "", 0.0.0.0, :: only), and every name of
+	 * localhost in any case reaches a loopback binding (it knew "localhost") */
+	s->targets.n = 0;
+	struct gw_container *star = gw_vec_push(&s->containers);
+	GW_COPY(star->name, "star");
+	GW_COPY(star->state, "running");
+	star->nports = 1;
+	star->ports[0] = (struct gw_port_map){ .container_port = 80, .proto = "tcp", .host_ip = "*", .host_port = 21090 };
+	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_INET, "127.0.0.1", 21090), &m),
+			 GW_VIA_PUBLISHED);
+	assert_int_equal(m.container, 4);
+	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_HOST, "LocalHost", 21030), &m),
+			 GW_VIA_PUBLISHED);
+	assert_int_equal(m.container, 1);
+	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_HOST, "localhost.localdomain", 21030), &m),
+			 GW_VIA_PUBLISHED);
+	/* still: a loopback binding is not reached through another host address */
+	assert_int_equal(docker_match_target(s, add_target(s, GW_ADDR_HOST, "localhost.example", 21030), &m),
+			 GW_VIA_NONE);
+	/* and the probe stores the match in the target for the rules */
+	docker_match_targets(s);
+	assert_int_equal(s->targets.v[0].container.how, GW_VIA_PUBLISHED);
+	assert_int_equal(s->targets.v[0].container.container, 4);
+	assert_int_equal(s->targets.v[s->targets.n - 1].container.how, GW_VIA_NONE);
 	snap_free(s);
 }
 

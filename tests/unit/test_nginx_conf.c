@@ -553,6 +553,36 @@ static void test_variables_scoped(void **state)
 	free(s);
 }
 
+/* Targets merge by endpoint (addr_eq): host names in any case, IPv6
+ * literals by value ([0:0::1] is [::1]: fixed with the address module,
+ * issue 18), unix paths byte for byte. */
+static void test_targets_merge_by_endpoint(void **state)
+{
+	char path[PATH_MAX];
+	struct gw_snapshot *s = calloc(1, sizeof *s);
+	assert_non_null(s);
+	snapshot_init(s);
+	gw_fmt(path, sizeof path, "%s/nginx.conf", (char *)*state);
+	write_file(path,
+		   "events {}\nhttp {\n server {\n  listen 127.0.0.1:1;\n"
+		   "  location /a/ { proxy_pass http://[::1]:8001; }\n"
+		   "  location /b/ { proxy_pass http://[0:0::1]:8001/b/; }\n"
+		   "  location /c/ { proxy_pass http://App.Local:8002; }\n"
+		   "  location /d/ { proxy_pass http://app.local:8002; }\n"
+		   "  location /e/ { proxy_pass http://unix:/run/App.sock; }\n"
+		   "  location /f/ { proxy_pass http://unix:/run/app.sock; }\n"
+		   "  location /g/ { proxy_pass http://[::2]:8001; }\n"
+		   " }\n}\n");
+	assert_int_equal(nginx_conf_parse(&s->conf, path, NULL), 0);
+	nginx_conf_build_targets(s);
+	const char *want[] = { "[::1]:8001", "App.Local:8002", "unix:/run/App.sock", "unix:/run/app.sock",
+			       "[::2]:8001" };
+	assert_int_equal(s->targets.n, 5);
+	for (size_t i = 0; i < 5; i++) assert_string_equal(s->targets.v[i].display, want[i]);
+	snapshot_free(s);
+	free(s);
+}
+
 static void test_glob_no_match(void **state)
 {
 	(void)state;
@@ -962,6 +992,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_contexts_generated, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_variables),
 		cmocka_unit_test_setup_teardown(test_variables_scoped, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_targets_merge_by_endpoint, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_glob_no_match),
 		cmocka_unit_test(test_include_loop),
 		cmocka_unit_test(test_missing_include),

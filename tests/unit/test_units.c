@@ -18,6 +18,7 @@
 #include "db.h"
 #include "journal.h"
 #include "units.h"
+#include "addr.h"
 
 static void test_exec_bind(void **state)
 {
@@ -61,16 +62,62 @@ static void test_bind_matches(void **state)
 	t.kind = GW_ADDR_INET;
 	GW_COPY(t.host, "127.0.0.1");
 	t.port = 8000;
-	assert_true(units_bind_matches(&b, &t));
+	assert_true(addr_bind_matches(&b, &t, ADDR_MATCH_LOOSE));
 	t.port = 8001;
-	assert_false(units_bind_matches(&b, &t));
+	assert_false(addr_bind_matches(&b, &t, ADDR_MATCH_LOOSE));
 	appbind_parse("gunicorn -b unix:/run/a.sock a:a", &b);
 	memset(&t, 0, sizeof t);
 	t.kind = GW_ADDR_UNIX;
 	GW_COPY(t.path, "/run/a.sock");
-	assert_true(units_bind_matches(&b, &t));
+	assert_true(addr_bind_matches(&b, &t, ADDR_MATCH_LOOSE));
 	GW_COPY(t.path, "/run/b.sock");
-	assert_false(units_bind_matches(&b, &t));
+	assert_false(addr_bind_matches(&b, &t, ADDR_MATCH_LOOSE));
+}
+
+/* What the probe stores for the rules: the ExecStart bind and the first
+ * target it is meant for (loose: the loopback of either family, a name by
+ * its port), -1 when none. */
+static void test_fill_bind(void **state)
+{
+	struct gw_snapshot s;
+	struct gw_unit u;
+	(void)state;
+	snapshot_init(&s);
+	struct gw_target *t = gw_vec_push(&s.targets);
+	t->addr.kind = GW_ADDR_UNIX;
+	GW_COPY(t->addr.path, "/run/a.sock");
+	t = gw_vec_push(&s.targets);
+	t->addr.kind = GW_ADDR_INET6;
+	GW_COPY(t->addr.host, "::1");
+	t->addr.port = 8000;
+	memset(&u, 0, sizeof u);
+	GW_COPY(u.exec_start, "/usr/bin/gunicorn -b 127.0.0.1:8000 app:app");
+	units_fill_bind(&u, &s);
+	assert_true(u.has_bind);
+	assert_string_equal(u.bind.host, "127.0.0.1");
+	assert_int_equal(u.target_idx, 1);
+	GW_COPY(u.exec_start, "/usr/bin/gunicorn -b 10.0.0.5:8000 app:app");
+	units_fill_bind(&u, &s);
+	assert_true(u.has_bind);
+	assert_int_equal(u.target_idx, -1);
+	GW_COPY(u.exec_start, "/usr/bin/gunicorn --bind unix:/run/a.sock app:app");
+	units_fill_bind(&u, &s);
+	assert_int_equal(u.target_idx, 0);
+	GW_COPY(u.exec_start, "/srv/app/worker.py");
+	units_fill_bind(&u, &s);
+	assert_false(u.has_bind);
+	assert_int_equal(u.target_idx, -1);
+	/* fix: a localhost target is not served by another address's bind
+	 * (units_bind_matches trusted the port of every name) */
+	GW_COPY(t->addr.host, "localhost");
+	t->addr.kind = GW_ADDR_HOST;
+	GW_COPY(u.exec_start, "/usr/bin/gunicorn -b 10.0.0.5:8000 app:app");
+	units_fill_bind(&u, &s);
+	assert_int_equal(u.target_idx, -1);
+	GW_COPY(u.exec_start, "/usr/bin/gunicorn -b [::1]:8000 app:app");
+	units_fill_bind(&u, &s);
+	assert_int_equal(u.target_idx, 1);
+	snapshot_free(&s);
 }
 
 static void test_env_parse_line(void **state)
@@ -170,6 +217,13 @@ static void test_env_targets(void **state)
 	/* same address twice: one target */
 	assert_int_equal(db_env_targets(&e, &s), 0);
 	db_env_free(&e);
+	/* fix (issue 18, one equality): a host name in another case is the
+	 * same database (db_addr_eq compared names case-sensitively) */
+	struct db_env e2 = { 0 };
+	const char upper[] = "DATABASE_URL=postgres://app:pw1@DB1:5432/app\n";
+	db_env_load(&e2, upper, sizeof upper - 1, '\n', "/etc/other.env");
+	assert_int_equal(db_env_targets(&e2, &s), 0);
+	db_env_free(&e2);
 	snapshot_free(&s);
 }
 
@@ -359,6 +413,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exec_bind),
 		cmocka_unit_test(test_bind_matches),
+		cmocka_unit_test(test_fill_bind),
 		cmocka_unit_test(test_env_parse_line),
 		cmocka_unit_test(test_mask),
 		cmocka_unit_test(test_url_parse),
