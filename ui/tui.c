@@ -260,11 +260,8 @@ static int tui_on_procev_rearm(sd_event_source *src, uint64_t usec, void *ud)
 	return 0;
 }
 
-/* systemd reported a watched unit's state change (probes/units.c, when
- * linked in): probe at once rather than at the next tick. */
-struct units_prober;
-struct units_prober *units_prober_of_event(sd_event *e) __attribute__((weak));
-void units_prober_set_notify(struct units_prober *p, void (*fn)(void *ud), void *ud) __attribute__((weak));
+/* systemd reported a watched unit's state change (probes/units.c, through
+ * gather_set_units_notify): probe at once rather than at the next tick. */
 
 static void tui_units_changed(void *ud)
 {
@@ -744,8 +741,7 @@ int tui_run(sd_event *e, const struct gw_options *o)
 		return 1;
 	}
 	tui_act_init(t);
-	if (units_prober_of_event && units_prober_of_event(e))
-		units_prober_set_notify(units_prober_of_event(e), tui_units_changed, t);
+	gather_set_units_notify(t->g, tui_units_changed, t);
 
 	set_escdelay(25);
 	if (!initscr()) {
