@@ -47,6 +47,7 @@ struct gather {
 	sd_event *e;
 	const struct gw_options *o;
 	struct procs_state *ps;
+	struct listeners_state *ls;
 	struct nginx_conf_cache *conf_cache;
 	struct logread_cache *log_cache;
 	struct upstream_prober *up;
@@ -81,6 +82,7 @@ struct gather *gather_new(sd_event *e, const struct gw_options *o)
 	g->e = sd_event_ref(e);
 	g->o = o;
 	g->ps = procs_state_new();
+	g->ls = listeners_state_new();
 	g->conf_cache = nginx_conf_cache_new();
 	g->log_cache = logread_cache_new();
 	g->up = upstream_prober_new(e);
@@ -109,6 +111,7 @@ void gather_free(struct gather *g)
 	if (g->units) units_prober_free(g->units);
 	if (g->docker) docker_prober_free(g->docker);
 	procs_state_free(g->ps);
+	listeners_state_free(g->ls);
 	nginx_conf_cache_free(g->conf_cache);
 	logread_cache_free(g->log_cache);
 	sd_event_unref(g->e);
@@ -433,9 +436,8 @@ static void probe_listeners(struct gather *g, struct gw_snapshot *s, const struc
 {
 	double t0 = gw_mono();
 
-	(void)g;
 	(void)prev;
-	listeners_refresh(s);
+	listeners_refresh(g->ls, s);
 	listeners_count_conns(s);
 	for (size_t i = 0; i < s->targets.n; i++) {
 		struct gw_target *t = &s->targets.v[i];
