@@ -383,7 +383,7 @@ static void probe_config(struct gather *g, struct gw_snapshot *s, const struct g
 	double t0 = gw_mono();
 
 	(void)prev;
-	if (nginx_conf_locate(s, o->nginx_conf, o->nginx_bin, conf, sizeof conf, prefix, sizeof prefix,
+	if (nginx_conf_locate(g->conf_cache, s, o->nginx_conf, o->nginx_bin, conf, sizeof conf, prefix, sizeof prefix,
 			      source, sizeof source) < 0) {
 		s->unknown = 1;
 		gw_fmt(s->unknown_reason, sizeof s->unknown_reason, "--nginx-conf %s: %s", conf, strerror(errno));
