@@ -48,6 +48,8 @@ struct gather {
 	const struct gw_options *o;
 	struct procs_state *ps;
 	struct listeners_state *ls;
+	struct memory_state *mem;
+	struct kernlog_state *kern;
 	struct nginx_conf_cache *conf_cache;
 	struct logread_cache *log_cache;
 	struct upstream_prober *up;
@@ -83,6 +85,8 @@ struct gather *gather_new(sd_event *e, const struct gw_options *o)
 	g->o = o;
 	g->ps = procs_state_new();
 	g->ls = listeners_state_new();
+	g->mem = memory_state_new();
+	g->kern = kernlog_state_new();
 	g->conf_cache = nginx_conf_cache_new();
 	g->log_cache = logread_cache_new();
 	g->up = upstream_prober_new(e);
@@ -112,6 +116,8 @@ void gather_free(struct gather *g)
 	if (g->docker) docker_prober_free(g->docker);
 	procs_state_free(g->ps);
 	listeners_state_free(g->ls);
+	memory_state_free(g->mem);
+	kernlog_state_free(g->kern);
 	nginx_conf_cache_free(g->conf_cache);
 	logread_cache_free(g->log_cache);
 	sd_event_unref(g->e);
@@ -458,9 +464,8 @@ static void probe_memory(struct gather *g, struct gw_snapshot *s, const struct g
 {
 	double t0 = gw_mono();
 
-	(void)g;
 	(void)prev;
-	memory_refresh(s);
+	memory_refresh(g->mem, s);
 	probe_mark(s, "memory", t0, s->mem.ok, NULL);
 }
 
@@ -477,7 +482,7 @@ static void probe_kernel_log(struct gather *g, struct gw_snapshot *s, const stru
 	double t0 = gw_mono();
 
 	(void)prev;
-	kernlog_read(s, since);
+	kernlog_read(g->kern, s, since);
 	if (!s->mem.kernel_log_readable && s->mem.kernel_log_error[0])
 		snapshot_note(s, "kernel", "kernel log (OOM kills) not readable: %s", s->mem.kernel_log_error);
 	probe_mark(s, "kernel-log", t0, s->mem.kernel_log_readable, s->mem.kernel_log_error);
