@@ -37,6 +37,16 @@ const struct gw_snapshot *tui_snap(const struct tui *t)
 	return t->have ? &t->snap[t->shown] : NULL;
 }
 
+void *ui_pane_state(struct tui *t, int pi, size_t size, void (*free_fn)(void *state))
+{
+	struct pane *p = &t->panes[pi];
+	if (!p->state) {
+		p->state = gw_xcalloc(1, size);
+		p->state_free = free_fn;
+	}
+	return p->state;
+}
+
 /* Same choice as the --check text: the verdict, else the first warn/crit. */
 const struct gw_finding *tui_verdict(const struct tui *t)
 {
@@ -691,6 +701,8 @@ static void tui_cleanup(struct tui *t)
 	for (int i = 0; i < LAYOUT_NPANES; i++) {
 		ui_lines_free(&t->panes[i].lines);
 		gw_vec_free(&t->panes[i].vis);
+		if (t->panes[i].state) (t->panes[i].state_free ? t->panes[i].state_free : free)(t->panes[i].state);
+		t->panes[i].state = NULL;
 		if (t->panes[i].win)
 			delwin(t->panes[i].win);
 	}
