@@ -58,7 +58,7 @@ enum gather_fact {
 	GF_NGINX      = 1u << 2,   /* s->nginx: master, workers' identity, stale config (procs.c) */
 	GF_TARGETS    = 1u << 3,   /* s->targets: the config's, /etc/hosts names, --upstream */
 	GF_THROUGH    = 1u << 4,   /* s->through: the requests through nginx to make (through.c) */
-	GF_LISTENERS  = 1u << 5,   /* s->listeners, targets' listener_idx, conns, socket permissions */
+	GF_LISTENERS  = 1u << 5,   /* s->listeners, targets' listener_idx, socket permissions */
 	GF_MEMORY     = 1u << 6,   /* s->mem (memory.c) */
 	GF_LOGS       = 1u << 7,   /* s->log_sources, s->events, s->access (logread.c, accesstail.c) */
 	GF_KERNEL     = 1u << 8,   /* OOM kills, s->mem.kernel_log_* (kernlog.c) */
@@ -66,6 +66,7 @@ enum gather_fact {
 	GF_UNITS      = 1u << 10,  /* s->units, s->dbs, journal events (units.c, db.c) */
 	GF_CONTAINERS = 1u << 11,  /* s->containers, their log events (docker.c) */
 	GF_NTEST      = 1u << 12,  /* s->ntest (nginx_test.c) */
+	GF_CONNS      = 1u << 13,  /* targets' conns_*, s->port_range_* (when nginx logged EADDRNOTAVAIL) */
 };
 
 struct gather_probe {
