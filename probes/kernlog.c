@@ -67,20 +67,37 @@ static void kernlog_set(struct gw_snapshot *s, int readable, const char *error)
  * records that arrived since the last one (the fd keeps its position), and
  * the OOM kills found so far are kept here (the newest KERNLOG_KEEP). */
 #define KERNLOG_KEEP 256
-static int kernlog_kmsg_fd = -1;
-static GW_VEC(struct gw_log_event) kernlog_kept;
+struct kernlog_state {
+	int kmsg_fd;                 /* -1 not open */
+	GW_VEC(struct gw_log_event) kept;
+};
 
-static int kernlog_kmsg(struct gw_snapshot *s, double since, char *why, size_t whysize)
+struct kernlog_state *kernlog_state_new(void)
 {
-	if (kernlog_kmsg_fd < 0) {
-		kernlog_kmsg_fd = open(KERNLOG_KMSG, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-		if (kernlog_kmsg_fd < 0) {
+	struct kernlog_state *st = gw_xcalloc(1, sizeof *st);
+	st->kmsg_fd = -1;
+	return st;
+}
+
+void kernlog_state_free(struct kernlog_state *st)
+{
+	if (!st) return;
+	if (st->kmsg_fd >= 0) close(st->kmsg_fd);
+	gw_vec_free(&st->kept);
+	free(st);
+}
+
+static int kernlog_kmsg(struct kernlog_state *st, struct gw_snapshot *s, double since, char *why, size_t whysize)
+{
+	if (st->kmsg_fd < 0) {
+		st->kmsg_fd = open(KERNLOG_KMSG, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+		if (st->kmsg_fd < 0) {
 			gw_fmt(why, whysize, KERNLOG_KMSG ": %s%s", strerror(errno),
 			       errno == EACCES || errno == EPERM ? " (needs root?)" : "");
 			return -1;
 		}
 	}
-	int fd = kernlog_kmsg_fd;
+	int fd = st->kmsg_fd;
 	double boot = kernlog_boot_epoch();
 	char *buf = gw_xmalloc(8192 + 1);
 	struct gw_log_event *ev = gw_xmalloc(sizeof *ev);
@@ -98,23 +115,23 @@ static int kernlog_kmsg(struct gw_snapshot *s, double since, char *why, size_t w
 		}
 		if (r == 0) break;
 		if (kernlog_kmsg_record(buf, (size_t)r, boot, ev)) {
-			if (kernlog_kept.n == KERNLOG_KEEP) {
-				memmove(kernlog_kept.v, kernlog_kept.v + 1, (KERNLOG_KEEP - 1) * sizeof *kernlog_kept.v);
-				kernlog_kept.n--;
+			if (st->kept.n == KERNLOG_KEEP) {
+				memmove(st->kept.v, st->kept.v + 1, (KERNLOG_KEEP - 1) * sizeof *st->kept.v);
+				st->kept.n--;
 			}
-			*(struct gw_log_event *)gw_vec_push(&kernlog_kept) = *ev;
+			*(struct gw_log_event *)gw_vec_push(&st->kept) = *ev;
 		}
 	}
 	free(ev);
 	free(buf);
 	if (failed) {
-		close(kernlog_kmsg_fd);
-		kernlog_kmsg_fd = -1;
-		if (!kernlog_kept.n) return -1;
+		close(st->kmsg_fd);
+		st->kmsg_fd = -1;
+		if (!st->kept.n) return -1;
 	}
-	for (size_t i = 0; i < kernlog_kept.n; i++)
-		if (kernlog_kept.v[i].time >= since) {
-			*(struct gw_log_event *)gw_vec_push(&s->events) = kernlog_kept.v[i];
+	for (size_t i = 0; i < st->kept.n; i++)
+		if (st->kept.v[i].time >= since) {
+			*(struct gw_log_event *)gw_vec_push(&s->events) = st->kept.v[i];
 			appended++;
 		}
 	return appended;
@@ -168,10 +185,10 @@ int kernlog_read_journal_file(struct gw_snapshot *s, const char *file, double si
 	return n;
 }
 
-int kernlog_read(struct gw_snapshot *s, double since)
+int kernlog_read(struct kernlog_state *st, struct gw_snapshot *s, double since)
 {
 	char why[GW_TEXT] = "";
-	int n = kernlog_kmsg(s, since, why, sizeof why);
+	int n = kernlog_kmsg(st, s, since, why, sizeof why);
 	if (n >= 0) {
 		kernlog_set(s, 1, NULL);
 		return n;

@@ -185,9 +185,28 @@ struct listeners_cached {
 	int fd;
 };
 
-static GW_VEC(struct listeners_cached) listeners_cache;    /* sorted by inode */
-static double listeners_cache_mono;  /* when the last walk ran, 0 never */
-static size_t listeners_cache_denied;
+/* What a refresh keeps for the next one (owned by the caller: gather). */
+struct listeners_state {
+	GW_VEC(struct listeners_cached) cache;    /* owners, sorted by inode */
+	double cache_mono;           /* when the last walk ran, 0 never */
+	size_t cache_denied;
+	int nl_fd;                   /* the sock_diag socket, -1 none (below) */
+};
+
+struct listeners_state *listeners_state_new(void)
+{
+	struct listeners_state *st = gw_xcalloc(1, sizeof *st);
+	st->nl_fd = -1;
+	return st;
+}
+
+void listeners_state_free(struct listeners_state *st)
+{
+	if (!st) return;
+	if (st->nl_fd >= 0) close(st->nl_fd);
+	gw_vec_free(&st->cache);
+	free(st);
+}
 
 static int listeners_cached_cmp(const void *a, const void *b)
 {
@@ -218,16 +237,16 @@ static int listeners_cached_by_pid(const void *a, const void *b)
  * an owner fails its check: the caller walks /proc then. Each owner's fd
  * is checked with one readlink, through /proc/PID/fd opened once when
  * that pid owns several listeners (a path walk less per readlink). */
-static int listeners_owners_cached(struct gw_snapshot *s)
+static int listeners_owners_cached(struct listeners_state *st, struct gw_snapshot *s)
 {
-	if (!listeners_cache_mono || gw_mono() - listeners_cache_mono >= LISTENERS_RESCAN)
+	if (!st->cache_mono || gw_mono() - st->cache_mono >= LISTENERS_RESCAN)
 		return 0;
 	const struct listeners_cached **chk = gw_xcalloc(s->listeners.n + 1, sizeof *chk);
 	size_t k = 0;
 	int ok = 1;
 	for (size_t i = 0; i < s->listeners.n && ok; i++) {
 		struct listeners_cached key = { .inode = s->listeners.v[i].inode }, *c;
-		c = listeners_cache.n ? bsearch(&key, listeners_cache.v, listeners_cache.n,
+		c = st->cache.n ? bsearch(&key, st->cache.v, st->cache.n,
 						sizeof key, listeners_cached_cmp) : NULL;
 		if (!c) ok = 0;
 		else if ((s->listeners.v[i].pid = c->pid)) chk[k++] = c;
@@ -293,7 +312,7 @@ static pid_t listeners_ppid_of(const struct gw_snapshot *s, pid_t pid)
  * a listener (a master and its forked workers): the owner is the one whose
  * parent does not hold it too (the master), lowest pid on ties. The result
  * goes to the owner cache. */
-static void listeners_owners_walk(struct gw_snapshot *s)
+static void listeners_owners_walk(struct listeners_state *st, struct gw_snapshot *s)
 {
 	size_t n = s->listeners.n, denied = 0;
 	GW_VEC(struct listeners_owner) own = { 0 };
@@ -301,9 +320,9 @@ static void listeners_owners_walk(struct gw_snapshot *s)
 	DIR *proc;
 	struct dirent *de;
 
-	gw_vec_clear(&listeners_cache);
-	listeners_cache_mono = gw_mono();
-	listeners_cache_denied = 0;
+	gw_vec_clear(&st->cache);
+	st->cache_mono = gw_mono();
+	st->cache_denied = 0;
 	if (!n) return;
 	inos = gw_xcalloc(n, sizeof *inos);
 	for (size_t i = 0; i < n; i++) {
@@ -314,7 +333,7 @@ static void listeners_owners_walk(struct gw_snapshot *s)
 
 	if (!(proc = opendir("/proc"))) {
 		free(inos);
-		listeners_cache_mono = 0;
+		st->cache_mono = 0;
 		return;
 	}
 	while ((de = readdir(proc))) {
@@ -356,7 +375,7 @@ static void listeners_owners_walk(struct gw_snapshot *s)
 
 	/* the cache gets every listener: its owner and the fd to check it by */
 	for (size_t i = 0; i < n; i++) {
-		struct listeners_cached *c = gw_vec_push(&listeners_cache);
+		struct listeners_cached *c = gw_vec_push(&st->cache);
 		c->inode = s->listeners.v[i].inode;
 		c->fd = -1;
 	}
@@ -380,23 +399,23 @@ static void listeners_owners_walk(struct gw_snapshot *s)
 		}
 		if (e - g == 1) l->pid = own.v[g].pid;
 		if (l->pid) {
-			listeners_cache.v[own.v[g].idx].pid = l->pid;
-			listeners_cache.v[own.v[g].idx].fd = own.v[best].fd;
+			st->cache.v[own.v[g].idx].pid = l->pid;
+			st->cache.v[own.v[g].idx].fd = own.v[best].fd;
 		}
 	}
-	if (listeners_cache.n > 1)
-		qsort(listeners_cache.v, listeners_cache.n, sizeof *listeners_cache.v, listeners_cached_cmp);
-	listeners_cache_denied = denied;
+	if (st->cache.n > 1)
+		qsort(st->cache.v, st->cache.n, sizeof *st->cache.v, listeners_cached_cmp);
+	st->cache_denied = denied;
 	gw_vec_free(&own);
 	free(inos);
 }
 
-static void listeners_owners(struct gw_snapshot *s)
+static void listeners_owners(struct listeners_state *st, struct gw_snapshot *s)
 {
 	if (!s->listeners.n) return;
-	if (!listeners_owners_cached(s)) {
+	if (!listeners_owners_cached(st, s)) {
 		for (size_t i = 0; i < s->listeners.n; i++) s->listeners.v[i].pid = 0;
-		listeners_owners_walk(s);
+		listeners_owners_walk(st, s);
 	}
 	for (size_t i = 0; i < s->listeners.n; i++) {
 		struct gw_listener *l = &s->listeners.v[i];
@@ -404,7 +423,7 @@ static void listeners_owners(struct gw_snapshot *s)
 		if (pi >= 0) GW_COPY(l->comm, s->procs.v[pi].comm);
 		else if (l->pid) listeners_comm(l->pid, l->comm, sizeof l->comm);
 	}
-	if (listeners_cache_denied && geteuid() != 0)
+	if (st->cache_denied && geteuid() != 0)
 		snapshot_note(s, "listeners", "owner processes of other users' sockets need root (run gwtop with sudo)");
 }
 
@@ -472,12 +491,10 @@ void listeners_count_conns(struct gw_snapshot *s)
 /* The sock_diag socket stays open between ticks (three syscalls fewer
  * each); a dump that failed part-way may leave messages queued, so the
  * socket is closed then and the next refresh opens a fresh one. */
-static int listeners_nl_fd = -1;
-
-int listeners_refresh(struct gw_snapshot *s)
+int listeners_refresh(struct listeners_state *st, struct gw_snapshot *s)
 {
-	if (listeners_nl_fd < 0) listeners_nl_fd = listeners_nl_open();
-	int fd = listeners_nl_fd;
+	if (st->nl_fd < 0) st->nl_fd = listeners_nl_open();
+	int fd = st->nl_fd;
 	gw_vec_clear(&s->listeners);
 	if (fd < 0) {
 		snapshot_note(s, "listeners", "netlink sock_diag unavailable: %s", strerror(errno));
@@ -490,9 +507,9 @@ int listeners_refresh(struct gw_snapshot *s)
 		snapshot_note(s, "listeners", "netlink sock_diag dump failed: %s", strerror(errno));
 		rc = -1;
 		close(fd);
-		listeners_nl_fd = -1;
+		st->nl_fd = -1;
 	}
-	listeners_owners(s);
+	listeners_owners(st, s);
 	listeners_match_apps(s);
 	return rc;
 }

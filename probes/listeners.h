@@ -6,10 +6,16 @@
 
 #include "model.h"
 
+/* What one refresh keeps for the next (the sock_diag socket, the owner
+ * of each listening socket): one per caller, freed with the caller. */
+struct listeners_state;
+struct listeners_state *listeners_state_new(void);
+void listeners_state_free(struct listeners_state *st);
+
 /* Replace s->listeners. 0 ok, -1 netlink failed (a note says why). Owners
  * come from /proc/PID/fd; without root only our own processes are seen
  * (a note says so). */
-int listeners_refresh(struct gw_snapshot *s);
+int listeners_refresh(struct listeners_state *st, struct gw_snapshot *s);
 
 /* Index of the listener that would accept a connection to a, -1 none.
  * INET 127.0.0.1:8000 -> 127.0.0.1:8000, 0.0.0.0:8000 or a dual-stack

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static int memory_field(const char *text, const char *key, unsigned long *out)
 {
@@ -46,9 +47,26 @@ void memory_parse_psi(const char *text, struct gw_memory *m)
 }
 
 /* Both files are read every tick: their fds stay open (one pread each). */
-static int memory_psi_fd = -1, memory_info_fd = -1;
+struct memory_state {
+	int psi_fd, info_fd;         /* -1 not open */
+};
 
-int memory_refresh(struct gw_snapshot *s)
+struct memory_state *memory_state_new(void)
+{
+	struct memory_state *st = gw_xcalloc(1, sizeof *st);
+	st->psi_fd = st->info_fd = -1;
+	return st;
+}
+
+void memory_state_free(struct memory_state *st)
+{
+	if (!st) return;
+	if (st->psi_fd >= 0) close(st->psi_fd);
+	if (st->info_fd >= 0) close(st->info_fd);
+	free(st);
+}
+
+int memory_refresh(struct memory_state *st, struct gw_snapshot *s)
 {
 	struct gw_memory *m = &s->mem;
 	char buf[8192];                  /* meminfo is ~1.5 KiB; the fields we use come first */
@@ -57,9 +75,9 @@ int memory_refresh(struct gw_snapshot *s)
 	m->total_kb = m->available_kb = m->swap_total_kb = m->swap_free_kb = 0;
 	m->psi_some10 = m->psi_full10 = -1;
 
-	if (gw_pread_kept(&memory_psi_fd, "/proc/pressure/memory", buf, sizeof buf) >= 0)
+	if (gw_pread_kept(&st->psi_fd, "/proc/pressure/memory", buf, sizeof buf) >= 0)
 		memory_parse_psi(buf, m);
-	if (gw_pread_kept(&memory_info_fd, "/proc/meminfo", buf, sizeof buf) < 0) {
+	if (gw_pread_kept(&st->info_fd, "/proc/meminfo", buf, sizeof buf) < 0) {
 		snapshot_note(s, "memory", "cannot read /proc/meminfo: %s", strerror(errno));
 		return -1;
 	}

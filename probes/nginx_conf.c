@@ -8,7 +8,7 @@
  * The parser is iterative (an explicit block stack, so deep nesting in a
  * hostile file cannot blow the C stack) and bounded: 16 MiB per file, 4096
  * files, include depth 32. It never executes anything; `nginx -V` is run
- * once by nginx_conf_locate with argv only. */
+ * by nginx_conf_locate with argv only (once per binary and cache). */
 #include "nginx_conf.h"
 
 #include <arpa/inet.h>
@@ -253,7 +253,17 @@ struct np_dep {
 	double at;                   /* gw_now() when the signature was taken (or just before) */
 };
 
+/* `nginx -V` of one binary: --conf-path and --prefix, run once per
+ * binary and kept in the cache (it is a fast local exec). */
+struct np_v {
+	int done;
+	char bin[GW_PATH];
+	char conf[GW_PATH];
+	char prefix[GW_PATH];
+};
+
 struct nginx_conf_cache {
+	struct np_v v;               /* for nginx_conf_locate */
 	int valid;
 	char conf_path[GW_PATH], prefix[GW_PATH];
 	int rc;                      /* what nginx_conf_parse returned */
@@ -1365,13 +1375,6 @@ void nginx_conf_build_targets(struct gw_snapshot *s)
 
 /* ---------------------------------------------------------------- locating */
 
-/* `nginx -V` of one binary, run once and cached (it is a fast local exec). */
-static struct {
-	int done;
-	char bin[GW_PATH];
-	char conf[GW_PATH];
-	char prefix[GW_PATH];
-} np_v_cache;
 
 static int np_run_capture(const char *bin, char *out, size_t outsz)
 {
@@ -1435,24 +1438,24 @@ static void np_v_opt(const char *out, const char *opt, char *dst, size_t size)
 	dst[n] = '\0';
 }
 
-static void np_nginx_v(const char *bin, char *conf, size_t conf_sz, char *prefix, size_t prefix_sz)
+static void np_nginx_v(struct np_v *v, const char *bin, char *conf, size_t conf_sz, char *prefix, size_t prefix_sz)
 {
 	if (!bin || !bin[0]) bin = "nginx";
-	if (!np_v_cache.done || strcmp(np_v_cache.bin, bin)) {
+	if (!v->done || strcmp(v->bin, bin)) {
 		char out[8192];
-		memset(&np_v_cache, 0, sizeof np_v_cache);
-		np_v_cache.done = 1;
-		GW_COPY(np_v_cache.bin, bin);
+		memset(v, 0, sizeof *v);
+		v->done = 1;
+		GW_COPY(v->bin, bin);
 		int r = np_run_capture_safe(bin, out, sizeof out);
 		if ((r < 0 || !strstr(out, "--")) && !strchr(bin, '/'))
 			r = np_run_capture_safe("/usr/sbin/nginx", out, sizeof out);
 		if (r == 0) {
-			np_v_opt(out, "--conf-path=", np_v_cache.conf, sizeof np_v_cache.conf);
-			np_v_opt(out, "--prefix=", np_v_cache.prefix, sizeof np_v_cache.prefix);
+			np_v_opt(out, "--conf-path=", v->conf, sizeof v->conf);
+			np_v_opt(out, "--prefix=", v->prefix, sizeof v->prefix);
 		}
 	}
-	gw_strlcpy(conf, np_v_cache.conf, conf_sz);
-	gw_strlcpy(prefix, np_v_cache.prefix, prefix_sz);
+	gw_strlcpy(conf, v->conf, conf_sz);
+	gw_strlcpy(prefix, v->prefix, prefix_sz);
 }
 
 /* Pull -c and -p out of a master's rewritten cmdline
@@ -1502,10 +1505,11 @@ static void np_master_prefix(const struct gw_proc *pr, char *m_prefix, size_t si
 	}
 }
 
-int nginx_conf_locate(const struct gw_snapshot *s, const char *override, const char *nginx_bin,
-		      char *conf, size_t conf_sz, char *prefix, size_t prefix_sz,
+int nginx_conf_locate(struct nginx_conf_cache *cc, const struct gw_snapshot *s, const char *override,
+		      const char *nginx_bin, char *conf, size_t conf_sz, char *prefix, size_t prefix_sz,
 		      char *source, size_t source_sz)
 {
+	struct np_v once = { 0 }, *v = cc ? &cc->v : &once;
 	char m_conf[GW_PATH] = "", m_prefix[GW_PATH] = "";
 	char v_conf[GW_PATH] = "", v_prefix[GW_PATH] = "";
 	char tmp[GW_PATH * 2], want[PATH_MAX] = "";
@@ -1527,7 +1531,7 @@ int nginx_conf_locate(const struct gw_snapshot *s, const char *override, const c
 			const char *pre = p;
 			if (!want[0]) break;
 			if (!c[0] || (c[0] != '/' && !p[0])) {
-				if (!v_done) np_nginx_v(nginx_bin, v_conf, sizeof v_conf, v_prefix, sizeof v_prefix);
+				if (!v_done) np_nginx_v(v, nginx_bin, v_conf, sizeof v_conf, v_prefix, sizeof v_prefix);
 				v_done = 1;
 				if (!c[0]) GW_COPY(c, v_conf);
 				if (!p[0]) pre = v_prefix;
@@ -1545,7 +1549,7 @@ int nginx_conf_locate(const struct gw_snapshot *s, const char *override, const c
 		break;
 	}
 	int need_v = !m_prefix[0] || (!override && !m_conf[0]) || (m_conf[0] && m_conf[0] != '/');
-	if (need_v && !v_done) np_nginx_v(nginx_bin, v_conf, sizeof v_conf, v_prefix, sizeof v_prefix);
+	if (need_v && !v_done) np_nginx_v(v, nginx_bin, v_conf, sizeof v_conf, v_prefix, sizeof v_prefix);
 
 	/* prefix: -p, else nginx -V, else Debian's */
 	gw_strlcpy(prefix, m_prefix[0] ? m_prefix : v_prefix[0] ? v_prefix : "/usr/share/nginx/", prefix_sz);

@@ -28,15 +28,17 @@
 
 /* Find the config nginx uses. Order: override (--nginx-conf) -> the running
  * master's cmdline in s->procs (-c, relative to -p) -> `nginx -V` of
- * nginx_bin (NULL: "nginx" from PATH, then /usr/sbin/nginx; run once with
- * argv only and cached) -> /etc/nginx/nginx.conf.
+ * nginx_bin (NULL: "nginx" from PATH, then /usr/sbin/nginx; run with argv
+ * only, once per binary for a cache cc, every call for cc NULL) ->
+ * /etc/nginx/nginx.conf.
  * prefix: -p of the master, else `nginx -V` --prefix=, else /usr/share/nginx/.
  * source: "--nginx-conf", "master cmdline", "nginx -V" or "default".
  * s may be NULL (no process information).
  * Returns 0, or -1 with errno set when the override names a file that
  * cannot be opened (conf then holds the override: the caller reports
  * "--nginx-conf CONF: strerror(errno)" and marks the snapshot unknown). */
-int nginx_conf_locate(const struct gw_snapshot *s, const char *override,
+struct nginx_conf_cache;
+int nginx_conf_locate(struct nginx_conf_cache *cc, const struct gw_snapshot *s, const char *override,
 		      const char *nginx_bin, char *conf, size_t conf_sz,
 		      char *prefix, size_t prefix_sz, char *source, size_t source_sz);
 

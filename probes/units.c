@@ -123,10 +123,8 @@ struct units_prober {
 	sd_bus_slot *subscribe;      /* Manager.Subscribe() in flight */
 	sd_event_source *settle;     /* the follow-up notifies after a change */
 	int settle_left;             /* how many follow-ups are still due */
-	struct units_prober *next;   /* units_probers, for units_prober_of_event */
 };
 
-static struct units_prober *units_probers;
 
 /* ------------------------------------------------------------ unit-file checks */
 
@@ -419,16 +417,7 @@ struct units_prober *units_prober_new(sd_event *e)
 	struct units_prober *p = gw_xcalloc(1, sizeof *p);
 	p->e = sd_event_ref(e);
 	p->db = db_probe_new(e);
-	p->next = units_probers;
-	units_probers = p;
 	return p;
-}
-
-struct units_prober *units_prober_of_event(sd_event *e)
-{
-	for (struct units_prober *p = units_probers; p; p = p->next)
-		if (p->e == e) return p;
-	return NULL;
 }
 
 /* Is `name` one of the units the last passes looked at (apps, nginx)? */
@@ -537,8 +526,6 @@ void units_prober_free(struct units_prober *p)
 	if (!p) return;
 	units_pass_reset(p);
 	units_unsubscribe(p);
-	for (struct units_prober **q = &units_probers; *q; q = &(*q)->next)
-		if (*q == p) { *q = p->next; break; }
 	db_probe_free(p->db);
 	if (p->bus) sd_bus_flush_close_unref(p->bus);
 	gw_vec_free(&p->hist);

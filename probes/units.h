@@ -25,8 +25,6 @@ void units_prober_free(struct units_prober *p);
  * Subscribes to systemd's signals on the bus connection of the passes
  * (from the next pass on if none is open yet). fn NULL: unsubscribe. */
 void units_prober_set_notify(struct units_prober *p, void (*fn)(void *ud), void *ud);
-/* The prober created on loop e (gather owns it), or NULL. */
-struct units_prober *units_prober_of_event(sd_event *e);
 
 /* One pass: fills s->systemd_available / systemd_error, s->units (the
  * units of relevant processes, nginx's, o->units, and inactive / failing

@@ -1675,8 +1675,7 @@ static void hops_fill(struct diag_ctx *c)
  *            upstream_down into the unit that explains it, name the unit,
  *            skip a history finding the generic rules already made current
  * Ties in (severity, hop, rank) keep the order the findings were made in,
- * so within a phase the order of the rows is part of the output.
- * A NULL run: the rule set is not linked in (the fuzzers). */
+ * so within a phase the order of the rows is part of the output. */
 enum diag_phase { DIAG_CLAIM, DIAG_GENERIC, DIAG_REFINE };
 
 static const struct diag_rule {
@@ -1793,7 +1792,7 @@ void diagnose(const struct gw_snapshot *s, const struct gw_diag_config *cfg, str
 
 	c.claimed = gw_xcalloc(s->targets.n ? s->targets.n : 1, 1);
 	for (size_t i = 0; i < sizeof diag_rules / sizeof *diag_rules; i++)
-		if (diag_rules[i].run) diag_rules[i].run(&c);
+		diag_rules[i].run(&c);
 
 	free(c.claimed);
 	c.claimed = NULL;

@@ -1,5 +1,5 @@
-/* diagnose_int.h — what the rule files share (diagnose.c, and the optional
- * diagnose_units.c / diagnose_docker.c). Not for the UI or reports. */
+/* diagnose_int.h — what the rule files share (diagnose.c, diagnose_truth.c,
+ * diagnose_units.c, diagnose_docker.c). Not for the UI or reports. */
 #ifndef GW_DIAGNOSE_INT_H
 #define GW_DIAGNOSE_INT_H
 
@@ -72,9 +72,10 @@ void diag_probe_evidence(struct gw_finding *f, const struct gw_target *t);
 void diagnose_truth(struct diag_ctx *c);
 void diagnose_truth_client_hop(struct diag_ctx *c);
 
-/* Optional rule sets (present when their files are; the fuzzers link
- * without them): rows of diagnose.c's rule table. */
-void diagnose_units(struct diag_ctx *c) __attribute__((weak));    /* refine: app_crash_loop, unit files, db_unreachable */
-void diagnose_docker(struct diag_ctx *c) __attribute__((weak));   /* claim: container_* causes */
+/* The rule sets of diagnose_units.c and diagnose_docker.c: rows of
+ * diagnose.c's rule table. (The report fuzzer links without them and
+ * defines them empty in fuzz/stubs_diagnose.c.) */
+void diagnose_units(struct diag_ctx *c);    /* refine: app_crash_loop, unit files, db_unreachable */
+void diagnose_docker(struct diag_ctx *c);   /* claim: container_* causes */
 
 #endif

@@ -1,14 +1,20 @@
 /* gather.c — one probe pass into a snapshot (see gather.h).
  *
- * Order matters: processes first (they locate the running nginx and its
- * config), then the config (targets, log paths, worker user), then listeners
- * and permissions (they need the targets), then the log tails, then the two
- * asynchronous probes: HTTP to every target and `nginx -t`.
+ * A pass runs the rows of gather_table[] (at the end of this file) in
+ * order: each row names what it needs from the rows above it (processes
+ * locate the running nginx and its config; the config gives the targets;
+ * listeners and permissions need the targets ...) and what it gives, and
+ * gather_probes_check() holds the table to that. The synchronous rows
+ * (procfs, netlink, the config, log tails) fill the snapshot at once; the
+ * asynchronous ones (HTTP to every target and through nginx, systemd
+ * units, Docker, `nginx -t`) run on the sd-event loop and the pass ends
+ * when the last of them is in.
  *
  * The dashboard repeats a pass every tick on a host that mostly did not
  * change: the config is re-parsed only when a file of it changed and a log
  * tail is re-read only when its file changed (caches below, see
- * nginx_conf.h and logread.h); the HTTP probes run every tick. */
+ * nginx_conf.h and logread.h); the HTTP probes run every tick (or every
+ * n-th quiet one, gather_set_heartbeat). */
 #include "gather.h"
 
 #include <errno.h>
@@ -20,6 +26,7 @@
 #include <unistd.h>
 
 #include "accesstail.h"
+#include "docker.h"
 #include "hostsfile.h"
 #include "kernlog.h"
 #include "listeners.h"
@@ -31,33 +38,24 @@
 #include "sockperm.h"
 #include "through.h"
 #include "trust.h"
+#include "units.h"
 #include "upstream.h"
 
 #define LOG_TAIL_BYTES (4u << 20)
-
-/* Optional probes, linked in when their files are part of the build
- * (probes/units.c: systemd units, journal, databases; probes/docker.c). */
-struct units_prober;
-struct units_prober *units_prober_new(sd_event *e) __attribute__((weak));
-void units_prober_free(struct units_prober *p) __attribute__((weak));
-int units_probe_start(struct units_prober *p, struct gw_snapshot *s, const struct gw_options *o,
-		      void (*done)(void *ud), void *ud) __attribute__((weak));
-struct docker_prober;
-struct docker_prober *docker_prober_new(sd_event *e) __attribute__((weak));
-void docker_prober_free(struct docker_prober *p) __attribute__((weak));
-int docker_probe_start(struct docker_prober *p, struct gw_snapshot *s, const struct gw_options *o,
-		       void (*done)(void *ud), void *ud) __attribute__((weak));
 
 struct gather {
 	sd_event *e;
 	const struct gw_options *o;
 	struct procs_state *ps;
+	struct listeners_state *ls;
+	struct memory_state *mem;
+	struct kernlog_state *kern;
 	struct nginx_conf_cache *conf_cache;
 	struct logread_cache *log_cache;
 	struct upstream_prober *up;
 	struct through_prober *through;
 	struct accesstail_cache *access_cache;
-	struct units_prober *units;  /* NULL when not built in */
+	struct units_prober *units;
 	struct docker_prober *docker;
 	struct gw_snapshot *s;       /* the pass in flight (not owned) */
 	int pending;                 /* async probes still out */
@@ -86,15 +84,25 @@ struct gather *gather_new(sd_event *e, const struct gw_options *o)
 	g->e = sd_event_ref(e);
 	g->o = o;
 	g->ps = procs_state_new();
+	g->ls = listeners_state_new();
+	g->mem = memory_state_new();
+	g->kern = kernlog_state_new();
 	g->conf_cache = nginx_conf_cache_new();
 	g->log_cache = logread_cache_new();
 	g->up = upstream_prober_new(e);
 	g->through = through_prober_new(e);
 	g->access_cache = accesstail_cache_new();
-	if (units_prober_new) g->units = units_prober_new(e);
-	if (docker_prober_new) g->docker = docker_prober_new(e);
+	g->units = units_prober_new(e);
+	g->docker = docker_prober_new(e);
 	g->ntest_invalid = 1;
 	g->heartbeat = 1;
+	char why[GW_TEXT];
+	size_t n;
+	const struct gather_probe *rows = gather_probes(&n);
+	if (gather_probes_check(rows, n, why, sizeof why) < 0) {
+		fprintf(stderr, "gwtop: the probe table is out of order: %s\n", why);   /* a programming error */
+		abort();
+	}
 	return g;
 }
 
@@ -107,10 +115,18 @@ void gather_free(struct gather *g)
 	if (g->units) units_prober_free(g->units);
 	if (g->docker) docker_prober_free(g->docker);
 	procs_state_free(g->ps);
+	listeners_state_free(g->ls);
+	memory_state_free(g->mem);
+	kernlog_state_free(g->kern);
 	nginx_conf_cache_free(g->conf_cache);
 	logread_cache_free(g->log_cache);
 	sd_event_unref(g->e);
 	free(g);
+}
+
+void gather_set_units_notify(struct gather *g, void (*fn)(void *ud), void *ud)
+{
+	units_prober_set_notify(g->units, fn, ud);
 }
 
 int gather_busy(const struct gather *g)
@@ -317,12 +333,6 @@ static void read_logs(struct gather *g, struct gw_snapshot *s)
 			snapshot_note(s, "logs", "cannot read %s: %s", ls->path, ls->error);
 	}
 	probe_mark(s, "logs", t0, 1, NULL);
-
-	t0 = gw_mono();
-	kernlog_read(s, since);
-	if (!s->mem.kernel_log_readable && s->mem.kernel_log_error[0])
-		snapshot_note(s, "kernel", "kernel log (OOM kills) not readable: %s", s->mem.kernel_log_error);
-	probe_mark(s, "kernel-log", t0, s->mem.kernel_log_readable, s->mem.kernel_log_error);
 }
 
 /* --upstream URL: extra targets given by hand. */
@@ -356,31 +366,30 @@ static void add_cli_targets(struct gather *g, struct gw_snapshot *s)
 	}
 }
 
-int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev,
-		 void (*done)(void *ud), void *ud)
+/* ---------------------------------------------------------------- the probe rows
+ *
+ * One function per row of gather_probes[] below. A synchronous row fills
+ * its part of the snapshot and returns; an asynchronous one launches its
+ * work on the loop with g->pending++ and async_done as the callback. */
+
+static void probe_procs(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev)
+{
+	(void)prev;
+	double t0 = gw_mono();
+	procs_refresh(s, g->ps);
+	probe_mark(s, "processes", t0, s->procs.n > 0, NULL);
+}
+
+/* Where the config is (the running master's -c, --nginx-conf, nginx -V)
+ * and its parse (cached while no file of it changed). */
+static void probe_config(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev)
 {
 	const struct gw_options *o = g->o;
 	char conf[GW_PATH], prefix[GW_PATH], source[64];
-	double t0;
+	double t0 = gw_mono();
 
-	if (g->busy) return -1;
-	g->busy = 1;
-	g->s = s;
-	g->done = done;
-	g->ud = ud;
-	g->t0 = gw_mono();
-	s->taken = gw_now();
-	s->is_root = geteuid() == 0;
-	gethostname(s->hostname, sizeof s->hostname - 1);
-	if (!s->is_root)
-		snapshot_note(s, "gwtop", "running without root: other users' sockets, fds and some logs are hidden; run sudo gwtop for the full picture");
-
-	t0 = gw_mono();
-	procs_refresh(s, g->ps);
-	probe_mark(s, "processes", t0, s->procs.n > 0, NULL);
-
-	t0 = gw_mono();
-	if (nginx_conf_locate(s, o->nginx_conf, o->nginx_bin, conf, sizeof conf, prefix, sizeof prefix,
+	(void)prev;
+	if (nginx_conf_locate(g->conf_cache, s, o->nginx_conf, o->nginx_bin, conf, sizeof conf, prefix, sizeof prefix,
 			      source, sizeof source) < 0) {
 		s->unknown = 1;
 		gw_fmt(s->unknown_reason, sizeof s->unknown_reason, "--nginx-conf %s: %s", conf, strerror(errno));
@@ -401,16 +410,40 @@ int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapsh
 	for (size_t i = 0; i < s->conf.warnings.n && i < 10; i++)
 		snapshot_note(s, "nginx-config", "%s:%d: %s", s->conf.warnings.v[i].loc.file,
 			      s->conf.warnings.v[i].loc.line, s->conf.warnings.v[i].text);
+}
 
+/* The running master and its workers' identity; is the config newer? */
+static void probe_nginx_runtime(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev)
+{
+	(void)g;
+	(void)prev;
 	procs_nginx_runtime(s);
 	procs_nginx_stale(s);
+}
+
+static void probe_targets(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev)
+{
+	(void)prev;
 	nginx_conf_build_targets(s);
 	hostsfile_expand_targets(s, NULL);   /* names as nginx resolved them at load */
 	add_cli_targets(g, s);
-	if (!o->no_probe_through && !s->unknown) through_plan(s, o->probe_path);
+}
 
-	t0 = gw_mono();
-	listeners_refresh(s);
+/* The requests through nginx itself to make (the client hop). */
+static void probe_through_plan(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev)
+{
+	(void)prev;
+	if (!g->o->no_probe_through && !s->unknown) through_plan(s, g->o->probe_path);
+}
+
+/* Listening sockets, each target's listener, and the permissions of the
+ * unix sockets for nginx's workers. */
+static void probe_listeners(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev)
+{
+	double t0 = gw_mono();
+
+	(void)prev;
+	listeners_refresh(g->ls, s);
 	for (size_t i = 0; i < s->targets.n; i++) {
 		struct gw_target *t = &s->targets.v[i];
 		t->listener_idx = listeners_find(s, &t->addr);
@@ -424,25 +457,58 @@ int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapsh
 		}
 	}
 	probe_mark(s, "listeners", t0, 1, NULL);
+}
 
-	t0 = gw_mono();
-	memory_refresh(s);
+static void probe_memory(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev)
+{
+	double t0 = gw_mono();
+
+	(void)prev;
+	memory_refresh(g->mem, s);
 	probe_mark(s, "memory", t0, s->mem.ok, NULL);
+}
 
+static void probe_logs(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev)
+{
+	(void)prev;
 	read_logs(g, s);
-	/* Connections to the targets (all TCP states, a dump of every socket
-	 * on the host) only for the rule that reads them: local_ports_exhausted,
-	 * when nginx logged (99: Cannot assign requested address). On a busy
-	 * host this dump was the idle tick's largest cost. */
+}
+
+static void probe_kernel_log(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev)
+{
+	const struct gw_options *o = g->o;
+	double since = s->taken - (o->recent_window > 0 ? o->recent_window : 300) - 60;
+	double t0 = gw_mono();
+
+	(void)prev;
+	kernlog_read(g->kern, s, since);
+	if (!s->mem.kernel_log_readable && s->mem.kernel_log_error[0])
+		snapshot_note(s, "kernel", "kernel log (OOM kills) not readable: %s", s->mem.kernel_log_error);
+	probe_mark(s, "kernel-log", t0, s->mem.kernel_log_readable, s->mem.kernel_log_error);
+}
+
+/* Connections to the targets (all TCP states, a dump of every socket
+ * on the host) only for the rule that reads them: local_ports_exhausted,
+ * when nginx logged (99: Cannot assign requested address). On a busy
+ * host this dump was the idle tick's largest cost. */
+static void probe_conns(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev)
+{
+	(void)g;
+	(void)prev;
 	for (size_t i = 0; i < s->events.n; i++)
 		if (s->events.v[i].kind == GW_LOG_ADDR_NOTAVAIL) {
 			listeners_count_conns(s);
 			break;
 		}
+}
 
-	/* asynchronous part */
-	g->pending = 1;                  /* held until both are launched */
+/* HTTP to every target and through nginx (curl multi on the loop), or
+ * the last pass's results on a quiet pass (gather_set_heartbeat). */
+static void probe_http(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev)
+{
+	const struct gw_options *o = g->o;
 	int reuse = g->heartbeat > 1 && !g->force_http && gather_http_quiet(prev, s) && ++g->quiet < g->heartbeat;
+
 	if (reuse) gather_http_reuse(prev, s);
 	else g->quiet = 0;
 	g->force_http = 0;
@@ -458,42 +524,145 @@ int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapsh
 					o->probe_timeout > 0 ? o->probe_timeout : 3.0, async_done, g) < 0)
 			g->pending--;
 	}
+}
+
+/* systemd units, their journal, databases (sd-bus on the loop). */
+static void probe_units(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev)
+{
+	(void)prev;
 	if (g->units) {
 		g->pending++;
-		if (units_probe_start(g->units, s, o, async_done, g) < 0) g->pending--;
+		if (units_probe_start(g->units, s, g->o, async_done, g) < 0) g->pending--;
 	}
+}
+
+/* Containers (the Engine API over curl multi on the loop). */
+static void probe_docker(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev)
+{
+	(void)prev;
 	if (g->docker) {
 		g->pending++;
-		if (docker_probe_start(g->docker, s, o, async_done, g) < 0) g->pending--;
+		if (docker_probe_start(g->docker, s, g->o, async_done, g) < 0) g->pending--;
 	}
+}
+
+/* `nginx -t` (a child on the loop) when a config file changed since the
+ * last run or after gather_invalidate_ntest; else the last result. */
+static void probe_nginx_test(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev)
+{
+	const struct gw_options *o = g->o;
 	double sig = conf_signature(&s->conf);
-	if (s->conf.files.n && !s->unknown) {
-		const char *bin = o->nginx_bin ? o->nginx_bin : "nginx";
-		const char *tprefix = s->conf.prefix[0] ? s->conf.prefix : NULL;
-		if (!g->ntest_invalid && prev && prev->ntest.ran && sig == g->conf_sig) {
-			s->ntest = prev->ntest;      /* no file changed: the last result holds */
-		} else if (!g->ntest_invalid && g->ntest_refused[0] && sig == g->conf_sig) {
-			snapshot_note(s, "nginx -t", "%s", g->ntest_refused);   /* still refused */
+
+	if (!s->conf.files.n || s->unknown) return;
+	const char *bin = o->nginx_bin ? o->nginx_bin : "nginx";
+	const char *tprefix = s->conf.prefix[0] ? s->conf.prefix : NULL;
+	if (!g->ntest_invalid && prev && prev->ntest.ran && sig == g->conf_sig) {
+		s->ntest = prev->ntest;      /* no file changed: the last result holds */
+	} else if (!g->ntest_invalid && g->ntest_refused[0] && sig == g->conf_sig) {
+		snapshot_note(s, "nginx -t", "%s", g->ntest_refused);   /* still refused */
+	} else {
+		g->conf_sig = sig;
+		g->ntest_invalid = 0;
+		g->ntest_refused[0] = '\0';
+		/* as root: nothing another user could change (trust.h) */
+		if (!trust_nginx_test_ok(bin, s->conf.conf_path, tprefix, &s->conf, g->ntest_refused,
+					 sizeof g->ntest_refused)) {
+			snapshot_note(s, "nginx -t", "%s", g->ntest_refused);
 		} else {
-			g->conf_sig = sig;
-			g->ntest_invalid = 0;
-			g->ntest_refused[0] = '\0';
-			/* as root: nothing another user could change (trust.h) */
-			if (!trust_nginx_test_ok(bin, s->conf.conf_path, tprefix, &s->conf, g->ntest_refused,
-						 sizeof g->ntest_refused)) {
+			g->pending++;
+			int r = nginx_test_start(g->e, bin, s->conf.conf_path, tprefix, 10.0, &s->ntest, async_done, g);
+			if (r < 0) g->pending--;
+			if (r == -EPERM) {
+				GW_COPY(g->ntest_refused, s->ntest.output);
+				s->ntest.output[0] = '\0';
 				snapshot_note(s, "nginx -t", "%s", g->ntest_refused);
-			} else {
-				g->pending++;
-				int r = nginx_test_start(g->e, bin, s->conf.conf_path, tprefix, 10.0, &s->ntest, async_done, g);
-				if (r < 0) g->pending--;
-				if (r == -EPERM) {
-					GW_COPY(g->ntest_refused, s->ntest.output);
-					s->ntest.output[0] = '\0';
-					snapshot_note(s, "nginx -t", "%s", g->ntest_refused);
-				}
 			}
 		}
 	}
+}
+
+/* ---------------------------------------------------------------- the probe table
+ *
+ * One pass runs these rows in this order. `needs`: the facts (gather.h)
+ * the row reads from the snapshot, which rows above it must give;
+ * `gives`: what it fills. An asynchronous row gives its facts only when
+ * its work is in, after every row has run, so no row may need them.
+ * gather_probes_check() holds the table to that (at gather_new and in
+ * tests/unit/test_gather_table.c). Adding a probe: one row here. */
+static const struct gather_probe gather_table[] = {
+	{ "processes",     probe_procs,         0,                                    GF_PROCS,     0 },
+	{ "nginx-config",  probe_config,        GF_PROCS,                             GF_CONFIG,    0 },
+	{ "nginx-runtime", probe_nginx_runtime, GF_PROCS | GF_CONFIG,                 GF_NGINX,     0 },
+	{ "targets",       probe_targets,       GF_CONFIG,                            GF_TARGETS,   0 },
+	{ "through-plan",  probe_through_plan,  GF_CONFIG,                            GF_THROUGH,   0 },
+	{ "listeners",     probe_listeners,     GF_PROCS | GF_NGINX | GF_TARGETS,     GF_LISTENERS, 0 },
+	{ "memory",        probe_memory,        0,                                    GF_MEMORY,    0 },
+	{ "logs",          probe_logs,          GF_PROCS | GF_CONFIG,                 GF_LOGS,      0 },
+	{ "kernel-log",    probe_kernel_log,    0,                                    GF_KERNEL,    0 },
+	{ "conns",         probe_conns,         GF_LOGS | GF_TARGETS,                 GF_CONNS,     0 },
+	{ "http",          probe_http,          GF_TARGETS | GF_LISTENERS | GF_THROUGH, GF_HTTP,    1 },
+	{ "units",         probe_units,         GF_PROCS | GF_NGINX | GF_TARGETS,     GF_UNITS,     1 },
+	{ "docker",        probe_docker,        GF_TARGETS,                           GF_CONTAINERS, 1 },
+	{ "nginx -t",      probe_nginx_test,    GF_CONFIG,                            GF_NTEST,     1 },
+};
+
+const struct gather_probe *gather_probes(size_t *n)
+{
+	*n = sizeof gather_table / sizeof *gather_table;
+	return gather_table;
+}
+
+int gather_probes_check(const struct gather_probe *rows, size_t n, char *why, size_t whysize)
+{
+	unsigned have = 0, later = 0;   /* given by synchronous rows so far; by asynchronous ones */
+
+	for (size_t i = 0; i < n; i++) {
+		const struct gather_probe *r = &rows[i];
+		unsigned missing = r->needs & ~have;
+		if (!r->name || !r->run) {
+			gw_fmt(why, whysize, "row %zu: no name or no run function", i);
+			return -1;
+		}
+		if (missing) {
+			gw_fmt(why, whysize, "%s needs %s (0x%x), which %s", r->name,
+			       (missing & later) ? "an asynchronous probe's result" : "a fact", missing,
+			       (missing & later) ? "is not in before the pass ends" : "no row above it gives");
+			return -1;
+		}
+		if (!r->gives) {
+			gw_fmt(why, whysize, "%s gives nothing", r->name);
+			return -1;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(rows[k].name, r->name)) {
+				gw_fmt(why, whysize, "%s: two rows of that name", r->name);
+				return -1;
+			}
+		if (r->async) later |= r->gives;
+		else have |= r->gives;
+	}
+	if (why && whysize) why[0] = '\0';
+	return 0;
+}
+
+int gather_start(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev,
+		 void (*done)(void *ud), void *ud)
+{
+	if (g->busy) return -1;
+	g->busy = 1;
+	g->s = s;
+	g->done = done;
+	g->ud = ud;
+	g->t0 = gw_mono();
+	s->taken = gw_now();
+	s->is_root = geteuid() == 0;
+	gethostname(s->hostname, sizeof s->hostname - 1);
+	if (!s->is_root)
+		snapshot_note(s, "gwtop", "running without root: other users' sockets, fds and some logs are hidden; run sudo gwtop for the full picture");
+
+	g->pending = 1;                  /* held until every asynchronous row is launched */
+	for (size_t i = 0; i < sizeof gather_table / sizeof *gather_table; i++)
+		gather_table[i].run(g, s, prev);
 	async_done(g);
 	return 0;
 }

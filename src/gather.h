@@ -42,4 +42,47 @@ int gather_pump(struct gather *g);
 /* Force `nginx -t` on the next pass (key `t`, after a reload). */
 void gather_invalidate_ntest(struct gather *g);
 
+/* Call fn(ud) from the loop when systemd reports a state change of a unit
+ * the last passes watched (probes/units.c): the dashboard probes at once
+ * rather than at the next tick. fn NULL: no more calls. */
+void gather_set_units_notify(struct gather *g, void (*fn)(void *ud), void *ud);
+
+/* ---------------------------------------------------------------- the probe table
+ *
+ * A pass runs gather.c's table of probe rows in order. Each row declares
+ * the facts it reads from the snapshot (filled by rows above it) and the
+ * facts it fills. */
+enum gather_fact {
+	GF_PROCS      = 1u << 0,   /* s->procs (procs.c) */
+	GF_CONFIG     = 1u << 1,   /* s->conf, s->unknown (nginx_conf.c) */
+	GF_NGINX      = 1u << 2,   /* s->nginx: master, workers' identity, stale config (procs.c) */
+	GF_TARGETS    = 1u << 3,   /* s->targets: the config's, /etc/hosts names, --upstream */
+	GF_THROUGH    = 1u << 4,   /* s->through: the requests through nginx to make (through.c) */
+	GF_LISTENERS  = 1u << 5,   /* s->listeners, targets' listener_idx, socket permissions */
+	GF_MEMORY     = 1u << 6,   /* s->mem (memory.c) */
+	GF_LOGS       = 1u << 7,   /* s->log_sources, s->events, s->access (logread.c, accesstail.c) */
+	GF_KERNEL     = 1u << 8,   /* OOM kills, s->mem.kernel_log_* (kernlog.c) */
+	GF_HTTP       = 1u << 9,   /* targets' probe results, s->through answers (upstream.c, through.c) */
+	GF_UNITS      = 1u << 10,  /* s->units, s->dbs, journal events (units.c, db.c) */
+	GF_CONTAINERS = 1u << 11,  /* s->containers, their log events (docker.c) */
+	GF_NTEST      = 1u << 12,  /* s->ntest (nginx_test.c) */
+	GF_CONNS      = 1u << 13,  /* targets' conns_*, s->port_range_* (when nginx logged EADDRNOTAVAIL) */
+};
+
+struct gather_probe {
+	const char *name;
+	/* fill the snapshot; an asynchronous row launches its work on the loop */
+	void (*run)(struct gather *g, struct gw_snapshot *s, const struct gw_snapshot *prev);
+	unsigned needs;              /* GF_* facts read, given by rows above */
+	unsigned gives;              /* GF_* facts filled */
+	int async;                   /* gives them when its work is in (after the last row
+	                                ran): no row may need them */
+};
+
+/* The table, in the order a pass runs it. */
+const struct gather_probe *gather_probes(size_t *n);
+/* 0 if every row's needs are given by synchronous rows above it, every
+ * row gives something and names are unique; else -1 and why. */
+int gather_probes_check(const struct gather_probe *rows, size_t n, char *why, size_t whysize);
+
 #endif

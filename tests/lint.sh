@@ -1,11 +1,18 @@
 #!/bin/bash
-# tests/lint.sh — static checks (make lint): cppcheck and clang-tidy over
-# the C sources, shellcheck over every shell script in the repository.
+# tests/lint.sh — static checks (make lint): no weak symbols in the
+# program's sources, cppcheck and clang-tidy over the C sources, shellcheck
+# over every shell script in the repository.
 # Prints TAP-like "ok N - ..." / "not ok N - ..." lines and the findings;
-# exits 1 when any tool reports something, 77 when none of the tools is
+# exits 1 when any check reports something, 77 when none of the tools is
 # installed (Debian: cppcheck clang-tidy shellcheck).
 #
-#   tests/lint.sh [cppcheck|clang-tidy|shellcheck]...   default: all three
+#   tests/lint.sh [weak|cppcheck|clang-tidy|shellcheck]...   default: all four
+#
+# weak: no __attribute__((weak)) / #pragma weak in src/ probes/ ui/. A weak
+# declaration lets a part link without the file that defines it, so a
+# renamed function silently disappears instead of failing the link; a
+# program that links parts alone (the fuzzers) defines what it leaves out
+# in a stub file (fuzz/stubs_*.c).
 #
 # cppcheck: --enable=warning,portability. Suppressed, with the reason:
 #  - invalidPointerCast in src/config_file.c: its key table stores
@@ -18,7 +25,7 @@ set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 TOOLS=("$@")
-[ ${#TOOLS[@]} -gt 0 ] || TOOLS=(cppcheck clang-tidy shellcheck)
+[ ${#TOOLS[@]} -gt 0 ] || TOOLS=(weak cppcheck clang-tidy shellcheck)
 N=0
 FAILED=0
 RAN=0
@@ -43,6 +50,16 @@ INCS=(-Isrc -Iprobes -Iui)
 PKG=($(pkg-config --cflags ncursesw libcurl libsystemd libproc2 jansson 2>/dev/null))
 
 for tool in "${TOOLS[@]}"; do
+	if [ "$tool" = weak ]; then
+		SRCS=()
+		while IFS= read -r f; do SRCS+=("$f"); done < <(git ls-files -co --exclude-standard 'src/*.[ch]' 'probes/*.[ch]' 'ui/*.[ch]')
+		grep -nE '__attribute__[[:space:]]*\(\([^)]*\<weak\>|#[[:space:]]*pragma[[:space:]]+weak' \
+			"${SRCS[@]}" >"$LOG" 2>&1
+		rc=$?   # grep: 0 found, 1 none, 2 error
+		RAN=1
+		result "no weak symbols in src/ probes/ ui/" $((rc != 1))
+		continue
+	fi
 	if ! command -v "$tool" >/dev/null; then
 		echo "ok $((N += 1)) - $tool # SKIP not installed"
 		continue

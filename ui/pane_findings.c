@@ -24,20 +24,27 @@ void pane_findings_details(struct ui_lines *L, const struct gw_finding *f, int w
 	}
 }
 
-static struct {
+/* The finding selected from elsewhere (the logs pane's "» cause"). */
+struct findings_sel {
 	int active;
 	int scroll;                      /* put it at the top at the next build */
 	enum gw_cause cause;
 	char summary[GW_TEXT];
-} FS;
+};
+
+static struct findings_sel *findings_sel(struct tui *t)
+{
+	return ui_pane_state(t, LAYOUT_FINDINGS, sizeof(struct findings_sel), NULL);
+}
 
 void pane_findings_select(struct tui *t, const struct gw_finding *f)
 {
-	FS.active = f != NULL;
-	FS.scroll = 1;
+	struct findings_sel *fs = findings_sel(t);
+	fs->active = f != NULL;
+	fs->scroll = 1;
 	if (f) {
-		FS.cause = f->cause;
-		GW_COPY(FS.summary, f->summary);
+		fs->cause = f->cause;
+		GW_COPY(fs->summary, f->summary);
 	} else {
 		t->panes[LAYOUT_FINDINGS].sel = -1;
 	}
@@ -48,15 +55,16 @@ void pane_findings_select(struct tui *t, const struct gw_finding *f)
 static void findings_mark(struct tui *t, const struct gw_finding *f, size_t li, int *found)
 {
 	struct pane *p = &t->panes[LAYOUT_FINDINGS];
-	if (!FS.active || *found || f->cause != FS.cause || strcmp(f->summary, FS.summary))
+	struct findings_sel *fs = findings_sel(t);
+	if (!fs->active || *found || f->cause != fs->cause || strcmp(f->summary, fs->summary))
 		return;
 	*found = 1;
-	if (p->sel != (int)li || FS.scroll)
+	if (p->sel != (int)li || fs->scroll)
 		p->dirty = 1;
 	p->sel = (int)li;                        /* not filterable: shown index = line index */
-	if (FS.scroll)
+	if (fs->scroll)
 		p->top = (int)li;                /* clamped when drawn */
-	FS.scroll = 0;
+	fs->scroll = 0;
 }
 
 static void findings_one(struct ui_lines *L, const struct gw_finding *f, int verdict, int width)
@@ -111,8 +119,9 @@ static void findings_build(struct tui *t, struct ui_lines *L, int width)
 		findings_one(L, f, 0, width);
 		n++;
 	}
-	if (FS.active && !found) {                  /* gone (fixed): nothing selected */
-		FS.active = 0;
+	struct findings_sel *fs = findings_sel(t);
+	if (fs->active && !found) {                  /* gone (fixed): nothing selected */
+		fs->active = 0;
 		t->panes[LAYOUT_FINDINGS].sel = -1;
 		t->panes[LAYOUT_FINDINGS].dirty = 1;
 	}

@@ -8,20 +8,30 @@
 #include <stdlib.h>
 #include <time.h>
 
-static GW_VEC(pid_t) procs_pids;          /* pid of each built line, -1 none */
+struct procs_pane {
+	GW_VEC(pid_t) pids;              /* pid of each built line, -1 none */
+};
 
-static void procs_free(void)
+static void procs_pane_free(void *state)
 {
-	gw_vec_free(&procs_pids);
+	struct procs_pane *pp = state;
+	gw_vec_free(&pp->pids);
+	free(pp);
+}
+
+static struct procs_pane *procs_pane(struct tui *t)
+{
+	return ui_pane_state(t, LAYOUT_PROCS, sizeof(struct procs_pane), procs_pane_free);
 }
 
 const char *procs_unit_at(const struct tui *t, int li)
 {
 	const struct gw_snapshot *s = tui_snap(t);
-	if (!s || li < 0 || (size_t)li >= procs_pids.n || procs_pids.v[li] <= 0)
+	const struct procs_pane *pp = t->panes[LAYOUT_PROCS].state;
+	if (!s || !pp || li < 0 || (size_t)li >= pp->pids.n || pp->pids.v[li] <= 0)
 		return "";
 	for (size_t i = 0; i < s->procs.n; i++)
-		if (s->procs.v[i].pid == procs_pids.v[li])
+		if (s->procs.v[i].pid == pp->pids.v[li])
 			return s->procs.v[i].unit;
 	return "";
 }
@@ -31,6 +41,7 @@ struct procs_ctx {
 	struct ui_lines *L;
 	int width;
 	unsigned char *done;
+	struct procs_pane *pp;
 };
 
 static int procs_relevant(const struct gw_proc *p)
@@ -57,7 +68,7 @@ static void procs_row(struct procs_ctx *c, const struct gw_proc *p, int depth, i
 	struct ui_lines *L = c->L;
 
 	ui_line_new(L);
-	*gw_vec_push(&procs_pids) = p->pid;
+	*gw_vec_push(&c->pp->pids) = p->pid;
 	gw_fmt(buf, sizeof buf, "%d", (int)p->pid);
 	ui_cell(L, UI_NORMAL, buf, sizeof buf, 7, 1);
 	ui_puts(L, UI_NORMAL, " ");
@@ -117,21 +128,17 @@ static void procs_tree(struct procs_ctx *c, size_t idx, int depth, int last)
 static void procs_build(struct tui *t, struct ui_lines *L, int width)
 {
 	const struct gw_snapshot *s = tui_snap(t);
-	static int registered;
-	if (!registered) {
-		registered = 1;
-		atexit(procs_free);
-	}
-	gw_vec_clear(&procs_pids);
+	struct procs_pane *pp = procs_pane(t);
+	gw_vec_clear(&pp->pids);
 	if (!s) {
 		ui_line_new(L);
 		ui_puts(L, UI_DIM, "probing...");
 		return;
 	}
-	struct procs_ctx c = { s, L, width, gw_xcalloc(s->procs.n + 1, 1) };
+	struct procs_ctx c = { s, L, width, gw_xcalloc(s->procs.n + 1, 1), pp };
 	size_t n = 0;
 	ui_line_new(L);
-	*gw_vec_push(&procs_pids) = -1;
+	*gw_vec_push(&pp->pids) = -1;
 	ui_puts(L, UI_BOLD, "    PID USER     S  CPU%    RSS START    COMMAND");
 	for (size_t i = 0; i < s->procs.n; i++)
 		if (procs_relevant(&s->procs.v[i]) && !procs_parent_relevant(s, &s->procs.v[i]))
@@ -142,7 +149,7 @@ static void procs_build(struct tui *t, struct ui_lines *L, int width)
 	if (!n) {
 		ui_line_new(L);
 		ui_puts(L, UI_UNKNOWN, "no nginx / app / db processes found");
-		*gw_vec_push(&procs_pids) = -1;
+		*gw_vec_push(&pp->pids) = -1;
 	}
 	free(c.done);
 	gw_fmt(t->panes[LAYOUT_PROCS].count, sizeof t->panes[LAYOUT_PROCS].count,

@@ -35,6 +35,16 @@ const struct gw_snapshot *tui_snap(const struct tui *t)
 	return t->have ? &t->snap[t->shown] : NULL;
 }
 
+void *ui_pane_state(struct tui *t, int pi, size_t size, void (*free_fn)(void *state))
+{
+	struct pane *p = &t->panes[pi];
+	if (!p->state) {
+		p->state = gw_xcalloc(1, size);
+		p->state_free = free_fn;
+	}
+	return p->state;
+}
+
 /* Same choice as the --check text: the verdict, else the first warn/crit. */
 const struct gw_finding *tui_verdict(const struct tui *t)
 {
@@ -259,11 +269,8 @@ static int tui_on_procev_rearm(sd_event_source *src, uint64_t usec, void *ud)
 	return 0;
 }
 
-/* systemd reported a watched unit's state change (probes/units.c, when
- * linked in): probe at once rather than at the next tick. */
-struct units_prober;
-struct units_prober *units_prober_of_event(sd_event *e) __attribute__((weak));
-void units_prober_set_notify(struct units_prober *p, void (*fn)(void *ud), void *ud) __attribute__((weak));
+/* systemd reported a watched unit's state change (probes/units.c, through
+ * gather_set_units_notify): probe at once rather than at the next tick. */
 
 static void tui_units_changed(void *ud)
 {
@@ -693,6 +700,8 @@ static void tui_cleanup(struct tui *t)
 	for (int i = 0; i < LAYOUT_NPANES; i++) {
 		ui_lines_free(&t->panes[i].lines);
 		gw_vec_free(&t->panes[i].vis);
+		if (t->panes[i].state) (t->panes[i].state_free ? t->panes[i].state_free : free)(t->panes[i].state);
+		t->panes[i].state = NULL;
 		if (t->panes[i].win)
 			delwin(t->panes[i].win);
 	}
@@ -743,8 +752,7 @@ int tui_run(sd_event *e, const struct gw_options *o)
 		return 1;
 	}
 	tui_act_init(t);
-	if (units_prober_of_event && units_prober_of_event(e))
-		units_prober_set_notify(units_prober_of_event(e), tui_units_changed, t);
+	gather_set_units_notify(t->g, tui_units_changed, t);
 
 	set_escdelay(25);
 	if (!initscr()) {

@@ -125,7 +125,13 @@ struct pane {
 	char filter[64];
 	char count[48];                  /* title suffix set by build ("12 events") */
 	GW_VEC(int) vis;                 /* indices of lines passing the filter */
+	void *state;                     /* the pane's own state (ui_pane_state), owned */
+	void (*state_free)(void *state);
 };
+
+/* The state of pane pi: made zeroed (size bytes) on first use, freed with
+ * the dashboard by free_fn (NULL: free()). */
+void *ui_pane_state(struct tui *t, int pi, size_t size, void (*free_fn)(void *state));
 
 /* ------------------------------------------------------------ overlays */
 

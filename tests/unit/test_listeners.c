@@ -25,6 +25,7 @@
 static int fds[MAXFD], nfds;
 static char dir[64];
 static pid_t child;
+static struct listeners_state *ls;   /* what refreshes keep, one per test */
 
 static int keep(int fd)
 {
@@ -38,6 +39,7 @@ static int setup(void **state)
 	(void)state;
 	nfds = 0;
 	child = 0;
+	ls = listeners_state_new();
 	snprintf(dir, sizeof dir, "/tmp/gwtop-listeners-XXXXXX");
 	return mkdtemp(dir) ? 0 : -1;
 }
@@ -56,6 +58,8 @@ static int teardown(void **state)
 	snprintf(p, sizeof p, "%s/app.sock", dir); unlink(p);
 	snprintf(p, sizeof p, "%s/link.sock", dir); unlink(p);
 	rmdir(dir);
+	listeners_state_free(ls);
+	ls = NULL;
 	return 0;
 }
 
@@ -145,7 +149,7 @@ static void test_tcp4_queue_and_owner(void **state)
 	}
 	struct gw_snapshot s;
 	snapshot_init(&s);
-	assert_int_equal(listeners_refresh(&s), 0);
+	assert_int_equal(listeners_refresh(ls, &s), 0);
 	int i = find_port(&s, AF_INET, "127.0.0.1", port);
 	assert_true(i >= 0);
 	const struct gw_listener *l = &s.listeners.v[i];
@@ -181,7 +185,7 @@ static void test_tcp6_and_matching(void **state)
 
 	struct gw_snapshot s;
 	snapshot_init(&s);
-	assert_int_equal(listeners_refresh(&s), 0);
+	assert_int_equal(listeners_refresh(ls, &s), 0);
 	int i4 = find_port(&s, AF_INET, "127.0.0.1", p4);
 	int i6 = find_port(&s, AF_INET6, "::1", p6);
 	int iany = find_port(&s, AF_INET, "0.0.0.0", pany);
@@ -255,7 +259,7 @@ static void test_unix(void **state)
 
 	struct gw_snapshot s;
 	snapshot_init(&s);
-	assert_int_equal(listeners_refresh(&s), 0);
+	assert_int_equal(listeners_refresh(ls, &s), 0);
 	int i = find_path(&s, path);
 	assert_true(i >= 0);
 	assert_int_equal(s.listeners.v[i].queue, 2);
@@ -300,7 +304,7 @@ static void test_owner_is_master(void **state)
 
 	struct gw_snapshot s;
 	snapshot_init(&s);
-	assert_int_equal(listeners_refresh(&s), 0);
+	assert_int_equal(listeners_refresh(ls, &s), 0);
 	int i = find_port(&s, AF_INET, "127.0.0.1", port);
 	assert_true(i >= 0);
 	assert_int_equal(s.listeners.v[i].pid, getpid());
@@ -308,7 +312,7 @@ static void test_owner_is_master(void **state)
 	/* the child alone holds it once the parent closes its copy */
 	for (int k = 0; k < nfds; k++) close(fds[k]);
 	nfds = 0;
-	assert_int_equal(listeners_refresh(&s), 0);
+	assert_int_equal(listeners_refresh(ls, &s), 0);
 	i = find_port(&s, AF_INET, "127.0.0.1", port);
 	assert_true(i >= 0);
 	assert_int_equal(s.listeners.v[i].pid, child);

@@ -587,7 +587,8 @@ static void test_kernlog_live(void **state)
 	signal(SIGALRM, on_alarm);
 	alarm(20);
 	double t0 = gw_mono();
-	int n = kernlog_read(&s, 0);
+	struct kernlog_state *ks = kernlog_state_new();
+	int n = kernlog_read(ks, &s, 0);
 	double took = gw_mono() - t0;
 	alarm(0);
 	print_message("kernlog_read: %d OOM events, readable=%d (%s), %.3f s\n", n,
@@ -606,10 +607,11 @@ static void test_kernlog_live(void **state)
 	snapshot_free(&s);
 	/* nothing is newer than the future */
 	snapshot_init(&s);
-	n = kernlog_read(&s, gw_now() + 3600);
+	n = kernlog_read(ks, &s, gw_now() + 3600);
 	assert_true(n <= 0);
 	assert_int_equal(s.events.n, 0);
 	snapshot_free(&s);
+	kernlog_state_free(ks);
 }
 
 /* The range read the probe pass and the stream's backfill share: whole,

@@ -19,7 +19,9 @@ static void test_refresh_real(void **state)
 	(void)state;
 	struct gw_snapshot s;
 	snapshot_init(&s);
-	assert_int_equal(memory_refresh(&s), 0);
+	struct memory_state *ms = memory_state_new();
+	assert_int_equal(memory_refresh(ms, &s), 0);
+	memory_state_free(ms);
 	assert_true(s.mem.ok);
 	assert_true(s.mem.total_kb > 0);
 	assert_true(s.mem.available_kb > 0);
@@ -126,12 +128,14 @@ static void test_pread_kept(void **state)
 
 	/* the probe itself, twice (its fds kept between the calls) */
 	struct gw_snapshot s;
+	struct memory_state *ms = memory_state_new();
 	for (int i = 0; i < 2; i++) {
 		snapshot_init(&s);
-		assert_int_equal(memory_refresh(&s), 0);
+		assert_int_equal(memory_refresh(ms, &s), 0);
 		assert_true(s.mem.ok && s.mem.total_kb > 0 && s.mem.available_kb <= s.mem.total_kb);
 		snapshot_free(&s);
 	}
+	memory_state_free(ms);
 }
 
 int main(void)

@@ -839,26 +839,26 @@ static void test_locate(void **state)
 	snapshot_init(s);
 
 	/* nothing running: nginx -V of the real binary */
-	assert_int_equal(nginx_conf_locate(s, NULL, NGINX_BIN, conf, sizeof conf, prefix, sizeof prefix,
+	assert_int_equal(nginx_conf_locate(NULL, s, NULL, NGINX_BIN, conf, sizeof conf, prefix, sizeof prefix,
 					   source, sizeof source), 0);
 	assert_string_equal(conf, "/etc/nginx/nginx.conf");
 	assert_string_equal(prefix, "/usr/share/nginx/");
 	assert_string_equal(source, "nginx -V");
 
 	/* a binary that does not exist: the Debian defaults */
-	assert_int_equal(nginx_conf_locate(NULL, NULL, "/nonexistent/gwtop-nginx", conf, sizeof conf,
+	assert_int_equal(nginx_conf_locate(NULL, NULL, NULL, "/nonexistent/gwtop-nginx", conf, sizeof conf,
 					   prefix, sizeof prefix, source, sizeof source), 0);
 	assert_string_equal(conf, "/etc/nginx/nginx.conf");
 	assert_string_equal(prefix, "/usr/share/nginx/");
 	assert_string_equal(source, "default");
 
 	/* the override wins, and a missing one is an error with errno */
-	assert_int_equal(nginx_conf_locate(s, fx("debian/nginx.conf"), NGINX_BIN, conf, sizeof conf,
+	assert_int_equal(nginx_conf_locate(NULL, s, fx("debian/nginx.conf"), NGINX_BIN, conf, sizeof conf,
 					   prefix, sizeof prefix, source, sizeof source), 0);
 	assert_string_equal(conf, fx("debian/nginx.conf"));
 	assert_string_equal(source, "--nginx-conf");
 	errno = 0;
-	assert_int_equal(nginx_conf_locate(s, "/nonexistent/nginx.conf", NGINX_BIN, conf, sizeof conf,
+	assert_int_equal(nginx_conf_locate(NULL, s, "/nonexistent/nginx.conf", NGINX_BIN, conf, sizeof conf,
 					   prefix, sizeof prefix, source, sizeof source), -1);
 	assert_int_equal(errno, ENOENT);
 	assert_string_equal(conf, "/nonexistent/nginx.conf");
@@ -866,7 +866,7 @@ static void test_locate(void **state)
 
 	/* the running master: -c relative to -p */
 	add_master(s, "nginx: master process /usr/sbin/nginx -c conf/nginx.conf -p /srv/site");
-	assert_int_equal(nginx_conf_locate(s, NULL, NGINX_BIN, conf, sizeof conf, prefix, sizeof prefix,
+	assert_int_equal(nginx_conf_locate(NULL, s, NULL, NGINX_BIN, conf, sizeof conf, prefix, sizeof prefix,
 					   source, sizeof source), 0);
 	assert_string_equal(conf, "/srv/site/conf/nginx.conf");
 	assert_string_equal(prefix, "/srv/site/");
@@ -875,7 +875,7 @@ static void test_locate(void **state)
 	/* attached option values, -g with spaces before them */
 	s->procs.n = 0;
 	add_master(s, "nginx: master process nginx -g daemon off; -c/etc/x/nginx.conf -p/srv/y/");
-	assert_int_equal(nginx_conf_locate(s, NULL, NGINX_BIN, conf, sizeof conf, prefix, sizeof prefix,
+	assert_int_equal(nginx_conf_locate(NULL, s, NULL, NGINX_BIN, conf, sizeof conf, prefix, sizeof prefix,
 					   source, sizeof source), 0);
 	assert_string_equal(conf, "/etc/x/nginx.conf");
 	assert_string_equal(prefix, "/srv/y/");
@@ -884,7 +884,7 @@ static void test_locate(void **state)
 	/* a master without -c/-p: the compiled-in paths */
 	s->procs.n = 0;
 	add_master(s, "nginx: master process /usr/sbin/nginx -g daemon on; master_process on;");
-	assert_int_equal(nginx_conf_locate(s, NULL, NGINX_BIN, conf, sizeof conf, prefix, sizeof prefix,
+	assert_int_equal(nginx_conf_locate(NULL, s, NULL, NGINX_BIN, conf, sizeof conf, prefix, sizeof prefix,
 					   source, sizeof source), 0);
 	assert_string_equal(conf, "/etc/nginx/nginx.conf");
 	assert_string_equal(prefix, "/usr/share/nginx/");
@@ -894,7 +894,7 @@ static void test_locate(void **state)
 	s->procs.n = 0;
 	add_master(s, "nginx: worker process -c /wrong.conf");
 	s->procs.v[0].role = GW_ROLE_NGINX_WORKER;
-	assert_int_equal(nginx_conf_locate(s, NULL, NGINX_BIN, conf, sizeof conf, prefix, sizeof prefix,
+	assert_int_equal(nginx_conf_locate(NULL, s, NULL, NGINX_BIN, conf, sizeof conf, prefix, sizeof prefix,
 					   source, sizeof source), 0);
 	assert_string_equal(conf, "/etc/nginx/nginx.conf");
 	snapshot_free(s);
@@ -912,14 +912,14 @@ static void test_locate_override_prefix(void **state)
 
 	/* an unrelated master's -p is not lent to another config */
 	add_master(s, "nginx: master process /usr/sbin/nginx -c /srv/other/nginx.conf -p /srv/other/");
-	assert_int_equal(nginx_conf_locate(s, fx("debian/nginx.conf"), NGINX_BIN, conf, sizeof conf,
+	assert_int_equal(nginx_conf_locate(NULL, s, fx("debian/nginx.conf"), NGINX_BIN, conf, sizeof conf,
 					   prefix, sizeof prefix, source, sizeof source), 0);
 	assert_string_equal(conf, real);
 	assert_string_equal(prefix, "/usr/share/nginx/");       /* nginx -V's */
 	assert_string_equal(source, "--nginx-conf");
 
 	/* a relative --nginx-conf: made absolute (the real path), same rule */
-	assert_int_equal(nginx_conf_locate(s, "tests/fixtures/nginx/debian/nginx.conf", NGINX_BIN, conf, sizeof conf,
+	assert_int_equal(nginx_conf_locate(NULL, s, "tests/fixtures/nginx/debian/nginx.conf", NGINX_BIN, conf, sizeof conf,
 					   prefix, sizeof prefix, source, sizeof source), 0);
 	assert_string_equal(conf, real);
 	assert_string_equal(prefix, "/usr/share/nginx/");
@@ -928,7 +928,7 @@ static void test_locate_override_prefix(void **state)
 	char title[GW_LINE];
 	snprintf(title, sizeof title, "nginx: master process /usr/sbin/nginx -c %s -p /srv/site/", fx("debian/../debian/nginx.conf"));
 	add_master(s, title);
-	assert_int_equal(nginx_conf_locate(s, "tests/fixtures/nginx/debian/nginx.conf", NGINX_BIN, conf, sizeof conf,
+	assert_int_equal(nginx_conf_locate(NULL, s, "tests/fixtures/nginx/debian/nginx.conf", NGINX_BIN, conf, sizeof conf,
 					   prefix, sizeof prefix, source, sizeof source), 0);
 	assert_string_equal(conf, real);
 	assert_string_equal(prefix, "/srv/site/");

@@ -653,16 +653,18 @@ static void test_listener_owner_moves(void **state)
 
 	struct gw_snapshot s;
 	snapshot_init(&s);
-	assert_int_equal(listeners_refresh(&s), 0);
+	struct listeners_state *ls = listeners_state_new();
+	assert_int_equal(listeners_refresh(ls, &s), 0);
 	for (int k = 0; k < 3; k++) assert_int_equal(port_pid(&s, msg[k]), c1);
-	assert_int_equal(listeners_refresh(&s), 0);      /* from the cache now */
+	assert_int_equal(listeners_refresh(ls, &s), 0);      /* from the cache now */
 	for (int k = 0; k < 3; k++) assert_int_equal(port_pid(&s, msg[k]), c1);
 
 	kill(c1, SIGKILL);
 	waitpid(c1, NULL, 0);
 	kids[0] = 0;
-	assert_int_equal(listeners_refresh(&s), 0);
+	assert_int_equal(listeners_refresh(ls, &s), 0);
 	for (int k = 0; k < 3; k++) assert_int_equal(port_pid(&s, msg[k]), msg[3]);
+	listeners_state_free(ls);
 	snapshot_free(&s);
 }
 
