@@ -478,6 +478,7 @@ struct gw_probe_status {
 };
 
 struct gw_options;               /* options.h */
+struct timeline;                 /* timeline.h */
 
 struct gw_snapshot {
 	double taken;                /* epoch when the pass started */
@@ -511,6 +512,10 @@ struct gw_snapshot {
 
 	GW_VEC(struct gw_note) notes;
 	GW_VEC(struct gw_probe_status) probes;
+
+	/* the timeline (src/timeline.h): owned by the controller's feeder
+	 * (probes/tlfeed.c), outlives the snapshot; NULL when there is none */
+	const struct timeline *timeline;
 
 	double http_reused;          /* the HTTP probe results are those of this earlier pass (epoch), 0 fresh */
 	int unknown;                 /* could not inspect what was asked (missing --nginx-conf...) */
