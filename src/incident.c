@@ -102,17 +102,20 @@ static int md_special(char ch)
 	return ch && strchr("\\`*_[]<>|~&#!$@", ch) != NULL;
 }
 
-/* One line of inline text (no newline in it). line_start: it begins a
- * line of the file (after a hard break), where "-", "+", "=", "1." would
- * start a block. */
-static void md_text_line(struct md *m, const char *raw, size_t len, int line_start)
+/* One line of inline text (no newline in it), sanitized and trimmed of
+ * blanks at both ends. line_start: it may begin a line of the file, where
+ * "-", "+", "=", "1." would start a block (escaped then). Returns the
+ * bytes written (0: the line was blank). */
+static size_t md_text_line(struct md *m, const char *raw, size_t len, int line_start)
 {
-	size_t n, i = 0;
+	size_t n, i = 0, before = m->n;
 	char *c = md_clean(raw, len, &n);
-	if (line_start) {
-		while (i < n && c[i] == ' ')
-			i++;
-		if (i < n && (c[i] == '-' || c[i] == '+' || c[i] == '=')) {
+	while (n > 0 && c[n - 1] == ' ')
+		n--;
+	while (i < n && c[i] == ' ')
+		i++;
+	if (line_start && i < n) {
+		if (c[i] == '-' || c[i] == '+' || c[i] == '=') {
 			md_raw(m, "\\");
 		} else {
 			size_t k = i;
@@ -131,39 +134,37 @@ static void md_text_line(struct md *m, const char *raw, size_t len, int line_sta
 		md_put(m, c + i, 1);
 	}
 	free(c);
+	return m->n - before;
 }
 
-/* Inline text that may hold newlines: each further line after a hard
- * break (a backslash at the end of the line), indented by indent spaces
- * (the list item's content column). In a table cell (indent < 0) lines
- * are joined by " / " instead: a cell is one line. Trailing newlines and
- * CRs are dropped. */
+/* Inline text that may hold newlines. Each line is sanitized and trimmed;
+ * blank lines are dropped. block (indent >= 0): the text starts a line of
+ * the file (a paragraph, a list item's content), and each further line
+ * comes after a hard break (a backslash at the end of the line), indented
+ * by indent spaces (the list item's content column). indent < 0: a table
+ * cell or the rest of a line: further lines are joined by " / ". */
 static void md_text(struct md *m, const char *raw, size_t max, int indent)
 {
 	size_t len = strnlen(raw, max), start = 0;
-	while (len > 0 && (raw[len - 1] == '\n' || raw[len - 1] == '\r'))
-		len--;
-	int first = 1;
-	while (start < len || first) {
+	int any = 0;
+	while (start <= len) {
 		const char *nl = memchr(raw + start, '\n', len - start);
 		size_t end = nl ? (size_t)(nl - raw) : len, l = end - start;
+		struct md line = { 0 };
 		if (l > 0 && raw[start + l - 1] == '\r')
-			l--;
-		if (!first && l == 0) {
-			start = end + 1;
-			continue;                    /* an empty line would end the paragraph */
-		}
-		if (!first) {
-			if (indent < 0) {
+			l--;                         /* CRLF */
+		if (md_text_line(&line, raw + start, l, indent >= 0)) {
+			if (any && indent < 0) {
 				md_raw(m, " / ");
-			} else {
+			} else if (any) {
 				md_raw(m, "\\\n");
 				for (int k = 0; k < indent; k++)
 					md_raw(m, " ");
 			}
+			md_put(m, line.b, line.n);
+			any = 1;
 		}
-		md_text_line(m, raw + start, l, !first && indent >= 0);
-		first = 0;
+		free(line.b);
 		start = end + 1;
 	}
 }
@@ -190,7 +191,10 @@ static void md_code(struct md *m, const char *raw, size_t max, int in_table)
 		return;
 	}
 	size_t ticks = md_longest_run(c, n, '`') + 1;
-	int pad = c[0] == '`' || c[n - 1] == '`' || c[0] == ' ' || c[n - 1] == ' ';
+	/* CommonMark strips one blank at each end when both ends have one
+	 * (and the span is not all blanks): pad so that it strips ours */
+	int blank = strspn(c, " ") == n;
+	int pad = !blank && (c[0] == '`' || c[n - 1] == '`' || c[0] == ' ' || c[n - 1] == ' ');
 	for (size_t k = 0; k < ticks; k++)
 		md_raw(m, "`");
 	if (pad)

@@ -160,6 +160,12 @@ static void k_act(struct tui *t, int key)
 	tui_act_key(t, key);
 }
 
+static void k_report(struct tui *t, int key)
+{
+	(void)key;
+	tui_act_report(t);
+}
+
 static void k_tour(struct tui *t, int key)
 {
 	(void)key;
@@ -209,6 +215,7 @@ const struct ui_key ui_keys[] = {
 	{ 'c', "c", "probe now", 0, k_probe },
 	{ 't', "t", "run `nginx -t` now and show its output", 0, k_act },
 	{ 'T', "T", "tour: walk the request path hop by hop", 0, k_tour },
+	{ 'e', "e", "incident report: a Markdown file for the ticket (its path shows below)", 0, k_report },
 	{ CTRL('l'), "^L", "redraw the screen", 0, k_redraw },
 	{ 'q', "q", "quit", 0, k_quit },
 	{ KEY_F(10), "F10", "quit", 0, k_quit },
@@ -217,7 +224,7 @@ const struct ui_key ui_keys[] = {
 	{ 'R', "R", "reload nginx: nginx -t first, refused when it fails (asks y/N)", 1, k_act },
 	{ 'f', "f", "logs: follow new lines / stay here", 0, k_logs },
 	{ 'i', "i", "logs: jump to the first error of the current incident", 0, k_logs },
-	{ 'e', "e", "logs: severity filter (all, warn+, error+)", 0, k_logs },
+	{ 'v', "v", "logs: severity filter (all, warn+, error+)", 0, k_logs },
 	{ 'o', "o", "logs: show one source (cycles) / all", 0, k_logs },
 	{ 'L', "L", "logs: only the selected process's container / unit", 0, k_logs },
 	{ 'a', "a", "logs: show / hide access-log lines", 0, k_logs },

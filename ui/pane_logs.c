@@ -596,7 +596,7 @@ void pane_logs_key(struct tui *t, int key)
 		PL.hide_access = !PL.hide_access;
 		tui_set_status(t, "logs: access-log lines %s", PL.hide_access ? "hidden" : "shown");
 		break;
-	case 'e':
+	case 'v':
 		PL.min_level = PL.min_level == 0 ? GW_LV_WARN : PL.min_level == GW_LV_WARN ? GW_LV_ERROR : 0;
 		tui_set_status(t, "logs: %s", PL.min_level == 0 ? "every severity" :
 		    PL.min_level == GW_LV_WARN ? "warn and worse" : "error and worse");

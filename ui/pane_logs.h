@@ -7,7 +7,7 @@
 struct tui;
 struct logstream;
 
-/* Keys of the logs pane: 'a' access lines on/off, 'e' severity filter,
+/* Keys of the logs pane: 'a' access lines on/off, 'v' severity filter,
  * 'o' one source (cycles) / all, 'i' jump to the current incident's first error,
  * 'f' follow on/off, '\r' (Enter) go to the finding the selected line
  * (none selected: the lowest marked line in view) supports. */

@@ -237,6 +237,10 @@ void tui_act_draw(struct tui *t);                 /* the dialog, above everythin
 void tui_act_pass_done(struct tui *t);            /* follow-up after restart/start */
 /* The footer's job text ("restarting gunicorn.service... 2 s"), "" none. */
 void tui_act_footer(const struct tui *t, char *buf, size_t size);
+/* `e`: the incident report (src/incident.h) of the shown pass, with the
+ * actions taken in this session, written to /var/tmp; the path (or why
+ * not) on the status line and in the logs pane. */
+void tui_act_report(struct tui *t);
 /* "container:NAME" / "unit:NAME" of the selected process; -1 none */
 int tui_act_selected_source(struct tui *t, char *buf, size_t size);
 
