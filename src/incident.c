@@ -843,19 +843,27 @@ void incident_default_path(char *buf, size_t size, double now)
 int incident_write(const char *path, const char *text, double now, char *written, size_t wsize, char *err,
 		   size_t errsz)
 {
-	char p[4096];
+	char p[4096], def[256];
 	struct stat st;
 	struct outfile of;
 	size_t len = path ? strlen(path) : 0;
+	int named = 0;
 
+	incident_default_path(def, sizeof def, now);
 	if (!len) {
-		incident_default_path(p, sizeof p, now);
+		gw_fmt(p, sizeof p, "%s", def);
 	} else if (path[len - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
-		char def[256];
-		incident_default_path(def, sizeof def, now);
 		gw_fmt(p, sizeof p, "%s%s%s", path, path[len - 1] == '/' ? "" : "/", strrchr(def, '/') + 1);
 	} else {
 		gw_fmt(p, sizeof p, "%s", path);
+		named = 1;
+	}
+	/* our own name taken (two reports in one second): -2, -3, ... The
+	 * check is a hint only: outfile_open_new refuses what exists. */
+	if (!named) {
+		size_t base = strlen(p) - 3;             /* before ".md" */
+		for (int k = 2; k < 100 && lstat(p, &st) == 0; k++)
+			gw_fmt(p + base, sizeof p - base, "-%d.md", k);
 	}
 	FILE *f = outfile_open_new(&of, p, 0600, err, errsz);
 	if (!f)

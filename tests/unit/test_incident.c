@@ -731,6 +731,13 @@ static void test_write(void **state)
 	snprintf(path, sizeof path, "%s/", tmpdir);
 	assert_int_equal(incident_write(path, "# d\n", now + 1, written, sizeof written, err, sizeof err), 0);
 	assert_int_equal(stat(written, &st), 0);
+	/* the same second again: the default name gets -2, then -3 */
+	assert_int_equal(incident_write(path, "# d2\n", now, written, sizeof written, err, sizeof err), 0);
+	snprintf(want + strlen(want) - 3, 8, "-2.md");
+	assert_string_equal(written, want);
+	assert_int_equal(incident_write(tmpdir, "# d3\n", now, written, sizeof written, err, sizeof err), 0);
+	snprintf(want + strlen(want) - 5, 8, "-3.md");
+	assert_string_equal(written, want);
 
 	/* no temp file left behind by the refusals */
 	DIR *dd = opendir(tmpdir);
