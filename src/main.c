@@ -21,6 +21,7 @@
 
 #include "config_file.h"
 #include "summarize.h"
+#include "tlfeed.h"
 
 #include "diagnose.h"
 #include "gather.h"
@@ -316,6 +317,8 @@ static int run_check(sd_event *e, const struct gw_options *o)
 	}
 	if (!run.done)
 		snapshot_note(s, "gwtop", "some probes did not finish in time; their results are missing");
+	struct tlfeed *tf = tlfeed_new(NULL, o);   /* the timeline (s->timeline): backfilled at once */
+	tlfeed_pass(tf, s);
 
 	struct gw_diag_config dc = { .now = gw_now(), .recent_window = o->recent_window };
 	diagnose(s, &dc, &d);
@@ -377,6 +380,7 @@ done:
 	sd_event_source_unref(deadline);
 	diagnosis_free(&d);
 	gather_free(g);
+	tlfeed_free(tf);
 	snapshot_free(s);
 	free(s);
 	return rc;
