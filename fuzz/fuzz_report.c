@@ -19,6 +19,7 @@
 #include "incident.h"
 #include "report.h"
 #include "sanitize.h"
+#include "timeline.h"
 
 struct fz_in {
 	const uint8_t *p, *end;
@@ -284,6 +285,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_check_text(buf, len, "report_prometheus");
 	free(buf);
 
+	/* a timeline for the report's timeline sections: events and requests
+	 * with fuzzed subjects, texts and paths */
+	struct timeline *tline = NULL;
+	if (fz_byte(&in) & 1) {
+		tline = timeline_new();
+		for (unsigned n = fz_byte(&in) % 8; n; n--) {
+			char subj[GW_NAME], text[GW_TEXT];
+			double t = 1.7e9 + fz_int(&in);
+			enum timeline_kind k = (enum timeline_kind)(fz_byte(&in) % TL_EV_KIND_MAX);
+			FZ_STR(&in, subj);
+			FZ_STR(&in, text);
+			timeline_add_event(tline, t, k, fz_byte(&in) & 1, subj, "%s", text);
+		}
+		for (unsigned n = fz_byte(&in) % 16; n; n--) {
+			char path[GW_PATH];
+			struct timeline_request r = { .request_time = -1 };
+			r.time = 1.7e9 + fz_int(&in);
+			r.status = 100 + (int)(fz_byte(&in) * 2 % 500);
+			FZ_STR(&in, path);
+			r.path = path;
+			r.path_len = strlen(path);
+			timeline_add_request(tline, &r);
+		}
+		s.timeline = tline;
+	}
 	struct incident_timeline tl;
 	struct incident_input ii = { .s = &s, .d = &d, .tl = &tl, .generated = 1.7e9, .version = "fuzz" };
 	incident_window(&s, &d, 1.7e9, &ii.from, &ii.to);
@@ -293,6 +319,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_check_markdown(md, &s);
 	free(md);
 	incident_timeline_free(&tl);
+	s.timeline = NULL;
+	timeline_free(tline);
 
 	diagnosis_free(&d);
 	snapshot_free(&s);

@@ -31,21 +31,9 @@
 #define GW_VERSION "0.0.0"
 #endif
 
-/* The timeline's implementation (src/timeline.c) is linked into gwtop;
- * weak references let this file link where it is not (a branch without
- * it): then s->timeline is always NULL and these are never called. */
-extern __typeof__(timeline_nevents) timeline_nevents __attribute__((weak));
-extern __typeof__(timeline_event) timeline_event __attribute__((weak));
-extern __typeof__(timeline_newest_minute) timeline_newest_minute __attribute__((weak));
-extern __typeof__(timeline_minute) timeline_minute __attribute__((weak));
-extern __typeof__(timeline_paths) timeline_paths __attribute__((weak));
-extern __typeof__(timeline_current_incident) timeline_current_incident __attribute__((weak));
-extern __typeof__(timeline_kind_id) timeline_kind_id __attribute__((weak));
-
 static int incident_have_timeline(const struct gw_snapshot *s)
 {
-	return s && s->timeline && timeline_nevents && timeline_event && timeline_newest_minute &&
-	    timeline_minute && timeline_paths && timeline_current_incident;
+	return s && s->timeline;
 }
 
 /* ---------------------------------------------------------------- the buffer */
@@ -297,19 +285,6 @@ static const char *incident_status_word(const struct gw_diagnosis *d)
 	return w[report_exit_code(d) & 3];
 }
 
-static const char *incident_kind_id(enum timeline_kind k)
-{
-	static const char *const ids[] = {
-		"nginx_start", "nginx_reload", "nginx_stop", "config_edit", "unit_start", "unit_stop",
-		"unit_fail", "unit_restart", "app_start", "app_exit", "app_boot_error", "oom_kill",
-		"container_start", "container_stop", "container_restart", "container_health", "deploy",
-		"action", "incident_start", "recovery",
-	};
-	if (timeline_kind_id)
-		return timeline_kind_id(k);
-	return (unsigned)k < sizeof ids / sizeof *ids ? ids[k] : "event";
-}
-
 /* ---------------------------------------------------------------- sections */
 
 static void incident_head(struct md *m, const struct incident_input *in)
@@ -508,7 +483,7 @@ static void incident_events(struct md *m, const struct incident_input *in)
 		const struct timeline_event *e = &tl->events.v[i];
 		char t[64];
 		incident_time(e->time, t, sizeof t, INCIDENT_TDAY);
-		md_rawf(m, "| %s%s | %s | ", t, e->approx ? " (noticed)" : "", incident_kind_id(e->kind));
+		md_rawf(m, "| %s%s | %s | ", t, e->approx ? " (noticed)" : "", timeline_kind_id(e->kind));
 		if (e->subject[0])
 			md_code(m, e->subject, sizeof e->subject, 1);
 		md_raw(m, " | ");

@@ -818,7 +818,7 @@ size_t timeline_paths(const struct timeline *tl, double since, struct timeline_p
 	size_t n = 0;
 	for (size_t j = 0; j < all.n; j++)
 		if (all.v[j].n5xx) all.v[n++] = all.v[j];
-	qsort(all.v, n, sizeof *all.v, tl_path_cmp);
+	if (n > 1) qsort(all.v, n, sizeof *all.v, tl_path_cmp);   /* all.v is NULL when nothing was seen */
 	if (n > max) n = max;
 	if (n) memcpy(out, all.v, n * sizeof *out);
 	gw_vec_free(&all);
