@@ -809,6 +809,88 @@ static void test_collect_snapshot(void **state)
 	fx_free(&f);
 }
 
+/* With the real timeline (src/timeline.c) fed requests and events: the
+ * minutes, the failing paths (ids folded), the current incident. */
+static void req(struct timeline *tl, double t, int status, const char *path)
+{
+	struct timeline_request r = { .time = t, .status = status, .path = path, .path_len = strlen(path),
+				      .request_time = -1 };
+	timeline_add_request(tl, &r);
+}
+
+static void test_collect_timeline(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_init(&f);
+	struct timeline *tl = timeline_new();
+	double t0 = 1764999720;                      /* a minute start inside the window */
+	for (int i = 0; i < 5; i++)
+		req(tl, t0 + i, 200, "/");
+	for (int i = 0; i < 3; i++)
+		req(tl, t0 + 61 + i, 502, "/api/users/123");
+	req(tl, t0 + 90, 200, "/");
+	req(tl, t0 + 121, 504, "/api/users/456?x=1");
+	req(tl, t0 + 122, 504, "/api/users/789");
+	timeline_add_event(tl, t0 + 60, TL_EV_UNIT_FAIL, 0, "app|x.service", "failed: %s", "exit-code `1`");
+	timeline_add_event(tl, f.in.from - 4000, TL_EV_DEPLOY, 0, "old", "long before the window");
+	f.s.timeline = tl;
+
+	incident_timeline_collect(&f.tl, &f.s, f.in.from, f.in.to);
+	assert_int_equal(f.tl.have, 1);
+	assert_int_equal(f.tl.events.n, 1);
+	assert_int_equal(f.tl.minutes.n, 3);
+	assert_int_equal(f.tl.paths.n, 1);
+	assert_string_equal(f.tl.paths.v[0].path, "/api/users/:id");
+	assert_int_equal(f.tl.paths.v[0].n5xx, 5);
+	assert_int_equal(f.tl.have_incident, 1);
+	assert_true(f.tl.incident.start == t0 + 61);
+	assert_true(f.tl.incident.recovered == 0);
+
+	/* the window reaches back to the incident's start when it is older */
+	double from, to;
+	f.d.since = t0 + 100;
+	incident_window(&f.s, &f.d, f.in.generated, &from, &to);
+	assert_true(from == t0 + 61);
+	assert_true(to == f.s.finished);
+
+	char *md = incident_markdown(&f.in);
+	struct doc d;
+	doc_parse(&d, md);
+	const struct tab *mins = table_with(&d, "minute");
+	assert_non_null(mins);
+	assert_int_equal(mins->rows, 4);
+	int c5 = -1;
+	for (int k = 0; k < mins->ncols; k++)
+		if (!strcmp(mins->cells.v[k], "5xx"))
+			c5 = k;
+	assert_true(c5 > 0);
+	assert_string_equal(mins->cells.v[1 * mins->ncols + c5], "0");
+	assert_string_equal(mins->cells.v[2 * mins->ncols + c5], "3");
+	assert_string_equal(mins->cells.v[3 * mins->ncols + c5], "2");
+	assert_string_equal(mins->cells.v[2 * mins->ncols + 1], "4");          /* requests */
+	const struct tab *paths = table_with(&d, "path");
+	assert_non_null(paths);
+	assert_int_equal(paths->rows, 2);
+	assert_string_equal(paths->cells.v[4], "/api/users/:id");
+	assert_string_equal(paths->cells.v[7], "504");
+	const struct tab *evt = table_with(&d, "time");
+	assert_non_null(evt);
+	assert_int_equal(evt->rows, 2);
+	assert_string_equal(evt->cells.v[5], "unit_fail");
+	assert_string_equal(evt->cells.v[7], "failed: exit-code `1`");
+	int found = 0;
+	for (size_t i = 0; i < d.paras.n; i++)
+		found |= !strncmp(d.paras.v[i], "Incident: the first failing request at ", 39) &&
+		    strstr(d.paras.v[i], "still failing (5 failing requests)") != NULL;
+	assert_true(found);
+	doc_free(&d);
+	free(md);
+	f.s.timeline = NULL;
+	timeline_free(tl);
+	fx_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -818,6 +900,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write, setup_dir, teardown_dir),
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test(test_collect_snapshot),
+		cmocka_unit_test(test_collect_timeline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
