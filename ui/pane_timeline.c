@@ -272,6 +272,7 @@ static void timeline_build(struct tui *t, struct ui_lines *L, int width)
 			}
 			/* which class is at this cell's middle (stack: ok, 4xx, 499, 5xx from the bottom) */
 			unsigned long long mid = (unsigned long long)(lo + 4) * max / ((unsigned long long)rows * 8);
+			if (mid >= sum) mid = sum - 1;        /* the top cell: what is at its bottom */
 			const char *g = g_ok;
 			int role = UI_OK;
 			if (mid >= k->ok) { g = g_4; role = UI_WARN; }

@@ -393,7 +393,7 @@ static void tui_draw_footer(struct tui *t)
 		ui_puts(&L, UI_BOLD, t->status);
 	} else {
 		static const char *const hints[][2] = {
-			{ "F1", "Help" }, { "Tab", "Focus" }, { "1-5", "Zoom" }, { "/", "Filter" },
+			{ "F1", "Help" }, { "Tab", "Focus" }, { "1-6", "Zoom" }, { "/", "Filter" },
 			{ "Spc", "Pause" }, { "c", "Probe" }, { "t", "nginx-t" }, { "T", "Tour" },
 			{ "r", "Restart" }, { "R", "Reload" }, { "q", "Quit" },
 		};
