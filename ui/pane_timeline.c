@@ -219,7 +219,7 @@ static void timeline_build(struct tui *t, struct ui_lines *L, int width)
 		long m = (long)(e->time / 60);
 		for (int c = 0; c < cw; c++)
 			if (m >= col[c].m0 && m <= col[c].m1 && (!col[c].mark || (!col[c].bad && timeline_kind_bad(e->kind)))) {
-				col[c].mark = timeline_kind_mark(e->kind);
+				col[c].mark = (unsigned char)timeline_kind_mark(e->kind);
 				col[c].bad = timeline_kind_bad(e->kind);
 			}
 	}
