@@ -292,13 +292,13 @@ static struct tl_log *tl_lookup(struct tlfeed *f, const char *path, const char *
 		GW_COPY(l->path, path);
 	}
 	if (!accesslog_format_compile(fmt, &l->fmt)) accesslog_format_compile(accesslog_combined, &l->fmt);
-	if (!fl->known) {
-		fl->known = 1;
-		fl->has_upstream_addr = l->fmt.has[AL_V_UPSTREAM_ADDR];
-		fl->has_upstream_status = l->fmt.has[AL_V_UPSTREAM_STATUS];
-		fl->has_upstream_time = l->fmt.has[AL_V_UPSTREAM_RESPONSE_TIME];
-		fl->has_request_time = l->fmt.has[AL_V_REQUEST_TIME];
-	}
+	/* what any of the logs gives; the format named is the first with the upstream address */
+	if (!fl->has_upstream_addr && l->fmt.has[AL_V_UPSTREAM_ADDR]) fl->format_name[0] = '\0';
+	fl->known = 1;
+	fl->has_upstream_addr |= l->fmt.has[AL_V_UPSTREAM_ADDR];
+	fl->has_upstream_status |= l->fmt.has[AL_V_UPSTREAM_STATUS];
+	fl->has_upstream_time |= l->fmt.has[AL_V_UPSTREAM_RESPONSE_TIME];
+	fl->has_request_time |= l->fmt.has[AL_V_REQUEST_TIME];
 	l->gone = 0;
 	return l;
 }

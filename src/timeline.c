@@ -545,7 +545,7 @@ static void tl_observe_procs(struct timeline *tl, const struct gw_snapshot *s, d
 	}
 	tl->nginx_master = n->master_pid;
 
-	struct tl_proc_seen now[TL_TRACKED];
+	struct tl_proc_seen now[TL_TRACKED] = { 0 };
 	size_t nnow = 0;
 	for (size_t i = 0; i < s->procs.n && nnow < TL_TRACKED; i++) {
 		const struct gw_proc *p = &s->procs.v[i];
@@ -574,7 +574,7 @@ static void tl_observe_procs(struct timeline *tl, const struct gw_snapshot *s, d
 
 static void tl_observe_units(struct timeline *tl, const struct gw_snapshot *s, double from)
 {
-	struct tl_unit_seen now[TL_TRACKED];
+	struct tl_unit_seen now[TL_TRACKED] = { 0 };
 	size_t nnow = 0;
 	for (size_t i = 0; i < s->units.n && nnow < TL_TRACKED; i++) {
 		const struct gw_unit *u = &s->units.v[i];
@@ -611,7 +611,7 @@ static void tl_observe_units(struct timeline *tl, const struct gw_snapshot *s, d
 
 static void tl_observe_containers(struct timeline *tl, const struct gw_snapshot *s, double from)
 {
-	struct tl_ctr_seen now[TL_TRACKED];
+	struct tl_ctr_seen now[TL_TRACKED] = { 0 };
 	size_t nnow = 0;
 	for (size_t i = 0; i < s->containers.n && nnow < TL_TRACKED; i++) {
 		const struct gw_container *c = &s->containers.v[i];

@@ -24,6 +24,10 @@ void pane_logs_keep_selection(struct tui *t);
 #define PANE_LOGS_NOTES 32
 void pane_logs_note(struct tui *t, int ok, const char *msg);
 
+/* Select the first shown line at or after `when` (epoch) and scroll to it
+ * (the timeline's Enter). 0, or -1 when no such line is kept / shown. */
+int pane_logs_jump_time(struct tui *t, double when);
+
 /* The stream (NULL before the pane was first built). */
 struct logstream *pane_logs_stream(void);
 

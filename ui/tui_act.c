@@ -25,6 +25,7 @@
 #include "docker.h"
 #include "gather.h"
 #include "incident.h"
+#include "tlfeed.h"
 
 #define ACT_FOLLOW_PASSES 6          /* passes to wait for the app to answer */
 #define ACT_STATUS_SECS 12
@@ -143,6 +144,7 @@ static void act_done(void *ud, enum actions_kind kind, int ok, const char *msg)
 			t->follow_passes = ACT_FOLLOW_PASSES;
 		}
 	}
+	timeline_action(tlfeed_timeline(t->tlf), gw_now(), act_verb(kind), ok, msg);   /* on the timeline's axis */
 	gather_invalidate_ntest(t->g);
 	tui_probe_soon(t);
 }

@@ -110,7 +110,7 @@ struct pane_class {
 };
 
 extern const struct pane_class pane_path_class, pane_findings_class,
-	pane_procs_class, pane_listeners_class, pane_logs_class;
+	pane_procs_class, pane_listeners_class, pane_logs_class, pane_timeline_class;
 
 struct pane {
 	const struct pane_class *cls;
@@ -134,6 +134,7 @@ enum ui_overlay { OV_NONE = 0, OV_HELP, OV_PAGER, OV_TOUR };
 /* ------------------------------------------------------------ the dashboard */
 
 struct gather;
+struct tlfeed;
 
 struct tui {
 	sd_event *e;
@@ -192,6 +193,11 @@ struct tui {
 	int ntest_ok;
 	double ntest_when;               /* gw_now() */
 	char ntest_msg[GW_LINE];
+	/* the timeline (probes/tlfeed.c owns it; snapshots point at it) and
+	 * its pane's axis: span index (5 / 30 / 180 min), cursor minute (0 = now) */
+	struct tlfeed *tlf;
+	int tl_span;
+	long tl_cursor;
 };
 
 /* tui.c */
