@@ -47,6 +47,9 @@ $(OBJDIR)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $(filter %.c %.o,$^) $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
+# test_incident parses the report back with a real CommonMark + GFM parser
+$(OBJDIR)/tests/test_incident: LDLIBS += -lcmark-gfm-extensions -lcmark-gfm
+
 # lsdrive: the log stream outside the TUI (tests/logs, bench/logbench.sh)
 $(OBJDIR)/tests/lsdrive: tests/logs/lsdrive.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)

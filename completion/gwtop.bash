@@ -7,7 +7,7 @@ _gwtop()
 	_init_completion || return
 
 	case $prev in
-	--nginx-conf | --error-log | --access-log | --output | --config | --docker-socket)
+	--nginx-conf | --error-log | --access-log | --output | --config | --docker-socket | --report-md)
 		_filedir
 		return
 		;;
@@ -67,7 +67,7 @@ _gwtop()
 	done
 
 	if [[ $cur == -* || -z $cur ]]; then
-		COMPREPLY=($(compgen -W '--check --json --prometheus --output --nginx-conf
+		COMPREPLY=($(compgen -W '--check --json --prometheus --markdown --report-md --output --nginx-conf
 			--nginx-bin --error-log --access-log --app-log --unit --upstream
 			--docker-socket --interval --window --timeout --since --theme --read-only --no-color --config
 			--probe-path --no-probe-through

@@ -18,8 +18,10 @@
 #include "addr.h"
 #include "appbind.h"
 #include "diagnose.h"
+#include "incident.h"
 #include "report.h"
 #include "sanitize.h"
+#include "timeline.h"
 
 struct fz_in {
 	const uint8_t *p, *end;
@@ -206,6 +208,45 @@ static void fz_check_text(const char *s, size_t n, const char *what)
 	}
 }
 
+/* The incident report's Markdown structure: fences close (a closing fence
+ * is a line of backticks at least as long as the opening one), and
+ * outside them the "## " sections are exactly the report's own. */
+__attribute__((no_sanitize("coverage")))
+static void fz_check_markdown(const char *s, const struct gw_snapshot *snap)
+{
+	size_t fence = 0, h2 = 0, want = 8 + (snap->notes.n ? 1 : 0);
+	for (const char *l = s; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l), ticks = strspn(l, "`");
+		if (ticks > len)
+			ticks = len;
+		if (fence) {
+			if (ticks >= fence && ticks == len)
+				fence = 0;
+		} else if (ticks >= 3) {
+			fence = ticks;
+		} else if (len >= 3 && !strncmp(l, "## ", 3)) {
+			h2++;
+		} else if (len && strchr("#>-+=<|", l[0]) && !(l[0] == '|' && l[len - 1] == '|') &&
+			   !(l[0] == '-' && (l[1] == ' ' || l[1] == '-')) && !(l[0] == '#' && l[strspn(l, "#")] == ' ')) {
+			fprintf(stderr, "incident: a line starts with a block marker: %.*s\n", (int)len, l);
+			abort();
+		} else if (len && l[0] == ' ') {
+			/* a list item's continuation: outside text, escaped */
+			size_t sp = strspn(l, " "), dg = strspn(l + sp, "0123456789");
+			if (sp < len && (strchr("#>-+=<|*_~`", l[sp]) || (dg && strchr(".)", l[sp + dg])))) {
+				fprintf(stderr, "incident: a continuation starts a block: %.*s\n", (int)len, l);
+				abort();
+			}
+		}
+		l = nl ? nl + 1 : l + len;
+	}
+	if (fence || h2 != want) {
+		fprintf(stderr, "incident: fence %zu open at the end, %zu sections (want %zu)\n", fence, h2, want);
+		abort();
+	}
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -257,6 +298,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(f);
 	fz_check_text(buf, len, "report_prometheus");
 	free(buf);
+
+	/* a timeline for the report's timeline sections: events and requests
+	 * with fuzzed subjects, texts and paths */
+	struct timeline *tline = NULL;
+	if (fz_byte(&in) & 1) {
+		tline = timeline_new();
+		for (unsigned n = fz_byte(&in) % 8; n; n--) {
+			char subj[GW_NAME], text[GW_TEXT];
+			double t = 1.7e9 + fz_int(&in);
+			enum timeline_kind k = (enum timeline_kind)(fz_byte(&in) % TL_EV_KIND_MAX);
+			FZ_STR(&in, subj);
+			FZ_STR(&in, text);
+			timeline_add_event(tline, t, k, fz_byte(&in) & 1, subj, "%s", text);
+		}
+		for (unsigned n = fz_byte(&in) % 16; n; n--) {
+			char path[GW_PATH];
+			struct timeline_request r = { .request_time = -1 };
+			r.time = 1.7e9 + fz_int(&in);
+			r.status = 100 + (int)(fz_byte(&in) * 2 % 500);
+			FZ_STR(&in, path);
+			r.path = path;
+			r.path_len = strlen(path);
+			timeline_add_request(tline, &r);
+		}
+		s.timeline = tline;
+	}
+	struct incident_timeline tl;
+	struct incident_input ii = { .s = &s, .d = &d, .tl = &tl, .generated = 1.7e9, .version = "fuzz" };
+	incident_window(&s, &d, 1.7e9, &ii.from, &ii.to);
+	incident_timeline_collect(&tl, &s, ii.from, ii.to);
+	char *md = incident_markdown(&ii);
+	fz_check_text(md, strlen(md), "incident_markdown");
+	fz_check_markdown(md, &s);
+	free(md);
+	incident_timeline_free(&tl);
+	s.timeline = NULL;
+	timeline_free(tline);
 
 	diagnosis_free(&d);
 	snapshot_free(&s);

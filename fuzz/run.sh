@@ -42,7 +42,7 @@ sources() {
 	nginx_conf) echo probes/nginx_conf.c src/addr.c src/trust.c src/util.c src/model.c ;;
 	logclass) echo probes/logclass.c probes/accesslog.c probes/journal.c probes/db.c src/addr.c src/sanitize.c src/util.c src/model.c ;;
 	sanitize) echo src/sanitize.c ;;
-	report) echo src/report.c src/diagnose.c src/diagnose_truth.c src/causes.c probes/appbind.c src/addr.c src/util.c src/model.c fuzz/stubs_diagnose.c ;;
+	report) echo src/report.c src/incident.c src/outfile.c src/timeline.c src/diagnose.c src/diagnose_truth.c src/causes.c probes/appbind.c src/addr.c src/util.c src/model.c fuzz/stubs_diagnose.c ;;
 	appbind) echo probes/appbind.c src/util.c src/model.c ;;
 	docker) echo probes/docker.c probes/curlev.c probes/logclass.c src/addr.c src/sanitize.c src/util.c src/model.c ;;
 	*) echo "fuzz/run.sh: unknown target $1" >&2; exit 2 ;;

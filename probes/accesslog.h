@@ -24,6 +24,55 @@ int accesslog_parse(const char *line, size_t len, struct accesslog_entry *e);
  * failure count. line need not be NUL-terminated. */
 int accesslog_is_own(const char *line, size_t len);
 
+/* ---- any log_format (the timeline, issue 19): a format string from the
+ * config compiled into literals and variables, then lines split by it. */
+
+enum accesslog_var {
+	AL_V_OTHER = 0, AL_V_REMOTE_ADDR, AL_V_TIME_LOCAL, AL_V_TIME_ISO8601, AL_V_MSEC,
+	AL_V_REQUEST, AL_V_REQUEST_URI, AL_V_URI, AL_V_STATUS, AL_V_HTTP_USER_AGENT,
+	AL_V_UPSTREAM_ADDR, AL_V_UPSTREAM_STATUS, AL_V_UPSTREAM_RESPONSE_TIME, AL_V_REQUEST_TIME,
+	AL_V_MAX
+};
+
+#define ACCESSLOG_MAX_SEGS 64
+
+struct accesslog_format {
+	int nseg;
+	struct accesslog_seg {
+		int var;             /* enum accesslog_var, or -1: a literal */
+		char lit[48];        /* the literal's bytes */
+	} seg[ACCESSLOG_MAX_SEGS];
+	int has[AL_V_MAX];       /* the format holds this variable */
+};
+
+/* The combined format (nginx's default for access_log without a name). */
+extern const char accesslog_combined[];
+/* What to paste into the http{} block when the upstream fields are missing. */
+extern const char accesslog_hint_format[];
+
+/* Compile an nginx log_format string ("$remote_addr - ... $status ...").
+ * Returns 1 when it has a time ($time_local, $time_iso8601 or $msec) and
+ * $status, else 0 (f is still filled). */
+int accesslog_format_compile(const char *fmt, struct accesslog_format *f);
+
+/* One line split by a format. Pointers point into the line (not
+ * NUL-terminated, len 0 absent). */
+struct accesslog_fields {
+	double time;
+	int status;
+	const char *path;            /* from $request's 2nd word, $request_uri or $uri */
+	size_t path_len;
+	const char *upstream_addr, *upstream_status, *upstream_time;
+	size_t upstream_addr_len, upstream_status_len, upstream_time_len;
+	double request_time;         /* -1 absent */
+};
+
+/* Returns 1 when the time and the status were found. A line that does not
+ * follow f but starts like combined is read with accesslog_parse (time,
+ * status and path only). line need not be NUL-terminated. */
+int accesslog_parse_fields(const struct accesslog_format *f, const char *line, size_t len,
+			   struct accesslog_fields *out);
+
 #define ACCESSLOG_MINUTES 60         /* per-minute buckets kept */
 #define ACCESSLOG_BURST_GAP 3        /* whole minutes without 5xx that end a burst */
 

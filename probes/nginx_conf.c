@@ -446,6 +446,7 @@ static void np_conf_copy(struct gw_nginx_conf *dst, const struct gw_nginx_conf *
 		NP_VEC_DUP(dst->upstreams.v[i].servers, src->upstreams.v[i].servers);
 	NP_VEC_DUP(dst->settings, src->settings);
 	NP_VEC_DUP(dst->logs, src->logs);
+	NP_VEC_DUP(dst->log_formats, src->log_formats);
 }
 
 /* A non-fatal problem at file:line (the include site). */
@@ -799,6 +800,18 @@ static void np_do_log(struct np *p, const char *file, int line, int argc, char *
 	else
 		np_full_path(lg->path, sizeof lg->path, p->prefix, v);
 	if (!lg->is_access && argc >= 3) GW_COPY(lg->level, argv[2]);
+	if (lg->is_access && argc >= 3 && !strchr(argv[2], '=')) GW_COPY(lg->format, argv[2]);
+}
+
+/* log_format NAME [escape=default|json|none] STRING...: nginx joins the strings. */
+static void np_do_log_format(struct np *p, const char *file, int line, int argc, char **argv)
+{
+	if (argc < 3) return;
+	if (!np_room(p, p->c->log_formats.n, 64, "log_format directives", file, line)) return;
+	struct gw_conf_log_format *f = gw_vec_push(&p->c->log_formats);
+	GW_COPY(f->name, argv[1]);
+	for (int i = gw_starts_with(argv[2], "escape=") ? 3 : 2; i < argc; i++)
+		gw_append(f->format, sizeof f->format, "%s", argv[i]);
 }
 
 static void np_do_setting(struct np *p, const char *file, int line, int argc, char **argv, int is_size)
@@ -867,6 +880,8 @@ static void np_directive(struct np *p, const char *file, int line, int argc, cha
 		np_do_setting(p, file, line, argc, argv, 2);
 	} else if (!strcmp(name, "error_log") || !strcmp(name, "access_log")) {
 		np_do_log(p, file, line, argc, argv);
+	} else if (!strcmp(name, "log_format")) {
+		np_do_log_format(p, file, line, argc, argv);
 	}
 }
 

@@ -21,13 +21,16 @@
 
 #include "config_file.h"
 #include "summarize.h"
+#include "tlfeed.h"
 
 #include "diagnose.h"
 #include "gather.h"
+#include "incident.h"
 #include "model.h"
 #include "options.h"
 #include "outfile.h"
 #include "report.h"
+#include "sanitize.h"
 #if __has_include("tui.h")
 #include "tui.h"
 #define HAVE_TUI 1
@@ -47,6 +50,10 @@ static void usage(FILE *f)
 	      "  --check                one probe pass, human-readable verdict, exit code\n"
 	      "  --json                 with --check: JSON (version 1 contract, see README)\n"
 	      "  --prometheus           with --check: node_exporter textfile format\n"
+	      "  --markdown             with --check: the incident report (Markdown) on stdout\n"
+	      "  --report-md FILE       one probe pass, and the incident report written to a NEW\n"
+	      "                         file FILE (mode 0600; a directory: gwtop-incident-\n"
+	      "                         YYYYmmdd-HHMMSS.md in it; the dashboard's `e`: /var/tmp)\n"
 	      "  --output FILE          write the report to FILE (atomically: temp + rename)\n"
 	      "  --nginx-conf FILE      nginx main config (default: from the running master,\n"
 	      "                         else `nginx -V`, else /etc/nginx/nginx.conf)\n"
@@ -83,7 +90,7 @@ enum {
 	OPT_CHECK = 256, OPT_JSON, OPT_PROM, OPT_OUTPUT, OPT_CONF, OPT_BIN, OPT_ERRLOG, OPT_ACCLOG,
 	OPT_APPLOG, OPT_UNIT, OPT_UPSTREAM, OPT_INTERVAL, OPT_WINDOW, OPT_TIMEOUT, OPT_RO, OPT_NOCOLOR,
 	OPT_CONFIG, OPT_TICKS, OPT_DOCKER, OPT_THEME, OPT_SINCE, OPT_SUMMARIZE, OPT_PROBE_PATH,
-	OPT_NO_THROUGH,
+	OPT_NO_THROUGH, OPT_MARKDOWN, OPT_REPORT_MD,
 };
 
 static const struct option long_opts[] = {
@@ -91,6 +98,8 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "prometheus", no_argument, NULL, OPT_PROM },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "markdown", no_argument, NULL, OPT_MARKDOWN },
+	{ "report-md", required_argument, NULL, OPT_REPORT_MD },
 	{ "nginx-conf", required_argument, NULL, OPT_CONF },
 	{ "nginx-bin", required_argument, NULL, OPT_BIN },
 	{ "error-log", required_argument, NULL, OPT_ERRLOG },
@@ -167,6 +176,8 @@ static const char *options_config_arg(int argc, char **argv)
 }
 
 static int options_summarize;          /* --summarize: the rest are files */
+static int options_markdown;           /* --markdown: the incident report on stdout / --output */
+static const char *options_report_md;  /* --report-md FILE */
 
 static int options_parse(int argc, char **argv, struct gw_options *o)
 {
@@ -189,6 +200,15 @@ static int options_parse(int argc, char **argv, struct gw_options *o)
 		case OPT_JSON: o->check = 1; o->output = GW_OUT_JSON; break;
 		case OPT_PROM: o->check = 1; o->output = GW_OUT_PROMETHEUS; break;
 		case OPT_OUTPUT: o->output_file = optarg; break;
+		case OPT_MARKDOWN: o->check = 1; options_markdown = 1; break;
+		case OPT_REPORT_MD:
+			if (!*optarg) {
+				fprintf(stderr, "gwtop: --report-md wants a file or a directory\n");
+				return 2;
+			}
+			o->check = 1;
+			options_report_md = optarg;
+			break;
 		case OPT_CONF: o->nginx_conf = optarg; break;
 		case OPT_BIN: o->nginx_bin = optarg; break;
 		case OPT_ERRLOG: config_file_list_flag(o, "error-log"); *gw_vec_push(&o->error_logs) = optarg; break;
@@ -235,6 +255,12 @@ static int options_parse(int argc, char **argv, struct gw_options *o)
 	if (optind < argc) {
 		fprintf(stderr, "gwtop: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
+		return 2;
+	}
+	if (options_markdown && o->output != GW_OUT_TUI) {
+		fprintf(stderr, "gwtop: --markdown and --%s are two outputs: choose one (or --report-md FILE "
+		    "beside --%s)\n", o->output == GW_OUT_JSON ? "json" : "prometheus",
+		    o->output == GW_OUT_JSON ? "json" : "prometheus");
 		return 2;
 	}
 	if (o->check && o->output == GW_OUT_TUI) o->output = GW_OUT_TEXT;
@@ -291,6 +317,8 @@ static int run_check(sd_event *e, const struct gw_options *o)
 	}
 	if (!run.done)
 		snapshot_note(s, "gwtop", "some probes did not finish in time; their results are missing");
+	struct tlfeed *tf = tlfeed_new(NULL, o);   /* the timeline (s->timeline): backfilled at once */
+	tlfeed_pass(tf, s);
 
 	struct gw_diag_config dc = { .now = gw_now(), .recent_window = o->recent_window };
 	diagnose(s, &dc, &d);
@@ -305,7 +333,19 @@ static int run_check(sd_event *e, const struct gw_options *o)
 		rc = 3;
 		goto done;
 	}
-	switch (o->output) {
+	if (o->output_file && options_markdown)
+		of.mode = 0600;                  /* log lines: like the --report-md file */
+	if (options_markdown) {
+		struct incident_timeline tl;
+		double now = gw_now();
+		struct incident_input in = { .s = s, .d = &d, .tl = &tl, .generated = now, .version = GW_VERSION };
+		incident_window(s, &d, now, &in.from, &in.to);
+		incident_timeline_collect(&tl, s, in.from, in.to);
+		char *md = incident_markdown(&in);
+		fputs(md, out);
+		free(md);
+		incident_timeline_free(&tl);
+	} else switch (o->output) {
 	case GW_OUT_JSON: {
 		char *j = report_json(s, &d);
 		fputs(j, out);
@@ -320,6 +360,16 @@ static int run_check(sd_event *e, const struct gw_options *o)
 		report_text(out, s, &d, !o->no_color && !o->output_file && isatty(STDOUT_FILENO));
 	}
 	rc = report_exit_code(&d);
+	if (options_report_md) {
+		char written[4096], shown[1024];
+		if (incident_report(s, &d, NULL, 0, options_report_md, written, sizeof written, oerr, sizeof oerr) < 0) {
+			fprintf(stderr, "gwtop: %s\n", oerr);
+			rc = 3;
+		} else {
+			sanitize_text(shown, sizeof shown, written, strlen(written));
+			fprintf(stderr, "gwtop: incident report written to %s\n", shown);
+		}
+	}
 	if (!o->output_file) {
 		fflush(stdout);
 	} else if (outfile_commit(&of, oerr, sizeof oerr) < 0) {
@@ -330,6 +380,7 @@ done:
 	sd_event_source_unref(deadline);
 	diagnosis_free(&d);
 	gather_free(g);
+	tlfeed_free(tf);
 	snapshot_free(s);
 	free(s);
 	return rc;

@@ -93,6 +93,7 @@ void nginx_conf_free(struct gw_nginx_conf *c)
 	gw_vec_free(&c->passes);
 	gw_vec_free(&c->settings);
 	gw_vec_free(&c->logs);
+	gw_vec_free(&c->log_formats);
 	memset(c, 0, sizeof *c);
 }
 

@@ -103,7 +103,14 @@ struct gw_conf_log {
 	int is_access;               /* 0 error_log, 1 access_log */
 	char path[GW_PATH];          /* resolved against the prefix; "off", "syslog:..", "stderr" kept as is */
 	char level[16];              /* error_log level if given */
+	char format[GW_NAME];        /* access_log: the log_format name ("" = combined) */
 	struct gw_srcloc loc;
+};
+
+/* log_format NAME [escape=..] 'string' ...: the strings joined (timeline). */
+struct gw_conf_log_format {
+	char name[GW_NAME];
+	char format[2048];
 };
 
 struct gw_conf_file {
@@ -135,6 +142,7 @@ struct gw_nginx_conf {
 	GW_VEC(struct gw_conf_upstream) upstreams;
 	GW_VEC(struct gw_conf_setting) settings;
 	GW_VEC(struct gw_conf_log) logs;
+	GW_VEC(struct gw_conf_log_format) log_formats;
 };
 
 /* nginx -t, run as a child process. */
@@ -523,6 +531,7 @@ struct gw_probe_status {
 };
 
 struct gw_options;               /* options.h */
+struct timeline;                 /* timeline.h */
 
 struct gw_snapshot {
 	double taken;                /* epoch when the pass started */
@@ -557,6 +566,10 @@ struct gw_snapshot {
 
 	GW_VEC(struct gw_note) notes;
 	GW_VEC(struct gw_probe_status) probes;
+
+	/* the timeline (src/timeline.h): owned by the controller's feeder
+	 * (probes/tlfeed.c), outlives the snapshot; NULL when there is none */
+	const struct timeline *timeline;
 
 	double http_reused;          /* the HTTP probe results are those of this earlier pass (epoch), 0 fresh */
 	int unknown;                 /* could not inspect what was asked (missing --nginx-conf...) */

@@ -117,19 +117,51 @@ FILE *outfile_open(struct outfile *o, const char *path, char *err, size_t errsz)
 	return o->f;
 }
 
+FILE *outfile_open_new(struct outfile *o, const char *path, unsigned mode, char *err, size_t errsz)
+{
+	struct stat st;
+	char shown[1024];
+	FILE *f = outfile_open(o, path, err, errsz);
+	if (!f) return NULL;
+	o->mode = mode;
+	o->noreplace = 1;
+	if (fstatat(o->dirfd, o->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		const char *what = S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a directory" :
+		    S_ISREG(st.st_mode) ? "a file" : "something";
+		gw_fmt(err, errsz, "refusing to write %s: %s of uid %u is there already (gwtop writes a new file and "
+		    "never replaces nor follows an existing name; choose another name)",
+		    outfile_shown(o, shown, sizeof shown), what, (unsigned)st.st_uid);
+		outfile_abort(o);
+		return NULL;
+	}
+	return f;
+}
+
 int outfile_commit(struct outfile *o, char *err, size_t errsz)
 {
 	char shown[1024];
 	int fd = fileno(o->f), e = 0;
 	if (fflush(o->f) != 0 || ferror(o->f)) e = errno ? errno : EIO;
-	if (!e && fchmod(fd, 0644) != 0) e = errno;
+	if (!e && fchmod(fd, o->mode ? o->mode : 0644) != 0) e = errno;
 	if (!e && fsync(fd) != 0 && errno != EINVAL) e = errno;
 	if (fclose(o->f) != 0 && !e) e = errno ? errno : EIO;
 	o->f = NULL;
-	if (!e && renameat(o->dirfd, o->tmp, o->dirfd, o->name) != 0) e = errno;
+	if (!e && !o->noreplace && renameat(o->dirfd, o->tmp, o->dirfd, o->name) != 0) e = errno;
+	if (!e && o->noreplace && renameat2(o->dirfd, o->tmp, o->dirfd, o->name, RENAME_NOREPLACE) != 0) {
+		e = errno;
+		if (e == EINVAL || e == ENOSYS || e == EOPNOTSUPP) {
+			/* no RENAME_NOREPLACE here: a hard link is never made over a name */
+			e = linkat(o->dirfd, o->tmp, o->dirfd, o->name, 0) == 0 ? 0 : errno;
+			if (!e) unlinkat(o->dirfd, o->tmp, 0);
+		}
+	}
 	if (e) {
 		unlinkat(o->dirfd, o->tmp, 0);
-		gw_fmt(err, errsz, "cannot write %s: %s", outfile_shown(o, shown, sizeof shown), strerror(e));
+		if (e == EEXIST && o->noreplace)
+			gw_fmt(err, errsz, "refusing to write %s: it appeared while gwtop wrote it (gwtop never replaces "
+			    "nor follows an existing name)", outfile_shown(o, shown, sizeof shown));
+		else
+			gw_fmt(err, errsz, "cannot write %s: %s", outfile_shown(o, shown, sizeof shown), strerror(e));
 	}
 	outfile_close(o);
 	return e ? -1 : 0;

@@ -26,13 +26,22 @@ struct outfile {
 	char name[256];              /* final name in the directory */
 	char tmp[256];               /* temp name in the directory */
 	char path[4096];             /* as given, for messages */
+	unsigned mode;               /* fchmod at commit (0 = 0644) */
+	int noreplace;               /* outfile_open_new: never replace NAME */
 };
 
 /* Open the temp file for path. Returns the stream, or NULL with err set
  * ("refusing to write ...: ..." or "cannot write ...: strerror"); then
  * nothing is left open or created. */
 FILE *outfile_open(struct outfile *o, const char *path, char *err, size_t errsz);
-/* Flush, fchmod 0644, fsync, renameat over the final name; closes
+/* The same for a file that must be NEW (the incident report): a NAME that
+ * exists — a file, a directory, or a symbolic link another user planted —
+ * is refused (err says what is there), and the commit links the temp file
+ * in with renameat2(RENAME_NOREPLACE) (linkat where the filesystem has no
+ * such rename), so a NAME planted between open and commit is refused too,
+ * never followed nor replaced. mode: the file's mode (0600). */
+FILE *outfile_open_new(struct outfile *o, const char *path, unsigned mode, char *err, size_t errsz);
+/* Flush, fchmod 0644 (or the mode of outfile_open_new), fsync, renameat over the final name; closes
  * everything. Returns 0, or -1 with err (the temp file is removed). */
 int outfile_commit(struct outfile *o, char *err, size_t errsz);
 /* Drop the temp file (unlinkat through dirfd), close everything. */

@@ -18,6 +18,7 @@
 
 #include "diagnose.h"   /* diagnose_probe_outcome: the judge, for a hand-made diagnosis */
 #include "sanitize.h"
+#include "timeline.h"
 
 #ifndef GW_VERSION
 #define GW_VERSION "0.0.0"
@@ -613,6 +614,156 @@ static void report_iso8601(double t, char *buf, size_t size)
 		gw_fmt(buf, size, "1970-01-01T00:00:00Z");
 }
 
+/* ---------------------------------------------------------------- JSON: the timeline (issue 19) */
+
+static json_t *report_jtime(double t)
+{
+	return t > 0 ? json_real(round(t * 1000) / 1000) : json_null();
+}
+
+static json_t *report_jevent(double t, const char *kind, const char *subject, size_t subjsz, const char *text,
+			     size_t textsz, int approx)
+{
+	char ts[40];
+	json_t *o = report_jcheck(json_object());
+	report_jset(o, "t", report_jtime(t));
+	report_iso8601(t, ts, sizeof ts);
+	report_jset(o, "at", json_string(ts));
+	report_jset(o, "kind", json_string(kind));
+	report_jset(o, "subject", subject && subject[0] ? report_jstrn(subject, subjsz) : json_null());
+	report_jset(o, "text", report_jstrn(text, textsz));
+	report_jset(o, "approx", json_boolean(approx));
+	return o;
+}
+
+static json_t *report_jincident(const struct timeline_incident *in)
+{
+	json_t *o = report_jcheck(json_object());
+	report_jset(o, "start", report_jtime(in->start));
+	report_jset(o, "last_fail", report_jtime(in->last_fail));
+	report_jset(o, "recovered", report_jtime(in->recovered));
+	report_jset(o, "failed", json_integer(in->failed));
+	return o;
+}
+
+/* "timeline": requests per minute, events (with the incidents' start and
+ * recovery merged in), incidents; "traffic": per upstream, per path. */
+static void report_json_timeline(json_t *root, const struct gw_snapshot *s, const struct gw_diagnosis *d)
+{
+	const struct timeline *tl = s->timeline;
+	const struct timeline_progress *pg = timeline_get_progress(tl);
+	json_t *t = report_jcheck(json_object());
+	char ts[40];
+	report_jset(t, "since", report_jtime(pg->since));
+	json_t *bf = report_jcheck(json_object());
+	report_jset(bf, "done", json_boolean(!pg->backfilling));
+	report_jset(bf, "bytes_read", json_integer((json_int_t)pg->done));
+	report_jset(bf, "bytes_total", json_integer((json_int_t)pg->total));
+	report_jset(bf, "lines", json_integer((json_int_t)pg->lines));
+	report_jset(bf, "unparsed", json_integer((json_int_t)pg->unparsed));
+	report_jset(t, "backfill", bf);
+
+	json_t *ma = report_jcheck(json_array());
+	long newest = timeline_newest_minute(tl);
+	for (long mn = newest - TIMELINE_MINUTES + 1; newest > 0 && mn <= newest; mn++) {
+		const struct timeline_minute *m = timeline_minute(tl, mn);
+		if (!m || (double)(mn * 60 + 59) < pg->since) continue;
+		json_t *o = report_jcheck(json_object());
+		report_jset(o, "t", json_integer((json_int_t)mn * 60));
+		report_iso8601((double)mn * 60, ts, sizeof ts);
+		report_jset(o, "at", json_string(ts));
+		report_jset(o, "total", json_integer(m->total));
+		report_jset(o, "2xx", json_integer(m->n2xx));
+		report_jset(o, "3xx", json_integer(m->n3xx));
+		report_jset(o, "4xx", json_integer(m->n4xx));
+		report_jset(o, "5xx", json_integer(m->n5xx));
+		report_jset(o, "499", json_integer(m->n499));
+		report_jset(o, "502", json_integer(m->n502));
+		report_jset(o, "504", json_integer(m->n504));
+		report_jset(o, "own", json_integer(m->own));
+		report_jpush(ma, o);
+	}
+	report_jset(t, "minutes", ma);
+
+	/* events, the incidents' marks merged in time order */
+	json_t *ea = report_jcheck(json_array());
+	size_t ne = timeline_nevents(tl), ni = timeline_nincidents(tl), ie = 0, ii = 0;
+	int half = 0;                        /* 0: the incident's start next, 1: its recovery */
+	for (;;) {
+		const struct timeline_event *e = ie < ne ? timeline_event(tl, ie) : NULL;
+		const struct timeline_incident *in = ii < ni ? timeline_incident(tl, ii) : NULL;
+		double it = in ? (half ? in->recovered : in->start) : 0;
+		if (in && half && !in->recovered) {
+			ii++;
+			half = 0;
+			continue;
+		}
+		if (!e && !in) break;
+		if (in && (!e || it <= e->time)) {
+			char text[64];
+			gw_fmt(text, sizeof text, half ? "recovered" : "first failing request (%u failed)", in->failed);
+			report_jpush(ea, report_jevent(it, timeline_kind_id(half ? TL_EV_RECOVERY : TL_EV_INCIDENT_START),
+						       NULL, 0, text, sizeof text, 0));
+			if (half) ii++;
+			half = !half;
+			continue;
+		}
+		if (e->time >= pg->since - 60)
+			report_jpush(ea, report_jevent(e->time, timeline_kind_id(e->kind), e->subject, sizeof e->subject,
+						       e->text, sizeof e->text, e->approx));
+		ie++;
+	}
+	report_jset(t, "events", ea);
+	json_t *ia = report_jcheck(json_array());
+	for (size_t i = 0; i < ni; i++) report_jpush(ia, report_jincident(timeline_incident(tl, i)));
+	report_jset(t, "incidents", ia);
+	struct timeline_incident cur;
+	report_jset(t, "incident", timeline_current_incident(tl, d->since, &cur) ? report_jincident(&cur) : json_null());
+	report_jset(root, "timeline", t);
+
+	/* traffic: per upstream, per path, over the current window */
+	const struct timeline_fields *fl = timeline_get_fields(tl);
+	json_t *tr = report_jcheck(json_object());
+	report_jset(tr, "since", report_jtime(d->since));
+	report_jset(tr, "log_format", fl->known ? REPORT_JSTR(fl->format_name) : json_null());
+	json_t *fo = report_jcheck(json_object());
+	report_jset(fo, "upstream_addr", json_boolean(fl->has_upstream_addr));
+	report_jset(fo, "upstream_status", json_boolean(fl->has_upstream_status));
+	report_jset(fo, "upstream_response_time", json_boolean(fl->has_upstream_time));
+	report_jset(fo, "request_time", json_boolean(fl->has_request_time));
+	report_jset(tr, "fields", fo);
+	report_jset(tr, "hint", fl->hint[0] ? REPORT_JSTR(fl->hint) : json_null());
+	struct timeline_upstream_stat us[TIMELINE_MAX_UPSTREAMS];
+	size_t nu = timeline_upstreams(tl, d->since, us, TIMELINE_MAX_UPSTREAMS);
+	json_t *ua = report_jcheck(json_array());
+	for (size_t i = 0; i < nu; i++) {
+		json_t *o = report_jcheck(json_object());
+		report_jset(o, "addr", REPORT_JSTR(us[i].addr));
+		report_jset(o, "tries", json_integer(us[i].tries));
+		report_jset(o, "5xx", json_integer(us[i].n5xx));
+		report_jset(o, "no_status", json_integer(us[i].no_status));
+		report_jset(o, "share_5xx", json_real(round(us[i].share_5xx * 10000) / 10000));
+		report_jset(o, "p50_ms", us[i].p50 >= 0 ? json_real(round(us[i].p50 * 1e6) / 1e3) : json_null());
+		report_jset(o, "p95_ms", us[i].p95 >= 0 ? json_real(round(us[i].p95 * 1e6) / 1e3) : json_null());
+		report_jset(o, "p99_ms", us[i].p99 >= 0 ? json_real(round(us[i].p99 * 1e6) / 1e3) : json_null());
+		report_jpush(ua, o);
+	}
+	report_jset(tr, "upstreams", ua);
+	struct timeline_path_stat ps[10];
+	size_t np = timeline_paths(tl, d->since, ps, 10);
+	json_t *pa = report_jcheck(json_array());
+	for (size_t i = 0; i < np; i++) {
+		json_t *o = report_jcheck(json_object());
+		report_jset(o, "path", REPORT_JSTR(ps[i].path));
+		report_jset(o, "requests", json_integer(ps[i].requests));
+		report_jset(o, "5xx", json_integer(ps[i].n5xx));
+		report_jset(o, "last_status", ps[i].last_status ? json_integer(ps[i].last_status) : json_null());
+		report_jpush(pa, o);
+	}
+	report_jset(tr, "failing_paths", pa);
+	report_jset(root, "traffic", tr);
+}
+
 char *report_json(const struct gw_snapshot *s, const struct gw_diagnosis *d)
 {
 	json_t *root = report_jcheck(json_object());
@@ -701,6 +852,8 @@ char *report_json(const struct gw_snapshot *s, const struct gw_diagnosis *d)
 		report_jset(co, "warnings", wa);
 		report_jset(root, "config_parser", co);
 	}
+
+	if (s->timeline) report_json_timeline(root, s, d);
 
 	char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
 	json_decref(root);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "pane_logs.h"
+#include "pane_timeline.h"
 
 #define CTRL(c) ((c) & 0x1f)
 
@@ -160,6 +161,12 @@ static void k_act(struct tui *t, int key)
 	tui_act_key(t, key);
 }
 
+static void k_report(struct tui *t, int key)
+{
+	(void)key;
+	tui_act_report(t);
+}
+
 static void k_tour(struct tui *t, int key)
 {
 	(void)key;
@@ -177,6 +184,20 @@ static void k_quit(struct tui *t, int key)
 static void k_logs(struct tui *t, int key)
 {
 	pane_logs_key(t, key);
+}
+
+/* The timeline's keys; Enter there jumps the logs, elsewhere it is the logs' Enter. */
+static void k_timeline(struct tui *t, int key)
+{
+	if (key == '\r' && t->focus != LAYOUT_TIMELINE) {
+		pane_logs_key(t, key);
+		return;
+	}
+	if ((key == KEY_LEFT || key == KEY_RIGHT || key == '\r') && !layout_visible(&t->lay, LAYOUT_TIMELINE)) {
+		tui_set_status(t, "the timeline is not shown: press 6");
+		return;
+	}
+	pane_timeline_key(t, key);
 }
 
 static void k_redraw(struct tui *t, int key)
@@ -202,6 +223,10 @@ const struct ui_key ui_keys[] = {
 	{ '3', "3", "zoom the processes pane", 0, k_zoom },
 	{ '4', "4", "zoom the listeners pane", 0, k_zoom },
 	{ '5', "5", "zoom the logs pane", 0, k_zoom },
+	{ '6', "6", "zoom the timeline pane (requests per minute, events, upstreams)", 0, k_zoom },
+	{ KEY_LEFT, "Left", "timeline: cursor a minute back (3 h span: 5 min)", 0, k_timeline },
+	{ KEY_RIGHT, "Right", "timeline: cursor a minute on (at the end: follows now)", 0, k_timeline },
+	{ 'z', "z", "timeline: span 5 min / 30 min / 3 h", 0, k_timeline },
 	{ '/', "/", "filter (any case), matches highlighted; empty: clear", 0, k_filter },
 	{ 'n', "n", "next filter match (selected, kept in view)", 0, k_match },
 	{ 'N', "N", "previous filter match", 0, k_match },
@@ -209,6 +234,7 @@ const struct ui_key ui_keys[] = {
 	{ 'c', "c", "probe now", 0, k_probe },
 	{ 't', "t", "run `nginx -t` now and show its output", 0, k_act },
 	{ 'T', "T", "tour: walk the request path hop by hop", 0, k_tour },
+	{ 'e', "e", "incident report: a Markdown file for the ticket (its path shows below)", 0, k_report },
 	{ CTRL('l'), "^L", "redraw the screen", 0, k_redraw },
 	{ 'q', "q", "quit", 0, k_quit },
 	{ KEY_F(10), "F10", "quit", 0, k_quit },
@@ -217,11 +243,11 @@ const struct ui_key ui_keys[] = {
 	{ 'R', "R", "reload nginx: nginx -t first, refused when it fails (asks y/N)", 1, k_act },
 	{ 'f', "f", "logs: follow new lines / stay here", 0, k_logs },
 	{ 'i', "i", "logs: jump to the first error of the current incident", 0, k_logs },
-	{ 'e', "e", "logs: severity filter (all, warn+, error+)", 0, k_logs },
+	{ 'v', "v", "logs: severity filter (all, warn+, error+)", 0, k_logs },
 	{ 'o', "o", "logs: show one source (cycles) / all", 0, k_logs },
 	{ 'L', "L", "logs: only the selected process's container / unit", 0, k_logs },
 	{ 'a', "a", "logs: show / hide access-log lines", 0, k_logs },
-	{ '\r', "Enter", "logs: go to the finding a marked line supports (selected, else lowest shown)", 0, k_logs },
+	{ '\r', "Enter", "logs: go to the finding a marked line supports (selected, else lowest shown); timeline: the logs at the cursor", 0, k_timeline },
 };
 const size_t ui_nkeys = sizeof ui_keys / sizeof *ui_keys;
 

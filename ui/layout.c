@@ -8,10 +8,15 @@
  *   |findings+---------+    +---------------+-------+              +-----------+
  *   |        | logs    |    | logs                  |              | logs      |
  *   +--------+---------+    +-----------------------+              +-----------+
- * Compact hides processes and listeners (zoom 3 / 4 still shows them). */
+ * Compact hides processes and listeners (zoom 3 / 4 still shows them).
+ * The timeline (zoom 6) is a strip of LAYOUT_STRIP rows only on tall
+ * screens: under findings in the wide layout with >= 40 body rows, above
+ * the logs in the normal one with >= 40 body rows. */
 #include "layout.h"
 
 #include <string.h>
+
+#define LAYOUT_STRIP 8               /* the timeline strip: title, chart, markers, axis, cursor line */
 
 static struct layout_rect layout_rect(int x, int y, int w, int h)
 {
@@ -64,22 +69,28 @@ void layout_compute(int cols, int rows, int zoom, struct layout *out)
 	if (cols >= 160 && rows >= 30) {
 		int lw = cols * 45 / 100, rw = cols - lw;
 		int l[2], r[3];
-		layout_split(bh, 2, (const int[]){ 45, 55 }, 2, l);
+		int strip = bh >= 40 ? LAYOUT_STRIP : 0;
+		layout_split(bh - strip, 2, (const int[]){ 45, 55 }, 2, l);
 		layout_split(bh, 3, (const int[]){ 30, 25, 45 }, 2, r);
 		out->pane[LAYOUT_PATH] = layout_rect(0, by, lw, l[0]);
 		out->pane[LAYOUT_FINDINGS] = layout_rect(0, by + l[0], lw, l[1]);
+		if (strip)
+			out->pane[LAYOUT_TIMELINE] = layout_rect(0, by + l[0] + l[1], lw, strip);
 		out->pane[LAYOUT_PROCS] = layout_rect(lw, by, rw, r[0]);
 		out->pane[LAYOUT_LISTENERS] = layout_rect(lw, by + r[0], rw, r[1]);
 		out->pane[LAYOUT_LOGS] = layout_rect(lw, by + r[0] + r[1], rw, r[2]);
 	} else if (cols >= 80 && bh >= 18) {
 		int h[3];
 		int lw = cols / 2, pw = cols * 6 / 10;
-		layout_split(bh, 3, (const int[]){ 40, 25, 35 }, 2, h);
+		int strip = bh >= 40 ? LAYOUT_STRIP : 0;
+		layout_split(bh - strip, 3, (const int[]){ 40, 25, 35 }, 2, h);
 		out->pane[LAYOUT_PATH] = layout_rect(0, by, lw, h[0]);
 		out->pane[LAYOUT_FINDINGS] = layout_rect(lw, by, cols - lw, h[0]);
 		out->pane[LAYOUT_PROCS] = layout_rect(0, by + h[0], pw, h[1]);
 		out->pane[LAYOUT_LISTENERS] = layout_rect(pw, by + h[0], cols - pw, h[1]);
-		out->pane[LAYOUT_LOGS] = layout_rect(0, by + h[0] + h[1], cols, h[2]);
+		if (strip)
+			out->pane[LAYOUT_TIMELINE] = layout_rect(0, by + h[0] + h[1], cols, strip);
+		out->pane[LAYOUT_LOGS] = layout_rect(0, by + h[0] + h[1] + strip, cols, h[2]);
 	} else if (bh >= 6) {
 		int h[3];
 		layout_split(bh, 3, (const int[]){ 35, 35, 30 }, 2, h);

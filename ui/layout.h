@@ -3,13 +3,15 @@
 #ifndef GW_LAYOUT_H
 #define GW_LAYOUT_H
 
-/* Panes in zoom-key order: key '1' zooms LAYOUT_PATH, ... '5' LAYOUT_LOGS. */
+/* Panes in zoom-key order: key '1' zooms LAYOUT_PATH, ... '5' LAYOUT_LOGS,
+ * '6' LAYOUT_TIMELINE (a strip only on tall screens, see layout.c). */
 enum layout_pane {
 	LAYOUT_PATH = 0,
 	LAYOUT_FINDINGS,
 	LAYOUT_PROCS,
 	LAYOUT_LISTENERS,
 	LAYOUT_LOGS,
+	LAYOUT_TIMELINE,
 	LAYOUT_NPANES
 };
 
@@ -29,7 +31,7 @@ struct layout {
 	struct layout_rect pane[LAYOUT_NPANES];
 };
 
-/* Fill out for a cols x rows screen. zoom: 0 = normal, 1..5 = that pane
+/* Fill out for a cols x rows screen. zoom: 0 = normal, 1..6 = that pane
  * alone (see enum layout_pane + 1). Never produces negative sizes or
  * rectangles outside the screen; a shown pane has h >= 2 (title + 1 line). */
 void layout_compute(int cols, int rows, int zoom, struct layout *out);

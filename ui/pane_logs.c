@@ -514,6 +514,26 @@ static void logs_jump_incident(struct tui *t)
 	tui_set_status(t, "incident since %s: its first error (f or End: follow again)", tm);
 }
 
+int pane_logs_jump_time(struct tui *t, double when)
+{
+	struct pane *p = &t->panes[LAYOUT_LOGS];
+	size_t li = 0;
+	while (li < PL.rows.n && (PL.rows.v[li].time < 0 || PL.rows.v[li].time < when))
+		li++;
+	int vi = -1;
+	for (size_t k = 0; k < p->vis.n && vi < 0; k++)
+		if ((size_t)p->vis.v[k] >= li) vi = (int)k;
+	if (li >= PL.rows.n || vi < 0) return -1;
+	char tm[16];
+	logs_hms(PL.rows.v[li].time, tm, sizeof tm);
+	p->sel = vi;
+	tui_scroll(t, LAYOUT_LOGS, vi - p->top);
+	p->at_bottom = 0;
+	p->dirty = 1;
+	tui_set_status(t, "logs at %s (f or End: follow again)", tm);
+	return 0;
+}
+
 /* Enter: from the selected line (else the lowest linked line shown) to
  * the finding it supports, focused and selected in the findings pane. */
 static void logs_jump_finding(struct tui *t)
@@ -569,7 +589,7 @@ void pane_logs_key(struct tui *t, int key)
 		PL.hide_access = !PL.hide_access;
 		tui_set_status(t, "logs: access-log lines %s", PL.hide_access ? "hidden" : "shown");
 		break;
-	case 'e':
+	case 'v':
 		PL.min_level = PL.min_level == 0 ? GW_LV_WARN : PL.min_level == GW_LV_WARN ? GW_LV_ERROR : 0;
 		tui_set_status(t, "logs: %s", PL.min_level == 0 ? "every severity" :
 		    PL.min_level == GW_LV_WARN ? "warn and worse" : "error and worse");

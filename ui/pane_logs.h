@@ -5,7 +5,7 @@
 
 struct tui;
 
-/* Keys of the logs pane: 'a' access lines on/off, 'e' severity filter,
+/* Keys of the logs pane: 'a' access lines on/off, 'v' severity filter,
  * 'o' one source (cycles) / all, 'i' jump to the current incident's first error,
  * 'f' follow on/off, '\r' (Enter) go to the finding the selected line
  * (none selected: the lowest marked line in view) supports. */
@@ -25,6 +25,10 @@ void pane_logs_note(struct tui *t, int ok, const char *msg);
 /* The stream's lines changed (its notify, from the controller): rebuild
  * the pane, at most every LOGS_REBUILD_USEC. */
 void pane_logs_changed(struct tui *t);
+
+/* Select the first shown line at or after `when` (epoch) and scroll to it
+ * (the timeline's Enter). 0, or -1 when no such line is kept / shown. */
+int pane_logs_jump_time(struct tui *t, double when);
 
 /* Free the pane's own state (the controller does at exit; safe twice). */
 void pane_logs_free(void);

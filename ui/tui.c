@@ -22,10 +22,11 @@
 #include "diagnose.h"
 #include "gather.h"
 #include "report.h"
+#include "tlfeed.h"
 
 static const struct pane_class *const tui_classes[LAYOUT_NPANES] = {
 	&pane_path_class, &pane_findings_class, &pane_procs_class,
-	&pane_listeners_class, &pane_logs_class,
+	&pane_listeners_class, &pane_logs_class, &pane_timeline_class,
 };
 
 /* ------------------------------------------------------------ state helpers */
@@ -153,6 +154,7 @@ static void tui_pass_done(void *ud)
 
 	diagnosis_free(&t->diag);
 	memset(&t->diag, 0, sizeof t->diag);
+	tlfeed_pass(t->tlf, &t->snap[fill]);     /* the timeline: events, new access-log lines */
 	diagnose(&t->snap[fill], &cfg, &t->diag);
 	if (t->have)
 		snapshot_free(&t->snap[t->shown]);   /* leaves it snapshot_init'ed */
@@ -397,7 +399,7 @@ static void tui_draw_footer(struct tui *t)
 		ui_puts(&L, UI_BOLD, t->status);
 	} else {
 		static const char *const hints[][2] = {
-			{ "F1", "Help" }, { "Tab", "Focus" }, { "1-5", "Zoom" }, { "/", "Filter" },
+			{ "F1", "Help" }, { "Tab", "Focus" }, { "1-6", "Zoom" }, { "/", "Filter" },
 			{ "Spc", "Pause" }, { "c", "Probe" }, { "t", "nginx-t" }, { "T", "Tour" },
 			{ "r", "Restart" }, { "R", "Reload" }, { "q", "Quit" },
 		};
@@ -697,6 +699,8 @@ static void tui_cleanup(struct tui *t)
 	if (t->g)
 		gather_free(t->g);
 	t->g = NULL;
+	tlfeed_free(t->tlf);
+	t->tlf = NULL;
 	for (int i = 0; i < LAYOUT_NPANES; i++) {
 		ui_lines_free(&t->panes[i].lines);
 		gw_vec_free(&t->panes[i].vis);
@@ -752,6 +756,8 @@ int tui_run(sd_event *e, const struct gw_options *o)
 		return 1;
 	}
 	tui_act_init(t);
+	t->tlf = tlfeed_new(e, o);
+	t->tl_span = 1;                  /* 30 min */
 	gather_set_units_notify(t->g, tui_units_changed, t);
 
 	set_escdelay(25);

@@ -24,6 +24,8 @@
 #include "actions.h"
 #include "docker.h"
 #include "gather.h"
+#include "incident.h"
+#include "tlfeed.h"
 
 #define ACT_FOLLOW_PASSES 6          /* passes to wait for the app to answer */
 #define ACT_STATUS_SECS 12
@@ -64,11 +66,59 @@ void tui_act_footer(const struct tui *t, char *buf, size_t size)
 
 /* ------------------------------------------------------------ outcomes */
 
+/* The actions of this session and their outcomes, for the incident
+ * report (`e`): the last INCIDENT_ACTIONS, oldest first. One dashboard
+ * per process, like the logs pane's stream. */
+static struct incident_action act_hist[INCIDENT_ACTIONS];
+static size_t act_nhist;
+
+static void act_remember(const struct tui *t, enum actions_kind kind, int ok, const char *msg)
+{
+	struct incident_action *a;
+	if (act_nhist == INCIDENT_ACTIONS) {
+		memmove(act_hist, act_hist + 1, sizeof act_hist - sizeof *act_hist);
+		act_nhist--;
+	}
+	a = &act_hist[act_nhist++];
+	memset(a, 0, sizeof *a);
+	a->when = gw_now();
+	a->ok = ok;
+	switch (kind) {
+	case ACT_RESTART: gw_fmt(a->what, sizeof a->what, "restart %s", t->confirm_unit); break;
+	case ACT_START: gw_fmt(a->what, sizeof a->what, "start %s", t->confirm_unit); break;
+	case ACT_RESTART_CONTAINER: gw_fmt(a->what, sizeof a->what, "restart container %s", t->confirm_unit); break;
+	case ACT_RELOAD_NGINX: gw_fmt(a->what, sizeof a->what, "reload nginx (nginx -t first)"); break;
+	case ACT_NGINX_TEST: gw_fmt(a->what, sizeof a->what, "nginx -t"); break;
+	}
+	GW_COPY(a->outcome, msg ? msg : "");
+}
+
+void tui_act_report(struct tui *t)
+{
+	const struct gw_snapshot *s = tui_snap(t);
+	char written[4096], err[2048], msg[GW_TEXT];
+	if (!s) {
+		tui_set_status(t, "incident report: wait for the first probe pass");
+		return;
+	}
+	if (incident_report(s, &t->diag, act_hist, act_nhist, NULL, written, sizeof written, err, sizeof err) < 0) {
+		tui_set_status_for(t, ACT_STATUS_SECS, "incident report NOT written: %s", err);
+		gw_fmt(msg, sizeof msg, "incident report not written: %s", err);
+		pane_logs_note(t, 0, msg);
+		return;
+	}
+	/* the status line sanitizes: ui_puts */
+	tui_set_status_for(t, 60, "incident report written: %s", written);
+	gw_fmt(msg, sizeof msg, "incident report written: %s", written);
+	pane_logs_note(t, 1, msg);
+}
+
 static void act_done(void *ud, enum actions_kind kind, int ok, const char *msg)
 {
 	struct tui *t = ud;
 	t->job[0] = '\0';
 	t->ftr_dirty = 1;
+	act_remember(t, kind, ok, msg);
 	if (kind == ACT_NGINX_TEST) {
 		t->ntest_state = 2;
 		t->ntest_ok = ok;
@@ -94,6 +144,7 @@ static void act_done(void *ud, enum actions_kind kind, int ok, const char *msg)
 			t->follow_passes = ACT_FOLLOW_PASSES;
 		}
 	}
+	timeline_action(tlfeed_timeline(t->tlf), gw_now(), act_verb(kind), ok, msg);   /* on the timeline's axis */
 	gather_invalidate_ntest(t->g);
 	tui_probe_soon(t);
 }

@@ -110,7 +110,7 @@ struct pane_class {
 };
 
 extern const struct pane_class pane_path_class, pane_findings_class,
-	pane_procs_class, pane_listeners_class, pane_logs_class;
+	pane_procs_class, pane_listeners_class, pane_logs_class, pane_timeline_class;
 
 struct pane {
 	const struct pane_class *cls;
@@ -141,6 +141,7 @@ enum ui_overlay { OV_NONE = 0, OV_HELP, OV_PAGER, OV_TOUR };
 
 struct gather;
 struct logstream;
+struct tlfeed;
 
 struct tui {
 	sd_event *e;
@@ -202,6 +203,11 @@ struct tui {
 
 	/* the live log stream (tui_logs.c): owned here, rendered by the logs pane */
 	struct logstream *logs;
+	/* the timeline (probes/tlfeed.c owns it; snapshots point at it) and
+	 * its pane's axis: span index (5 / 30 / 180 min), cursor minute (0 = now) */
+	struct tlfeed *tlf;
+	int tl_span;
+	long tl_cursor;
 };
 
 /* tui.c */
@@ -256,6 +262,10 @@ void tui_act_draw(struct tui *t);                 /* the dialog, above everythin
 void tui_act_pass_done(struct tui *t);            /* follow-up after restart/start */
 /* The footer's job text ("restarting gunicorn.service... 2 s"), "" none. */
 void tui_act_footer(const struct tui *t, char *buf, size_t size);
+/* `e`: the incident report (src/incident.h) of the shown pass, with the
+ * actions taken in this session, written to /var/tmp; the path (or why
+ * not) on the status line and in the logs pane. */
+void tui_act_report(struct tui *t);
 /* "container:NAME" / "unit:NAME" of the selected process; -1 none */
 int tui_act_selected_source(struct tui *t, char *buf, size_t size);
 

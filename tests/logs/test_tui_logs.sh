@@ -99,8 +99,8 @@ check "still in time order" in_time_order
 tmux -L "$SOCK" send-keys a
 check "'a' hides access-log lines" wait_for 'acc hidden' 5
 check "... none shown" [ "$(count '^[0-9:]{8} nginx-acc ')" = 0 ]
-tmux -L "$SOCK" send-keys e e
-check "'e' twice: error and worse only" wait_for 'sev error' 5
+tmux -L "$SOCK" send-keys v v
+check "'v' twice: error and worse only" wait_for 'sev error' 5
 check "... no info lines shown" [ "$(count '^[0-9:]{8} \S+ +info ')" = 0 ]
 
 # ------------------------------------------------------------------ search highlight, links
@@ -184,7 +184,7 @@ sel_is() {
 # row_reversed REGEX: the screen row matching REGEX is drawn reverse (SGR 7)
 row_reversed() { screen_e | grep -E -- "$1" | grep -qP '\e\[(\d+;)*7m'; }
 
-tmux -L "$SOCK" send-keys e a                              # every severity, access lines shown again
+tmux -L "$SOCK" send-keys v a                              # every severity, access lines shown again
 wait_gone 'acc hidden|sev error' 5
 for i in $(seq 1 40); do curl -s -o /dev/null "$base/tui/C$i"; done
 wait_for 'nginx-acc .*GET /tui/C40 ' 10 || notok "the C requests showed up"

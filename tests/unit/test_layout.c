@@ -60,7 +60,8 @@ static void test_80x24(void **state)
 {
 	(void)state;
 	struct layout l;
-	assert_int_equal(check_sane(80, 24, 0, &l), LAYOUT_NPANES);
+	assert_int_equal(check_sane(80, 24, 0, &l), LAYOUT_NPANES - 1);
+	assert_false(layout_visible(&l, LAYOUT_TIMELINE));   /* only zoomed (6) at this size */
 	assert_int_equal(l.header.h, 2);
 	/* path and findings side by side on top, logs full width at the bottom */
 	assert_int_equal(l.pane[LAYOUT_PATH].y, l.pane[LAYOUT_FINDINGS].y);
@@ -81,6 +82,11 @@ static void test_200x60(void **state)
 	(void)state;
 	struct layout l;
 	assert_int_equal(check_sane(200, 60, 0, &l), LAYOUT_NPANES);
+	/* the timeline strip under findings */
+	assert_true(layout_visible(&l, LAYOUT_TIMELINE));
+	assert_int_equal(l.pane[LAYOUT_TIMELINE].x, 0);
+	assert_int_equal(l.pane[LAYOUT_TIMELINE].y, l.pane[LAYOUT_FINDINGS].y + l.pane[LAYOUT_FINDINGS].h);
+	assert_true(l.pane[LAYOUT_TIMELINE].h >= 6);
 	/* wide: two columns, logs get a tall share */
 	assert_int_equal(l.pane[LAYOUT_PATH].x, 0);
 	assert_true(l.pane[LAYOUT_PROCS].x > 0);
@@ -133,7 +139,13 @@ static void test_zoom_each(void **state)
 		assert_int_equal(l.pane[z - 1].h, 21);
 	}
 	/* out-of-range zoom behaves like none */
-	assert_int_equal(check_sane(80, 24, 9, &l), LAYOUT_NPANES);
+	assert_int_equal(check_sane(80, 24, 9, &l), LAYOUT_NPANES - 1);
+	/* a tall normal screen gets the strip above the logs */
+	assert_int_equal(check_sane(120, 50, 0, &l), LAYOUT_NPANES);
+	assert_int_equal(l.pane[LAYOUT_TIMELINE].w, 120);
+	assert_int_equal(l.pane[LAYOUT_TIMELINE].y + l.pane[LAYOUT_TIMELINE].h, l.pane[LAYOUT_LOGS].y);
+	/* 200x50 (the TUI test's size) too */
+	assert_int_equal(check_sane(200, 50, 0, &l), LAYOUT_NPANES);
 }
 
 static void test_every_size(void **state)
