@@ -126,6 +126,7 @@ static off_t tl_read_range(struct tlfeed *f, int fd, const struct accesslog_form
 	while (from < to && budget) {
 		size_t want = (size_t)(to - from);
 		if (want > TLFEED_CHUNK) want = TLFEED_CHUNK;
+		if (want > budget) want = budget < 65536 ? 65536 : budget;   /* a line over the step: 64 KiB more */
 		ssize_t got = tl_pread(fd, f->buf, want, from);
 		if (got <= 0) break;
 		int last = from + got >= to;
@@ -240,7 +241,7 @@ static int tl_on_backfill(sd_event_source *src, void *ud)
 {
 	struct tlfeed *f = ud;
 	(void)src;
-	if (!tl_backfill_step(f, TLFEED_CHUNK)) {
+	if (!tl_backfill_step(f, TLFEED_STEP)) {
 		sd_event_source_disable_unref(f->bf);
 		f->bf = NULL;
 	}

@@ -5,7 +5,7 @@
  *
  * The backfill never holds the first frame: the newest TLFEED_TAIL bytes
  * of each log are read at once, the older part (from the first line at or
- * after --since, found by bisection) in chunks on the event loop at idle
+ * after --since, found by bisection) in TLFEED_STEP steps on the event loop at idle
  * priority, with its progress in timeline_get_progress(). Without an event
  * loop (--check) the backfill is read at once. */
 #ifndef GW_TLFEED_H
@@ -18,7 +18,8 @@
 #include "timeline.h"
 
 #define TLFEED_TAIL ((size_t)512 << 10)      /* read before the first frame */
-#define TLFEED_CHUNK ((size_t)4 << 20)       /* backfill bytes per loop iteration */
+#define TLFEED_CHUNK ((size_t)4 << 20)       /* the read buffer */
+#define TLFEED_STEP ((size_t)1 << 20)        /* backfill bytes per loop iteration (a few ms) */
 #define TLFEED_MAX_LOGS 8
 
 struct tlfeed;
