@@ -16,7 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "accesslog.h"
+#include "diagnose.h"
+#include "report.h"
 #include "timeline.h"
 #include "tlfeed.h"
 
@@ -444,6 +448,67 @@ static void test_read_file(void **state)
 	timeline_free(tl);
 }
 
+/* --check --json: "timeline" and "traffic", hostile bytes from the log
+ * escaped (never a raw ESC in the output). */
+static void test_json(void **state)
+{
+	(void)state;
+	struct timeline *tl = timeline_new();
+	struct gw_snapshot *s = calloc(1, sizeof *s);
+	struct gw_diagnosis *d = calloc(1, sizeof *d);
+	snapshot_init(s);
+	s->taken = T0 + 120;
+	s->timeline = tl;
+	struct timeline_progress pg = { .since = T0 - 600, .lines = 5 };
+	timeline_set_progress(tl, &pg);
+	struct timeline_fields fl = { .known = 1, .format_name = "combined" };
+	GW_COPY(fl.hint, "log_format timeline '...';");
+	timeline_set_fields(tl, &fl);
+	up(tl, T0 + 1, 200, "127.0.0.1:8000", "200", "0.010", "/ok");
+	up(tl, T0 + 2, 502, "127.0.0.1:8000", "502", "0.001", "/evil/\x1b]0;pwn\x07/42");
+	up(tl, T0 + 3, 200, "127.0.0.1:8000", "200", "0.010", "/ok");
+	up(tl, T0 + 4, 200, "127.0.0.1:8000", "200", "0.010", "/ok");
+	up(tl, T0 + 5, 200, "127.0.0.1:8000", "200", "0.010", "/ok");
+	timeline_add_event(tl, T0 + 3, TL_EV_UNIT_START, 0, "app\x1b[2J.service", "started \x1b[31mred");
+	d->since = T0 - 300;
+	char *text = report_json(s, d);
+	assert_null(memchr(text, 0x1b, strlen(text)));
+	json_error_t err;
+	json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+	if (!root) fail_msg("JSON does not parse: %s", err.text);
+	json_t *t = json_object_get(root, "timeline"), *tr = json_object_get(root, "traffic");
+	assert_non_null(t);
+	assert_non_null(tr);
+	json_t *mins = json_object_get(t, "minutes");
+	assert_int_equal(json_array_size(mins), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(mins, 0), "5xx")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(mins, 0), "2xx")), 4);
+	json_t *ev = json_object_get(t, "events");
+	/* merged by time; at the same second the incident's marks come first */
+	assert_int_equal(json_array_size(ev), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 0), "kind")), "incident_start");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 1), "kind")), "recovery");
+	assert_true(json_real_value(json_object_get(json_array_get(ev, 1), "t")) == T0 + 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 2), "kind")), "unit_start");
+	json_t *inc = json_object_get(t, "incident");
+	assert_true(json_is_object(inc));
+	assert_true(json_real_value(json_object_get(inc, "start")) == T0 + 2);
+	json_t *u = json_array_get(json_object_get(tr, "upstreams"), 0);
+	assert_string_equal(json_string_value(json_object_get(u, "addr")), "127.0.0.1:8000");
+	assert_int_equal(json_integer_value(json_object_get(u, "5xx")), 1);
+	json_t *fp = json_array_get(json_object_get(tr, "failing_paths"), 0);
+	const char *path = json_string_value(json_object_get(fp, "path"));
+	assert_non_null(path);
+	assert_true(strncmp(path, "/evil/", 6) == 0 && strstr(path, "/:id") != NULL);
+	assert_string_equal(json_string_value(json_object_get(tr, "hint")), "log_format timeline '...';");
+	json_decref(root);
+	free(text);
+	snapshot_free(s);
+	free(s);
+	free(d);
+	timeline_free(tl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_format_compile_parse),
 		cmocka_unit_test(test_format_hostile),
 		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
