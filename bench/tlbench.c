@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 	}
 	struct gw_options o = { 0 };
 	*(const char **)gw_vec_push(&o.access_logs) = argv[1];
-	o.since = atof(argv[2]);
+	o.since = strtod(argv[2], NULL);
 	sd_event *e = NULL;
 	if (sd_event_default(&e) < 0) return 1;
 	struct gw_snapshot *s = gw_xcalloc(1, sizeof *s);
