@@ -37,6 +37,13 @@ void tlfeed_pass(struct tlfeed *f, struct gw_snapshot *s);
  * timeline's TIMELINE_MINUTES). */
 double tlfeed_window(const struct gw_options *o);
 
+/* One nginx error.log line ("2026/12/07 21:00:00 [notice] 12#12: ...") into
+ * tl: a master's "reconfiguring" / "signal process started" (a reload),
+ * "signal N received from PID, exiting" / ", shutting down" (a stop). Only at
+ * error_log level notice or lower does nginx write them. Returns 1 when an
+ * event was added. */
+int tlfeed_error_line(struct timeline *tl, const char *line, size_t len);
+
 /* Read the whole file at path as an access log with format fmt (NULL =
  * combined) into tl from `since` on, in one go (tests and bench). Returns
  * the lines read, -1 when it cannot be read. */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -509,6 +510,33 @@ static void test_json(void **state)
 	timeline_free(tl);
 }
 
+/* nginx's error.log notice lines: reloads and stops on the axis (local time). */
+static void test_error_lines(void **state)
+{
+	(void)state;
+	struct timeline *tl = timeline_new();
+	const char *reload = "2026/11/24 12:01:02 [notice] 812#812: signal 1 (SIGHUP) received from 900, reconfiguring";
+	const char *sig = "2026/11/24 12:01:02 [notice] 900#900: signal process started";
+	const char *stop = "2026/11/24 12:05:00 [notice] 812#812: signal 15 (SIGTERM) received from 1, exiting";
+	const char *other = "2026/11/24 12:06:00 [error] 813#813: *1 connect() failed (111: Connection refused)";
+	const char *junk = "2026/13/99 99:99:99 [notice] reconfiguring";
+	const char *oldw = "2026/11/24 12:01:03 [notice] 813#813: gracefully shutting down";   /* a reload's old worker */
+	assert_int_equal(tlfeed_error_line(tl, reload, strlen(reload)), 1);
+	assert_int_equal(tlfeed_error_line(tl, sig, strlen(sig)), 1);     /* the same reload: one event */
+	assert_int_equal(tlfeed_error_line(tl, stop, strlen(stop)), 1);
+	assert_int_equal(tlfeed_error_line(tl, other, strlen(other)), 0);
+	assert_int_equal(tlfeed_error_line(tl, junk, strlen(junk)), 0);
+	assert_int_equal(tlfeed_error_line(tl, oldw, strlen(oldw)), 0);
+	assert_int_equal(tlfeed_error_line(tl, reload, 20), 0);          /* cut short */
+	assert_int_equal(timeline_nevents(tl), 2);
+	assert_int_equal(timeline_event(tl, 0)->kind, TL_EV_NGINX_RELOAD);
+	assert_int_equal(timeline_event(tl, 1)->kind, TL_EV_NGINX_STOP);
+	assert_true(timeline_event(tl, 1)->time - timeline_event(tl, 0)->time == 238);
+	struct tm tm = { .tm_year = 126, .tm_mon = 10, .tm_mday = 24, .tm_hour = 12, .tm_min = 1, .tm_sec = 2, .tm_isdst = -1 };
+	assert_true(timeline_event(tl, 0)->time == (double)mktime(&tm));
+	timeline_free(tl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_format_hostile),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_error_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
