@@ -20,7 +20,9 @@ int listeners_find(const struct gw_snapshot *s, const struct gw_addr *a);
 
 /* Count this host's TCP connections to each TCP target (TIME-WAIT and
  * other states: target->conns_*) and read net.ipv4.ip_local_port_range
- * into s->port_range_lo/hi. Call after the targets are built. */
+ * into s->port_range_lo/hi. Call after the targets are built; gather calls it
+ * only when nginx logged (99: Cannot assign requested address): it dumps
+ * every TCP socket of the host. */
 void listeners_count_conns(struct gw_snapshot *s);
 
 /* First listener on that port (family AF_INET/AF_INET6, 0 = any inet),
