@@ -1,7 +1,7 @@
 /* fuzz_logclass.c — libFuzzer target for the pure log classifiers:
  * nginx error.log, gunicorn/uvicorn/Python app lines, kernel OOM lines
  * (probes/logclass.c), nginx access.log lines and 5xx counting
- * (probes/accesslog.c), systemd's messages about a unit
+ * (probes/accesslog.c; also split by a log_format for the timeline), systemd's messages about a unit
  * (journal_classify_manager) and the secret masking applied to journal
  * lines (db_mask_text). The input is one line of any bytes (not
  * NUL-terminated: it is copied to an exact-size heap buffer so ASan sees
@@ -34,9 +34,40 @@ static void fz_check(const struct gw_log_event *ev)
 	FZ_TERMINATED(ev->line);
 }
 
+/* A field of accesslog_parse_fields: absent, or inside the line. */
+static void fz_in_line(const char *p, size_t n, const char *line, size_t len)
+{
+	if (p && (p < line || p + n > line + len)) abort();
+}
+
+/* The timeline's parser (any log_format): the README's format with the
+ * upstream fields, and one that splits on single spaces. */
+static void fz_fields(const char *line, size_t len)
+{
+	static struct accesslog_format f[2];
+	static int ready;
+	if (!ready) {
+		accesslog_format_compile("$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent "
+					 "\"$http_referer\" \"$http_user_agent\" rt=$request_time ua=\"$upstream_addr\" "
+					 "us=\"$upstream_status\" urt=\"$upstream_response_time\"", &f[0]);
+		accesslog_format_compile("$msec $status $upstream_addr $upstream_response_time $request_uri", &f[1]);
+		ready = 1;
+	}
+	for (int k = 0; k < 2; k++) {
+		struct accesslog_fields a;
+		if (!accesslog_parse_fields(&f[k], line, len, &a)) continue;
+		if (a.time != a.time || a.time <= 0 || a.status < 100 || a.status > 599) abort();
+		fz_in_line(a.path, a.path_len, line, len);
+		fz_in_line(a.upstream_addr, a.upstream_addr_len, line, len);
+		fz_in_line(a.upstream_status, a.upstream_status_len, line, len);
+		fz_in_line(a.upstream_time, a.upstream_time_len, line, len);
+	}
+}
+
 static void fz_access_one(const char *line, size_t len, struct accesslog_stats *st, double *newest)
 {
 	struct accesslog_entry e;
+	fz_fields(line, len);
 	memset(&e, 0xA5, sizeof e);
 	int r = accesslog_parse(line, len, &e);
 	FZ_TERMINATED(e.method);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "accesslog.h"
@@ -21,6 +22,14 @@ struct tl_log {
 	int gone;                    /* not named by the last pass */
 };
 
+/* An nginx error log followed for reload / stop lines (from its end). */
+struct tl_errlog {
+	char path[GW_PATH];
+	dev_t dev;
+	ino_t ino;
+	off_t off;
+};
+
 struct tlfeed {
 	sd_event *e;
 	const struct gw_options *o;
@@ -32,6 +41,7 @@ struct tlfeed {
 	unsigned long lines, unparsed;
 	char *buf;                   /* TLFEED_CHUNK + 1 */
 	GW_VEC(struct tl_deploy { char dir[GW_PATH]; double mtime; }) deploys;
+	GW_VEC(struct tl_errlog) errlogs;
 };
 
 double tlfeed_window(const struct gw_options *o)
@@ -58,6 +68,7 @@ void tlfeed_free(struct tlfeed *f)
 	timeline_free(f->tl);
 	gw_vec_free(&f->logs);
 	gw_vec_free(&f->deploys);
+	gw_vec_free(&f->errlogs);
 	free(f->buf);
 	free(f);
 }
@@ -126,6 +137,7 @@ static off_t tl_read_range(struct tlfeed *f, int fd, const struct accesslog_form
 	while (from < to && budget) {
 		size_t want = (size_t)(to - from);
 		if (want > TLFEED_CHUNK) want = TLFEED_CHUNK;
+		if (want > budget) want = budget < 65536 ? 65536 : budget;   /* a line over the step: 64 KiB more */
 		ssize_t got = tl_pread(fd, f->buf, want, from);
 		if (got <= 0) break;
 		int last = from + got >= to;
@@ -240,7 +252,7 @@ static int tl_on_backfill(sd_event_source *src, void *ud)
 {
 	struct tlfeed *f = ud;
 	(void)src;
-	if (!tl_backfill_step(f, TLFEED_CHUNK)) {
+	if (!tl_backfill_step(f, TLFEED_STEP)) {
 		sd_event_source_disable_unref(f->bf);
 		f->bf = NULL;
 	}
@@ -331,6 +343,89 @@ static void tl_deploys(struct tlfeed *f, const struct gw_snapshot *s)
 	}
 }
 
+int tlfeed_error_line(struct timeline *tl, const char *line, size_t len)
+{
+	/* "YYYY/MM/DD HH:MM:SS [notice] " at fixed places */
+	static const char shape[] = "dddd/dd/dd dd:dd:dd [notice]";
+	int v[6] = { 0 }, k = 0;
+	if (len < sizeof shape - 1) return 0;
+	for (size_t i = 0; i < sizeof shape - 1; i++) {
+		if (shape[i] != 'd') {
+			if (line[i] != shape[i]) return 0;
+			if (i < 19) k++;
+			continue;
+		}
+		if (line[i] < '0' || line[i] > '9') return 0;
+		v[k] = v[k] * 10 + (line[i] - '0');
+	}
+	int y = v[0], mo = v[1], d = v[2], h = v[3], mi = v[4], sec = v[5];
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return 0;
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi,
+			 .tm_sec = sec, .tm_isdst = -1 };
+	double t = (double)mktime(&tm);          /* nginx writes local time */
+	if (t <= 0) return 0;
+	if (memmem(line, len, "reconfiguring", 13) || memmem(line, len, "signal process started", 22)) {
+		timeline_add_event(tl, t, TL_EV_NGINX_RELOAD, 0, "nginx", "nginx reloaded (error.log: %s)",
+				   memmem(line, len, "reconfiguring", 13) ? "reconfiguring" : "signal process started");
+		return 1;
+	}
+	/* the master told to stop ("signal 15 (SIGTERM) received from 1, exiting",
+	 * SIGQUIT: "shutting down"); old workers' "gracefully shutting down" is a reload */
+	if (memmem(line, len, "received from", 13) &&
+	    (memmem(line, len, "exiting", 7) || memmem(line, len, ", shutting down", 15))) {
+		timeline_add_event(tl, t, TL_EV_NGINX_STOP, 0, "nginx", "nginx stopping (error.log)");
+		return 1;
+	}
+	return 0;
+}
+
+/* nginx's error logs: new notice lines about reloads and stops. A log
+ * seen for the first time is read from its last TLFEED_TAIL bytes. */
+static void tl_errlogs(struct tlfeed *f, const struct gw_snapshot *s)
+{
+	for (size_t i = 0; i < s->conf.logs.n; i++) {
+		const struct gw_conf_log *lg = &s->conf.logs.v[i];
+		if (lg->is_access || !tl_is_file_log(lg->path)) continue;
+		struct tl_errlog *e = NULL;
+		for (size_t k = 0; k < f->errlogs.n && !e; k++)
+			if (!strcmp(f->errlogs.v[k].path, lg->path)) e = &f->errlogs.v[k];
+		if (!e) {
+			if (f->errlogs.n >= TLFEED_MAX_LOGS) continue;
+			e = gw_vec_push(&f->errlogs);
+			GW_COPY(e->path, lg->path);
+		}
+		char err[GW_TEXT] = "";
+		struct stat st;
+		int fd = trust_open_regular(e->path, &st, err, sizeof err);
+		if (fd < 0) continue;
+		if (st.st_ino != e->ino || st.st_dev != e->dev || st.st_size < e->off) {
+			e->off = e->ino ? 0 : (st.st_size > (off_t)TLFEED_TAIL ? st.st_size - (off_t)TLFEED_TAIL : 0);
+			e->ino = st.st_ino;
+			e->dev = st.st_dev;
+		}
+		while (e->off < st.st_size) {
+			size_t want = (size_t)(st.st_size - e->off);
+			if (want > TLFEED_CHUNK) want = TLFEED_CHUNK;
+			ssize_t got = tl_pread(fd, f->buf, want, e->off);
+			if (got <= 0) break;
+			const char *p = f->buf, *end = f->buf + got;
+			while (p < end) {
+				const char *nl = memchr(p, '\n', (size_t)(end - p));
+				if (!nl) break;
+				if (memmem(p, (size_t)(nl - p), "[notice]", 8)) tlfeed_error_line(f->tl, p, (size_t)(nl - p));
+				p = nl + 1;
+			}
+			if (p == f->buf) {               /* a line longer than a chunk */
+				e->off += got;
+				continue;
+			}
+			e->off += (off_t)(p - f->buf);
+			if (p < end && e->off + (end - p) >= st.st_size) break;   /* a partial last line */
+		}
+		close(fd);
+	}
+}
+
 void tlfeed_pass(struct tlfeed *f, struct gw_snapshot *s)
 {
 	const struct gw_options *o = f->o;
@@ -340,6 +435,7 @@ void tlfeed_pass(struct tlfeed *f, struct gw_snapshot *s)
 	s->timeline = f->tl;
 	timeline_observe(f->tl, s);
 	tl_deploys(f, s);
+	tl_errlogs(f, s);
 
 	for (size_t i = 0; i < f->logs.n; i++) f->logs.v[i].gone = 1;
 	const char *fmtname = NULL;

@@ -5,7 +5,7 @@
  *
  * The backfill never holds the first frame: the newest TLFEED_TAIL bytes
  * of each log are read at once, the older part (from the first line at or
- * after --since, found by bisection) in chunks on the event loop at idle
+ * after --since, found by bisection) in TLFEED_STEP steps on the event loop at idle
  * priority, with its progress in timeline_get_progress(). Without an event
  * loop (--check) the backfill is read at once. */
 #ifndef GW_TLFEED_H
@@ -18,7 +18,8 @@
 #include "timeline.h"
 
 #define TLFEED_TAIL ((size_t)512 << 10)      /* read before the first frame */
-#define TLFEED_CHUNK ((size_t)4 << 20)       /* backfill bytes per loop iteration */
+#define TLFEED_CHUNK ((size_t)4 << 20)       /* the read buffer */
+#define TLFEED_STEP ((size_t)1 << 20)        /* backfill bytes per loop iteration (a few ms) */
 #define TLFEED_MAX_LOGS 8
 
 struct tlfeed;
@@ -35,6 +36,13 @@ void tlfeed_pass(struct tlfeed *f, struct gw_snapshot *s);
 /* The start-up window in seconds (--since, else 30 min; at most the
  * timeline's TIMELINE_MINUTES). */
 double tlfeed_window(const struct gw_options *o);
+
+/* One nginx error.log line ("2026/12/07 21:00:00 [notice] 12#12: ...") into
+ * tl: a master's "reconfiguring" / "signal process started" (a reload),
+ * "signal N received from PID, exiting" / ", shutting down" (a stop). Only at
+ * error_log level notice or lower does nginx write them. Returns 1 when an
+ * event was added. */
+int tlfeed_error_line(struct timeline *tl, const char *line, size_t len);
 
 /* Read the whole file at path as an access log with format fmt (NULL =
  * combined) into tl from `since` on, in one go (tests and bench). Returns

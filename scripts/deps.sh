@@ -6,7 +6,7 @@ libproc2-dev libjansson-dev libcmocka-dev nginx-light gunicorn python3-flask
 python3-uvicorn tmux curl procps iproute2 systemd systemd-container dbus
 systemd-journal-remote prometheus prometheus-node-exporter openssh-server
 openssh-client openssl pssh debhelper devscripts lintian fakeroot bash-completion
-docker.io podman lnav shellcheck clang libclang-rt-14-dev cppcheck clang-tidy
+docker.io podman lnav goaccess shellcheck clang libclang-rt-14-dev cppcheck clang-tidy
 htop btop stress-ng libcmark-gfm-dev libcmark-gfm-extensions-dev cmark-gfm"
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo

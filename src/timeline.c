@@ -556,8 +556,8 @@ static void tl_observe_procs(struct timeline *tl, const struct gw_snapshot *s, d
 		nnow++;
 		gw_fmt(subj, sizeof subj, "pid %d", (int)p->pid);
 		if (p->start_time >= from)
-			timeline_add_event(tl, p->start_time, TL_EV_APP_START, 0, subj, "%s started (pid %d%s%s)",
-					   p->comm, (int)p->pid, p->unit[0] ? ", " : "", p->unit);
+			timeline_add_event(tl, p->start_time, TL_EV_APP_START, 0, subj, "%s started (%s, pid %d%s%s)",
+					   p->comm, gw_role_name(p->role), (int)p->pid, p->unit[0] ? ", " : "", p->unit);
 	}
 	for (size_t k = 0; tl->observed && k < tl->napps; k++) {
 		int alive = 0;

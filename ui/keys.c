@@ -223,10 +223,6 @@ const struct ui_key ui_keys[] = {
 	{ '3', "3", "zoom the processes pane", 0, k_zoom },
 	{ '4', "4", "zoom the listeners pane", 0, k_zoom },
 	{ '5', "5", "zoom the logs pane", 0, k_zoom },
-	{ '6', "6", "zoom the timeline pane (requests per minute, events, upstreams)", 0, k_zoom },
-	{ KEY_LEFT, "Left", "timeline: cursor a minute back (3 h span: 5 min)", 0, k_timeline },
-	{ KEY_RIGHT, "Right", "timeline: cursor a minute on (at the end: follows now)", 0, k_timeline },
-	{ 'z', "z", "timeline: span 5 min / 30 min / 3 h", 0, k_timeline },
 	{ '/', "/", "filter (any case), matches highlighted; empty: clear", 0, k_filter },
 	{ 'n', "n", "next filter match (selected, kept in view)", 0, k_match },
 	{ 'N', "N", "previous filter match", 0, k_match },
@@ -248,6 +244,10 @@ const struct ui_key ui_keys[] = {
 	{ 'L', "L", "logs: only the selected process's container / unit", 0, k_logs },
 	{ 'a', "a", "logs: show / hide access-log lines", 0, k_logs },
 	{ '\r', "Enter", "logs: go to the finding a marked line supports (selected, else lowest shown); timeline: the logs at the cursor", 0, k_timeline },
+	{ '6', "6", "zoom the timeline pane (requests per minute, events, upstreams)", 0, k_zoom },
+	{ KEY_LEFT, "Left", "timeline: cursor a minute back (3 h span: 5 min)", 0, k_timeline },
+	{ KEY_RIGHT, "Right", "timeline: cursor a minute on (at the end: follows now)", 0, k_timeline },
+	{ 'z', "z", "timeline: span 5 min / 30 min / 3 h", 0, k_timeline },
 };
 const size_t ui_nkeys = sizeof ui_keys / sizeof *ui_keys;
 

@@ -13,6 +13,7 @@
 #include "pane_timeline.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -65,38 +66,54 @@ struct tl_col {
 	long m0, m1;                     /* minutes [m0, m1] */
 };
 
+struct tl_item {
+	double t;
+	const struct timeline_event *e;          /* NULL: an incident mark */
+	const struct timeline_incident *in;
+	int recovery;
+};
+
+static int tl_item_cmp(const void *a, const void *b)
+{
+	const struct tl_item *x = a, *y = b;
+	if (x->t != y->t) return x->t < y->t ? -1 : 1;
+	return (x->e != NULL) - (y->e != NULL);  /* the incident's marks first */
+}
+
+/* The events and incident marks of minutes [m0, m1], in time order. */
 static void tl_put_events_of(struct ui_lines *L, const struct timeline *tl, long m0, long m1, int width)
 {
-	int any = 0;
-	for (size_t i = 0; i < timeline_nincidents(tl); i++) {
+	struct tl_item it[64];
+	size_t n = 0;
+	for (size_t i = 0; i < timeline_nincidents(tl) && n < 62; i++) {
 		const struct timeline_incident *in = timeline_incident(tl, i);
-		char hms[16];
-		if ((long)(in->start / 60) >= m0 && (long)(in->start / 60) <= m1) {
-			tl_hms(in->start, hms, sizeof hms);
-			ui_line_new(L);
-			ui_putf(L, UI_FAIL, "  %s ! incident: first failing request", hms);
-			any = 1;
-		}
-		if (in->recovered && (long)(in->recovered / 60) >= m0 && (long)(in->recovered / 60) <= m1) {
-			tl_hms(in->recovered, hms, sizeof hms);
-			ui_line_new(L);
-			ui_putf(L, UI_OK, "  %s + recovered (%u failed)", hms, in->failed);
-			any = 1;
-		}
+		if ((long)(in->start / 60) >= m0 && (long)(in->start / 60) <= m1)
+			it[n++] = (struct tl_item){ in->start, NULL, in, 0 };
+		if (in->recovered && (long)(in->recovered / 60) >= m0 && (long)(in->recovered / 60) <= m1)
+			it[n++] = (struct tl_item){ in->recovered, NULL, in, 1 };
 	}
-	for (size_t i = 0; i < timeline_nevents(tl); i++) {
+	for (size_t i = 0; i < timeline_nevents(tl) && n < 64; i++) {
 		const struct timeline_event *e = timeline_event(tl, i);
 		long m = (long)(e->time / 60);
-		if (m < m0 || m > m1) continue;
-		char hms[16];
-		tl_hms(e->time, hms, sizeof hms);
-		ui_line_new(L);
-		ui_putf(L, timeline_kind_bad(e->kind) ? UI_FAIL : UI_NORMAL, "  %s%s %c %s: ", hms, e->approx ? "~" : " ",
-			timeline_kind_mark(e->kind), timeline_kind_id(e->kind));
-		ui_wrap(L, UI_NORMAL, e->text, sizeof e->text, width, 14);
-		any = 1;
+		if (m >= m0 && m <= m1) it[n++] = (struct tl_item){ e->time, e, NULL, 0 };
 	}
-	if (!any) {
+	qsort(it, n, sizeof *it, tl_item_cmp);
+	for (size_t i = 0; i < n; i++) {
+		char hms[16];
+		tl_hms(it[i].t, hms, sizeof hms);
+		ui_line_new(L);
+		if (!it[i].e && !it[i].recovery) {
+			ui_putf(L, UI_FAIL, "  %s  ! incident: first failing request", hms);
+		} else if (!it[i].e) {
+			ui_putf(L, UI_OK, "  %s  + recovered (%u failed)", hms, it[i].in->failed);
+		} else {
+			const struct timeline_event *e = it[i].e;
+			ui_putf(L, timeline_kind_bad(e->kind) ? UI_FAIL : UI_NORMAL, "  %s%s %c %s: ", hms,
+				e->approx ? "~" : " ", timeline_kind_mark(e->kind), timeline_kind_id(e->kind));
+			ui_wrap(L, UI_NORMAL, e->text, sizeof e->text, width, 14);
+		}
+	}
+	if (!n) {
 		ui_line_new(L);
 		ui_puts(L, UI_DIM, "  no event in this minute");
 	}

@@ -1,7 +1,7 @@
 #!/bin/bash
 # test_tui_timeline.sh — the timeline pane (issue 19) in the real dashboard
 # in tmux against a real lab (app_down: the lab's requests got 200, then
-# 502): at 80x24 it is hidden until `6` zooms it, then shows the counts,
+# 502, plus a hostile path): at 80x24 it is hidden until `6` zooms it, then shows the counts,
 # the bars in Unicode blocks, the incident's mark on the axis, a cursor
 # (Left), the span (z), Enter jumping the logs; in a non-UTF-8 locale the
 # bars are ASCII; at 200x50 the strip is there without a key. q exits 0
@@ -110,6 +110,9 @@ keys ascii q
 check "C locale: q exits 0" wait_exit ascii
 
 # ------------------------------------------------------------------ 200x50: the strip
+# a hostile request path among the failures: shown inert (U+FFFD), never run
+printf '10.9.9.9 - - [%s] "GET /evil/\033]0;PWNED\007\033[2J/4711 HTTP/1.1" 502 0 "-" "x"\n' \
+	"$(date '+%d/%b/%Y:%H:%M:%S %z')" >>"$ACCESS_LOG"
 start big 200 50 C.UTF-8 -- --nginx-conf "$CONF" --interval 1 --read-only
 check "200x50: the strip is shown without a key" wait_for big "6 Timeline \(30 min" 15
 check "200x50: the strip has bars" wait_for big "█|▓" 5
@@ -119,6 +122,9 @@ shot big timeline-200x50
 keys big 6
 check "200x50: 6 zooms it: the upstream table" wait_for big "Upstreams \(current window\)" 5
 check "200x50: the log_format to add is shown (combined format in the lab)" wait_for big "log_format timeline '" 5
+check "200x50: the hostile path listed inert, its id folded" wait_for big "/evil/�\]0;PWNED��\[2J/:id" 5
+check "200x50: its OSC did not retitle the pane" bash -c "[ \"\$(tmux -L $SOCK display -p -t big '#{pane_title}')\" != PWNED ]"
+check "200x50: its clear-screen did not run (header still there)" wait_for big "gwtop · host" 2
 keys big q
 check "200x50: q exits 0" wait_exit big
 check "200x50: nothing on stderr" clean big

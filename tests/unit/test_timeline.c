@@ -14,9 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "accesslog.h"
+#include "diagnose.h"
+#include "report.h"
 #include "timeline.h"
 #include "tlfeed.h"
 
@@ -444,6 +449,94 @@ static void test_read_file(void **state)
 	timeline_free(tl);
 }
 
+/* --check --json: "timeline" and "traffic", hostile bytes from the log
+ * escaped (never a raw ESC in the output). */
+static void test_json(void **state)
+{
+	(void)state;
+	struct timeline *tl = timeline_new();
+	struct gw_snapshot *s = calloc(1, sizeof *s);
+	struct gw_diagnosis *d = calloc(1, sizeof *d);
+	snapshot_init(s);
+	s->taken = T0 + 120;
+	s->timeline = tl;
+	struct timeline_progress pg = { .since = T0 - 600, .lines = 5 };
+	timeline_set_progress(tl, &pg);
+	struct timeline_fields fl = { .known = 1, .format_name = "combined" };
+	GW_COPY(fl.hint, "log_format timeline '...';");
+	timeline_set_fields(tl, &fl);
+	up(tl, T0 + 1, 200, "127.0.0.1:8000", "200", "0.010", "/ok");
+	up(tl, T0 + 2, 502, "127.0.0.1:8000", "502", "0.001", "/evil/\x1b]0;pwn\x07/42");
+	up(tl, T0 + 3, 200, "127.0.0.1:8000", "200", "0.010", "/ok");
+	up(tl, T0 + 4, 200, "127.0.0.1:8000", "200", "0.010", "/ok");
+	up(tl, T0 + 5, 200, "127.0.0.1:8000", "200", "0.010", "/ok");
+	timeline_add_event(tl, T0 + 3, TL_EV_UNIT_START, 0, "app\x1b[2J.service", "started \x1b[31mred");
+	d->since = T0 - 300;
+	char *text = report_json(s, d);
+	assert_null(memchr(text, 0x1b, strlen(text)));
+	json_error_t err;
+	json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+	if (!root) fail_msg("JSON does not parse: %s", err.text);
+	json_t *t = json_object_get(root, "timeline"), *tr = json_object_get(root, "traffic");
+	assert_non_null(t);
+	assert_non_null(tr);
+	json_t *mins = json_object_get(t, "minutes");
+	assert_int_equal(json_array_size(mins), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(mins, 0), "5xx")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(mins, 0), "2xx")), 4);
+	json_t *ev = json_object_get(t, "events");
+	/* merged by time; at the same second the incident's marks come first */
+	assert_int_equal(json_array_size(ev), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 0), "kind")), "incident_start");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 1), "kind")), "recovery");
+	assert_true(json_real_value(json_object_get(json_array_get(ev, 1), "t")) == T0 + 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 2), "kind")), "unit_start");
+	json_t *inc = json_object_get(t, "incident");
+	assert_true(json_is_object(inc));
+	assert_true(json_real_value(json_object_get(inc, "start")) == T0 + 2);
+	json_t *u = json_array_get(json_object_get(tr, "upstreams"), 0);
+	assert_string_equal(json_string_value(json_object_get(u, "addr")), "127.0.0.1:8000");
+	assert_int_equal(json_integer_value(json_object_get(u, "5xx")), 1);
+	json_t *fp = json_array_get(json_object_get(tr, "failing_paths"), 0);
+	const char *path = json_string_value(json_object_get(fp, "path"));
+	assert_non_null(path);
+	assert_true(strncmp(path, "/evil/", 6) == 0 && strstr(path, "/:id") != NULL);
+	assert_string_equal(json_string_value(json_object_get(tr, "hint")), "log_format timeline '...';");
+	json_decref(root);
+	free(text);
+	snapshot_free(s);
+	free(s);
+	free(d);
+	timeline_free(tl);
+}
+
+/* nginx's error.log notice lines: reloads and stops on the axis (local time). */
+static void test_error_lines(void **state)
+{
+	(void)state;
+	struct timeline *tl = timeline_new();
+	const char *reload = "2026/11/24 12:01:02 [notice] 812#812: signal 1 (SIGHUP) received from 900, reconfiguring";
+	const char *sig = "2026/11/24 12:01:02 [notice] 900#900: signal process started";
+	const char *stop = "2026/11/24 12:05:00 [notice] 812#812: signal 15 (SIGTERM) received from 1, exiting";
+	const char *other = "2026/11/24 12:06:00 [error] 813#813: *1 connect() failed (111: Connection refused)";
+	const char *junk = "2026/13/99 99:99:99 [notice] reconfiguring";
+	const char *oldw = "2026/11/24 12:01:03 [notice] 813#813: gracefully shutting down";   /* a reload's old worker */
+	assert_int_equal(tlfeed_error_line(tl, reload, strlen(reload)), 1);
+	assert_int_equal(tlfeed_error_line(tl, sig, strlen(sig)), 1);     /* the same reload: one event */
+	assert_int_equal(tlfeed_error_line(tl, stop, strlen(stop)), 1);
+	assert_int_equal(tlfeed_error_line(tl, other, strlen(other)), 0);
+	assert_int_equal(tlfeed_error_line(tl, junk, strlen(junk)), 0);
+	assert_int_equal(tlfeed_error_line(tl, oldw, strlen(oldw)), 0);
+	assert_int_equal(tlfeed_error_line(tl, reload, 20), 0);          /* cut short */
+	assert_int_equal(timeline_nevents(tl), 2);
+	assert_int_equal(timeline_event(tl, 0)->kind, TL_EV_NGINX_RELOAD);
+	assert_int_equal(timeline_event(tl, 1)->kind, TL_EV_NGINX_STOP);
+	assert_true(timeline_event(tl, 1)->time - timeline_event(tl, 0)->time == 238);
+	struct tm tm = { .tm_year = 126, .tm_mon = 10, .tm_mday = 24, .tm_hour = 12, .tm_min = 1, .tm_sec = 2, .tm_isdst = -1 };
+	assert_true(timeline_event(tl, 0)->time == (double)mktime(&tm));
+	timeline_free(tl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +550,8 @@ int main(void)
 		cmocka_unit_test(test_format_compile_parse),
 		cmocka_unit_test(test_format_hostile),
 		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_error_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
