@@ -300,6 +300,19 @@ static int check_deadline(sd_event_source *src, uint64_t usec, void *ud)
 
 static int run_check(sd_event *e, const struct gw_options *o)
 {
+	/* --output: through a directory fd, refused in a directory another
+	 * user controls (outfile.h) — before the probe pass: a refusal costs
+	 * no probing, and says so at once */
+	struct outfile of;
+	char oerr[2048];
+	FILE *out = stdout;
+	if (o->output_file && !(out = outfile_open(&of, o->output_file, oerr, sizeof oerr))) {
+		fprintf(stderr, "gwtop: %s\n", oerr);
+		return 3;
+	}
+	if (o->output_file && options_markdown)
+		of.mode = 0600;                  /* log lines: like the --report-md file */
+
 	struct gw_snapshot *s = gw_xcalloc(1, sizeof *s);
 	struct gw_diagnosis d;
 	struct check_run run = { .e = e };
@@ -323,18 +336,6 @@ static int run_check(sd_event *e, const struct gw_options *o)
 	struct gw_diag_config dc = { .now = gw_now(), .recent_window = o->recent_window };
 	diagnose(s, &dc, &d);
 
-	/* --output: through a directory fd, refused in a directory another
-	 * user controls (outfile.h) */
-	struct outfile of;
-	char oerr[2048];
-	FILE *out = stdout;
-	if (o->output_file && !(out = outfile_open(&of, o->output_file, oerr, sizeof oerr))) {
-		fprintf(stderr, "gwtop: %s\n", oerr);
-		rc = 3;
-		goto done;
-	}
-	if (o->output_file && options_markdown)
-		of.mode = 0600;                  /* log lines: like the --report-md file */
 	if (options_markdown) {
 		struct incident_timeline tl;
 		double now = gw_now();
@@ -376,7 +377,6 @@ static int run_check(sd_event *e, const struct gw_options *o)
 		fprintf(stderr, "gwtop: %s\n", oerr);
 		rc = 3;
 	}
-done:
 	sd_event_source_unref(deadline);
 	diagnosis_free(&d);
 	gather_free(g);
