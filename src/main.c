@@ -330,8 +330,15 @@ static int run_check(sd_event *e, const struct gw_options *o)
 	}
 	if (!run.done)
 		snapshot_note(s, "gwtop", "some probes did not finish in time; their results are missing");
-	struct tlfeed *tf = tlfeed_new(NULL, o);   /* the timeline (s->timeline): backfilled at once */
-	tlfeed_pass(tf, s);
+	/* the timeline (s->timeline), backfilled at once from --since: only for
+	 * the outputs that show it (JSON, the incident report); the text and
+	 * Prometheus outputs (a timer every minute) do not read the access
+	 * logs' history */
+	struct tlfeed *tf = NULL;
+	if (o->output == GW_OUT_JSON || options_markdown || options_report_md) {
+		tf = tlfeed_new(NULL, o);
+		tlfeed_pass(tf, s);
+	}
 
 	struct gw_diag_config dc = { .now = gw_now(), .recent_window = o->recent_window };
 	diagnose(s, &dc, &d);
