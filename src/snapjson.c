@@ -616,13 +616,34 @@ static int fail(struct dctx *c, const char *what)
 
 static int dec_struct(struct dctx *c, const struct sj_struct *d, unsigned char *p, const json_t *j);
 
+/* Does j have the JSON type field f takes? Else what it should be. */
+static const char *type_wrong(const struct sj_field *f, const json_t *j)
+{
+	switch (f->kind) {
+	case SJ_INT: case SJ_UINT: case SJ_CHAR: case SJ_ENUM:
+		return json_is_number(j) ? NULL : "a number";
+	case SJ_DOUBLE:
+		return json_is_number(j) || json_is_null(j) ? NULL : "a number";
+	case SJ_STR:
+		return json_is_string(j) || json_is_string(json_object_get(j, "latin1")) ? NULL : "a string";
+	case SJ_STRUCT:
+		return json_is_object(j) ? NULL : "an object";
+	case SJ_VEC: case SJ_ARR:
+		return json_is_array(j) ? NULL : "an array";
+	case SJ_SKIP:
+		break;
+	}
+	return NULL;
+}
+
 /* Decode j into field f of the struct at base. */
 static int dec_field(struct dctx *c, const struct sj_field *f, unsigned char *base, const json_t *j)
 {
 	unsigned char *p = base + f->off;
+	const char *want = type_wrong(f, j);
+	if (want) return fail(c, want);
 	switch (f->kind) {
 	case SJ_INT: {
-		if (!json_is_number(j)) return fail(c, "a number");
 		long long v = num_ll(j);
 		if (f->size < 8) {
 			long long hi = (1LL << (f->size * 8 - 1)) - 1;
@@ -632,18 +653,15 @@ static int dec_field(struct dctx *c, const struct sj_field *f, unsigned char *ba
 		return 0;
 	}
 	case SJ_UINT: {
-		if (!json_is_number(j)) return fail(c, "a number");
 		long long v = num_ll(j);
 		if (f->size < 8) v = clampll(v, 0, (1LL << (f->size * 8)) - 1);
 		put_int(p, f->size, (unsigned long long)v);   /* 8 bytes: two's complement back */
 		return 0;
 	}
 	case SJ_CHAR:
-		if (!json_is_number(j)) return fail(c, "a number");
 		*p = (unsigned char)clampll(num_ll(j), 0, 255);
 		return 0;
 	case SJ_ENUM: {
-		if (!json_is_number(j)) return fail(c, "a number");
 		long long v = num_ll(j);
 		if (v < 0 || v > f->emax) v = 0;
 		put_int(p, f->size, (unsigned long long)v);
@@ -652,7 +670,6 @@ static int dec_field(struct dctx *c, const struct sj_field *f, unsigned char *ba
 	case SJ_DOUBLE: {
 		double v = 0;
 		if (json_is_number(j)) v = json_number_value(j);
-		else if (!json_is_null(j)) return fail(c, "a number");
 		if (!isfinite(v)) v = 0;
 		memcpy(p, &v, sizeof v);
 		return 0;
@@ -666,16 +683,13 @@ static int dec_field(struct dctx *c, const struct sj_field *f, unsigned char *ba
 			dst[n] = '\0';
 			return 0;
 		}
-		const json_t *l = json_is_object(j) ? json_object_get(j, "latin1") : NULL;
-		if (!json_is_string(l)) return fail(c, "a string");
+		const json_t *l = json_object_get(j, "latin1");
 		dec_latin1(json_string_value(l), json_string_length(l), dst, f->size);
 		return 0;
 	}
 	case SJ_STRUCT:
-		if (!json_is_object(j)) return fail(c, "an object");
 		return dec_struct(c, f->sub, p, j);
 	case SJ_VEC: {
-		if (!json_is_array(j)) return fail(c, "an array");
 		free_field(f, base);
 		size_t n = json_array_size(j);
 		if (n > SNAPJSON_MAX_VEC) n = SNAPJSON_MAX_VEC;
@@ -695,7 +709,6 @@ static int dec_field(struct dctx *c, const struct sj_field *f, unsigned char *ba
 		return 0;
 	}
 	case SJ_ARR: {
-		if (!json_is_array(j)) return fail(c, "an array");
 		free_field(f, base);
 		size_t n = json_array_size(j);
 		if (n > f->size / f->elem) n = f->size / f->elem;
@@ -759,7 +772,7 @@ static void fix_indices(struct gw_snapshot *s)
 
 int snapjson_apply(struct gw_snapshot *s, const json_t *obj, char *err, size_t errsz)
 {
-	struct dctx c = { .err = err, .errsz = errsz };
+	struct dctx c = { 0 };
 	if (err && errsz) err[0] = '\0';
 	if (!json_is_object(obj)) {
 		if (err && errsz) snprintf(err, errsz, "not a JSON object");
@@ -768,17 +781,26 @@ int snapjson_apply(struct gw_snapshot *s, const json_t *obj, char *err, size_t e
 	struct gw_snapshot def;
 	snapshot_init(&def);
 	int r = 0;
-	for (size_t i = 0; i < t_snapshot.nf && !r; i++) {
+	for (size_t i = 0; i < t_snapshot.nf; i++) {
 		const struct sj_field *f = &t_snapshot.f[i];
 		if (f->kind == SJ_SKIP) continue;
 		const json_t *v = json_object_get(obj, f->name);
 		if (!v) continue;
-		/* the member wholly replaced: its vectors freed, its default back */
-		free_field(f, (unsigned char *)s);
-		memcpy((unsigned char *)s + f->off, (const unsigned char *)&def + f->off, f->size);
+		/* the first error is reported; the other members still applied */
+		c.err = r ? NULL : err;
+		c.errsz = r ? 0 : errsz;
 		size_t mark;
 		path_push(&c, &mark, "%s", f->name);
-		r = dec_field(&c, f, (unsigned char *)s, v);
+		const char *want = type_wrong(f, v);
+		if (want) {
+			/* the wrong type at the top: the member stays as it was */
+			r = fail(&c, want);
+		} else {
+			/* the member wholly replaced: its vectors freed, its default back */
+			free_field(f, (unsigned char *)s);
+			memcpy((unsigned char *)s + f->off, (const unsigned char *)&def + f->off, f->size);
+			if (dec_field(&c, f, (unsigned char *)s, v)) r = -1;
+		}
 		path_pop(&c, mark);
 	}
 	fix_indices(s);

@@ -52,10 +52,12 @@ json_t *snapjson_encode_member(const struct gw_snapshot *s, const char *key);
  * container.container / .port, units' target_idx, app_binds' listener_idx)
  * outside the decoded vectors set to -1 (a container match whose container
  * is out of range also to GW_VIA_NONE), so a consumer never indexes out of
- * range. Returns 0; -1 and a message in err ("targets[2].port: expected a
- * number") when obj is not an object or a known key (at any depth) has the
- * wrong JSON type: s is then partly applied but still a valid snapshot
- * (free-able, indices sane). */
+ * range. Returns 0; -1 and a message in err (the first error, e.g.
+ * "targets[2].port: expected a number"; err may be NULL) when obj is not an
+ * object or a known key (at any depth) has the wrong JSON type. Then a
+ * member whose own value has the wrong type is left as it was, one with a
+ * wrong type deeper inside is partly replaced, the other members are still
+ * applied, and s is a valid snapshot (free-able, indices sane). */
 int snapjson_apply(struct gw_snapshot *s, const json_t *obj, char *err, size_t errsz);
 
 #define SNAPJSON_MAX_VEC 100000
