@@ -331,7 +331,7 @@ const char *const snapjson_keys[] = {
 	X(t_target) X(t_through) X(t_access) X(t_log_event) X(t_log_source) X(t_memory) \
 	X(t_nginx_runtime) X(t_unit_problem) X(t_unit) X(t_db_target) X(t_port_map) X(t_inside) \
 	X(t_container) X(t_note) X(t_probe_status) X(t_snapshot)
-#define SJ_PTR(t) &t,
+#define SJ_PTR(t) &(t),
 static const struct sj_struct *const sj_all[] = { SJ_ALL(SJ_PTR) };
 #undef SJ_PTR
 
