@@ -51,6 +51,7 @@ static int describe(const char *name, struct snapjson_member *m, size_t *size, s
 
 struct pair {
 	char st[160], mem[64];
+	char etype[64];              /* "enum gw_role role": "gw_role" */
 };
 
 struct parsed {
@@ -58,7 +59,7 @@ struct parsed {
 	size_t n, cap;
 };
 
-static void add_pair(struct parsed *ps, const char *st, const char *mem)
+static void add_pair(struct parsed *ps, const char *st, const char *mem, const char *etype)
 {
 	if (ps->n == ps->cap) {
 		ps->cap = ps->cap ? 2 * ps->cap : 64;
@@ -67,6 +68,7 @@ static void add_pair(struct parsed *ps, const char *st, const char *mem)
 	}
 	snprintf(ps->v[ps->n].st, sizeof ps->v[ps->n].st, "%s", st);
 	snprintf(ps->v[ps->n].mem, sizeof ps->v[ps->n].mem, "%s", mem);
+	snprintf(ps->v[ps->n].etype, sizeof ps->v[ps->n].etype, "%s", etype);
 	ps->n++;
 }
 
@@ -122,6 +124,17 @@ static const char *parse_body(struct parsed *ps, const char *p, const char *owne
 		}
 		if (*p == ';') p++;
 		decl[dl] = '\0';
+		char etype[64] = "";
+		const char *d0 = decl;
+		while (*d0 == ' ' || *d0 == '\t' || *d0 == '\n') d0++;
+		if (!strncmp(d0, "enum ", 5)) {
+			d0 += 5;
+			while (*d0 == ' ') d0++;
+			size_t el = 0;
+			while (is_ident(d0[el]) && el < sizeof etype - 1) el++;
+			memcpy(etype, d0, el);
+			etype[el] = '\0';
+		}
 		/* declarators split at top-level commas */
 		int depth = 0;
 		size_t start = 0;
@@ -133,7 +146,7 @@ static const char *parse_body(struct parsed *ps, const char *p, const char *owne
 				char name[64];
 				last_ident(decl + start, i - start, name, sizeof name);
 				if (name[0]) {
-					add_pair(ps, owner, name);
+					add_pair(ps, owner, name, etype);
 					if (nested_from != (size_t)-1 && !tag[0]) {
 						/* an anonymous struct: its members are "owner.name"'s */
 						char full[160];
@@ -194,11 +207,48 @@ static void parse_model(struct parsed *ps)
 	}
 }
 
-static int parsed_has(const struct parsed *ps, const char *st, const char *mem)
+static const struct pair *parsed_find(const struct parsed *ps, const char *st, const char *mem)
 {
 	for (size_t i = 0; i < ps->n; i++)
-		if (!strcmp(ps->v[i].st, st) && !strcmp(ps->v[i].mem, mem)) return 1;
-	return 0;
+		if (!strcmp(ps->v[i].st, st) && !strcmp(ps->v[i].mem, mem)) return &ps->v[i];
+	return NULL;
+}
+
+/* The largest value of model.h's `enum tag` (enumerators counted from 0;
+ * a last one named ..._MAX is a count, not a value), -1 when not found or
+ * not numbered 0, 1, 2, ... */
+static long enum_max(const char *tag)
+{
+	const char *t = read_model_h();
+	char head[128];
+	snprintf(head, sizeof head, "enum %s ", tag);
+	const char *p = strstr(t, head);
+	if (!p) return -1;
+	p = strchr(p, '{');
+	const char *e = p ? strchr(p, '}') : NULL;
+	if (!e) return -1;
+	long n = 0;
+	char last[64] = "";
+	for (const char *q = p + 1; q < e;) {
+		while (q < e && !is_ident(*q)) q++;
+		if (q >= e) break;
+		const char *n0 = q;
+		while (q < e && is_ident(*q)) q++;
+		snprintf(last, sizeof last, "%.*s", (int)(q - n0), n0);
+		const char *c = q;
+		while (c < e && *c == ' ') c++;
+		if (c < e && *c == '=') {       /* only "= <its index>" keeps the count right */
+			if (strtol(c + 1, NULL, 0) != n) return -1;
+			c++;
+			while (c < e && (*c == ' ' || is_ident(*c))) c++;
+			q = c;
+		}
+		n++;
+		while (q < e && *q != ',') q++;
+	}
+	size_t ll = strlen(last);
+	if (ll > 4 && !strcmp(last + ll - 4, "_MAX")) n--;
+	return n - 1;
 }
 
 static size_t round_up(size_t v, size_t a)
@@ -257,12 +307,24 @@ static void test_every_member_described(void **st)
 			print_error("struct %s not found in src/model.h\n", names[i]);
 			bad++;
 		}
-		/* descriptors -> model.h */
-		for (int j = 0; j < k; j++)
-			if (!parsed_has(&ps, names[i], m[j].name)) {
+		/* descriptors -> model.h; an enum's range is its last enumerator */
+		for (int j = 0; j < k; j++) {
+			const struct pair *pr = parsed_find(&ps, names[i], m[j].name);
+			if (!pr) {
 				print_error("descriptor %s.%s: no such member in src/model.h\n", names[i], m[j].name);
 				bad++;
+				continue;
 			}
+			if ((m[j].kind == 'e') != (pr->etype[0] != '\0')) {
+				print_error("%s.%s: an enum in model.h %s described as one\n", names[i], m[j].name,
+					    pr->etype[0] ? "but not" : "not but");
+				bad++;
+			} else if (m[j].kind == 'e' && enum_max(pr->etype) != m[j].emax) {
+				print_error("%s.%s: enum %s ends at %ld in src/model.h, described up to %ld\n", names[i],
+					    m[j].name, pr->etype, enum_max(pr->etype), m[j].emax);
+				bad++;
+			}
+		}
 		/* the members (and array counts) tile the struct */
 		struct { size_t off, size, align; const char *name; } lay[2 * MAXM];
 		size_t nl = 0;
