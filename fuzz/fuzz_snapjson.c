@@ -6,7 +6,7 @@
  *  - snapjson_apply returns 0 or -1 (with a message), never anything else;
  *  - after each frame the snapshot is valid: every string NUL-terminated,
  *    every fixed-array count within its array, every enum within its
- *    range, every double finite, every index (targets' listener_idx and
+ *    range, every double finite and within +-SNAPJSON_MAX_DOUBLE, every index (targets' listener_idx and
  *    container match, units' target_idx, app_binds' listener_idx) -1 or
  *    within its vector;
  *  - the real diagnose() runs on it without a crash or UB (what replay
@@ -52,7 +52,7 @@ static void check_struct(const char *name, const unsigned char *p)
 		case 'd': {
 			double d;
 			memcpy(&d, f, sizeof d);
-			if (!isfinite(d)) abort();
+			if (!isfinite(d) || fabs(d) > SNAPJSON_MAX_DOUBLE) abort();
 			break;
 		}
 		case 'S':

@@ -671,6 +671,8 @@ static int dec_field(struct dctx *c, const struct sj_field *f, unsigned char *ba
 		double v = 0;
 		if (json_is_number(j)) v = json_number_value(j);
 		if (!isfinite(v)) v = 0;
+		if (v > SNAPJSON_MAX_DOUBLE) v = SNAPJSON_MAX_DOUBLE;
+		if (v < -SNAPJSON_MAX_DOUBLE) v = -SNAPJSON_MAX_DOUBLE;
 		memcpy(p, &v, sizeof v);
 		return 0;
 	}

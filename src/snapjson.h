@@ -19,6 +19,10 @@
  *    negative integer) and read back the same way;
  *  - doubles are JSON reals (17 significant digits: exact); NaN and
  *    infinities, which JSON cannot hold, are written as null and read as 0;
+ *    read back, a double is clamped to +-SNAPJSON_MAX_DOUBLE (1e15: beyond
+ *    any time, duration, size or count a probe stores — the config parser
+ *    caps sizes there too — and small enough that the consumers' casts of
+ *    times to time_t and of minutes to long stay defined);
  *  - a string that is valid UTF-8 is a JSON string; any other (raw bytes
  *    from logs, cmdlines, HTTP) is the object {"latin1": S} where every
  *    byte of the original is one code point U+0001..U+00FF of S, so every
@@ -45,7 +49,8 @@ json_t *snapjson_encode_member(const struct gw_snapshot *s, const char *key);
  * replaces that member wholly (vectors freed and rebuilt); keys absent leave
  * the member as it is; unknown keys (at any depth) are ignored.
  * Untrusted input: strings cut to their array size and NUL-terminated,
- * numbers checked (NaN/inf -> 0, integers clamped to their type's range),
+ * numbers checked (NaN/inf -> 0, doubles clamped to +-SNAPJSON_MAX_DOUBLE,
+ * integers clamped to their type's range),
  * enums outside their range -> 0, arrays cut (fixed arrays at their size,
  * vectors at SNAPJSON_MAX_VEC entries and SNAPJSON_MAX_VEC_BYTES bytes),
  * and after the whole object: indices (targets' listener_idx and
@@ -60,6 +65,7 @@ json_t *snapjson_encode_member(const struct gw_snapshot *s, const char *key);
  * applied, and s is a valid snapshot (free-able, indices sane). */
 int snapjson_apply(struct gw_snapshot *s, const json_t *obj, char *err, size_t errsz);
 
+#define SNAPJSON_MAX_DOUBLE 1e15
 #define SNAPJSON_MAX_VEC 100000
 #define SNAPJSON_MAX_VEC_BYTES (256u << 20)
 

@@ -444,11 +444,11 @@ static void fill_scalar(char kind, long emax, unsigned char *p, size_t size)
 		break;
 	}
 	case 'd': {
-		double d;
-		do {
-			uint64_t b = rnd();
-			memcpy(&d, &b, sizeof d);
-		} while (!isfinite(d));
+		/* any sign, 53 random mantissa bits, any exponent up to the
+		 * decoder's clamp (SNAPJSON_MAX_DOUBLE, 1e15 > 2^49) */
+		uint64_t b = rnd();
+		double d = ldexp((double)(b >> 11) / 9007199254740992.0, (int)(rnd() % 1100) - 1050);
+		if (b & 1) d = -d;
 		memcpy(p, &d, sizeof d);
 		break;
 	}
@@ -596,7 +596,7 @@ static int valid_struct(const char *name, const unsigned char *p, const char *pa
 		case 'd': {
 			double d;
 			memcpy(&d, f, sizeof d);
-			if (!isfinite(d)) { print_error("%s.%s not finite\n", path, m[j].name); return 0; }
+			if (!isfinite(d) || fabs(d) > SNAPJSON_MAX_DOUBLE) { print_error("%s.%s out of range\n", path, m[j].name); return 0; }
 			break;
 		}
 		case 'S':
@@ -895,7 +895,7 @@ static void test_hostile_values(void **st)
 		" \"procs\": [{\"pid\": 1e19, \"uid\": -5, \"gid\": 99999999999, \"state\": 1000, \"role\": 99,"
 		"   \"rss_kb\": -1, \"groups\": [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,"
 		"   25,26,27,28,29,30,31,32,33,34,35]},"
-		"  {\"role\": -1, \"start_time\": 1e308}],"
+		"  {\"role\": -1, \"start_time\": 1e308, \"cpu_pct\": -1e300}],"
 		" %s"
 		" \"targets\": [{\"addr\": {\"kind\": 7}, \"container\": {\"how\": 5}}],"
 		" \"units\": [{\"problems\": [{\"kind\": 10}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {\"kind\": 9}]}],"
@@ -918,7 +918,8 @@ static void test_hostile_values(void **st)
 	assert_int_equal(s->procs.v[0].ngroups, 32);
 	assert_int_equal(s->procs.v[0].groups[31], 32);
 	assert_int_equal(s->procs.v[1].role, 0);
-	assert_true(s->procs.v[1].start_time == 1e308);
+	assert_true(s->procs.v[1].start_time == SNAPJSON_MAX_DOUBLE);
+	assert_true(s->procs.v[1].cpu_pct == -SNAPJSON_MAX_DOUBLE);
 	assert_int_equal(s->events.v[0].kind, 0);
 	assert_int_equal(s->events.v[0].level, 0);
 	assert_int_equal(s->events.v[1].kind, GW_LOG_KIND_MAX - 1);
