@@ -5,8 +5,9 @@
  * collects the members of every struct the codec describes, and fails on a
  * member without a descriptor (or a descriptor without a member); it also
  * checks that the described members tile each struct (every byte is a
- * member or alignment padding). A new field in model.h fails it until a
- * descriptor row is added in snapjson.c.
+ * member or alignment padding) and that an enum member's described range
+ * ends at the enum's last enumerator in model.h. A new field (or enum
+ * value) in model.h fails it until snapjson.c's descriptor row follows.
  * The round trip fills every described member of every struct with random
  * bytes (max-length strings, invalid UTF-8, control bytes, quotes, full
  * fixed arrays, u64 above 2^63, any finite double), goes through JSON text
