@@ -33,9 +33,17 @@ static void fz_check_snapshot(const struct gw_snapshot *s)
 		if (s->units.v[i].target_idx >= (int)s->targets.n || s->units.v[i].nproblems > 8) __builtin_trap();
 }
 
+static void fz_cleanup(void)
+{
+	unlink(fz_path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!fz_path[0]) snprintf(fz_path, sizeof fz_path, "/tmp/gwtop-fuzz-replay.%d", (int)getpid());
+	if (!fz_path[0]) {
+		snprintf(fz_path, sizeof fz_path, "/tmp/gwtop-fuzz-replay.%d", (int)getpid());
+		atexit(fz_cleanup);
+	}
 	int fd = open(fz_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) return 0;
 	if (write(fd, data, size) != (ssize_t)size) {
