@@ -29,7 +29,8 @@ static const char b64a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 /* raw bytes -> a JSON string, or {"b64": ...} when they are not UTF-8 */
 static json_t *rec_str(const char *s, size_t len)
 {
-	json_t *j = json_stringn(s ? s : "", s ? len : 0);
+	if (!s) return json_string("");
+	json_t *j = json_stringn(s, len);
 	if (j) return j;
 	char *b = gw_xmalloc(len / 3 * 4 + 8), *o = b;
 	for (size_t i = 0; i < len; i += 3) {
@@ -485,7 +486,7 @@ void recorder_frame(struct recorder *r, const struct gw_snapshot *s, const struc
 	if (off > 0 && (size_t)off >= r->max / 2) rec_rotate(r);
 	if (r->failed) return;
 	json_t *m = json_object(), *dl = json_object();
-	for (size_t k = 0; snapjson_keys[k] && k < sizeof r->last / sizeof *r->last; k++) {
+	for (size_t k = 0; k < sizeof r->last / sizeof *r->last && snapjson_keys[k]; k++) {
 		json_t *v = snapjson_encode_member(s, snapjson_keys[k]);
 		if (!v) continue;
 		if (!strcmp(snapjson_keys[k], "procs")) rec_trim_procs(v, s);

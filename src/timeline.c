@@ -766,7 +766,10 @@ void timeline_set_fields(struct timeline *tl, const struct timeline_fields *f)
 
 void timeline_set_progress(struct timeline *tl, const struct timeline_progress *p)
 {
-	if (tl->tap && tl->tap->progress && memcmp(&tl->progress, p, sizeof *p)) tl->tap->progress(tl->tap_ud, p);
+	const struct timeline_progress *o = &tl->progress;
+	if (tl->tap && tl->tap->progress && (o->backfilling != p->backfilling || o->done != p->done ||
+	    o->total != p->total || o->since != p->since || o->lines != p->lines || o->unparsed != p->unparsed))
+		tl->tap->progress(tl->tap_ud, p);
 	tl->progress = *p;
 }
 
