@@ -653,10 +653,11 @@ static void tl_observe_containers(struct timeline *tl, const struct gw_snapshot 
 			if (c->restart_count > 0) {
 				int at_start = !strcmp(c->state, "running") && c->started_at >= from;
 				timeline_add_event(tl, at_start ? c->started_at : s->taken, TL_EV_CONTAINER_RESTART, !at_start,
-						   c->name, "container %s restarted (RestartCount %u, exit code %d)", c->name,
-						   c->restart_count, c->exit_code);
+						   c->name, "container %s restarted (RestartCount %u)", c->name, c->restart_count);
 			}
-			if (c->health[0] && strcmp(c->health, "healthy") && strcmp(c->health, "starting"))
+			/* (a stopped container keeps a stale "unhealthy": not news) */
+			if (!strcmp(c->state, "running") && c->health[0] && strcmp(c->health, "healthy") &&
+			    strcmp(c->health, "starting"))
 				timeline_add_event(tl, s->taken, TL_EV_CONTAINER_HEALTH, 1, c->name, "container %s: %s",
 						   c->name, c->health);
 		} else {
@@ -668,7 +669,7 @@ static void tl_observe_containers(struct timeline *tl, const struct gw_snapshot 
 				timeline_add_event(tl, s->taken, TL_EV_CONTAINER_RESTART, 1, c->name,
 						   "container %s restarted (RestartCount %u, exit code %d)", c->name,
 						   c->restart_count, c->exit_code);
-			if (strcmp(was->health, c->health) && c->health[0])
+			if (strcmp(was->health, c->health) && c->health[0] && !strcmp(c->state, "running"))
 				timeline_add_event(tl, s->taken, TL_EV_CONTAINER_HEALTH, 1, c->name, "container %s: %s -> %s",
 						   c->name, was->health[0] ? was->health : "none", c->health);
 			if (strcmp(was->image, c->image))

@@ -268,6 +268,7 @@ static void test_observe_first_pass(void **state)
 	c->started_at = T0 + 11;
 	c->finished_at = T0 + 300;
 	c->exit_code = 137;
+	GW_COPY(c->health, "unhealthy");                     /* stale, it is not running: no event */
 	c = gw_vec_push(&s->containers);                     /* restarted by its policy, unhealthy */
 	GW_COPY(c->name, "api");
 	GW_COPY(c->state, "running");
@@ -302,6 +303,7 @@ static void test_observe_first_pass(void **state)
 	e = find_ev(tl, TL_EV_CONTAINER_HEALTH, "api");
 	assert_non_null(e);
 	assert_true(e->approx && strstr(e->text, "unhealthy"));
+	assert_null(find_ev(tl, TL_EV_CONTAINER_HEALTH, "web"));
 	/* in time order */
 	for (size_t i = 1; i < timeline_nevents(tl); i++)
 		assert_true(timeline_event(tl, i)->time >= timeline_event(tl, i - 1)->time);
