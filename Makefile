@@ -1,7 +1,7 @@
 # gwtop — see README.md.  `make deps` installs what building and testing need.
 PREFIX  ?= /usr/local
 DESTDIR ?=
-PKGS     = ncursesw libcurl libsystemd libproc2 jansson
+PKGS     = ncursesw libcurl libsystemd libproc2 jansson zlib
 CC      ?= cc
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror
 CFLAGS  ?= -O2 -g
@@ -88,6 +88,7 @@ bench: gwtop
 	bench/logbench.sh
 	@if [ -x bench/tuibench.sh ]; then bench/tuibench.sh; fi
 	bench/detect.sh
+	bench/recbench.sh
 
 # PNGs of the real dashboard on the real lab (aha + headless chromium)
 screenshots:

@@ -4,7 +4,7 @@
 # out-of-memory; the reproducer lands in build/fuzz/artifacts/.
 #
 #   fuzz/run.sh [SECONDS] [TARGET...]      targets: nginx_conf logclass sanitize report
-#                                          appbind docker
+#                                          appbind docker snapjson replay
 #   fuzz/run.sh 0                          replay the corpora once (regression)
 #   FUZZ_SANITIZE=leak fuzz/run.sh 2400 report   a long local run
 #
@@ -17,7 +17,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SECS=${1:-60}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(nginx_conf logclass sanitize report appbind docker)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(nginx_conf logclass sanitize report appbind docker snapjson replay)
 CC=${FUZZ_CC:-clang}
 OUT=build/fuzz
 # FUZZ_SANITIZE: the sanitizers besides libFuzzer's coverage. Default
@@ -45,6 +45,8 @@ sources() {
 	report) echo src/report.c src/incident.c src/outfile.c src/timeline.c src/diagnose.c src/diagnose_truth.c src/causes.c probes/appbind.c src/addr.c src/util.c src/model.c fuzz/stubs_diagnose.c ;;
 	appbind) echo probes/appbind.c src/util.c src/model.c ;;
 	docker) echo probes/docker.c probes/curlev.c probes/logclass.c src/addr.c src/sanitize.c src/util.c src/model.c ;;
+	replay) echo src/record.c src/snapjson.c src/timeline.c src/outfile.c src/report.c src/incident.c src/diagnose.c src/diagnose_truth.c src/diagnose_units.c src/diagnose_docker.c src/causes.c src/addr.c src/util.c src/model.c fuzz/stubs_logstream.c ;;
+	snapjson) echo src/snapjson.c src/diagnose.c src/diagnose_truth.c src/diagnose_units.c src/diagnose_docker.c src/causes.c src/addr.c src/util.c src/model.c ;;
 	*) echo "fuzz/run.sh: unknown target $1" >&2; exit 2 ;;
 	esac
 }
@@ -53,7 +55,7 @@ sources() {
 # one down (report: sanitize.c was half of its run time).
 plain_sources() {
 	case $1 in
-	report) echo src/sanitize.c ;;
+	report | replay) echo src/sanitize.c ;;
 	esac
 }
 libs() {
@@ -64,10 +66,12 @@ libs() {
 	report) echo "-ljansson -lm" ;;
 	logclass) echo "-lsystemd" ;;
 	docker) echo "-ljansson -lcurl -lsystemd" ;;
+	snapjson) echo "-ljansson -lm" ;;
+	replay) echo "-ljansson -lm -lz" ;;
 	esac
 }
 maxlen() {
-	case $1 in report | docker) echo 8192 ;; *) echo 4096 ;; esac
+	case $1 in report | docker | snapjson) echo 8192 ;; replay) echo 32768 ;; *) echo 4096 ;; esac
 }
 # nginx_conf: an input whose includes fan out to the 4096-file cap is slow,
 # not hung (0.3 s plain, 1-15 s under ASan on a loaded machine)

@@ -85,6 +85,8 @@ void ls_commit(struct logstream *ls, struct ls_batch *b)
 	size_t m = b->v.n;
 	if (!m) return;
 	qsort(b->v.v, m, sizeof *b->v.v, ls_line_cmp);
+	if (ls->tap)
+		for (size_t i = 0; i < m; i++) ls->tap(ls->tap_ud, ls, &b->v.v[i]);
 	if (m <= LS_SMALL_BATCH || !ls->n || ls_at(ls, ls->n - 1)->time <= b->v.v[0].time) {
 		for (size_t i = 0; i < m; i++) ls_insert(ls, &b->v.v[i]);
 	} else {
@@ -349,4 +351,42 @@ void ls_marker(struct logstream *ls, struct ls_batch *b, size_t si, const char *
 	};
 	l.text = gw_xstrdup(text);
 	*(struct logstream_line *)gw_vec_push(&b->v) = l;
+}
+
+/* ------------------------------------------------------------------ record / replay */
+
+void logstream_set_tap(struct logstream *ls, void (*fn)(void *ud, const struct logstream *ls,
+							 const struct logstream_line *l), void *ud)
+{
+	ls->tap = fn;
+	ls->tap_ud = ud;
+}
+
+int logstream_add_replayed(struct logstream *ls, enum logstream_type type, const char *name, const char *tag)
+{
+	if (!name || !*name || (unsigned)type > LOGSTREAM_MARKER) return -1;
+	int k = ls_find_src(ls, name);
+	if (k >= 0) return k;
+	if (ls->srcs.n >= UINT16_MAX) return -1;
+	size_t si = ls_new_src(ls, type, name, tag && *tag ? tag : logstream_type_name(type));
+	ls->srcs.v[si].pub.ok = 1;
+	return (int)si;
+}
+
+void logstream_inject(struct logstream *ls, size_t src, const struct logstream_line *l)
+{
+	if (src >= ls->srcs.n || !l || !l->text) return;
+	struct ls_batch b = { 0 };
+	struct logstream_line *n = gw_vec_push(&b.v);
+	*n = *l;
+	n->seq = ++ls->seq;
+	n->src = (uint16_t)src;
+	n->len = (uint32_t)strnlen(l->text, LOGSTREAM_TEXT_MAX);
+	n->text = gw_xmalloc(n->len + 1);
+	memcpy(n->text, l->text, n->len);
+	n->text[n->len] = '\0';
+	ls->srcs.v[src].pub.lines++;
+	ls_commit(ls, &b);
+	ls_batch_free(&b);
+	ls_changed(ls);
 }

@@ -195,6 +195,19 @@ void logstream_backstop(struct logstream *ls);
 size_t logstream_memory(const struct logstream *ls);
 size_t logstream_cap(const struct logstream *ls);
 
+/* Record / replay (issue 19): the tap is told of every line as it enters
+ * the ring (its source: logstream_source(ls, l->src)); the recorder writes
+ * them (text as in the ring: masked at ingest, raw otherwise). A replay
+ * makes sources with no follower and injects the recorded lines. */
+void logstream_set_tap(struct logstream *ls, void (*fn)(void *ud, const struct logstream *ls,
+							 const struct logstream_line *l), void *ud);
+/* A source whose lines come from logstream_inject only; idempotent by name.
+ * Returns its index, -1 on bad arguments. */
+int logstream_add_replayed(struct logstream *ls, enum logstream_type type, const char *name, const char *tag);
+/* One line of source src (time, level, kind, flags, status and text taken
+ * from l; the text is copied, cut at LOGSTREAM_TEXT_MAX) into the ring now. */
+void logstream_inject(struct logstream *ls, size_t src, const struct logstream_line *l);
+
 /* Short label for a source type ("nginx-err", ...). */
 const char *logstream_type_name(enum logstream_type t);
 

@@ -75,6 +75,8 @@ struct logstream {
 
 	void (*notify)(void *);
 	void *notify_ud;
+	void (*tap)(void *, const struct logstream *, const struct logstream_line *);   /* the recorder */
+	void *tap_ud;
 	void (*alarm)(void *);           /* a request failed just now (see .h) */
 	void *alarm_ud;
 	int alarm_pending;

@@ -2,7 +2,7 @@
 # Install build + test dependencies (Debian 12). Idempotent; uses sudo when not root.
 set -eu
 PKGS="build-essential pkg-config libncurses-dev libcurl4-gnutls-dev libsystemd-dev
-libproc2-dev libjansson-dev libcmocka-dev nginx-light gunicorn python3-flask
+libproc2-dev libjansson-dev zlib1g-dev libcmocka-dev nginx-light gunicorn python3-flask
 python3-uvicorn tmux curl procps iproute2 systemd systemd-container dbus
 systemd-journal-remote prometheus prometheus-node-exporter openssh-server
 openssh-client openssl pssh debhelper devscripts lintian fakeroot bash-completion

@@ -1445,8 +1445,10 @@ static void rule_nginx_limits(struct diag_ctx *c)
 	const struct gw_conf_setting *wc = main_setting(s, "worker_connections");
 	const struct gw_conf_setting *wp = main_setting(s, "worker_processes");
 	const struct gw_conf_setting *rl = main_setting(s, "worker_rlimit_nofile");
-	long conns = wc && wc->value_num > 0 ? (long)wc->value_num : 512;   /* nginx's default */
-	int workers = n->nworkers > 0 ? n->nworkers : wp && wp->value_num > 0 ? (int)wp->value_num : 1;
+	long conns = wc && wc->value_num > 0 ? (wc->value_num < 1e9 ? (long)wc->value_num : 1000000000L) : 512;   /* nginx's default */
+	/* a config may say any number (the parser takes up to 1e15): capped before the cast */
+	int workers = n->nworkers > 0 ? n->nworkers :
+	    wp && wp->value_num > 0 ? (wp->value_num < 1e6 ? (int)wp->value_num : 1000000) : 1;
 	const struct gw_log_event *e;
 	int cnt;
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include "model.h"
 #include "options.h"
 #include "outfile.h"
+#include "record.h"
 #include "report.h"
 #include "sanitize.h"
 #if __has_include("tui.h")
@@ -78,6 +80,13 @@ static void usage(FILE *f)
 	      "  --theme NAME           default or colorblind (blue/orange; markers always shown)\n"
 	      "  --config FILE          read settings from FILE instead of /etc/gwtop.conf and\n"
 	      "                         ~/.config/gwtop/config (flags win over the file)\n"
+	      "  --record FILE          keep what the dashboard (or --check) sees in FILE:\n"
+	      "                         gzip JSON lines, at most --record-max MiB (default 50)\n"
+	      "                         in FILE and FILE.1, the oldest dropped first\n"
+	      "  --replay FILE          play a recording in the dashboard (read-only; Space\n"
+	      "                         pause, . step, + - speed, > next verdict change);\n"
+	      "                         with --check: each frame's recorded verdict and\n"
+	      "                         the verdict diagnosed again, exit 1 if they differ\n"
 	      "  --summarize FILE...    one line per host from `gwtop --check --json` outputs\n"
 	      "                         collected by a fan-out (pssh -o DIR); exit = worst\n"
 	      "  -h, --help             this text\n"
@@ -90,7 +99,7 @@ enum {
 	OPT_CHECK = 256, OPT_JSON, OPT_PROM, OPT_OUTPUT, OPT_CONF, OPT_BIN, OPT_ERRLOG, OPT_ACCLOG,
 	OPT_APPLOG, OPT_UNIT, OPT_UPSTREAM, OPT_INTERVAL, OPT_WINDOW, OPT_TIMEOUT, OPT_RO, OPT_NOCOLOR,
 	OPT_CONFIG, OPT_TICKS, OPT_DOCKER, OPT_THEME, OPT_SINCE, OPT_SUMMARIZE, OPT_PROBE_PATH,
-	OPT_NO_THROUGH, OPT_MARKDOWN, OPT_REPORT_MD,
+	OPT_NO_THROUGH, OPT_MARKDOWN, OPT_REPORT_MD, OPT_RECORD, OPT_RECORD_MAX, OPT_REPLAY,
 };
 
 static const struct option long_opts[] = {
@@ -119,6 +128,9 @@ static const struct option long_opts[] = {
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "probe-path", required_argument, NULL, OPT_PROBE_PATH },
 	{ "no-probe-through", no_argument, NULL, OPT_NO_THROUGH },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "record-max", required_argument, NULL, OPT_RECORD_MAX },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "bench-ticks", required_argument, NULL, OPT_TICKS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -232,6 +244,31 @@ static int options_parse(int argc, char **argv, struct gw_options *o)
 			o->probe_path = optarg;
 			break;
 		case OPT_NO_THROUGH: o->no_probe_through = 1; break;
+		case OPT_RECORD:
+			if (!*optarg) {
+				fprintf(stderr, "gwtop: --record wants a file name\n");
+				return 2;
+			}
+			o->record = optarg;
+			break;
+		case OPT_RECORD_MAX: {
+			char *end;
+			errno = 0;
+			o->record_max = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->record_max >= 0.0625 && o->record_max <= 1048576)) {
+				fprintf(stderr, "gwtop: --record-max wants MiB between 0.0625 and 1048576, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case OPT_REPLAY:
+			if (!*optarg) {
+				fprintf(stderr, "gwtop: --replay wants a recording\n");
+				return 2;
+			}
+			o->replay = optarg;
+			o->read_only = 1;                /* a replay changes nothing */
+			break;
 		case OPT_RO: o->read_only = 1; break;
 		case OPT_DOCKER: o->docker_socket = optarg; break;
 		case OPT_THEME:
@@ -261,6 +298,14 @@ static int options_parse(int argc, char **argv, struct gw_options *o)
 		fprintf(stderr, "gwtop: --markdown and --%s are two outputs: choose one (or --report-md FILE "
 		    "beside --%s)\n", o->output == GW_OUT_JSON ? "json" : "prometheus",
 		    o->output == GW_OUT_JSON ? "json" : "prometheus");
+		return 2;
+	}
+	if (o->replay && o->record) {
+		fprintf(stderr, "gwtop: --replay plays a recording; it cannot make one (--record)\n");
+		return 2;
+	}
+	if (o->replay && o->check && (o->output != GW_OUT_TUI || options_markdown || options_report_md)) {
+		fprintf(stderr, "gwtop: --replay with --check prints the frames' verdicts as text only\n");
 		return 2;
 	}
 	if (o->check && o->output == GW_OUT_TUI) o->output = GW_OUT_TEXT;
@@ -312,6 +357,13 @@ static int run_check(sd_event *e, const struct gw_options *o)
 	}
 	if (o->output_file && options_markdown)
 		of.mode = 0600;                  /* log lines: like the --report-md file */
+	struct recorder *rec = NULL;
+	if (o->record && !(rec = recorder_open(o->record, (size_t)(o->record_max * 1048576), o->interval,
+					       o->recent_window, oerr, sizeof oerr))) {
+		fprintf(stderr, "gwtop: %s\n", oerr);
+		if (o->output_file) outfile_abort(&of);
+		return 3;
+	}
 
 	struct gw_snapshot *s = gw_xcalloc(1, sizeof *s);
 	struct gw_diagnosis d;
@@ -335,13 +387,23 @@ static int run_check(sd_event *e, const struct gw_options *o)
 	 * Prometheus outputs (a timer every minute) do not read the access
 	 * logs' history */
 	struct tlfeed *tf = NULL;
-	if (o->output == GW_OUT_JSON || options_markdown || options_report_md) {
+	if (o->output == GW_OUT_JSON || options_markdown || options_report_md || rec) {
 		tf = tlfeed_new(NULL, o);
+		if (rec) {
+			timeline_set_tap(tlfeed_timeline(tf), recorder_timeline_tap(), rec);
+			recorder_set_timeline(rec, tlfeed_timeline(tf));
+		}
 		tlfeed_pass(tf, s);
 	}
 
 	struct gw_diag_config dc = { .now = gw_now(), .recent_window = o->recent_window };
 	diagnose(s, &dc, &d);
+	if (rec) {
+		recorder_frame(rec, s, &d, dc.now);
+		if (recorder_failed(rec, oerr, sizeof oerr))
+			fprintf(stderr, "gwtop: %s\n", oerr);
+		recorder_close(rec);
+	}
 
 	if (options_markdown) {
 		struct incident_timeline tl;
@@ -390,6 +452,47 @@ static int run_check(sd_event *e, const struct gw_options *o)
 	tlfeed_free(tf);
 	snapshot_free(s);
 	free(s);
+	return rc;
+}
+
+/* --replay FILE --check: every frame diagnosed again, beside the verdict
+ * the recording says it had. Exit 0 when all agree, 1 when one differs,
+ * 3 when the recording cannot be read or holds no frame. */
+static int run_replay_check(const struct gw_options *o)
+{
+	char err[GW_TEXT], v1[128], v2[128];
+	struct player *p = player_open(o->replay, err, sizeof err);
+	if (!p) {
+		fprintf(stderr, "gwtop: %s\n", err);
+		return 3;
+	}
+	struct gw_snapshot *s = gw_xcalloc(1, sizeof *s);
+	unsigned long differ = 0;
+	snapshot_init(s);
+	while (player_advance(p, INFINITY, 1, s) == 1) {
+		struct gw_diagnosis d;
+		double window = player_window(p) > 0 ? player_window(p) : o->recent_window;
+		struct gw_diag_config dc = { .now = player_frame_now(p), .recent_window = window };
+		memset(&d, 0, sizeof d);
+		diagnose(s, &dc, &d);
+		const char *now_v = record_verdict_word(&d), *rec_v = player_frame_verdict(p);
+		int same = !strcmp(now_v, rec_v);
+		differ += !same;
+		sanitize_text(v1, sizeof v1, rec_v, strlen(rec_v));
+		sanitize_text(v2, sizeof v2, now_v, strlen(now_v));
+		printf("%.3f recorded %s replayed %s%s\n", s->taken, v1, v2, same ? "" : "  DIFFERS");
+		diagnosis_free(&d);
+	}
+	const char *e = player_error(p);
+	if (e[0]) {
+		sanitize_text(err, sizeof err, e, strlen(e));
+		fprintf(stderr, "gwtop: %s\n", err);
+	}
+	printf("frames %lu differ %lu skipped %lu\n", player_frames(p), differ, player_skipped(p));
+	int rc = !player_frames(p) ? 3 : differ ? 1 : 0;
+	snapshot_free(s);
+	free(s);
+	player_close(p);
 	return rc;
 }
 
@@ -484,7 +587,9 @@ int main(int argc, char **argv)
 		config_file_free();
 		return 3;
 	}
-	if (bench_ticks > 0) {
+	if (o.replay && o.check) {
+		rc = run_replay_check(&o);
+	} else if (bench_ticks > 0) {
 		rc = run_bench_ticks(e, &o, bench_ticks);
 	} else if (o.check) {
 		rc = run_check(e, &o);

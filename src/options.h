@@ -26,6 +26,9 @@ struct gw_options {
 	const char *nginx_bin;       /* nginx binary (default "nginx" from PATH) */
 	const char *probe_path;      /* --probe-path: the path requested through nginx */
 	int no_probe_through;        /* --no-probe-through: no request through nginx */
+	const char *record;          /* --record FILE (src/record.h) */
+	double record_max;           /* --record-max MiB: FILE + FILE.1 (0 = 50) */
+	const char *replay;          /* --replay FILE: play a recording, probe nothing */
 };
 
 #endif

@@ -77,6 +77,8 @@ struct timeline {
 	struct tl_unit_seen units[TL_TRACKED];
 	struct tl_ctr_seen ctrs[TL_TRACKED];
 	struct tl_proc_seen apps[TL_TRACKED];
+	const struct timeline_tap *tap;  /* told of every change (record), NULL none */
+	void *tap_ud;
 };
 
 /* ---------------------------------------------------------------- kinds */
@@ -318,9 +320,16 @@ static void tl_add_path(struct tl_stats *st, const struct timeline_request *r, i
 	}
 }
 
+void timeline_set_tap(struct timeline *tl, const struct timeline_tap *tap, void *ud)
+{
+	tl->tap = tap;
+	tl->tap_ud = ud;
+}
+
 void timeline_add_request(struct timeline *tl, const struct timeline_request *r)
 {
 	if (!r || r->time <= 0 || r->status < 100 || r->status > 599) return;
+	if (tl->tap && tl->tap->request) tl->tap->request(tl->tap_ud, r);
 	long minute = (long)(r->time / 60);
 	if (minute <= tl->newest - TIMELINE_MINUTES) return;        /* older than the window */
 	if (minute > tl->newest) tl->newest = minute;
@@ -371,6 +380,36 @@ void timeline_add_request(struct timeline *tl, const struct timeline_request *r)
 		tl_add_upstreams(sst, r);
 		tl_add_path(sst, r, fail);
 	}
+}
+
+size_t timeline_seconds(const struct timeline *tl, struct timeline_second *out, size_t max)
+{
+	size_t n = 0;
+	for (long sec = tl->newest_sec - TL_SECONDS + 1; sec <= tl->newest_sec && n < max; sec++) {
+		if (sec <= 0) continue;
+		const struct tl_second *s = &tl->secs[(unsigned long)sec % TL_SECONDS];
+		if (s->sec != sec || (!s->ok && !s->fail)) continue;
+		out[n++] = (struct timeline_second){ sec, s->ok, s->fail };
+	}
+	return n;
+}
+
+void timeline_restore_minute(struct timeline *tl, const struct timeline_minute *m)
+{
+	if (!m || m->minute <= 0 || m->minute <= tl->newest - TIMELINE_MINUTES) return;
+	if (m->minute > tl->newest) tl->newest = m->minute;
+	tl->min[(unsigned long)m->minute % TIMELINE_MINUTES] = *m;
+}
+
+void timeline_restore_second(struct timeline *tl, const struct timeline_second *s)
+{
+	if (!s || s->sec <= 0 || s->sec <= tl->newest_sec - TL_SECONDS) return;
+	if (s->sec > tl->newest_sec) tl->newest_sec = s->sec;
+	struct tl_second *d = &tl->secs[(unsigned long)s->sec % TL_SECONDS];
+	d->sec = s->sec;
+	d->ok = s->ok;
+	d->fail = s->fail;
+	tl->inc_dirty = 1;
 }
 
 /* ---------------------------------------------------------------- incidents */
@@ -463,20 +502,22 @@ static double tl_same_within(enum timeline_kind k)
 	}
 }
 
-void timeline_add_event(struct timeline *tl, double time, enum timeline_kind kind, int approx,
-			const char *subject, const char *fmt, ...)
+/* Room for an event at its place in time order, NULL when it is a repeat
+ * or older than everything kept in a full list. */
+static struct timeline_event *tl_event_slot(struct timeline *tl, double time, enum timeline_kind kind,
+					    const char *subject)
 {
-	if (time <= 0 || (unsigned)kind >= TL_EV_KIND_MAX) return;
+	if (time <= 0 || (unsigned)kind >= TL_EV_KIND_MAX) return NULL;
 	if (!subject) subject = "";
 	double win = tl_same_within(kind);
 	for (size_t i = tl->ev.n; i-- > 0;) {
 		const struct timeline_event *e = &tl->ev.v[i];
 		if (win > 0 && e->kind == kind && fabs(e->time - time) <= win && !strncmp(e->subject, subject, GW_NAME - 1))
-			return;
+			return NULL;
 		if (e->time < time - 60) break;
 	}
 	if (tl->ev.n >= TIMELINE_MAX_EVENTS) {
-		if (time < tl->ev.v[0].time) return;
+		if (time < tl->ev.v[0].time) return NULL;
 		memmove(tl->ev.v, tl->ev.v + 1, (tl->ev.n - 1) * sizeof *tl->ev.v);
 		tl->ev.n--;
 	}
@@ -488,14 +529,40 @@ void timeline_add_event(struct timeline *tl, double time, enum timeline_kind kin
 		memmove(&tl->ev.v[at + 1], &tl->ev.v[at], (tl->ev.n - 1 - at) * sizeof *tl->ev.v);
 	struct timeline_event *e = &tl->ev.v[at];
 	memset(e, 0, sizeof *e);
+	return e;
+}
+
+static void tl_event_fill(struct timeline *tl, struct timeline_event *e, double time, enum timeline_kind kind,
+			  int approx, const char *subject)
+{
 	e->time = time;
 	e->kind = kind;
 	e->approx = approx;
 	GW_COPY(e->subject, subject);
+	if (tl->tap && tl->tap->event) tl->tap->event(tl->tap_ud, e);
+}
+
+void timeline_add_event(struct timeline *tl, double time, enum timeline_kind kind, int approx,
+			const char *subject, const char *fmt, ...)
+{
+	if (!subject) subject = "";
+	struct timeline_event *e = tl_event_slot(tl, time, kind, subject);
+	if (!e) return;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(e->text, sizeof e->text, fmt, ap);
 	va_end(ap);
+	tl_event_fill(tl, e, time, kind, approx, subject);
+}
+
+void timeline_add_event_text(struct timeline *tl, double time, enum timeline_kind kind, int approx,
+			     const char *subject, const char *text)
+{
+	if (!subject) subject = "";
+	struct timeline_event *e = tl_event_slot(tl, time, kind, subject);
+	if (!e) return;
+	GW_COPY(e->text, text ? text : "");
+	tl_event_fill(tl, e, time, kind, approx, subject);
 }
 
 void timeline_action(struct timeline *tl, double time, const char *what, int ok, const char *msg)
@@ -735,11 +802,13 @@ void timeline_observe(struct timeline *tl, const struct gw_snapshot *s)
 
 void timeline_set_fields(struct timeline *tl, const struct timeline_fields *f)
 {
+	if (tl->tap && tl->tap->fields && memcmp(&tl->fields, f, sizeof *f)) tl->tap->fields(tl->tap_ud, f);
 	tl->fields = *f;
 }
 
 void timeline_set_progress(struct timeline *tl, const struct timeline_progress *p)
 {
+	if (tl->tap && tl->tap->progress && memcmp(&tl->progress, p, sizeof *p)) tl->tap->progress(tl->tap_ud, p);
 	tl->progress = *p;
 }
 

@@ -186,6 +186,31 @@ void timeline_observe(struct timeline *tl, const struct gw_snapshot *s);
 void timeline_set_fields(struct timeline *tl, const struct timeline_fields *f);
 void timeline_set_progress(struct timeline *tl, const struct timeline_progress *p);
 
+/* A tap: told of every change from outside the model, in order — each
+ * request taken (after the validity check), each event stored (after the
+ * de-duplication: what is told is what the model holds), the fields and
+ * the progress. The recorder (src/record.h) writes them; a replay feeds
+ * them back through the same update functions (timeline_add_request,
+ * timeline_add_event_text, ...) and gets the same model. NULL fn = not told. */
+struct timeline_tap {
+	void (*request)(void *ud, const struct timeline_request *r);
+	void (*event)(void *ud, const struct timeline_event *e);
+	void (*fields)(void *ud, const struct timeline_fields *f);
+	void (*progress)(void *ud, const struct timeline_progress *p);
+};
+void timeline_set_tap(struct timeline *tl, const struct timeline_tap *tap, void *ud);
+/* An event with its text as it is (a replayed event: no printf). */
+void timeline_add_event_text(struct timeline *tl, double time, enum timeline_kind kind, int approx,
+			     const char *subject, const char *text);
+
+/* A segment's checkpoint (record.h "tl"): the seconds that hold requests
+ * (for the incidents) read out, and minutes and seconds put back as they
+ * were. timeline_seconds fills up to max, oldest first; returns how many. */
+struct timeline_second { long sec; unsigned ok, fail; };
+size_t timeline_seconds(const struct timeline *tl, struct timeline_second *out, size_t max);
+void timeline_restore_minute(struct timeline *tl, const struct timeline_minute *m);
+void timeline_restore_second(struct timeline *tl, const struct timeline_second *s);
+
 /* Reads. */
 long timeline_newest_minute(const struct timeline *tl);          /* 0 none */
 /* The bucket of epoch minute `minute`, NULL when none (no request). */

@@ -49,6 +49,10 @@ int gw_ends_with(const char *s, const char *suffix);
 
 /* Wall clock in seconds (CLOCK_REALTIME) and monotonic seconds. */
 double gw_now(void);
+/* A replay's clock: gw_now() returns t from now on (0: the real clock
+ * again). Only the replay (--replay) sets it, so every "N s ago" and time
+ * window of the panes is measured on the recording's axis. */
+void gw_now_set_replay(double t);
 double gw_mono(void);
 
 /* Format epoch seconds as local "YYYY-MM-DD HH:MM:SS". */

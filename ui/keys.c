@@ -142,9 +142,17 @@ static void k_match(struct tui *t, int key)
 	    u[0] ? " (selected unit " : "", u, u[0] ? ": r restarts it)" : "");
 }
 
+static void k_replay(struct tui *t, int key)
+{
+	tui_replay_key(t, key);
+}
+
 static void k_pause(struct tui *t, int key)
 {
-	(void)key;
+	if (t->player) {
+		tui_replay_key(t, key);
+		return;
+	}
 	t->paused = !t->paused;
 	t->hdr_dirty = 1;
 	tui_set_status(t, t->paused ? "updates paused (space resumes, c probes once)" : "updates resumed");
@@ -248,6 +256,10 @@ const struct ui_key ui_keys[] = {
 	{ KEY_LEFT, "Left", "timeline: cursor a minute back (3 h span: 5 min)", 0, k_timeline },
 	{ KEY_RIGHT, "Right", "timeline: cursor a minute on (at the end: follows now)", 0, k_timeline },
 	{ 'z', "z", "timeline: span 5 min / 30 min / 3 h", 0, k_timeline },
+	{ '.', ".", "replay: the next frame (pauses)", 0, k_replay },
+	{ '+', "+", "replay: twice as fast (up to 64x)", 0, k_replay },
+	{ '-', "-", "replay: half as fast (down to 1/4x)", 0, k_replay },
+	{ '>', ">", "replay: on to the next change of the verdict (pauses)", 0, k_replay },
 };
 const size_t ui_nkeys = sizeof ui_keys / sizeof *ui_keys;
 
@@ -344,6 +356,11 @@ void keys_handle(struct tui *t, int key)
 		key = '\r';
 	for (size_t i = 0; i < ui_nkeys; i++)
 		if (ui_keys[i].key == key) {
+			if (ui_keys[i].changes_system && t->player) {
+				tui_set_status(t, "`%s` refused: a replay runs nothing on this host (the recording is read-only)",
+				    ui_keys[i].name);
+				return;
+			}
 			if (ui_keys[i].changes_system && t->o->read_only) {
 				tui_set_status(t, "`%s` refused: gwtop runs with --read-only (no restarts, no reloads)",
 				    ui_keys[i].name);

@@ -21,6 +21,7 @@
 
 #include "diagnose.h"
 #include "gather.h"
+#include "record.h"
 #include "report.h"
 #include "tlfeed.h"
 
@@ -142,19 +143,38 @@ void tui_overlay_close(struct tui *t)
 /* ------------------------------------------------------------ probing */
 
 static void tui_start_pass(struct tui *t);
+static int tui_loop(struct tui *t);
 
 static void tui_pass_done(void *ud)
 {
 	struct tui *t = ud;
+	double now = gw_now();
+	tlfeed_pass(t->tlf, &t->snap[!t->shown]);   /* the timeline: events, new access-log lines */
+	tui_show_filled(t, now);
+	if (t->rec) {
+		char why[GW_TEXT];
+		recorder_frame(t->rec, tui_snap(t), &t->diag, now);
+		if (!t->rec_failed_said && recorder_failed(t->rec, why, sizeof why)) {
+			t->rec_failed_said = 1;
+			tui_set_status_for(t, 10, "%s", why);
+		}
+	}
+	if (t->probe_again) {
+		t->probe_again = 0;
+		tui_start_pass(t);
+	}
+}
+
+void tui_show_filled(struct tui *t, double now)
+{
 	int fill = !t->shown;
-	struct gw_diag_config cfg = {
-		.now = gw_now(),
-		.recent_window = t->o->recent_window > 0 ? t->o->recent_window : 300,
-	};
+	double window = t->o->recent_window > 0 ? t->o->recent_window : 300;
+	if (t->player && player_window(t->player) > 0)
+		window = player_window(t->player);   /* as it was diagnosed when recorded */
+	struct gw_diag_config cfg = { .now = now, .recent_window = window };
 
 	diagnosis_free(&t->diag);
 	memset(&t->diag, 0, sizeof t->diag);
-	tlfeed_pass(t->tlf, &t->snap[fill]);     /* the timeline: events, new access-log lines */
 	diagnose(&t->snap[fill], &cfg, &t->diag);
 	if (t->have)
 		snapshot_free(&t->snap[t->shown]);   /* leaves it snapshot_init'ed */
@@ -178,17 +198,13 @@ static void tui_pass_done(void *ud)
 		}
 	}
 	tui_act_pass_done(t);
-	if (t->probe_again) {
-		t->probe_again = 0;
-		tui_start_pass(t);
-	}
 }
 
 static void tui_start_pass(struct tui *t)
 {
 	int fill = !t->shown;
-	if (t->running || gather_busy(t->g))
-		return;
+	if (t->player || t->running || gather_busy(t->g))
+		return;                      /* a replay probes nothing */
 	snapshot_init(&t->snap[fill]);
 	t->running = 1;
 	t->pass_started = gw_mono();
@@ -202,6 +218,10 @@ static void tui_start_pass(struct tui *t)
 
 void tui_probe_now(struct tui *t)
 {
+	if (t->player) {
+		tui_set_status(t, "a replay probes nothing (Space pauses, . steps)");
+		return;
+	}
 	if (t->running) {
 		tui_set_status(t, "a probe pass is already running");
 		return;
@@ -213,6 +233,8 @@ void tui_probe_now(struct tui *t)
 
 void tui_probe_soon(struct tui *t)
 {
+	if (t->player)
+		return;
 	gather_force_http(t->g);     /* asked for: fresh HTTP results, not the heartbeat's */
 	if (t->running)
 		t->probe_again = 1;
@@ -350,7 +372,12 @@ static void tui_draw_header(struct tui *t)
 		ui_putf(&L, UI_HEADER, " %s probed %s (%s)", g->dot, when, age);
 	else
 		ui_putf(&L, UI_HEADER, " %s %s", g->dot, age);
-	ui_putf(&L, UI_HEADER, " %s every %g s", g->dot, t->o->interval > 0 ? t->o->interval : 2.0);
+	if (t->player)
+		ui_putf(&L, UI_HEADER, " %s REPLAY %gx%s", g->dot, t->rp_speed, t->rp_ended ? " (end)" : "");
+	else
+		ui_putf(&L, UI_HEADER, " %s every %g s", g->dot, t->o->interval > 0 ? t->o->interval : 2.0);
+	if (t->rec)
+		ui_putf(&L, UI_HEADER, " %s REC", g->dot);
 	if (t->running && s)
 		ui_putf(&L, UI_HEADER, " %s probing", g->dot);
 	if (t->paused)
@@ -696,6 +723,9 @@ static void tui_cleanup(struct tui *t)
 		*srcs[i] = sd_event_source_disable_unref(*srcs[i]);
 	tui_act_free(t);
 	tui_logs_free(t);
+	tui_replay_free(t);
+	recorder_close(t->rec);
+	t->rec = NULL;
 	if (t->g)
 		gather_free(t->g);
 	t->g = NULL;
@@ -725,7 +755,6 @@ int tui_run(sd_event *e, const struct gw_options *o)
 	static struct tui tui;           /* big (two snapshots): not on the stack */
 	struct tui *t = &tui;
 	sigset_t ss;
-	int r;
 
 	memset(t, 0, sizeof *t);
 	t->e = e;
@@ -745,6 +774,22 @@ int tui_run(sd_event *e, const struct gw_options *o)
 
 	snapshot_init(&t->snap[0]);
 	snapshot_init(&t->snap[1]);
+	if (o->replay) {
+		char err[GW_TEXT];
+		if (tui_replay_open(t, err, sizeof err) < 0) {
+			fprintf(stderr, "gwtop: %s\n", err);
+			return 1;
+		}
+		return tui_loop(t);
+	}
+	if (o->record) {
+		char err[GW_TEXT];
+		if (!(t->rec = recorder_open(o->record, (size_t)(o->record_max * 1048576), o->interval,
+					     o->recent_window, err, sizeof err))) {
+			fprintf(stderr, "gwtop: %s\n", err);
+			return 1;
+		}
+	}
 	t->g = gather_new(e, o);
 	/* while all is well the HTTP probes run at least every 10 s, not every
 	 * tick; failures seen by events (a 5xx, an error line, an exit) and
@@ -753,16 +798,37 @@ int tui_run(sd_event *e, const struct gw_options *o)
 		gather_set_heartbeat(t->g, (int)(10.0 / (o->interval > 0.05 ? o->interval : 2.0)));
 	if (!t->g) {
 		fprintf(stderr, "gwtop: cannot set up the probes\n");
+		recorder_close(t->rec);
 		return 1;
 	}
-	tui_act_init(t);
 	t->tlf = tlfeed_new(e, o);
-	t->tl_span = 1;                  /* 30 min */
+	if (t->rec) {
+		timeline_set_tap(tlfeed_timeline(t->tlf), recorder_timeline_tap(), t->rec);
+		recorder_set_timeline(t->rec, tlfeed_timeline(t->tlf));
+	}
 	gather_set_units_notify(t->g, tui_units_changed, t);
+	return tui_loop(t);
+}
+
+/* The screen, the event sources and the loop: the live dashboard's and a
+ * replay's (t->player: no probes, a replay timer instead). */
+static int tui_loop(struct tui *t)
+{
+	sd_event *e = t->e;
+	const struct gw_options *o = t->o;
+	int r;
+
+	tui_act_init(t);
+	t->tl_span = 1;                  /* 30 min */
 
 	set_escdelay(25);
 	if (!initscr()) {
-		gather_free(t->g);
+		if (t->g) gather_free(t->g);
+		t->g = NULL;
+		tui_act_free(t);
+		tui_replay_free(t);
+		recorder_close(t->rec);
+		t->rec = NULL;
 		return 1;
 	}
 	/* ncurses 6.4 flushes its output after every cursor movement until
@@ -804,16 +870,18 @@ int tui_run(sd_event *e, const struct gw_options *o)
 		r = sd_event_add_signal(e, &t->sig_term, SIGTERM, tui_on_signal, t);
 	if (r >= 0)   /* the SSH session dropped: leave cleanly */
 		r = sd_event_add_signal(e, &t->sig_hup, SIGHUP, tui_on_signal, t);
-	if (r >= 0)
+	if (r >= 0 && !t->player)
 		r = sd_event_add_time_relative(e, &t->timer, CLOCK_MONOTONIC, tui_interval_usec(t),
 		    10000, tui_on_timer, t);
+	if (r >= 0 && t->player)
+		r = tui_replay_start(t);
 	if (r >= 0)
 		r = sd_event_add_time_relative(e, &t->tick, CLOCK_MONOTONIC, 1000000, 50000, tui_on_tick, t);
 	if (r >= 0)
 		r = sd_event_add_time_relative(e, &t->soon, CLOCK_MONOTONIC, 3600000000ULL, 1000, tui_on_soon, t);
 	if (r >= 0)
 		sd_event_source_set_enabled(t->soon, SD_EVENT_OFF);
-	if (r >= 0 && gather_event_fd(t->g) >= 0 &&
+	if (r >= 0 && t->g && gather_event_fd(t->g) >= 0 &&
 	    sd_event_add_io(e, &t->procev, gather_event_fd(t->g), EPOLLIN, tui_on_procev, t) >= 0 &&
 	    sd_event_add_time_relative(e, &t->procev_rearm, CLOCK_MONOTONIC, 3600000000ULL, 1000,
 				       tui_on_procev_rearm, t) >= 0)

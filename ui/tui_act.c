@@ -392,6 +392,11 @@ static void act_ntest(struct tui *t)
 void tui_act_key(struct tui *t, int key)
 {
 	const struct gw_snapshot *s = tui_snap(t);
+	if (t->player) {
+		/* a replay: this host is not the recorded one */
+		tui_set_status(t, "a replay runs nothing on this host (the recording is read-only)");
+		return;
+	}
 	if (key == 't') {
 		act_ntest(t);
 		return;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "logstream.h"
+#include "record.h"
 
 /* A request failed just now (see logstream_set_alarm): probe at once. */
 static void tui_logs_alarm(void *ud)
@@ -28,10 +29,19 @@ void tui_logs_start(struct tui *t)
 {
 	if (t->logs || !t->e)
 		return;
-	struct logstream_config lc = { .window = t->o->since };   /* --since widens the start-up window */
+	/* --since widens the start-up window; a replay reads no journal */
+	struct logstream_config lc = { .window = t->o->since, .no_journal = t->player != NULL };
 	t->logs = logstream_new(t->e, &lc);
 	logstream_set_notify(t->logs, tui_logs_notify, t);
+	if (t->player) {
+		/* a replay: the lines come from the recording only, never from
+		 * this host's files or journal */
+		player_set_logs(t->player, t->logs);
+		return;
+	}
 	logstream_set_alarm(t->logs, tui_logs_alarm, t);
+	if (t->rec)
+		logstream_set_tap(t->logs, recorder_log_tap, t->rec);
 	/* --error-log / --access-log / --app-log / --unit are known now: the
 	 * first screen need not wait for the first probe pass */
 	logstream_sync(t->logs, NULL, t->o);
@@ -39,7 +49,7 @@ void tui_logs_start(struct tui *t)
 
 void tui_logs_pass_done(struct tui *t)
 {
-	if (t->logs && tui_snap(t))
+	if (t->logs && tui_snap(t) && !t->player)
 		logstream_sync(t->logs, tui_snap(t), t->o);
 }
 
@@ -53,6 +63,8 @@ int tui_logs_follow(struct tui *t, const char *name)
 {
 	const struct gw_snapshot *s = tui_snap(t);
 	int k = t->logs ? logstream_find_source(t->logs, name) : -1;
+	if (t->player)
+		return k;                    /* a replay follows nothing new */
 	if (k < 0 && t->logs && s && !strncmp(name, "container:", 10))
 		k = logstream_add_container(t->logs, s, name + 10);
 	if (k < 0 && t->logs && !strncmp(name, "unit:", 5))

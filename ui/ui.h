@@ -208,6 +208,16 @@ struct tui {
 	struct tlfeed *tlf;
 	int tl_span;
 	long tl_cursor;
+
+	/* --record: the recorder (src/record.h), fed after every pass */
+	struct recorder *rec;
+	int rec_failed_said;
+	/* --replay (tui_replay.c): the player instead of the probes; the
+	 * recording's clock (rp_vt), its speed, the end reached */
+	struct player *player;
+	sd_event_source *rp_timer;
+	double rp_vt, rp_speed;
+	int rp_ended;
 };
 
 /* tui.c */
@@ -238,6 +248,15 @@ void tui_logs_backstop(struct tui *t);            /* from the probe timer */
  * it was not; its index, -1 none. */
 int tui_logs_follow(struct tui *t, const char *name);
 void tui_logs_free(struct tui *t);
+
+/* tui.c: a filled snapshot (snap[!shown]) diagnosed at `now` and shown */
+void tui_show_filled(struct tui *t, double now);
+
+/* tui_replay.c: --replay */
+int tui_replay_open(struct tui *t, char *err, size_t n);   /* before the screen: 0 or -1 with err */
+int tui_replay_start(struct tui *t);                        /* with the loop */
+void tui_replay_key(struct tui *t, int key);                /* Space . + - > */
+void tui_replay_free(struct tui *t);
 
 /* keys.c */
 struct ui_key {
