@@ -357,6 +357,9 @@ int docker_parse_inspect(struct gw_container *c, const char *json, size_t len, i
 		GW_COPY(c->id, docker_jstr(root, "Id"));
 	if (docker_jstr(root, "Name")[0])
 		docker_set_name(c, docker_jstr(root, "Name"));
+	if (docker_jstr(root, "Image")[0])
+		GW_COPY(c->image_id, docker_jstr(root, "Image"));
+	c->created_at = docker_parse_time(docker_jstr(root, "Created"), NULL);
 	config = json_object_get(root, "Config");
 	if (!c->image[0])
 		GW_COPY(c->image, docker_jstr(config, "Image"));

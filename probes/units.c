@@ -729,6 +729,8 @@ static int units_parse_props(sd_bus_message *m, struct gw_unit *u)
 			if ((r = sd_bus_message_read(m, "v", "t", &t)) >= 0) u->exec_main_start = units_usec(t);
 		} else if (!strcmp(name, "ActiveEnterTimestamp")) {
 			if ((r = sd_bus_message_read(m, "v", "t", &t)) >= 0) u->active_enter = units_usec(t);
+		} else if (!strcmp(name, "InactiveEnterTimestamp")) {
+			if ((r = sd_bus_message_read(m, "v", "t", &t)) >= 0) u->inactive_enter = units_usec(t);
 		} else if (!strcmp(name, "ExecStart")) r = units_read_exec(m, u->exec_start, sizeof u->exec_start);
 		else if (!strcmp(name, "EnvironmentFiles")) r = units_read_envfiles(m, u->env_files, sizeof u->env_files);
 		else if (!strcmp(name, "Environment")) r = units_read_strv_joined(m, u->environment, sizeof u->environment, NULL);

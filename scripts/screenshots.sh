@@ -14,6 +14,8 @@
 #   socket_permission_dir-120x40   nginx (nobody) cannot traverse the socket dir
 #   tour-120x40                    `T` tour, step 3: the upstream hop of that fault
 #   app_down-80x24                 gunicorn not running, at 80x24
+#   timeline-80x24, timeline-200x50  the timeline pane (6) after traffic, a
+#                                  kill of gunicorn (502s) and its restart
 # Labs, the tmux server and the temp dir (chromium profile included) are
 # removed on exit, also on failure.  Must run as root (the lab needs it).
 set -euo pipefail
@@ -185,7 +187,61 @@ shot down app_down-80x24 80 24
 stop down
 lab_down down
 
-for s in ok perm down; do
+# ------------------------------------------------------------------ timeline after a real incident
+# the healthy lab reloaded with the upstream fields in its log_format (the
+# pane's per-upstream times), both dashboards watching from the start: 200
+# answers, gunicorn killed (502s), gunicorn started again (200s): the bars,
+# the incident's ! and + and the events (reload, app exit / start) show
+lab_up tl healthy
+# shellcheck disable=SC1091
+. "$W/lab-tl/lab.env"
+cat >"$LAB_DIR/conf.d/00-timeline.conf" <<'EOF'
+log_format timeline '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time ua="$upstream_addr" us="$upstream_status" urt="$upstream_response_time"';
+EOF
+sed -i "s|^    server_name lab.test;|    server_name lab.test;\n    access_log $LAB_DIR/logs/access_tl.log timeline;|" "$SITE_CONF"
+kill -HUP "$NGINX_PID"
+get() { curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$NGINX_PORT$1" || true; }
+for ((i = 0; i < 50; i++)); do [ ! -s "$LAB_DIR/logs/access_tl.log" ] || break; get /health; sleep 0.1; done
+start tls 80 24 --nginx-conf "$CONF" --interval 1
+start tlb 200 50 --nginx-conf "$CONF" --interval 1
+wait_for tls "probed"
+wait_for tlb "probed"
+for _ in $(seq 1 60); do get /; done
+# the outage in the next minute: two bars, the second with its 5xx
+sleep "$(date +%S.%N | awk '{ printf "%.2f", 60.3 - $1 }')"
+for _ in $(seq 1 20); do get /; done
+kill -TERM "$GUNICORN_PID"
+for ((i = 0; i < 100; i++)); do kill -0 "$GUNICORN_PID" 2>/dev/null || break; sleep 0.1; done
+sleep 1.5          # a tick of both: the app's exit is an event
+for i in $(seq 101 112); do get "/items/$i"; done
+sleep 1.1          # the restart in a later second than the last 502
+# shellcheck disable=SC2094  # gunicorn appends to app.log itself, as lab.sh's gunicorn_start
+(
+	cd "$ROOT/tests/lab/app" || exit 1
+	exec env GWTOP_LAB="$LAB_DIR" PYTHONDONTWRITEBYTECODE=1 setsid /usr/bin/python3 /usr/bin/gunicorn \
+		--workers 1 --error-logfile "$LAB_DIR/app.log" --capture-output --bind "$APP_BIND" \
+		--chdir "$ROOT/tests/lab/app" app:app
+) </dev/null >>"$LAB_DIR/app.log" 2>&1 &
+sed -i "s/^GUNICORN_PID=.*/GUNICORN_PID=$!/" "$LAB_DIR/lab.env"    # lab down stops it
+for ((i = 0; i < 100; i++)); do
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$NGINX_PORT/")" = 200 ] && break
+	sleep 0.1
+done
+for _ in $(seq 1 40); do get /; done
+for s in tls tlb; do
+	keys "$s" 6
+	keys "$s" z z  # 30 min -> 3 h -> 5 min: a minute is a wide bar
+	wait_for "$s" "Timeline \\(5 min" 5
+done
+wait_for tlb "recovered [0-9]" 10
+sleep 1.2          # one more tick
+shot tls timeline-80x24 80 24
+shot tlb timeline-200x50 200 50
+stop tls
+stop tlb
+lab_down tl
+
+for s in ok perm down tls tlb; do
 	[ ! -s "$W/$s.err" ] || { echo "screenshots: gwtop ($s) wrote to stderr:" >&2; cat "$W/$s.err" >&2; }
 done
 echo "screenshots: done"

@@ -440,6 +440,7 @@ struct gw_unit {
 	int exec_main_code, exec_main_status;
 	double exec_main_start;      /* epoch */
 	double active_enter;         /* epoch */
+	double inactive_enter;       /* epoch: InactiveEnterTimestamp (it stopped / failed), 0 none */
 	char fragment_path[GW_PATH];
 	char exec_start[GW_LINE];    /* argv of the first ExecStart, space-joined */
 	char working_dir[GW_PATH];
@@ -506,6 +507,8 @@ struct gw_container {
 	int restarts_rising;         /* RestartCount rose across ticks */
 	pid_t pid;                   /* State.Pid (host view) */
 	double started_at, finished_at;
+	double created_at;           /* epoch: Created (inspect), 0 unknown */
+	char image_id[80];           /* the inspect's Image ("sha256:..."), "" unknown */
 	int nports;
 	struct gw_port_map ports[16];
 	/* what the app really listens on inside (from /proc/PID/net/tcp*, root) */

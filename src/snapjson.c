@@ -247,7 +247,7 @@ SJ_ELEM(e_unit_problem, t_unit_problem, struct gw_unit_problem);
 #define T struct gw_unit
 SJ_TABLE(t_unit, "gw_unit", S(name), I(loaded), S(active_state), S(sub_state), S(result), S(restart),
 	 U(nrestarts), I(main_pid), I(exec_main_code), I(exec_main_status), D(exec_main_start),
-	 D(active_enter), S(fragment_path), S(exec_start), S(working_dir), S(env_files), S(environment),
+	 D(active_enter), D(inactive_enter), S(fragment_path), S(exec_start), S(working_dir), S(env_files), S(environment),
 	 S(user), S(group), I(runtime_directory), I(is_app), I(is_nginx), D(restarts_per_min),
 	 I(main_pid_changes), S(error), A(problems, nproblems, e_unit_problem, struct gw_unit_problem),
 	 I(has_bind), ST(bind, t_addr, struct gw_addr), I(target_idx));
@@ -274,7 +274,8 @@ SJ_ELEM(e_inside, t_inside, sj_inside_t);
 #define T struct gw_container
 SJ_TABLE(t_container, "gw_container", S(id), S(name), S(image), S(state), S(status), S(health),
 	 I(failing_streak), S(health_log), I(exit_code), U(restart_count), I(restarts_rising), I(pid),
-	 D(started_at), D(finished_at), A(ports, nports, e_port_map, struct gw_port_map), I(inside_known),
+	 D(started_at), D(finished_at), D(created_at), S(image_id),
+	 A(ports, nports, e_port_map, struct gw_port_map), I(inside_known),
 	 A(inside, ninside, e_inside, sj_inside_t), S(last_log));
 #undef T
 SJ_ELEM(e_container, t_container, struct gw_container);

@@ -653,20 +653,40 @@ static void tl_observe_units(struct timeline *tl, const struct gw_snapshot *s, d
 		if (!strcmp(u->active_state, "active") && started >= from)
 			timeline_add_event(tl, started, TL_EV_UNIT_START, 0, u->name, "%s started (MainPID %d)", u->name,
 					   (int)u->main_pid);
-		if (was && strcmp(was->active, u->active_state)) {
+		/* when it stopped / failed: systemd's InactiveEnterTimestamp, else this pass */
+		int down = !strcmp(u->active_state, "failed") || !strcmp(u->active_state, "inactive");
+		int dated = u->inactive_enter >= from && u->inactive_enter <= s->taken + 60;
+		int stopped_known = down && dated;
+		double stopped = stopped_known ? u->inactive_enter : s->taken;
+		if (was ? strcmp(was->active, u->active_state) != 0 : (down && stopped_known)) {
+			/* first seen (the first pass, --check): a stop / failure systemd
+			 * dated inside the window; later: any change of state */
 			if (!strcmp(u->active_state, "failed"))
-				timeline_add_event(tl, s->taken, TL_EV_UNIT_FAIL, 1, u->name,
+				timeline_add_event(tl, stopped, TL_EV_UNIT_FAIL, !stopped_known, u->name,
 						   "%s failed: result %s, exit status %d", u->name,
 						   u->result[0] ? u->result : "?", u->exec_main_status);
-			else if (!strcmp(was->active, "active") && strcmp(u->active_state, "activating") &&
+			else if ((!was || !strcmp(was->active, "active")) && strcmp(u->active_state, "activating") &&
 				 strcmp(u->active_state, "reloading"))
-				timeline_add_event(tl, s->taken, TL_EV_UNIT_STOP, 1, u->name, "%s is %s (exit status %d)",
-						   u->name, u->active_state, u->exec_main_status);
+				timeline_add_event(tl, stopped, TL_EV_UNIT_STOP, !stopped_known, u->name,
+						   "%s is %s (exit status %d)", u->name, u->active_state, u->exec_main_status);
 		}
-		if (was && u->nrestarts > was->nrestarts)
-			timeline_add_event(tl, s->taken, TL_EV_UNIT_RESTART, 1, u->name,
-					   "%s restarted by systemd (NRestarts %u, exit status %d)", u->name, u->nrestarts,
-					   u->exec_main_status);
+		/* first seen running again: it stopped (or failed: systemd keeps no
+		 * result of an earlier run) at InactiveEnterTimestamp, before this start */
+		if (!was && !strcmp(u->active_state, "active") && dated && u->inactive_enter <= started)
+			timeline_add_event(tl, u->inactive_enter, TL_EV_UNIT_STOP, 0, u->name, "%s stopped (then started again)",
+					   u->name);
+		if (was ? u->nrestarts > was->nrestarts : u->nrestarts > 0) {
+			/* first seen: the newest restart is the running process's start, when
+			 * systemd dated it inside the window; else this pass */
+			int at_start = !was && !strcmp(u->active_state, "active") && started >= from;
+			if (was)
+				timeline_add_event(tl, s->taken, TL_EV_UNIT_RESTART, 1, u->name,
+						   "%s restarted by systemd (NRestarts %u, exit status %d)", u->name,
+						   u->nrestarts, u->exec_main_status);
+			else             /* the exit status of the run before is gone */
+				timeline_add_event(tl, at_start ? started : s->taken, TL_EV_UNIT_RESTART, !at_start, u->name,
+						   "%s restarted by systemd (NRestarts %u)", u->name, u->nrestarts);
+		}
 		GW_COPY(now[nnow].name, u->name);
 		GW_COPY(now[nnow].active, u->active_state);
 		now[nnow].nrestarts = u->nrestarts;
@@ -688,7 +708,26 @@ static void tl_observe_containers(struct timeline *tl, const struct gw_snapshot 
 		if (c->started_at >= from && !strcmp(c->state, "running"))
 			timeline_add_event(tl, c->started_at, TL_EV_CONTAINER_START, 0, c->name, "container %s started",
 					   c->name);
-		if (was) {
+		if (!was) {
+			/* first seen (the first pass, --check): what its state dates inside the window */
+			if (c->created_at >= from && c->created_at <= s->taken + 60)
+				timeline_add_event(tl, c->created_at, TL_EV_DEPLOY, 0, c->name, "container %s created (image %s%s%.19s)",
+						   c->name, c->image, c->image_id[0] ? " " : "", c->image_id);
+			if (strcmp(c->state, "running") && strcmp(c->state, "created") && c->finished_at >= from &&
+			    c->finished_at > c->started_at)
+				timeline_add_event(tl, c->finished_at, TL_EV_CONTAINER_STOP, 0, c->name,
+						   "container %s %s (exit code %d)", c->name, c->state, c->exit_code);
+			if (c->restart_count > 0) {
+				int at_start = !strcmp(c->state, "running") && c->started_at >= from;
+				timeline_add_event(tl, at_start ? c->started_at : s->taken, TL_EV_CONTAINER_RESTART, !at_start,
+						   c->name, "container %s restarted (RestartCount %u)", c->name, c->restart_count);
+			}
+			/* (a stopped container keeps a stale "unhealthy": not news) */
+			if (!strcmp(c->state, "running") && c->health[0] && strcmp(c->health, "healthy") &&
+			    strcmp(c->health, "starting"))
+				timeline_add_event(tl, s->taken, TL_EV_CONTAINER_HEALTH, 1, c->name, "container %s: %s",
+						   c->name, c->health);
+		} else {
 			if (strcmp(was->state, c->state) && strcmp(c->state, "running"))
 				timeline_add_event(tl, c->finished_at >= from ? c->finished_at : s->taken, TL_EV_CONTAINER_STOP,
 						   c->finished_at < from, c->name, "container %s %s (exit code %d)", c->name,
@@ -697,15 +736,18 @@ static void tl_observe_containers(struct timeline *tl, const struct gw_snapshot 
 				timeline_add_event(tl, s->taken, TL_EV_CONTAINER_RESTART, 1, c->name,
 						   "container %s restarted (RestartCount %u, exit code %d)", c->name,
 						   c->restart_count, c->exit_code);
-			if (strcmp(was->health, c->health) && c->health[0])
+			if (strcmp(was->health, c->health) && c->health[0] && !strcmp(c->state, "running"))
 				timeline_add_event(tl, s->taken, TL_EV_CONTAINER_HEALTH, 1, c->name, "container %s: %s -> %s",
 						   c->name, was->health[0] ? was->health : "none", c->health);
 			if (strcmp(was->image, c->image))
 				timeline_add_event(tl, s->taken, TL_EV_DEPLOY, 1, c->name, "container %s: image %s -> %s",
 						   c->name, was->image, c->image);
-			else if (strcmp(was->id, c->id))
-				timeline_add_event(tl, s->taken, TL_EV_DEPLOY, 1, c->name, "container %s recreated (image %s)",
-						   c->name, c->image);
+			else if (strcmp(was->id, c->id)) {
+				int dated = c->created_at >= from && c->created_at <= s->taken + 60;
+				timeline_add_event(tl, dated ? c->created_at : s->taken, TL_EV_DEPLOY, !dated, c->name,
+						   "container %s recreated (image %s%s%.19s)", c->name, c->image,
+						   c->image_id[0] ? " " : "", c->image_id);
+			}
 		}
 		struct tl_ctr_seen *w = &now[nnow++];
 		GW_COPY(w->name, c->name);

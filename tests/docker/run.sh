@@ -19,7 +19,7 @@
 # flips running/exited), health checks only when `podman healthcheck run`
 # drives them, netavark DNAT instead of docker-proxy.
 #   scenarios: healthy loopback host_port container_port crash_loop unhealthy
-#              exited dead_engine slow_engine (healthy also runs "no engine at all")
+#              exited timeline dead_engine slow_engine (healthy also runs "no engine at all")
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -169,6 +169,23 @@ gw() {
 	t_result "$SC: gwtop printed valid JSON (${GW_SECS}s)" $?
 }
 
+# t_event KIND SUBJECT PYTHON-EXPR WHAT — the last timeline event of KIND
+# about SUBJECT in the JSON satisfies the expression (e = the event)
+t_event() {
+	"$PY" - "$GW_OUT" "$1" "$2" "$3" <<'EOF' >"$L/why" 2>&1
+import json, sys
+ev = [e for e in json.load(open(sys.argv[1]))["timeline"]["events"] if e["kind"] == sys.argv[2] and e["subject"] == sys.argv[3]]
+if not ev:
+    sys.exit("no %s event about %s" % (sys.argv[2], sys.argv[3]))
+e = ev[-1]
+if not eval(sys.argv[4]):
+    sys.exit("not: %s in %s" % (sys.argv[4], e))
+EOF
+	local rc=$?
+	t_result "$SC: timeline event $1 $2: $4" $rc
+	[ $rc = 0 ] || sed 's/^/# /' "$L/why"
+}
+
 # ---------------------------------------------------------------- scenarios
 
 sc_healthy() {
@@ -287,6 +304,7 @@ sc_unhealthy() {
 	t_mentions container_unhealthy 'failed [0-9]+ times in a row' "the failing streak"
 	t_mentions container_unhealthy 'health check failed: .*Connection refused' "the health check output"
 	t_mentions container_unhealthy 'still answers' "that nginx's target answers"
+	t_event container_health app-sick 'e["text"] == "container app-sick: unhealthy"' "unhealthy"
 	nginx_stop
 	dk_rm app-sick
 	t_left_nothing "$((B + 50))" "$NGINX_PORT"
@@ -305,9 +323,98 @@ sc_exited() {
 	t_mentions upstream_down 'exit code 3' "the exit code"
 	t_mentions upstream_down 'KeyError: DATABASE_URL' "the last log line"
 	t_mentions upstream_down 'docker start app-exit' "the fix"
+	t_event container_stop app-exit '"exited (exit code 3)" in e["text"] and not e["approx"] and e["t"] <= '"$(date +%s.%N)" "exited, exit code 3, dated before the check"
 	nginx_stop
 	dk_rm app-exit
 	t_left_nothing "$((B + 60))" "$NGINX_PORT"
+}
+
+sc_timeline() {
+	# issue 19: the timeline's container events on the real engine, dated
+	# between the moments measured here: a restart by the policy (the main
+	# process killed), the same name recreated from another image id (a
+	# deploy), a stop, and with GWTOP_TEST_OOM=1 an OOM kill in a
+	# memory-limited container. Opt-in: the kernel log is the host's, so
+	# the kill makes every gwtop on this host say oom_killed (warn) for its
+	# --window (300 s): healthy labs of other tests, also parallel runs
+	local P=$((B + 70)) t_kill t_recreate t_stop t_oom t_end pid id2 oom=${GWTOP_TEST_OOM:-0}
+	mkdir -p "$L/rev2"
+	printf 'FROM %s\nLABEL gwtop.rev=2\n' "$IMG" >"$L/rev2/Containerfile"
+	if [ "$ENGINE" = podman ]; then dk build --format docker -q -t "$IMG:rev2" -f "$L/rev2/Containerfile" "$L/rev2" >/dev/null 2>&1
+	else DOCKER_BUILDKIT=0 dk build -q -t "$IMG:rev2" -f "$L/rev2/Containerfile" "$L/rev2" >/dev/null 2>&1; fi
+	id2=$(dk image inspect -f '{{.Id}}' "$IMG:rev2")
+	[ -n "$id2" ] && [ "$id2" != "$(dk image inspect -f '{{.Id}}' "$IMG:latest")" ]
+	t_result "$SC: a second image id $id2" $?
+	dk run -d --name app-tl -p "127.0.0.1:$P:8000" --restart=on-failure "$IMG" >/dev/null
+	dk run -d --name app-dep "$IMG" >/dev/null
+	wait_for 30 http_ok "$P"; t_result "$SC: app-tl answers on $P" $?
+	pid=$(inspect app-tl State.Pid)
+	t_kill=$(date +%s.%N)
+	kill -KILL "$pid"
+	wait_for 30 eval 'restarts_at_least app-tl 1 && is_state app-tl running'
+	t_result "$SC: app-tl restarted by its policy (RestartCount 1)" $?
+	t_recreate=$(date +%s.%N)
+	dk_rm app-dep
+	dk run -d --name app-dep "$IMG:rev2" >/dev/null
+	t_stop=$(date +%s.%N)
+	dk stop -t 1 app-dep >/dev/null
+	t_oom=$(date +%s.%N)
+	if [ "$oom" = 1 ]; then
+		dk run -d --name app-oom --memory 24m --memory-swap 24m "$IMG" \
+			python3 -c 'x = []
+while True: x.append(bytearray(1 << 20))' >/dev/null
+		wait_for 30 is_state app-oom exited
+		[ "$(inspect app-oom State.OOMKilled)" = True ]
+		t_result "$SC: app-oom exited, OOMKilled (exit code $(inspect app-oom State.ExitCode))" $?
+	else
+		t_result "$SC: OOM kill in a memory-limited container # SKIP GWTOP_TEST_OOM=1 runs it (it turns every gwtop on this host oom_killed for 300 s)" 0
+	fi
+	t_end=$(date +%s.%N)
+	nginx_start "127.0.0.1:$P" || return
+	gw --docker-socket "$ENGINE_SOCK"
+	"$PY" - "$GW_OUT" "$t_kill" "$t_recreate" "$t_stop" "$t_oom" "$t_end" "$id2" \
+		"$(inspect app-tl State.StartedAt)" "$(inspect app-dep State.ExitCode)" "$oom" >"$L/tl.txt" 2>&1 <<'EOF'
+import json, sys
+ev = json.load(open(sys.argv[1]))["timeline"]["events"]
+t_kill, t_recreate, t_stop, t_oom, t_end = map(float, sys.argv[2:7])
+id2, started, dep_exit, oom = sys.argv[7:11]
+res = []
+def check(name, cond):
+    res.append((name, bool(cond)))
+def last(kind, subject=None, pred=lambda e: True):
+    got = [(n, e) for n, e in enumerate(ev) if e["kind"] == kind and subject in (None, e["subject"]) and pred(e)]
+    return got[-1] if got else (None, None)
+kinds = ["%s:%s" % (e["kind"], e["subject"]) for e in ev]
+ri, r = last("container_restart", "app-tl")
+si, s = last("container_start", "app-tl")
+di, d = last("deploy", "app-dep")
+pi, p = last("container_stop", "app-dep")
+oi, o = last("container_stop", "app-oom")
+ki, k = last("oom_kill", None, lambda e: e["t"] >= t_oom - 1)
+check("container_restart app-tl: RestartCount 1, dated in [%.2f, %.2f] (%s)" % (t_kill, t_recreate, r),
+      r and "RestartCount 1" in r["text"] and t_kill <= r["t"] <= t_recreate and not r["approx"])
+check("container_start app-tl at the new StartedAt %s, after the kill (%s)" % (started, s),
+      s and t_kill <= s["t"] <= t_recreate and s["at"][:19] == started[:19])
+check("deploy app-dep: created from the other image id %s, in [%.2f, %.2f] (%s)" % (id2[:19], t_recreate, t_stop, d),
+      d and id2[:19] in d["text"] and t_recreate <= d["t"] <= t_stop)
+check("container_stop app-dep with exit code %s, in [%.2f, %.2f] (%s)" % (dep_exit, t_stop, t_oom, p),
+      p and ("(exit code %s)" % dep_exit) in p["text"] and t_stop <= p["t"] <= t_oom and not p["approx"])
+check("order: restart app-tl < deploy app-dep < stop app-dep (%s)" % kinds, None not in (ri, di, pi) and ri < di < pi)
+if oom == "1":
+  check("order: stop app-dep < stop app-oom", None not in (pi, oi) and pi < oi)
+  check("container_stop app-oom, exit code 137, in [%.2f, %.2f] (%s)" % (t_oom, t_end, o),
+      o and "(exit code 137)" in o["text"] and t_oom <= o["t"] <= t_end)
+  check("oom_kill of python3 in [%.2f, %.2f], before app-oom's stop (%s)" % (t_oom, t_end, k),
+      k and "OOM kill: python3" in k["text"] and t_oom - 1 <= k["t"] <= t_end and oi is not None and ki < oi)
+check("events in time order", all(ev[n]["t"] <= ev[n + 1]["t"] for n in range(len(ev) - 1)))
+for name, good in res:
+    print("%d\t%s" % (0 if good else 1, name))
+EOF
+	grep -q $'^[01]\t' "$L/tl.txt" || { sed 's/^/# /' "$L/tl.txt"; t_result "$SC: the timeline checks ran" 1; }
+	while IFS=$'\t' read -r rc name; do t_result "$SC: $name" "$rc"; done < <(grep $'^[01]\t' "$L/tl.txt")
+	nginx_stop
+	dk_rm app-tl app-dep app-oom
+	t_left_nothing "$P" "$NGINX_PORT"
 }
 
 sc_dead_engine() {
@@ -385,7 +492,7 @@ NGINX_PORT=$((B + 80))
 echo "# engine $ENGINE; ports $B..$((B + 99)), nginx on 127.0.0.1:$NGINX_PORT"
 
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(healthy loopback host_port container_port crash_loop unhealthy exited dead_engine slow_engine)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(healthy loopback host_port container_port crash_loop unhealthy exited timeline dead_engine slow_engine)
 for SC in "${SCENARIOS[@]}"; do
 	"sc_$SC"
 done

@@ -96,6 +96,73 @@ dropin() {   # dropin TEXT: /etc/systemd/system/gunicorn.service.d/test.conf, da
 	IN sh -c 'mkdir -p /etc/systemd/system/gunicorn.service.d && cat > /etc/systemd/system/gunicorn.service.d/test.conf && systemctl daemon-reload' <<<"$1"
 }
 
+# ---------------------------------------------------------------- timeline events (issue 19)
+# after the stop above: new code in WorkingDirectory (a file replaced), the
+# unit started again, a Restart= unit killed (NRestarts 1), a unit failing
+# with status 3; `gwtop --check --json`'s timeline.events must date each of
+# them between the moments measured here, in that order
+now() { date +%s.%N; }
+timeline_units() {
+	local t_stop t_deploy t_start t_kill t_fail t_end pid
+	t_stop=$(now)   # the stop (above) was before this
+	IN sh -c 'cat > /etc/systemd/system/gwcrash.service && printf "[Service]\nExecStart=/bin/sh -c \"exit 3\"\n" > /etc/systemd/system/gwfail.service && systemctl daemon-reload' <<'UNIT'
+[Service]
+ExecStart=/usr/bin/sleep 1000
+Restart=on-failure
+RestartSec=100ms
+UNIT
+	# a file's mtime is whole seconds: the deploy must fall in a later second than the stop
+	sleep "$(date +%N | awk '{ printf "%.3f", 1.05 - $1 / 1e9 }')"
+	t_deploy=$(now)
+	IN sh -c 'cp /srv/app/app.py /srv/app/.app.py.new && mv /srv/app/.app.py.new /srv/app/app.py'
+	t_start=$(now)
+	IN systemctl start gunicorn.service
+	IN systemctl start gwcrash.service
+	pid=$(IN systemctl show -p MainPID --value gwcrash.service)
+	t_kill=$(now)
+	IN kill -KILL "$pid"
+	until_ok 15 eval '[ "$(IN systemctl show -p NRestarts --value gwcrash.service)" = 1 ] && [ "$(IN systemctl show -p ActiveState --value gwcrash.service)" = active ]'
+	t_fail=$(now)
+	IN systemctl start gwfail.service || true
+	until_ok 15 eval '[ "$(IN systemctl show -p ActiveState --value gwfail.service)" = failed ]'
+	t_end=$(now)
+	check --unit gwcrash.service --unit gwfail.service
+	$PY - "$T/out.json" "$t_stop" "$t_deploy" "$t_start" "$t_kill" "$t_fail" "$t_end" >"$T/tl.txt" 2>&1 <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))["timeline"]["events"]
+t_stop, t_deploy, t_start, t_kill, t_fail, t_end = map(float, sys.argv[2:8])
+res = []
+def check(name, cond):
+    res.append((name, bool(cond)))
+def last(kind, subject):
+    got = [(k, e) for k, e in enumerate(ev) if e["kind"] == kind and e["subject"] == subject]
+    return got[-1] if got else (None, None)
+kinds = ["%s:%s" % (e["kind"], e["subject"]) for e in ev]
+si, s = last("unit_stop", "gunicorn.service")
+di, d = last("deploy", "gunicorn.service")
+ai, a = last("unit_start", "gunicorn.service")
+ri, r = last("unit_restart", "gwcrash.service")
+fi, f = last("unit_fail", "gwfail.service")
+check("timeline: unit_stop gunicorn.service dated before %.2f (%s)" % (t_stop, s), s and s["t"] <= t_stop and not s["approx"])
+check("timeline: deploy gunicorn.service names /srv/app, in [%.0f, %.2f] (%s)" % (t_deploy, t_start, d),
+      d and "WorkingDirectory /srv/app" in d["text"] and int(t_deploy) <= d["t"] <= t_start)
+check("timeline: unit_start gunicorn.service in [%.2f, %.2f] (%s)" % (t_start, t_kill, a), a and t_start <= a["t"] <= t_kill)
+check("timeline: order unit_stop < deploy < unit_start (%s)" % kinds, None not in (si, di, ai) and si < di < ai)
+check("timeline: unit_restart gwcrash.service NRestarts 1 in [%.2f, %.2f] (%s)" % (t_kill, t_fail, r),
+      r and "NRestarts 1" in r["text"] and t_kill <= r["t"] <= t_fail)
+check("timeline: unit_fail gwfail.service, result exit-code, exit status 3, in [%.2f, %.2f] (%s)" % (t_fail, t_end, f),
+      f and "result exit-code, exit status 3" in f["text"] and t_fail <= f["t"] <= t_end and not f["approx"])
+check("timeline: order unit_start gunicorn < unit_restart gwcrash < unit_fail gwfail", None not in (ai, ri, fi) and ai < ri < fi)
+check("timeline: events in time order", all(ev[k]["t"] <= ev[k + 1]["t"] for k in range(len(ev) - 1)))
+for name, good in res:
+    print("%d\t%s" % (0 if good else 1, name))
+PY
+	if ! grep -q $'^[01]\t' "$T/tl.txt"; then notok "timeline: the JSON checks ran" "$(cat "$T/tl.txt"; head -c 2000 "$T/out.json")"; return; fi
+	while IFS=$'\t' read -r rc name; do
+		if [ "$rc" = 0 ]; then ok "$name"; else notok "$name" "$(head -c 3000 "$T/out.json")"; fi
+	done < <(grep $'^[01]\t' "$T/tl.txt")
+}
+
 # ---------------------------------------------------------------- 1, 2: healthy, app stopped
 if boot; then
 	check
@@ -105,6 +172,7 @@ if boot; then
 	check
 	jassert "systemctl stop gunicorn: upstream down naming gunicorn.service" \
 		'v["cause"] in ("upstream_down", "socket_missing") and "gunicorn.service" in v["summary"] and "systemctl start gunicorn.service" in allf'
+	timeline_units
 	box_down
 else notok "boot for healthy/stop"; fi
 

@@ -221,6 +221,119 @@ static void test_observe(void **state)
 	timeline_free(tl);
 }
 
+/* The first pass (--check): what happened before gwtop looked, from the
+ * dates systemd and the engine keep (InactiveEnterTimestamp, NRestarts,
+ * FinishedAt, RestartCount, Created); nothing from the same state again. */
+static const struct timeline_event *find_ev(const struct timeline *tl, enum timeline_kind k, const char *subject)
+{
+	for (size_t i = 0; i < timeline_nevents(tl); i++) {
+		const struct timeline_event *e = timeline_event(tl, i);
+		if (e->kind == k && !strcmp(e->subject, subject)) return e;
+	}
+	return NULL;
+}
+
+static void test_observe_first_pass(void **state)
+{
+	(void)state;
+	struct timeline *tl = timeline_new();
+	struct gw_snapshot *s = calloc(1, sizeof *s);
+	snapshot_init(s);
+	s->taken = T0 + 600;
+	struct gw_unit *u = gw_vec_push(&s->units);          /* failed, dated */
+	GW_COPY(u->name, "fail.service");
+	u->loaded = 1;
+	GW_COPY(u->active_state, "failed");
+	GW_COPY(u->result, "exit-code");
+	u->exec_main_status = 3;
+	u->inactive_enter = T0 + 500;
+	u = gw_vec_push(&s->units);                          /* stopped, then started; restarted by systemd */
+	GW_COPY(u->name, "app.service");
+	u->loaded = 1;
+	GW_COPY(u->active_state, "active");
+	u->inactive_enter = T0 + 100;
+	u->exec_main_start = T0 + 200;
+	u->nrestarts = 2;
+	u = gw_vec_push(&s->units);                          /* inactive since before the window: nothing */
+	GW_COPY(u->name, "old.service");
+	u->loaded = 1;
+	GW_COPY(u->active_state, "inactive");
+	u->inactive_enter = T0 - 2 * TIMELINE_MINUTES * 60.0;
+	struct gw_container *c = gw_vec_push(&s->containers);   /* exited with 137 */
+	GW_COPY(c->name, "web");
+	GW_COPY(c->state, "exited");
+	GW_COPY(c->image, "app:1");
+	GW_COPY(c->image_id, "sha256:0123456789abcdef0123");
+	c->created_at = T0 + 10;
+	c->started_at = T0 + 11;
+	c->finished_at = T0 + 300;
+	c->exit_code = 137;
+	GW_COPY(c->health, "unhealthy");                     /* stale, it is not running: no event */
+	c = gw_vec_push(&s->containers);                     /* restarted by its policy, unhealthy */
+	GW_COPY(c->name, "api");
+	GW_COPY(c->state, "running");
+	GW_COPY(c->health, "unhealthy");
+	c->created_at = T0 - 2 * TIMELINE_MINUTES * 60.0;
+	c->started_at = T0 + 400;
+	c->restart_count = 4;
+	timeline_observe(tl, s);
+
+	const struct timeline_event *e = find_ev(tl, TL_EV_UNIT_FAIL, "fail.service");
+	assert_non_null(e);
+	assert_true(e->time == T0 + 500 && !e->approx);
+	assert_non_null(strstr(e->text, "result exit-code, exit status 3"));
+	e = find_ev(tl, TL_EV_UNIT_STOP, "app.service");
+	assert_non_null(e);
+	assert_true(e->time == T0 + 100 && !e->approx);
+	e = find_ev(tl, TL_EV_UNIT_RESTART, "app.service");
+	assert_non_null(e);
+	assert_true(e->time == T0 + 200 && !e->approx);
+	assert_non_null(strstr(e->text, "NRestarts 2"));
+	assert_null(find_ev(tl, TL_EV_UNIT_STOP, "old.service"));
+	e = find_ev(tl, TL_EV_CONTAINER_STOP, "web");
+	assert_non_null(e);
+	assert_true(e->time == T0 + 300 && strstr(e->text, "exit code 137"));
+	e = find_ev(tl, TL_EV_DEPLOY, "web");
+	assert_non_null(e);
+	assert_true(e->time == T0 + 10 && strstr(e->text, "app:1 sha256:0123456789ab"));
+	assert_null(find_ev(tl, TL_EV_DEPLOY, "api"));        /* created before the window */
+	e = find_ev(tl, TL_EV_CONTAINER_RESTART, "api");
+	assert_non_null(e);
+	assert_true(e->time == T0 + 400 && strstr(e->text, "RestartCount 4"));
+	e = find_ev(tl, TL_EV_CONTAINER_HEALTH, "api");
+	assert_non_null(e);
+	assert_true(e->approx && strstr(e->text, "unhealthy"));
+	assert_null(find_ev(tl, TL_EV_CONTAINER_HEALTH, "web"));
+	/* in time order */
+	for (size_t i = 1; i < timeline_nevents(tl); i++)
+		assert_true(timeline_event(tl, i)->time >= timeline_event(tl, i - 1)->time);
+
+	/* the same state seen again adds nothing */
+	size_t n = timeline_nevents(tl);
+	s->taken = T0 + 610;
+	timeline_observe(tl, s);
+	assert_int_equal(timeline_nevents(tl), n);
+	/* a later pass: web recreated from another image (dated by Created) */
+	c = &s->containers.v[0];
+	GW_COPY(c->id, "new");
+	GW_COPY(c->state, "running");
+	GW_COPY(c->image_id, "sha256:fedcba9876543210fedc");
+	c->created_at = T0 + 605;
+	c->started_at = T0 + 606;
+	timeline_observe(tl, s);
+	int found = 0;
+	for (size_t i = 0; i < timeline_nevents(tl); i++) {
+		e = timeline_event(tl, i);
+		if (e->kind == TL_EV_DEPLOY && e->time == T0 + 605 && strstr(e->text, "recreated") &&
+		    strstr(e->text, "sha256:fedcba987654"))
+			found = 1;
+	}
+	assert_true(found);
+	snapshot_free(s);
+	free(s);
+	timeline_free(tl);
+}
+
 static void test_path_normalize(void **state)
 {
 	(void)state;
@@ -545,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_incident_out_of_order),
 		cmocka_unit_test(test_events_order_dedupe),
 		cmocka_unit_test(test_observe),
+		cmocka_unit_test(test_observe_first_pass),
 		cmocka_unit_test(test_path_normalize),
 		cmocka_unit_test(test_upstreams_and_paths),
 		cmocka_unit_test(test_format_compile_parse),
