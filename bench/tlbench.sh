@@ -106,16 +106,21 @@ else
 	. "$LAB/lab.env"
 	cat >"$W/frame.py" <<'EOF'
 import os, sys, time
+def stamp(path):
+    with open(path + ".tmp", "w") as f:
+        f.write("%d\n" % time.time_ns())
+    os.rename(path + ".tmp", path)
 tail = b""
+first = False
 while True:
     b = os.read(0, 65536)
     if not b:
         break
-    if b"probed " in tail + b:
-        t = time.time_ns()
-        with open(sys.argv[1] + ".tmp", "w") as f:
-            f.write("%d\n" % t)
-        os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+    if not first and b"gwtop" in tail + b:   # the first frame: the header, "probing the stack..."
+        stamp(sys.argv[2])
+        first = True
+    if b"probed " in tail + b:               # the first frame with the first pass's verdict
+        stamp(sys.argv[1])
         break
     tail = (tail + b)[-16:]
 EOF
@@ -123,17 +128,21 @@ EOF
 	ttff() {
 		local i end
 		: >"$W/ttff.$1"
+		: >"$W/ttf0.$1"
 		for i in $(seq "${TLBENCH_TTFF_RUNS:-5}"); do
-			rm -f "$W/t0" "$W/t1"
+			rm -f "$W/t0" "$W/t1" "$W/tf"
 			# shellcheck disable=SC2016  # $EPOCHREALTIME is the inner bash's
 			tmux -L "$SOCK" new-session -d -s "f$1$i" -x 200 -y 50 \
 				"bash -c 'read -r _; echo \$EPOCHREALTIME > $W/t0; exec $ROOT/gwtop --nginx-conf $CONF --since 10800 --read-only'"
-			tmux -L "$SOCK" pipe-pane -O -t "f$1$i" "exec /usr/bin/python3 $W/frame.py $W/t1"
+			tmux -L "$SOCK" pipe-pane -O -t "f$1$i" "exec /usr/bin/python3 $W/frame.py $W/t1 $W/tf"
 			tmux -L "$SOCK" send-keys -t "f$1$i" Enter
 			end=$(($(date +%s) + 20))
 			while [ ! -s "$W/t1" ] && [ "$(date +%s)" -lt "$end" ]; do sleep 0.01; done
 			if [ -s "$W/t1" ] && [ -s "$W/t0" ]; then
 				awk -v a="$(cat "$W/t0")" -v b="$(cat "$W/t1")" 'BEGIN { printf "%.1f\n", b / 1e6 - a * 1000 }' >>"$W/ttff.$1"
+			fi
+			if [ -s "$W/tf" ] && [ -s "$W/t0" ]; then
+				awk -v a="$(cat "$W/t0")" -v b="$(cat "$W/tf")" 'BEGIN { printf "%.1f\n", b / 1e6 - a * 1000 }' >>"$W/ttf0.$1"
 			fi
 			[ "$i" != 1 ] || tmux -u -L "$SOCK" capture-pane -p -t "f$1$i" >"$W/frame.$1.txt"
 			tmux -L "$SOCK" kill-session -t "f$1$i"
@@ -142,6 +151,7 @@ EOF
 		if [ -s "$W/ttff.$1" ]; then
 			TTFF=$(sort -n "$W/ttff.$1" | awk '{ v[NR] = $1 } END { printf "%s", v[int((NR + 1) / 2)] }')
 			echo "   $2: runs (ms) $(tr '\n' ' ' <"$W/ttff.$1")-> min $(sort -n "$W/ttff.$1" | head -1), median $TTFF ms"
+			[ -s "$W/ttf0.$1" ] && echo "   $2: the first frame (header + \"probing the stack...\", before the first pass), runs (ms) $(tr '\n' ' ' <"$W/ttf0.$1")-> median $(sort -n "$W/ttf0.$1" | awk '{ v[NR] = $1 } END { printf "%s", v[int((NR + 1) / 2)] }') ms"
 		else
 			echo "   $2: no first frame seen within 20 s"
 		fi

@@ -7,7 +7,7 @@ _gwtop()
 	_init_completion || return
 
 	case $prev in
-	--nginx-conf | --error-log | --access-log | --output | --config | --docker-socket | --report-md)
+	--nginx-conf | --error-log | --access-log | --output | --config | --docker-socket | --report-md | --record | --replay)
 		_filedir
 		return
 		;;
@@ -70,7 +70,7 @@ _gwtop()
 		COMPREPLY=($(compgen -W '--check --json --prometheus --markdown --report-md --output --nginx-conf
 			--nginx-bin --error-log --access-log --app-log --unit --upstream
 			--docker-socket --interval --window --timeout --since --theme --read-only --no-color --config
-			--probe-path --no-probe-through
+			--probe-path --no-probe-through --record --record-max --replay
 			--summarize --help --version' -- "$cur"))
 	fi
 } &&
