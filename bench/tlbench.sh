@@ -46,7 +46,7 @@ for o in build/rel/src/*.o build/rel/probes/*.o build/rel/ui/*.o; do
 	[ "$o" = build/rel/src/main.o ] || OBJS+=("$o")
 done
 # shellcheck disable=SC2207  # pkg-config flags are split on purpose
-PKG=($(pkg-config --cflags --libs ncursesw libcurl libsystemd libproc2 jansson))
+PKG=($(pkg-config --cflags --libs ncursesw libcurl libsystemd libproc2 jansson zlib))
 cc -O2 -std=gnu11 -D_GNU_SOURCE -Isrc -Iprobes -Iui -o "$W/tlbench" bench/tlbench.c "${OBJS[@]}" "${PKG[@]}" -lm
 
 echo "== writing a $MIB MiB access.log (timeline format, last 3 h)"
