@@ -891,6 +891,10 @@ static int tui_loop(struct tui *t)
 		fprintf(stderr, "gwtop: event loop set-up failed: %s\n", strerror(-r));
 		return 1;
 	}
+	/* the first frame (header, "probing the stack...", empty panes) before
+	 * anything is read: the first pass and the logs' start-up backfill
+	 * fill it in as they come */
+	tui_draw(t);
 	tui_start_pass(t);
 	tui_logs_start(t);
 	tui_draw(t);
