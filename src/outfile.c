@@ -62,18 +62,17 @@ static int outfile_dir_ok(const struct outfile *o, const char *dir, char *err, s
 	return 1;
 }
 
-FILE *outfile_open(struct outfile *o, const char *path, char *err, size_t errsz)
+int outfile_open_dir(struct outfile *o, const char *path, char *err, size_t errsz)
 {
 	char dir[4096], shown[1024];
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-	int fd = -1;
 
 	memset(o, 0, sizeof *o);
 	o->dirfd = -1;
 	GW_COPY(o->path, path);
 	if (!*base || !strcmp(base, ".") || !strcmp(base, "..") || strlen(base) + 12 >= sizeof o->tmp) {
 		gw_fmt(err, errsz, "cannot write %s: not a file name", outfile_shown(o, shown, sizeof shown));
-		return NULL;
+		return -1;
 	}
 	if (!slash) gw_fmt(dir, sizeof dir, ".");
 	else if (slash == path) gw_fmt(dir, sizeof dir, "/");
@@ -83,12 +82,24 @@ FILE *outfile_open(struct outfile *o, const char *path, char *err, size_t errsz)
 	o->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (o->dirfd < 0) {
 		gw_fmt(err, errsz, "cannot write %s: %s", outfile_shown(o, shown, sizeof shown), strerror(errno));
-		return NULL;
+		return -1;
 	}
 	if (!outfile_dir_ok(o, dir, err, errsz)) {
 		outfile_close(o);
-		return NULL;
+		return -1;
 	}
+	return 0;
+}
+
+FILE *outfile_open(struct outfile *o, const char *path, char *err, size_t errsz)
+{
+	char shown[1024];
+	const char *base;
+	int fd = -1;
+
+	if (outfile_open_dir(o, path, err, errsz) < 0)
+		return NULL;
+	base = o->name;
 	for (int tries = 0; tries < 64 && fd < 0; tries++) {
 		unsigned char r[6];
 		static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

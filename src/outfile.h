@@ -30,6 +30,11 @@ struct outfile {
 	int noreplace;               /* outfile_open_new: never replace NAME */
 };
 
+/* Only the directory part: split path, open its directory (o->dirfd, the
+ * final name in o->name) and, as root, refuse one another user controls
+ * (err says why). 0, or -1 with nothing left open. For a writer that
+ * makes its own files through o->dirfd (the recorder); close o->dirfd. */
+int outfile_open_dir(struct outfile *o, const char *path, char *err, size_t errsz);
 /* Open the temp file for path. Returns the stream, or NULL with err set
  * ("refusing to write ...: ..." or "cannot write ...: strerror"); then
  * nothing is left open or created. */

@@ -24,68 +24,15 @@
 
 /* ---------------------------------------------------------------- strings */
 
-static const char b64a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* raw bytes -> a JSON string, or {"b64": ...} when they are not UTF-8 */
+/* raw bytes -> the snapshot's string form (snapjson.h: UTF-8 or {"latin1"}) */
 static json_t *rec_str(const char *s, size_t len)
 {
-	if (!s) return json_string("");
-	json_t *j = json_stringn(s, len);
-	if (j) return j;
-	char *b = gw_xmalloc(len / 3 * 4 + 8), *o = b;
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned char)s[i] << 16;
-		if (i + 1 < len) v |= (unsigned char)s[i + 1] << 8;
-		if (i + 2 < len) v |= (unsigned char)s[i + 2];
-		*o++ = b64a[v >> 18 & 63];
-		*o++ = b64a[v >> 12 & 63];
-		*o++ = i + 1 < len ? b64a[v >> 6 & 63] : '=';
-		*o++ = i + 2 < len ? b64a[v & 63] : '=';
-	}
-	*o = '\0';
-	j = json_pack("{s:s}", "b64", b);
-	free(b);
-	return j;
+	return snapjson_string(s, s ? len : 0);
 }
 
 static json_t *rec_cstr(const char *s)
 {
 	return rec_str(s, s ? strlen(s) : 0);
-}
-
-static int b64v(int c)
-{
-	const char *p = c ? strchr(b64a, c) : NULL;
-	return p ? (int)(p - b64a) : -1;
-}
-
-/* j (a string or {"b64"}) -> buf, cut to size-1 bytes, NUL-terminated;
- * returns the bytes kept (0 for anything else) */
-static size_t rec_get_str(const json_t *j, char *buf, size_t size)
-{
-	size_t n = 0;
-	if (!size) return 0;
-	if (json_is_string(j)) {
-		n = json_string_length(j);
-		if (n > size - 1) n = size - 1;
-		memcpy(buf, json_string_value(j), n);
-	} else if (json_is_object(j) && json_is_string(json_object_get(j, "b64"))) {
-		const char *s = json_string_value(json_object_get(j, "b64"));
-		unsigned acc = 0;
-		int bits = 0;
-		for (; *s && *s != '=' && n < size - 1; s++) {
-			int v = b64v((unsigned char)*s);
-			if (v < 0) break;
-			acc = (acc << 6 | (unsigned)v) & 0xffffff;
-			bits += 6;
-			if (bits >= 8) {
-				bits -= 8;
-				buf[n++] = (char)(acc >> bits & 0xff);
-			}
-		}
-	}
-	buf[n] = '\0';
-	return n;
 }
 
 static double rec_num(const json_t *o, const char *k)
@@ -300,12 +247,11 @@ struct recorder *recorder_open(const char *path, size_t max_bytes, double interv
 {
 	struct outfile of;
 	struct stat st;
-	/* the directory's checks and fd are --output's; its temp file is not used */
-	if (!outfile_open(&of, path, err, errsz)) return NULL;
+	/* the directory's checks and fd are --output's */
+	if (outfile_open_dir(&of, path, err, errsz) < 0) return NULL;
 	struct recorder *r = gw_xcalloc(1, sizeof *r);
-	r->dirfd = dup(of.dirfd);
+	r->dirfd = of.dirfd;
 	GW_COPY(r->name, of.name);
-	outfile_abort(&of);
 	sanitize_text(r->shown, sizeof r->shown, path, strlen(path));
 	gw_fmt(r->name1, sizeof r->name1, "%s.1", r->name);
 	r->max = max_bytes ? max_bytes : RECORD_DEFAULT_MAX;
@@ -761,7 +707,7 @@ double player_next_time(struct player *p)
 
 static void play_head(struct player *p, const json_t *j)
 {
-	rec_get_str(json_object_get(j, "host"), p->host, sizeof p->host);
+	snapjson_string_get(json_object_get(j, "host"), p->host, sizeof p->host);
 	p->interval = rec_num(j, "interval");
 	p->window = rec_num(j, "window");
 	if (p->interval < 0 || p->interval > 86400) p->interval = 0;
@@ -798,8 +744,8 @@ static void play_checkpoint(struct player *p, const json_t *j)
 		double t = json_number_value(json_array_get(v, 0));
 		long long k = json_integer_value(json_array_get(v, 1));
 		if (!isfinite(t) || k < 0 || k >= TL_EV_KIND_MAX) continue;
-		rec_get_str(json_array_get(v, 3), subj, sizeof subj);
-		rec_get_str(json_array_get(v, 4), text, sizeof text);
+		snapjson_string_get(json_array_get(v, 3), subj, sizeof subj);
+		snapjson_string_get(json_array_get(v, 4), text, sizeof text);
 		timeline_add_event_text(p->tl, t, (enum timeline_kind)k, json_integer_value(json_array_get(v, 2)) != 0,
 					subj, text);
 	}
@@ -812,18 +758,18 @@ static void play_request(struct player *p, const json_t *j)
 		.time = rec_num(j, "t"), .status = (int)rec_int(j, "st", 0, 999), .own = json_is_true(json_object_get(j, "o")),
 		.request_time = json_object_get(j, "rt") ? rec_num(j, "rt") : -1,
 	};
-	q.path_len = rec_get_str(json_object_get(j, "p"), path, sizeof path);
+	q.path_len = snapjson_string_get(json_object_get(j, "p"), path, sizeof path);
 	q.path = path;
 	if (json_object_get(j, "ua")) {
-		q.upstream_addr_len = rec_get_str(json_object_get(j, "ua"), ua, sizeof ua);
+		q.upstream_addr_len = snapjson_string_get(json_object_get(j, "ua"), ua, sizeof ua);
 		q.upstream_addr = ua;
 	}
 	if (json_object_get(j, "us")) {
-		q.upstream_status_len = rec_get_str(json_object_get(j, "us"), us, sizeof us);
+		q.upstream_status_len = snapjson_string_get(json_object_get(j, "us"), us, sizeof us);
 		q.upstream_status = us;
 	}
 	if (json_object_get(j, "ut")) {
-		q.upstream_time_len = rec_get_str(json_object_get(j, "ut"), ut, sizeof ut);
+		q.upstream_time_len = snapjson_string_get(json_object_get(j, "ut"), ut, sizeof ut);
 		q.upstream_time = ut;
 	}
 	timeline_add_request(p->tl, &q);
@@ -834,8 +780,8 @@ static void play_src(struct player *p, const json_t *j)
 	char name[GW_PATH], tag[GW_NAME];
 	long long i = rec_int(j, "i", -1, UINT16_MAX - 1);
 	if (i < 0 || !p->ls) return;
-	rec_get_str(json_object_get(j, "name"), name, sizeof name);
-	rec_get_str(json_object_get(j, "tag"), tag, sizeof tag);
+	snapjson_string_get(json_object_get(j, "name"), name, sizeof name);
+	snapjson_string_get(json_object_get(j, "tag"), tag, sizeof tag);
 	while (p->srcmap.n <= (size_t)i) *gw_vec_push(&p->srcmap) = -1;
 	p->srcmap.v[i] = logstream_add_replayed(p->ls, (enum logstream_type)rec_int(j, "type", 0, LOGSTREAM_MARKER),
 						name, tag);
@@ -851,7 +797,7 @@ static void play_log(struct player *p, const json_t *j)
 		.kind = (uint8_t)rec_int(j, "k", 0, GW_LOG_KIND_MAX - 1), .flags = (uint8_t)rec_int(j, "f", 0, 255),
 		.status = (uint16_t)rec_int(j, "st", 0, 999), .text = text,
 	};
-	l.len = (uint32_t)rec_get_str(json_object_get(j, "x"), text, LOGSTREAM_TEXT_MAX + 1);
+	l.len = (uint32_t)snapjson_string_get(json_object_get(j, "x"), text, LOGSTREAM_TEXT_MAX + 1);
 	for (uint32_t k = 0; k < l.len; k++)
 		if (!text[k]) text[k] = 0x1a;   /* as the ring keeps NULs */
 	logstream_inject(p->ls, (size_t)p->srcmap.v[i], &l);
@@ -900,8 +846,8 @@ static int play_frame(struct player *p, const json_t *j, struct gw_snapshot *s)
 	}
 	s->timeline = p->tl;
 	p->frame_now = rec_num(j, "now");
-	rec_get_str(json_object_get(j, "v"), p->verdict, sizeof p->verdict);
-	rec_get_str(json_object_get(j, "st"), p->status, sizeof p->status);
+	snapjson_string_get(json_object_get(j, "v"), p->verdict, sizeof p->verdict);
+	snapjson_string_get(json_object_get(j, "st"), p->status, sizeof p->status);
 	p->frames++;
 	return 1;
 }
@@ -920,8 +866,8 @@ int player_advance(struct player *p, double until, int stop_at_frame, struct gw_
 		else if (!strcmp(r, "ev")) {
 			char subj[GW_NAME], text[GW_TEXT];
 			long long k = rec_int(j, "k", -1, TL_EV_KIND_MAX);
-			rec_get_str(json_object_get(j, "s"), subj, sizeof subj);
-			rec_get_str(json_object_get(j, "x"), text, sizeof text);
+			snapjson_string_get(json_object_get(j, "s"), subj, sizeof subj);
+			snapjson_string_get(json_object_get(j, "x"), text, sizeof text);
 			if (k >= 0 && k < TL_EV_KIND_MAX)
 				timeline_add_event_text(p->tl, rec_num(j, "t"), (enum timeline_kind)k,
 							rec_int(j, "a", 0, 1) != 0, subj, text);
@@ -933,8 +879,8 @@ int player_advance(struct player *p, double until, int stop_at_frame, struct gw_
 				.has_upstream_status = rec_int(j, "us", 0, 1) != 0, .has_upstream_time = rec_int(j, "ut", 0, 1) != 0,
 				.has_request_time = rec_int(j, "rt", 0, 1) != 0,
 			};
-			rec_get_str(json_object_get(j, "name"), f.format_name, sizeof f.format_name);
-			rec_get_str(json_object_get(j, "hint"), f.hint, sizeof f.hint);
+			snapjson_string_get(json_object_get(j, "name"), f.format_name, sizeof f.format_name);
+			snapjson_string_get(json_object_get(j, "hint"), f.hint, sizeof f.hint);
 			timeline_set_fields(p->tl, &f);
 		} else if (!strcmp(r, "prog")) {
 			struct timeline_progress g = {

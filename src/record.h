@@ -18,8 +18,8 @@
  *   tl      a segment's start: the timeline as it stands (minutes,
  *           incidents, events), so a segment replays alone
  *
- * Strings are JSON strings when they are valid UTF-8; other bytes are
- * written as {"b64": "..."} (exact, no guessing).
+ * Strings are written as the snapshot's are (snapjson_string): a JSON
+ * string when valid UTF-8, else {"latin1": S}, each byte one code point.
  *
  * Bounded: when a segment passes half of max_bytes (compressed) it becomes
  * FILE.1 (the previous FILE.1 is dropped: the oldest goes first) and a new

@@ -396,9 +396,9 @@ static long long num_ll(const json_t *j)
 
 /* ------------------------------------------------------------ strings */
 
-static json_t *enc_string(const char *p, size_t size)
+json_t *snapjson_string(const char *p, size_t n)
 {
-	size_t n = strnlen(p, size);
+	if (!p) return json_string("");
 	json_t *j = json_stringn(p, n);
 	if (j) return j;
 	/* not valid UTF-8: every byte one code point U+0001..U+00FF */
@@ -421,7 +421,7 @@ static json_t *enc_string(const char *p, size_t size)
 
 /* Decode a {"latin1": S} string into dst (size bytes, NUL-terminated). A
  * code point above U+00FF (not written by the encoder) becomes '?'. */
-static void dec_latin1(const char *src, size_t len, char *dst, size_t size)
+static size_t dec_latin1(const char *src, size_t len, char *dst, size_t size)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < len && k + 1 < size;) {
@@ -437,6 +437,28 @@ static void dec_latin1(const char *src, size_t len, char *dst, size_t size)
 		dst[k++] = (char)(cp > 0xFF ? '?' : cp);
 	}
 	dst[k] = '\0';
+	return k;
+}
+
+static json_t *enc_string(const char *p, size_t size)
+{
+	return snapjson_string(p, strnlen(p, size));
+}
+
+size_t snapjson_string_get(const json_t *j, char *dst, size_t size)
+{
+	size_t n = 0;
+	if (!size) return 0;
+	if (json_is_string(j)) {
+		n = json_string_length(j);
+		if (n > size - 1) n = size - 1;
+		memcpy(dst, json_string_value(j), n);
+	} else if (json_is_string(json_object_get(j, "latin1"))) {
+		const json_t *l = json_object_get(j, "latin1");
+		return dec_latin1(json_string_value(l), json_string_length(l), dst, size);
+	}
+	dst[n] = '\0';
+	return n;
 }
 
 /* ------------------------------------------------------------ encode */
@@ -678,16 +700,7 @@ static int dec_field(struct dctx *c, const struct sj_field *f, unsigned char *ba
 		return 0;
 	}
 	case SJ_STR: {
-		char *dst = (char *)p;
-		if (json_is_string(j)) {
-			size_t n = json_string_length(j);
-			if (n > f->size - 1) n = f->size - 1;
-			memcpy(dst, json_string_value(j), n);
-			dst[n] = '\0';
-			return 0;
-		}
-		const json_t *l = json_object_get(j, "latin1");
-		dec_latin1(json_string_value(l), json_string_length(l), dst, f->size);
+		snapjson_string_get(j, (char *)p, f->size);
 		return 0;
 	}
 	case SJ_STRUCT:

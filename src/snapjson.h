@@ -65,6 +65,13 @@ json_t *snapjson_encode_member(const struct gw_snapshot *s, const char *key);
  * applied, and s is a valid snapshot (free-able, indices sane). */
 int snapjson_apply(struct gw_snapshot *s, const json_t *obj, char *err, size_t errsz);
 
+/* n raw bytes as every string of a snapshot (and of a recording, src/record.c)
+ * is written: a JSON string when they are UTF-8, else {"latin1": S}. New reference. */
+json_t *snapjson_string(const char *p, size_t n);
+/* Back from either form into dst (size bytes, cut, NUL-terminated; a NUL in
+ * the string ends it). Returns the bytes kept; anything else gives "" and 0. */
+size_t snapjson_string_get(const json_t *j, char *dst, size_t size);
+
 #define SNAPJSON_MAX_DOUBLE 1e15
 #define SNAPJSON_MAX_VEC 100000
 #define SNAPJSON_MAX_VEC_BYTES (256u << 20)
